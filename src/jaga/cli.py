@@ -1,0 +1,232 @@
+"""The `jaga` command line.
+
+Exit codes scripts can rely on: 0 done; 1 error (nothing or only part was done: read the message);
+2 usage error; 3 done, but some input records were rejected (see the rejects file).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from jaga import __version__
+
+EXIT_ERROR = 1
+EXIT_REJECTS = 3
+
+app = typer.Typer(help="Jaga: trust and safety for social media in Southeast Asia.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="The database: SQLite by default, PostgreSQL with JAGA_DATABASE_URL.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+out = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"jaga {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Detect, match, decide and report on harmful content in the region's languages."""
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def scan(
+    input: Annotated[str, typer.Argument(help="JSONL, CSV or Parquet file of posts; '-' reads JSONL from stdin.")],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Decisions file (.jsonl or .parquet); "
+                                               "'-' for stdout. Default: <input>.decisions.jsonl here.")] = None,
+    input_format: Annotated[str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from the "
+                                                     "file name).")] = None,
+    rejects: Annotated[str | None, typer.Option(help="Where malformed records go (default: beside the output).")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted scan of the same input and output.")] = False,
+    store: Annotated[bool, typer.Option(help="Also persist posts and decisions in the database.")] = False,
+    jurisdiction: Annotated[str | None, typer.Option(help="Decide under this jurisdiction (default: each post's "
+                                                     "country, else the ASEAN baseline).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 256,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Moderate a file of posts: one decision per post, malformed records kept aside."""
+    from jaga.ingest.readers import InputError
+    from jaga.pipeline import Moderator
+    from jaga.scan import ScanError, ScanSummary
+    from jaga.scan import scan as run_scan
+    from jaga.store import Store
+
+    target = output or f"{Path(input).stem if input != '-' else 'stdin'}.decisions.jsonl"
+    database = Store() if store else None
+    started = time.perf_counter()
+    show = not quiet
+    with Progress(TextColumn("[bold]scanning"), BarColumn(), TaskProgressColumn(),
+                  TextColumn("{task.fields[posts]} posts · {task.fields[rate]} posts/s · {task.fields[rejects]} rejects"),
+                  TimeElapsedColumn(), console=err, disable=not show, transient=False) as bar:
+        task = bar.add_task("scan", total=None, posts=0, rate="-", rejects=0)
+
+        def on_progress(position: int, total: int | None, summary: ScanSummary) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-6)
+            bar.update(task, completed=position, total=total, posts=summary.records, rejects=summary.rejects,
+                       rate=f"{summary.records / elapsed:,.0f}")
+
+        try:
+            summary, paths = run_scan(input, target, moderator=Moderator(), input_format=input_format, rejects=rejects,
+                                      resume=resume, store=database, jurisdiction=jurisdiction, batch_size=batch_size,
+                                      progress=on_progress)
+        except (InputError, ScanError, OSError) as error:
+            raise _fail(str(error)) from error
+        except KeyboardInterrupt:
+            err.print(f"[yellow]interrupted[/]: continue with `jaga scan {input} -o {target} --resume`")
+            raise typer.Exit(130) from None
+        finally:
+            if database is not None:
+                database.close()
+    elapsed = time.perf_counter() - started
+    if show:
+        _print_summary(summary, elapsed)
+        destination = paths.parquet or paths.output or "stdout"
+        err.print(f"decisions: {destination}")
+    if summary.rejects:
+        err.print(f"[yellow]{summary.rejects} record(s) rejected[/] and kept in {paths.rejects} "
+                  "(each with its line number and reason)")
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _print_summary(summary: object, elapsed: float) -> None:
+    from jaga.scan import ScanSummary
+
+    assert isinstance(summary, ScanSummary)
+    table = Table(title=f"{summary.decisions} decisions, {summary.rejects} rejects, "
+                        f"{summary.records / max(elapsed, 1e-6):,.0f} records/s this run")
+    table.add_column("by")
+    table.add_column("value")
+    table.add_column("posts", justify="right")
+    for label, counter in (("action", summary.by_action), ("category", summary.by_category),
+                           ("language", summary.by_language)):
+        for value, count in sorted(counter.items(), key=lambda item: -item[1]):
+            table.add_row(label, value, str(count))
+    err.print(table)
+
+
+@app.command()
+def check(
+    text: Annotated[str, typer.Argument(help="The text to moderate ('-' reads it from stdin).")],
+    lang: Annotated[str | None, typer.Option(help="Language, if known (ISO 639-1).")] = None,
+    country: Annotated[str | None, typer.Option(help="Country of the post (ISO 3166-1 alpha-2).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+) -> None:
+    """Moderate one text and print its decision."""
+    from pydantic import ValidationError
+
+    from jaga.ingest.readers import describe_validation_error
+    from jaga.pipeline import Moderator
+    from jaga.types import Post
+
+    if text == "-":
+        text = sys.stdin.read()
+    try:
+        post = Post(id="cli", text=text, lang=lang, country=country)
+    except ValidationError as error:
+        raise _fail(describe_validation_error(error)) from error
+    decision = Moderator().moderate(post)
+    if as_json:
+        out.print_json(json.dumps(decision.to_json_dict(), ensure_ascii=False))
+        return
+    colour = {"allow": "green", "label": "yellow", "reduce": "yellow", "review": "magenta", "remove": "red"}
+    action = str(decision.action)
+    out.print(f"[bold {colour[action]}]{action.upper()}[/]  language: {decision.language.code} "
+              f"({decision.language.confidence:.2f})"
+              + (f", {decision.language.variety}" if decision.language.variety else "")
+              + (f", mixed with {', '.join(decision.language.mixed)}" if decision.language.mixed else ""))
+    table = Table(show_header=True)
+    table.add_column("category")
+    table.add_column("score", justify="right")
+    for category, score in sorted(decision.scores.items(), key=lambda item: -item[1]):
+        table.add_row(category.value, f"{score:.3f}")
+    if decision.scores:
+        out.print(table)
+    out.print(decision.reasons)
+
+
+@app.command()
+def train(
+    output: Annotated[Path | None, typer.Option(help="Artifact directory (default: the bundled model's).")] = None,
+    licence: Annotated[list[str] | None, typer.Option(help="Licence classes to train on (repeatable): permissive, "
+                                                      "non-commercial, copyleft, unknown. Default: all.")] = None,
+    dataset: Annotated[list[str] | None, typer.Option(help="Only these datasets (repeatable).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the datasets are (default: JAGA_DATA_DIR).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    card: Annotated[Path | None, typer.Option(help="Write the model card here (default: docs/MODEL_CARD.md "
+                                              "when training the bundled model).")] = None,
+) -> None:
+    """Train the harm classifier from the labelled datasets (reproducible for a given seed)."""
+    from jaga.detect.classifier import bundled_model_dir
+    from jaga.training.card import write_model_card
+    from jaga.training.datasets import LICENCE_CLASSES, select
+    from jaga.training.train import train as run_training
+
+    try:
+        datasets = select(tuple(licence or LICENCE_CLASSES), tuple(dataset) if dataset else None)
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    missing = [d.name for d in datasets if not d.available(data_dir)]
+    if missing:
+        raise _fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
+    target = output or bundled_model_dir()
+    with err.status("training") as status:
+        metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message))
+    card_path = card or (Path("docs/MODEL_CARD.md") if output is None else target / "MODEL_CARD.md")
+    write_model_card(metrics, card_path)
+    out.print(f"model {metrics['version']} written to {target} in {metrics['train_seconds']} s; card: {card_path}")
+    table = Table(title="held-out test split")
+    for column in ("category", "precision", "recall", "f1", "positives"):
+        table.add_column(column)
+    for category, values in metrics["test"]["overall"].items():
+        table.add_row(category, f"{values['precision']:.3f}", f"{values['recall']:.3f}", f"{values['f1']:.3f}",
+                      str(values["support"]))
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the latest version."""
+    from jaga.store import Store
+
+    with Store() as store:
+        out.print(f"database at {_redact(store.url)} is up to date")
+
+
+@db_app.command("info")
+def db_info() -> None:
+    """Where the database is and what it holds."""
+    from jaga.store import Store
+
+    with Store() as store:
+        out.print(f"database: {_redact(store.url)}")
+        out.print(store.counts())
+        out.print(store.actions())
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

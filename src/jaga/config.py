@@ -1,0 +1,29 @@
+"""Where Jaga finds its data, its database and its secrets. Everything is an environment variable
+with an embedded default, so one machine works with no configuration at all."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """Public labelled datasets (read-only, never committed). `JAGA_DATA_DIR` overrides."""
+    configured = os.environ.get("JAGA_DATA_DIR")
+    if configured:
+        return Path(configured)
+    # The repository layout used in development: <checkout>/../shared/data
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def home_dir() -> Path:
+    """Jaga's own writable state on this machine (SQLite file, pseudonymisation key)."""
+    configured = os.environ.get("JAGA_HOME")
+    path = Path(configured) if configured else Path.home() / ".local" / "share" / "jaga"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    """SQLite file by default; `JAGA_DATABASE_URL` selects PostgreSQL (postgresql+psycopg://...)."""
+    return os.environ.get("JAGA_DATABASE_URL") or f"sqlite:///{home_dir() / 'jaga.db'}"

@@ -1,0 +1,46 @@
+"""The detector extension point.
+
+A detector is a small object with a `name`, the `categories` it can emit and `detect(batch)`. Adding a
+signal type (a new hash bank, a new classifier) is one new class registered in `DETECTORS`; nothing
+else in the pipeline changes. Detectors receive posts already prepared (canonical text, language,
+extracted URLs) so that no detector repeats the text work.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from jaga.text.normalise import NormalisedText
+from jaga.types import Category, LanguageInfo, Post, Signal, Span
+
+
+@dataclass(frozen=True)
+class PreparedPost:
+    """A post after the text stage: what every detector reads."""
+
+    post: Post
+    text: NormalisedText
+    language: LanguageInfo
+
+    def span(self, start: int, end: int) -> Span:
+        """Evidence span in the original text for a [start, end) range of the canonical text."""
+        ostart, oend = self.text.to_original(start, end)
+        return Span(start=ostart, end=oend, text=self.text.original[ostart:oend])
+
+
+class Detector(ABC):
+    """Finds one kind of evidence of harm. Stateless after construction and safe to share."""
+
+    name: ClassVar[str]
+    categories: ClassVar[tuple[Category, ...]]
+
+    @abstractmethod
+    def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
+        """One list of signals per post, in the order of `batch` (empty when nothing is found)."""
+
+    @property
+    def version(self) -> str:
+        return "1"

@@ -1,0 +1,224 @@
+"""URLs in posts: extraction (including defanged and bare domains), normalisation, and checks
+against the maintained domain data in `data/domains.yaml`.
+
+Phishing in the region imitates a small set of institutions: banks, e-wallets, postal services and
+government portals. So besides known-bad domains we look for look-alikes of known-good ones: the same
+skeleton (Unicode TR39: "maybаnk" with Cyrillic а), a small edit distance ("rnaybank", "gcassh"), or
+the brand's name inside somebody else's domain ("gcash-verify.top").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tldextract
+import yaml
+from rapidfuzz.distance import DamerauLevenshtein
+
+from jaga.detect.base import Detector, PreparedPost
+from jaga.text.icu import skeleton
+from jaga.types import Category, Signal, Span
+
+_URL = re.compile(
+    r"(?:(?:https?|hxxps?|h\*\*ps?)(?::|\[:\])//|www\.)[^\s<>\"'()]+"
+    r"|(?<![@\w.-])(?:[\w-]+(?:\.|\[\.\]|\(\.\)))+[a-z\u00a1-\uffff]{2,24}(?:/[^\s<>\"'()]*)?",
+    re.IGNORECASE,
+)
+_DEFANG = [(re.compile(r"\[\.\]|\(\.\)"), "."), (re.compile(r"^hxxp", re.I), "http"), (re.compile(r"^h\*\*p", re.I), "http"),
+           (re.compile(r"\[:\]"), ":")]
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|igshid|si|ref_src)$", re.I)
+_TRAILING = ".,;:!?)]}'\"…"
+
+
+@lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # The snapshot of the Public Suffix List bundled with tldextract: no network at run time.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@dataclass(frozen=True)
+class FoundUrl:
+    raw: str
+    url: str
+    host: str
+    registered_domain: str
+    domain_label: str
+    suffix: str
+    start: int
+    end: int
+
+
+def normalise_url(raw: str) -> str | None:
+    """Canonical URL: scheme added, defanging undone, host lower-cased and IDNA-decoded, default
+    ports, fragments and tracking parameters dropped. None when it is not a URL after all."""
+    url = raw.rstrip(_TRAILING)
+    for pattern, replacement in _DEFANG:
+        url = pattern.sub(replacement, url)
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", url, re.I):
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    try:
+        host = host.encode("ascii").decode("idna") if "xn--" in host else host
+    except UnicodeError:
+        pass
+    host = host.lower()
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+                       if not _TRACKING_PARAMS.match(key)])
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "", query, ""))
+
+
+def extract_urls(text: str) -> list[FoundUrl]:
+    found = []
+    for match in _URL.finditer(text):
+        raw = match.group().rstrip(_TRAILING)
+        url = normalise_url(raw)
+        if url is None:
+            continue
+        host = urlsplit(url).hostname or ""
+        parts = _extractor()(host)
+        if not parts.suffix or not parts.domain:
+            continue  # "file.txt", "e.g" and other dotted words
+        found.append(FoundUrl(raw=raw, url=url, host=host, registered_domain=f"{parts.domain}.{parts.suffix}",
+                              domain_label=parts.domain, suffix=parts.suffix,
+                              start=match.start(), end=match.start() + len(raw)))
+    return found
+
+
+@dataclass(frozen=True)
+class DomainData:
+    version: str
+    protected: dict[str, str]  # registered domain -> brand name
+    brand_labels: dict[str, str]  # distinctive label ("maybank2u") -> brand name
+    scam_domains: frozenset[str]
+    gambling_words: tuple[str, ...]
+    shorteners: frozenset[str]
+    cheap_tlds: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def load_domain_data() -> DomainData:
+    text = (resources.files("jaga.detect") / "data" / "domains.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    protected: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for brand in data["protected"]:
+        for domain in brand["domains"]:
+            registered = _extractor()(domain)
+            protected[f"{registered.domain}.{registered.suffix}"] = brand["name"]
+            protected[domain] = brand["name"]
+            if len(registered.domain) >= 4:
+                labels[registered.domain] = brand["name"]
+    return DomainData(
+        version=str(data["version"]),
+        protected=protected,
+        brand_labels=labels,
+        scam_domains=frozenset(data.get("scam_domains") or []),
+        gambling_words=tuple(data.get("gambling_words") or []),
+        shorteners=frozenset(data.get("shorteners") or []),
+        cheap_tlds=frozenset(data.get("cheap_tlds") or []),
+    )
+
+
+@dataclass(frozen=True)
+class UrlFinding:
+    category: Category
+    score: float
+    reason: str
+    brand: str | None = None
+
+
+def assess_url(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
+    """What is suspicious about one URL, strongest first."""
+    findings: list[UrlFinding] = []
+    registered = found.registered_domain
+    if registered in data.protected or found.host in data.protected:
+        return findings
+    if registered in data.scam_domains or found.host in data.scam_domains:
+        findings.append(UrlFinding(Category.SCAM_FRAUD, 0.97, "reported scam domain"))
+    disguised = next((domain for domain in data.protected if found.host.startswith(domain + ".")), None)
+    if disguised:
+        findings.append(UrlFinding(Category.SCAM_FRAUD, 0.93, f"{disguised} used as a disguise in front of {registered}",
+                                   data.protected[disguised]))
+    label = found.domain_label
+    label_skeleton = skeleton(label).lower()
+    cheap = found.suffix.split(".")[-1] in data.cheap_tlds
+    for brand_label, brand in data.brand_labels.items():
+        if label == brand_label:
+            findings.append(UrlFinding(Category.SCAM_FRAUD, 0.9, f"uses {brand}'s name on another domain", brand))
+        elif label_skeleton == skeleton(brand_label).lower():
+            findings.append(UrlFinding(Category.SCAM_FRAUD, 0.95, f"look-alike letters imitating {brand}", brand))
+        elif len(brand_label) >= 5 and DamerauLevenshtein.distance(label, brand_label) <= (1 if len(brand_label) < 8 else 2):
+            findings.append(UrlFinding(Category.SCAM_FRAUD, 0.88, f"misspelling of {brand}'s domain", brand))
+        elif len(brand_label) >= 4 and re.search(rf"(^|[\W_\d]|\b){re.escape(brand_label)}($|[\W_\d])", found.host.replace(registered, label)):
+            score = 0.9 if cheap else 0.82
+            findings.append(UrlFinding(Category.SCAM_FRAUD, score, f"{brand}'s name inside another domain", brand))
+    lowered_host = found.host.replace("-", "")
+    gambling = [word for word in data.gambling_words if word in lowered_host]
+    if gambling:
+        findings.append(UrlFinding(Category.ILLEGAL_GAMBLING, 0.8, f"gambling words in domain: {', '.join(gambling)}"))
+    if found.host in data.shorteners or registered in data.shorteners:
+        findings.append(UrlFinding(Category.SCAM_FRAUD, 0.25, "link shortener hides the destination"))
+    if found.host != found.host.encode("ascii", "ignore").decode() and not findings:
+        findings.append(UrlFinding(Category.SCAM_FRAUD, 0.5, "internationalised domain name"))
+    if cheap and not findings:
+        findings.append(UrlFinding(Category.SCAM_FRAUD, 0.2, f"low-cost top-level domain .{found.suffix}"))
+    return sorted(findings, key=lambda finding: -finding.score)
+
+
+class UrlDetector(Detector):
+    name: ClassVar[str] = "url"
+    categories: ClassVar[tuple[Category, ...]] = (Category.SCAM_FRAUD, Category.ILLEGAL_GAMBLING)
+
+    def __init__(self) -> None:
+        self.data = load_domain_data()
+
+    @property
+    def version(self) -> str:
+        return self.data.version
+
+    def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
+        return [self._detect_one(prepared) for prepared in batch]
+
+    def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
+        best: dict[Category, tuple[UrlFinding, FoundUrl | None, str]] = {}
+        candidates: list[tuple[FoundUrl | None, str]] = [(found, found.url) for found in extract_urls(prepared.post.text)]
+        for declared in prepared.post.urls:
+            for found in extract_urls(declared):
+                candidates.append((None, found.url))
+                for finding in assess_url(found, self.data):
+                    _keep_best(best, finding, None, found.url)
+        for found, url in candidates:
+            if found is None:
+                continue
+            for finding in assess_url(found, self.data):
+                _keep_best(best, finding, found, url)
+        signals = []
+        for category, (finding, found, url) in best.items():
+            evidence = [Span(start=found.start, end=found.end, text=found.raw)] if found else []
+            details = {"url": url, "reason": finding.reason}
+            if finding.brand:
+                details["imitates"] = finding.brand
+            signals.append(Signal(source="url:domains", category=category, score=finding.score, evidence=evidence,
+                                  details=details, model_version=self.version))
+        return signals
+
+
+def _keep_best(best: dict[Category, tuple[UrlFinding, FoundUrl | None, str]], finding: UrlFinding,
+               found: FoundUrl | None, url: str) -> None:
+    current = best.get(finding.category)
+    if current is None or finding.score > current[0].score:
+        best[finding.category] = (finding, found, url)

@@ -1,0 +1,71 @@
+"""`Moderator`: the one object that runs a post through every stage, in one direction:
+normalise -> language -> detectors -> policy -> `Decision`.
+
+Library users, the CLI and the HTTP service all go through it, so a post is judged the same way
+whatever door it came in by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from jaga.detect.base import Detector, PreparedPost
+from jaga.policy.default import Policy, ThresholdPolicy
+from jaga.privacy import pseudonymise
+from jaga.text import detect_language, normalise
+from jaga.types import LANGUAGES, Decision, LanguageInfo, Post, Signal
+
+DEFAULT_JURISDICTION = "ASEAN"
+
+
+def default_detectors() -> list[Detector]:
+    from jaga.detect import DETECTORS
+
+    return [factory() for factory in DETECTORS.values()]
+
+
+class Moderator:
+    """Moderates posts. Construct once (loading models takes a moment) and reuse; thread-safe for
+    reading."""
+
+    def __init__(self, detectors: Sequence[Detector] | None = None, policy: Policy | None = None,
+                 jurisdiction: str | None = None) -> None:
+        self.detectors = list(detectors) if detectors is not None else default_detectors()
+        self.policy: Policy = policy or ThresholdPolicy()
+        self.jurisdiction = jurisdiction
+
+    def prepare(self, post: Post) -> PreparedPost:
+        if post.author_id is not None:
+            post = post.model_copy(update={"author_id": pseudonymise(post.author_id)})
+        text = normalise(post.text)
+        if post.lang in LANGUAGES:
+            detected = detect_language(text.text, post.country)
+            language = LanguageInfo(code=post.lang, confidence=1.0,
+                                    mixed=[code for code in detected.mixed if code != post.lang],
+                                    variety=detected.variety if detected.code == post.lang else None,
+                                    script=detected.script)
+        else:
+            language = detect_language(text.text, post.country)
+        return PreparedPost(post=post, text=text, language=language)
+
+    def signals(self, prepared: Sequence[PreparedPost]) -> list[list[Signal]]:
+        collected: list[list[Signal]] = [[] for _ in prepared]
+        for detector in self.detectors:
+            for index, found in enumerate(detector.detect(prepared)):
+                collected[index].extend(found)
+        return collected
+
+    def moderate(self, post: Post, jurisdiction: str | None = None) -> Decision:
+        return self.moderate_batch([post], jurisdiction)[0]
+
+    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None) -> list[Decision]:
+        prepared = [self.prepare(post) for post in posts]
+        all_signals = self.signals(prepared)
+        return [
+            self.policy.decide(item, signals, self._jurisdiction_for(item.post, jurisdiction))
+            for item, signals in zip(prepared, all_signals, strict=True)
+        ]
+
+    def _jurisdiction_for(self, post: Post, override: str | None) -> str:
+        """An explicit jurisdiction wins; otherwise the post's own country; otherwise the baseline."""
+        return (override or self.jurisdiction or post.country or DEFAULT_JURISDICTION).upper()

@@ -1,0 +1,241 @@
+"""Batch moderation of a file of posts: what `jaga scan` runs.
+
+Crash safety: output and rejects are appended batch by batch and fsynced, then a checkpoint records
+how many input records are done and how long both files were at that moment (written atomically:
+temp file + rename). `--resume` truncates both files back to the checkpoint and skips the records
+already done, so a scan killed at any instant (Ctrl-C or kill -9) resumes with no loss and no
+duplicates. The store is written with upserts, so a replayed batch cannot duplicate rows either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from jaga.ingest.readers import InputError, Record, RecordReader
+from jaga.pipeline import Moderator
+from jaga.store import Store
+from jaga.types import Decision, Post, now_utc
+
+CHECKPOINT_VERSION = 1
+
+
+@dataclass
+class ScanSummary:
+    """Running totals, kept in the checkpoint so a resumed scan reports the whole run."""
+
+    records: int = 0
+    decisions: int = 0
+    rejects: int = 0
+    by_action: Counter[str] = field(default_factory=Counter)
+    by_category: Counter[str] = field(default_factory=Counter)
+    by_language: Counter[str] = field(default_factory=Counter)
+    started_at: str = field(default_factory=lambda: now_utc().isoformat())
+
+    def add(self, decisions: list[Decision], rejects: int) -> None:
+        self.records += len(decisions) + rejects
+        self.decisions += len(decisions)
+        self.rejects += rejects
+        for decision in decisions:
+            self.by_action[str(decision.action)] += 1
+            self.by_language[decision.language.code] += 1
+            for category in decision.categories:
+                self.by_category[category.value] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: dict(value) if isinstance(value, Counter) else value for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScanSummary:
+        counters = {"by_action", "by_category", "by_language"}
+        return cls(**{key: Counter(value) if key in counters else value for key, value in data.items()})
+
+
+@dataclass(frozen=True)
+class ScanPaths:
+    output: Path | None  # None: standard output (no resume)
+    rejects: Path
+    checkpoint: Path | None
+    parquet: Path | None  # final Parquet file when the output is Parquet (output is then a staging JSONL)
+
+    @classmethod
+    def for_output(cls, output: str, rejects: str | None = None) -> ScanPaths:
+        if output == "-":
+            return cls(None, Path(rejects or "rejects.jsonl"), None, None)
+        target = Path(output)
+        parquet = target if target.suffix.lower() in (".parquet", ".pq") else None
+        staging = target.with_name(f".{target.name}.partial.jsonl") if parquet else target
+        return cls(
+            output=staging,
+            rejects=Path(rejects) if rejects else target.with_name(f"{target.stem}.rejects.jsonl"),
+            checkpoint=target.with_name(f".{target.name}.checkpoint.json"),
+            parquet=parquet,
+        )
+
+
+class ScanError(Exception):
+    """The scan cannot start or go on (bad arguments, a checkpoint from another input)."""
+
+
+ProgressCallback = Callable[[int, int | None, ScanSummary], None]
+
+
+def scan(
+    input_path: str,
+    output: str,
+    *,
+    moderator: Moderator | None = None,
+    input_format: str | None = None,
+    rejects: str | None = None,
+    resume: bool = False,
+    store: Store | None = None,
+    jurisdiction: str | None = None,
+    batch_size: int = 256,
+    progress: ProgressCallback | None = None,
+) -> tuple[ScanSummary, ScanPaths]:
+    paths = ScanPaths.for_output(output, rejects)
+    summary, skip, output_bytes, rejects_bytes = _start(paths, input_path, resume)
+    reader = RecordReader(input_path, input_format, skip=skip)
+    moderator = moderator or Moderator()
+    out_handle = _open_output(paths.output, output_bytes)
+    rejects_handle = _open_truncated(paths.rejects, rejects_bytes)
+    try:
+        batch: list[Record] = []
+        for record in reader:
+            batch.append(record)
+            if len(batch) >= batch_size:
+                _process(batch, moderator, out_handle, rejects_handle, store, jurisdiction, summary, paths, input_path)
+                batch = []
+                if progress:
+                    progress(reader.position, reader.total, summary)
+        if batch:
+            _process(batch, moderator, out_handle, rejects_handle, store, jurisdiction, summary, paths, input_path)
+            if progress:
+                progress(reader.position, reader.total, summary)
+    finally:
+        if out_handle is not sys.stdout:
+            out_handle.close()
+        rejects_handle.close()
+    if paths.parquet is not None and paths.output is not None:
+        _write_parquet(paths.output, paths.parquet)
+        paths.output.unlink()
+    if paths.checkpoint is not None:
+        paths.checkpoint.unlink(missing_ok=True)
+    if summary.rejects == 0 and paths.rejects.exists() and paths.rejects.stat().st_size == 0:
+        paths.rejects.unlink()
+    return summary, paths
+
+
+def _start(paths: ScanPaths, input_path: str, resume: bool) -> tuple[ScanSummary, int, int, int]:
+    """Fresh totals, or the checkpoint's; and how many records and bytes are already done."""
+    if paths.checkpoint is None:
+        if resume:
+            raise ScanError("--resume needs an output file (not standard output)")
+        return ScanSummary(), 0, 0, 0
+    if not resume:
+        if paths.checkpoint.exists():
+            raise ScanError(f"an interrupted scan left {paths.checkpoint}; pass --resume to continue it, "
+                            "or delete that file to start over")
+        return ScanSummary(), 0, 0, 0
+    if not paths.checkpoint.exists():
+        if paths.output is not None and paths.output.exists() and paths.output.stat().st_size > 0:
+            raise ScanError(f"nothing to resume: no checkpoint for {paths.output} (the scan had finished, or "
+                            "never started)")
+        return ScanSummary(), 0, 0, 0
+    checkpoint = json.loads(paths.checkpoint.read_text())
+    if checkpoint.get("input") != os.path.abspath(input_path):
+        raise ScanError(f"the checkpoint belongs to a scan of {checkpoint.get('input')}, not {input_path}")
+    return (ScanSummary.from_json(checkpoint["summary"]), int(checkpoint["records_done"]),
+            int(checkpoint["output_bytes"]), int(checkpoint["rejects_bytes"]))
+
+
+def _open_output(path: Path | None, keep_bytes: int) -> IO[str]:
+    return sys.stdout if path is None else _open_truncated(path, keep_bytes)
+
+
+def _open_truncated(path: Path, keep_bytes: int) -> IO[str]:
+    """Append handle positioned after the first `keep_bytes` bytes (drops a batch that was written
+    but not checkpointed before a crash)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as handle:
+        handle.truncate(keep_bytes)
+    return open(path, "a", encoding="utf-8")
+
+
+def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: IO[str], store: Store | None,
+             jurisdiction: str | None, summary: ScanSummary, paths: ScanPaths, input_path: str) -> None:
+    posts = [record.post for record in batch if record.post is not None]
+    bad = [record for record in batch if record.post is None]
+    decisions = moderator.moderate_batch(posts, jurisdiction) if posts else []
+    for decision in decisions:
+        out.write(json.dumps(decision.to_json_dict(), ensure_ascii=False) + "\n")
+    for record in bad:
+        rejects.write(json.dumps(record.reject_json(), ensure_ascii=False) + "\n")
+    _sync(out)
+    _sync(rejects)
+    if store is not None:
+        store.save(posts, decisions)
+    summary.add(decisions, len(bad))
+    if paths.checkpoint is not None and paths.output is not None:
+        _write_checkpoint(paths, input_path, summary)
+
+
+def _sync(handle: IO[str]) -> None:
+    handle.flush()
+    if handle is not sys.stdout:
+        os.fsync(handle.fileno())
+
+
+def _write_checkpoint(paths: ScanPaths, input_path: str, summary: ScanSummary) -> None:
+    assert paths.checkpoint is not None and paths.output is not None
+    state = {
+        "version": CHECKPOINT_VERSION,
+        "input": os.path.abspath(input_path),
+        "records_done": summary.records,
+        "output_bytes": paths.output.stat().st_size,
+        "rejects_bytes": paths.rejects.stat().st_size,
+        "summary": summary.to_json(),
+        "saved_at": datetime.now().isoformat(),
+    }
+    temporary = paths.checkpoint.with_suffix(".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, paths.checkpoint)
+
+
+def _write_parquet(staging: Path, target: Path) -> None:
+    """Decisions as a flat, typed table (nested parts as JSON strings) for analysts' tools."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns: dict[str, list[Any]] = {name: [] for name in (
+        "id", "post_id", "action", "categories", "scores", "language", "language_confidence", "jurisdiction",
+        "policy_version", "reasons", "automated", "review_status", "decided_at", "signals")}
+    with open(staging, encoding="utf-8") as handle:
+        for line in handle:
+            decision = json.loads(line)
+            for name in ("id", "post_id", "action", "categories", "jurisdiction", "policy_version", "reasons",
+                         "automated", "review_status", "decided_at"):
+                columns[name].append(decision[name])
+            columns["scores"].append(json.dumps(decision["scores"]))
+            columns["signals"].append(json.dumps(decision["signals"], ensure_ascii=False))
+            columns["language"].append(decision["language"]["code"])
+            columns["language_confidence"].append(decision["language"]["confidence"])
+    pq.write_table(pa.table(columns), target)
+
+
+def read_posts(input_path: str, input_format: str | None = None) -> list[Post]:
+    """Every valid post of a file (for small inputs in tests and notebooks)."""
+    return [record.post for record in RecordReader(input_path, input_format) if record.post is not None]
+
+
+__all__ = ["InputError", "ScanError", "ScanPaths", "ScanSummary", "read_posts", "scan"]

@@ -1,0 +1,157 @@
+"""Persistence: SQLAlchemy 2 over SQLite (default) or PostgreSQL (`JAGA_DATABASE_URL`), schema
+managed by Alembic. `Store` is the only way the rest of Jaga touches the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from jaga.config import database_url
+from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, PostRow
+from jaga.types import Decision, Post, now_utc
+
+__all__ = ["DEFAULT_ORG", "Base", "DecisionRow", "PostRow", "Store", "migrate"]
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(Path(str(resources.files("jaga.store") / "migrations"))))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision`. Safe to call on every start: a no-op when up to date."""
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers don't block the scan's writer
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
+        self.url = url or database_url()
+        self.org = org
+        self.engine = make_engine(self.url)
+        if auto_migrate:
+            migrate(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    def save(self, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
+        """Upsert posts and their decisions in one transaction. Idempotent: replaying a batch (a
+        resumed scan) leaves exactly one row per post and per decision."""
+        now = now_utc()
+        with self.sessions.begin() as session:
+            if posts:
+                rows = [self._post_values(post, now) for post in posts]
+                statement = self._insert(PostRow.__table__).values(rows)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["org", "post_id"],
+                    set_={name: statement.excluded[name] for name in
+                          ("text", "lang", "country", "author", "platform", "created_at", "extra")},
+                )
+                session.execute(statement)
+            if decisions:
+                rows = [self._decision_values(decision) for decision in decisions]
+                statement = self._insert(DecisionRow.__table__).values(rows)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["org", "id"],
+                    set_={name: statement.excluded[name] for name in
+                          ("action", "categories", "max_score", "language", "review_status", "deadline",
+                           "decided_at", "document")},
+                )
+                session.execute(statement)
+
+    def _post_values(self, post: Post, now: datetime) -> dict[str, Any]:
+        extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of"})
+        return {"org": self.org, "post_id": post.id, "text": post.text, "lang": post.lang, "country": post.country,
+                "author": post.author_id, "platform": post.platform, "created_at": post.created_at,
+                "extra": extra, "ingested_at": now}
+
+    def _decision_values(self, decision: Decision) -> dict[str, Any]:
+        return {"org": self.org, "id": decision.id, "post_id": decision.post_id,
+                "jurisdiction": decision.jurisdiction, "policy_version": decision.policy_version,
+                "action": str(decision.action), "categories": [c.value for c in decision.categories],
+                "max_score": max(decision.scores.values(), default=0.0), "language": decision.language.code,
+                "automated": decision.automated, "review_status": decision.review_status,
+                "deadline": decision.deadline, "decided_at": decision.decided_at,
+                "document": decision.to_json_dict()}
+
+    def decision(self, decision_id: str) -> Decision | None:
+        with self.sessions() as session:
+            row = session.get(DecisionRow, (self.org, decision_id))
+            return Decision.model_validate(row.document) if row else None
+
+    def decisions_for_post(self, post_id: str) -> list[Decision]:
+        with self.sessions() as session:
+            rows = session.scalars(select(DecisionRow).where(DecisionRow.org == self.org,
+                                                             DecisionRow.post_id == post_id))
+            return [Decision.model_validate(row.document) for row in rows]
+
+    def post(self, post_id: str) -> Post | None:
+        with self.sessions() as session:
+            row = session.scalar(select(PostRow).where(PostRow.org == self.org, PostRow.post_id == post_id))
+            if row is None:
+                return None
+            return Post(id=row.post_id, text=row.text, lang=row.lang, country=row.country, author_id=row.author,
+                        platform=row.platform, created_at=row.created_at, **row.extra)
+
+    def counts(self) -> dict[str, int]:
+        with self.sessions() as session:
+            posts = session.scalar(select(func.count()).select_from(PostRow).where(PostRow.org == self.org))
+            decisions = session.scalar(select(func.count()).select_from(DecisionRow)
+                                       .where(DecisionRow.org == self.org))
+            return {"posts": int(posts or 0), "decisions": int(decisions or 0)}
+
+    def actions(self) -> dict[str, int]:
+        with self.sessions() as session:
+            rows = session.execute(select(DecisionRow.action, func.count()).where(DecisionRow.org == self.org)
+                                   .group_by(DecisionRow.action))
+            return {action: int(count) for action, count in rows}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def iter_chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -1,0 +1,179 @@
+"""Language identification for the region's languages, aware of code-mixing.
+
+Most of the region's languages have a script of their own (Thai, Lao, Khmer, Burmese, Tamil, Han),
+so the script decides them exactly and cheaply. Latin-script text (English, Indonesian, Malay,
+Tagalog, Vietnamese) goes to a naive-Bayes identifier (py3langid) restricted to those five, then to
+a marker-word vote that separates Indonesian from Malay, the pair general-purpose identifiers confuse
+most (they share most of their vocabulary and differ in everyday words: "nggak/tak", "uang/wang").
+Code-mixing (Taglish, Manglish, Singlish) is read from the share of English words and from
+discourse particles.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from jaga.types import LanguageInfo
+
+SCRIPT_LANGUAGE = {"thai": "th", "lao": "lo", "khmer": "km", "myanmar": "my", "tamil": "ta", "han": "zh"}
+LATIN_LANGUAGES = ["en", "id", "ms", "tl", "vi"]
+
+_SCRIPT_RANGES: list[tuple[int, int, str]] = [
+    (0x0E00, 0x0E7F, "thai"),
+    (0x0E80, 0x0EFF, "lao"),
+    (0x1780, 0x17FF, "khmer"),
+    (0x19E0, 0x19FF, "khmer"),
+    (0x1000, 0x109F, "myanmar"),
+    (0xAA60, 0xAA7F, "myanmar"),
+    (0xA9E0, 0xA9FF, "myanmar"),
+    (0x0B80, 0x0BFF, "tamil"),
+    (0x4E00, 0x9FFF, "han"),
+    (0x3400, 0x4DBF, "han"),
+    (0xF900, 0xFAFF, "han"),
+    (0x3040, 0x30FF, "kana"),
+    (0xAC00, 0xD7AF, "hangul"),
+    (0x0400, 0x04FF, "cyrillic"),
+    (0x0600, 0x06FF, "arabic"),
+    (0x0900, 0x097F, "devanagari"),
+]
+
+_VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+# Everyday words that differ between the two standard languages. Shared words are left out.
+_INDONESIAN_MARKERS = frozenset(
+    ["nggak", "gak", "enggak", "ngga", "ga", "engga", "bisa", "karena", "saja", "aja", "uang", "mobil", "gratis", "banget", "kamu", "gue", "gua", "lu", "loe", "nih", "dong", "sih", "kok", "udah", "gimana", "mau", "kalian", "polisi", "kantor", "pemerintah", "kapan", "paham", "sepeda", "rupiah", "rp", "ribuan", "cewek", "cowok", "emang", "gini", "begitu", "kayak", "cuma", "doang", "terus", "bilang", "pengen", "pingin", "nanti", "ketemu", "mending", "cabai"]
+)
+_MALAY_MARKERS = frozenset(
+    ["tak", "nak", "kat", "je", "jer", "sahaja", "kerana", "wang", "kereta", "percuma", "mahu", "awak", "korang", "dorang", "macam", "betul", "bila", "ni", "tu", "kerajaan", "polis", "hospital", "pejabat", "bas", "teksi", "bilik", "cuti", "faham", "ringgit", "rm", "sebab", "boleh", "takde", "tiada", "sikit", "dah", "pasal", "camne", "mcm", "duit", "cili"]
+)
+_ENGLISH_WORDS = frozenset(
+    ["the", "a", "an", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with", "from", "by", "is", "are", "was", "were", "be", "been", "being", "am", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "its", "our", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "not", "only", "own", "same", "so", "than", "too", "very", "can", "will", "just", "should", "now", "do", "does", "did", "done", "have", "has", "had", "having", "go", "going", "get", "got", "make", "like", "know", "think", "want", "need", "really", "so", "much", "many", "people", "time", "day", "good", "bad", "new", "old", "first", "last", "long", "great", "little", "right", "big", "high", "different", "small", "large", "next", "early", "young", "important", "public", "same", "able", "please", "thanks", "thank", "sorry", "yes", "ok", "okay", "because", "about", "again", "also", "here", "there", "then", "still", "even", "never", "always", "something", "nothing", "everything", "anyone", "someone", "money", "free", "win", "click", "link", "account", "bank", "call", "send", "pay", "check", "job", "work", "home", "life", "love", "hate", "kill", "stupid", "idiot", "damn", "shit", "fuck"]
+)
+_SINGLISH_PARTICLES = frozenset(
+    ["lah", "leh", "lor", "meh", "sia", "hor", "liao", "walao", "alamak", "shiok", "kiasu", "paiseh", "sian", "chope", "atas", "bojio", "jialat", "steady", "cheem", "kena", "sibei", "buay", "ang", "moh", "ah", "beng", "chiong"]
+)
+_TAGALOG_MARKERS = frozenset(
+    ["ang", "ng", "mga", "sa", "na", "ko", "mo", "ako", "ikaw", "siya", "sila", "kami", "tayo", "talaga", "grabe", "naman", "kasi", "po", "lang", "yung", "hindi", "kanina", "ba", "din", "rin", "nga", "sobra", "ito", "iyan", "yan", "dito", "doon", "wala", "meron", "may", "pero", "kung", "para"]
+)
+_MANGLISH_PARTICLES = frozenset(["lah", "mah", "dey", "aiyo", "aiyoh", "macam", "gostan", "tapau", "boleh", "tak", "kan", "pun", "je", "wei", "weh"])
+
+
+@lru_cache(maxsize=1)
+def _latin_identifier() -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(LATIN_LANGUAGES)
+    return identifier
+
+
+@lru_cache(maxsize=1)
+def _full_identifier() -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=65536)
+def _script_of(char: str) -> str | None:
+    code = ord(char)
+    if code < 0x0250:
+        return "latin" if char.isalpha() else None
+    for low, high, script in _SCRIPT_RANGES:
+        if low <= code <= high:
+            return script
+    if 0x1E00 <= code <= 0x1EFF:
+        return "latin"  # Latin Extended Additional: Vietnamese tone letters
+    return "other" if unicodedata.category(char).startswith("L") else None
+
+
+def script_counts(text: str) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for char in text:
+        script = _script_of(char)
+        if script is not None:
+            counts[script] += 1
+    return counts
+
+
+def detect_language(text: str, hint_country: str | None = None) -> LanguageInfo:
+    """Language of `text` (ideally already normalised) with a confidence in [0, 1].
+
+    `hint_country` (the post's jurisdiction) only breaks the Singlish/Manglish tie; it never
+    overrides what the text says.
+    """
+    scripts = script_counts(text)
+    total = sum(scripts.values())
+    if total == 0:
+        return LanguageInfo(code="und", confidence=0.0)
+    if scripts.get("han") and scripts.get("kana"):
+        scripts["kana"] += scripts.pop("han")  # Japanese uses kanji too
+    dominant, dominant_count = scripts.most_common(1)[0]
+    mixed = sorted(
+        {SCRIPT_LANGUAGE.get(script, "en" if script == "latin" else "und")
+         for script, count in scripts.items()
+         if script != dominant and count / total >= 0.15}
+        - {"und"}
+    )
+    if dominant in SCRIPT_LANGUAGE:
+        code = SCRIPT_LANGUAGE[dominant]
+        return LanguageInfo(code=code, confidence=round(dominant_count / total, 3), mixed=mixed, script=dominant)
+    if dominant != "latin":
+        code, confidence = _full_identifier().classify(text)  # type: ignore[attr-defined]
+        return LanguageInfo(code=code, confidence=round(float(confidence), 3), mixed=mixed, script=dominant)
+    info = _latin_language(text, hint_country)
+    if mixed:
+        info = info.model_copy(update={"mixed": sorted(set(info.mixed) | set(mixed))})
+    return info
+
+
+def _latin_language(text: str, hint_country: str | None) -> LanguageInfo:
+    lowered = text.lower()
+    words = _WORD.findall(lowered)
+    vietnamese = sum(1 for char in lowered if char in _VIETNAMESE_LETTERS)
+    if vietnamese >= 2 or (vietnamese and len(words) <= 3):
+        return LanguageInfo(code="vi", confidence=0.99, script="latin")
+    code, probability = _latin_identifier().classify(lowered)  # type: ignore[attr-defined]
+    confidence = float(probability)
+    if not words:
+        return LanguageInfo(code=code, confidence=round(confidence, 3), script="latin")
+
+    english = sum(1 for word in words if word in _ENGLISH_WORDS)
+    english_share = english / len(words)
+    indonesian = sum(1 for word in words if word in _INDONESIAN_MARKERS)
+    malay = sum(1 for word in words if word in _MALAY_MARKERS)
+    if code in ("id", "ms") or (code == "en" and english_share < 0.3 and (indonesian or malay)):
+        if malay > indonesian:
+            code, confidence = "ms", max(confidence if code == "ms" else 0.0, _vote_confidence(malay, indonesian))
+        elif indonesian > malay:
+            code, confidence = "id", max(confidence if code == "id" else 0.0, _vote_confidence(indonesian, malay))
+        elif code == "en":
+            code = "ms" if hint_country in ("MY", "BN", "SG") else "id"
+            confidence = 0.5
+
+    tagalog = sum(1 for word in words if word in _TAGALOG_MARKERS)
+    if code == "en" and tagalog >= 2 and tagalog / len(words) >= 0.25:
+        code, confidence = "tl", max(0.6, tagalog / len(words))  # Taglish: Tagalog is the matrix language
+    singlish = sum(1 for word in words if word in _SINGLISH_PARTICLES)
+    manglish = sum(1 for word in words if word in _MANGLISH_PARTICLES)
+    mixed: list[str] = []
+    variety: str | None = None
+    if code == "en":
+        if singlish or manglish:
+            if manglish > singlish or (manglish == singlish and hint_country == "MY"):
+                variety, mixed = "manglish", ["ms"]
+            else:
+                variety = "singlish"
+    elif english_share >= 0.2 and len(words) >= 3:
+        mixed = ["en"]
+        variety = {"tl": "taglish", "ms": "manglish"}.get(code)
+    return LanguageInfo(code=code, confidence=round(min(confidence, 1.0), 3), mixed=mixed, variety=variety,
+                        script="latin")
+
+
+def _vote_confidence(winner: int, loser: int) -> float:
+    return min(0.99, 0.6 + 0.1 * (winner - loser))

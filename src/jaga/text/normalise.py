@@ -1,0 +1,304 @@
+"""Canonical text for detection, with a map back to the original for evidence.
+
+Harmful posts are written to evade filters: zero-width joiners inside slurs, Cyrillic letters in
+"pаypаl", "j4ckp0t", "bodohhhhh", styled letters from the mathematical alphabets, and Burmese in the
+Zawgyi encoding that most of Myanmar still types. Detectors see one canonical form; evidence spans are
+mapped back to the text the user wrote, because a statement of reasons must quote the post itself.
+
+Every transformation works on *pieces*: a piece is a short output string plus the half-open range of
+original characters it came from. Steps replace pieces with pieces, so the offset map survives any
+number of steps without bookkeeping in each step.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import ftfy
+import ftfy.badness
+
+from jaga.text import zawgyi
+
+Piece = tuple[str, int, int]  # (output text, original start, original end)
+
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s",
+         "!": "i", "|": "l", "€": "e"}
+_LEET_SYMBOLS = {"@", "$", "!", "|", "€"}
+_CONFUSABLE_SCRIPTS_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u13a0-\u13ff\u2c00-\u2c7f\ua640-\ua69f]")
+_NEEDS_SLOW_PATH = re.compile(r"[^\x20-\x7e]|(.)\1\1|[a-z][0-9@$!|€]|[0-9@$!|€][a-z]", re.IGNORECASE)
+_SPACE_RUN = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class NormalisedText:
+    """The canonical form of a post and how to get back to the original."""
+
+    original: str
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    transforms: frozenset[str] = field(default_factory=frozenset)
+    """Which tricks were undone: zawgyi, mojibake, invisible, homoglyph, styled, leet, elongation.
+    Several of them in one short post is itself a sign of evasion (used by the scam detectors)."""
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the canonical text to the original text."""
+        if not self.text or end <= start:
+            position = self.starts[start] if start < len(self.starts) else len(self.original)
+            return position, position
+        end = min(end, len(self.text))
+        return self.starts[start], self.ends[end - 1]
+
+    def original_span(self, start: int, end: int) -> str:
+        ostart, oend = self.to_original(start, end)
+        return self.original[ostart:oend]
+
+
+def normalise(text: str) -> NormalisedText:
+    """Canonical, lower-cased form of `text` for detection. Never raises on odd input."""
+    if not _NEEDS_SLOW_PATH.search(text):
+        return _ascii_fast_path(text)
+    transforms: set[str] = set()
+    pieces: list[Piece] = [(text, 0, len(text))]
+    if zawgyi.looks_like_zawgyi(text):
+        pieces = _map_tokens(pieces, zawgyi.to_unicode)
+        transforms.add("zawgyi")
+    elif ftfy.badness.is_bad(text):
+        pieces = _map_tokens(pieces, lambda token: _fix_mojibake(token, transforms))
+    pieces = _clusters(pieces, transforms)
+    pieces = _fold_homoglyphs(pieces, transforms)
+    pieces = _fold_leet(pieces, transforms)
+    pieces = _squash_elongation(pieces, transforms)
+    return _assemble(text, pieces, frozenset(transforms))
+
+
+def _ascii_fast_path(text: str) -> NormalisedText:
+    """Plain ASCII with no tricks (most English, Malay, Indonesian, Tagalog posts): lower-case and
+    collapse whitespace, nothing else to undo."""
+    pieces = [(char.lower(), index, index + 1) for index, char in enumerate(text)]
+    return _assemble(text, pieces, frozenset())
+
+
+def _assemble(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for out, start, end in pieces:
+        for char in out:
+            if char.isspace():
+                if not chars or chars[-1] == " ":
+                    continue
+                char = " "
+            chars.append(char)
+            starts.append(start)
+            ends.append(end)
+    while chars and chars[-1] == " ":
+        chars.pop()
+        starts.pop()
+        ends.pop()
+    return NormalisedText(original, "".join(chars), tuple(starts), tuple(ends), transforms)
+
+
+def _split_tokens(pieces: list[Piece]) -> list[list[Piece]]:
+    """Group single-character pieces into whitespace-separated tokens (spaces are their own group)."""
+    groups: list[list[Piece]] = []
+    current: list[Piece] = []
+    for piece in pieces:
+        if piece[0].isspace():
+            if current:
+                groups.append(current)
+                current = []
+            groups.append([piece])
+        else:
+            current.append(piece)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _explode(pieces: list[Piece]) -> list[Piece]:
+    """One piece per output character; each keeps its piece's original range."""
+    exploded: list[Piece] = []
+    for out, start, end in pieces:
+        if len(out) == 1:
+            exploded.append((out, start, end))
+        elif len(out) == end - start:
+            exploded.extend((char, start + offset, start + offset + 1) for offset, char in enumerate(out))
+        else:
+            exploded.extend((char, start, end) for char in out)
+    return exploded
+
+
+def _map_tokens(pieces: list[Piece], convert: Callable[[str], str]) -> list[Piece]:
+    """Apply a non-local conversion token by token, so offsets stay exact at token granularity."""
+    result: list[Piece] = []
+    for out, start, _end in pieces:
+        for match in re.finditer(r"\S+|\s+", out):
+            token = match.group()
+            token_start = start + match.start()
+            token_end = start + match.end()
+            if token.isspace():
+                result.extend(_explode([(token, token_start, token_end)]))
+                continue
+            converted = convert(token)
+            if converted == token:
+                result.extend(_explode([(token, token_start, token_end)]))
+            else:
+                result.append((converted, token_start, token_end))
+    return result
+
+
+def _fix_mojibake(token: str, transforms: set[str]) -> str:
+    """UTF-8 read as Latin-1 or Windows-1252 ("bá»‹ lá»«a" for "bị lừa"), token by token."""
+    if not ftfy.badness.is_bad(token):
+        return token
+    fixed = ftfy.fix_encoding(token)
+    if fixed != token:
+        transforms.add("mojibake")
+    return fixed
+
+
+def _is_removed(char: str) -> bool:
+    category = unicodedata.category(char)
+    if category in ("Cf", "Co", "Cs", "Cn"):
+        return True  # zero-width, bidi controls, private use, unassigned
+    if category == "Cc":
+        return char not in "\t\n\r"
+    return "\ufe00" <= char <= "\ufe0f" or char == "\u20e3"  # variation selectors, keycap
+
+
+def _clusters(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """NFKC and case-folding per grapheme-ish cluster (a base and its combining marks), so that
+    composed Vietnamese, decomposed Vietnamese and styled letters all meet in one form while each
+    output character still knows where it came from."""
+    result: list[Piece] = []
+    cluster_text = ""
+    cluster_start = cluster_end = 0
+
+    def flush() -> None:
+        if cluster_text:
+            folded = unicodedata.normalize("NFKC", cluster_text).casefold()
+            folded = unicodedata.normalize("NFC", folded)
+            if folded != cluster_text.lower() and not cluster_text.isascii():
+                transforms.add("styled")
+            result.append((folded, cluster_start, cluster_end))
+
+    for out, start, end in _explode(pieces):
+        if _is_removed(out):
+            transforms.add("invisible")
+            continue
+        styled = _styled_letter(out)
+        if styled is not None:
+            transforms.add("styled")
+            out = styled
+        if unicodedata.combining(out) and cluster_text:
+            cluster_text += out
+            cluster_end = end
+            continue
+        flush()
+        cluster_text, cluster_start, cluster_end = out, start, end
+    flush()
+    return _explode(result)
+
+
+def _styled_letter(char: str) -> str | None:
+    """Letters drawn with emoji-like glyphs that NFKC leaves alone (🅰, 🅟, 🇲)."""
+    code = ord(char)
+    for first in (0x1F150, 0x1F170, 0x1F130):  # negative circled, negative squared, squared
+        if first <= code < first + 26:
+            return chr(ord("a") + code - first)
+    if 0x1F1E6 <= code <= 0x1F1FF:  # regional indicators, used to spell words in spam
+        return chr(ord("a") + code - 0x1F1E6)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _skeleton_letter(char: str) -> str | None:
+    """The ASCII letter a Cyrillic/Greek/Armenian/Cherokee character imitates (Unicode TR39
+    confusables via ICU), or None if it imitates nothing ASCII."""
+    from jaga.text.icu import skeleton
+
+    mapped = skeleton(char)
+    if mapped.isascii() and mapped.isalnum():
+        return mapped.lower()
+    return None
+
+
+def _fold_homoglyphs(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """Replace look-alike letters inside Latin words ("pаypаl" with Cyrillic а), and whole words
+    written only in look-alikes. Genuine Cyrillic or Greek words keep their letters."""
+    if not any(_CONFUSABLE_SCRIPTS_RE.match(piece[0]) for piece in pieces):
+        return pieces
+    result: list[Piece] = []
+    for token in _split_tokens(pieces):
+        suspects = [index for index, piece in enumerate(token) if _CONFUSABLE_SCRIPTS_RE.match(piece[0])]
+        if not suspects:
+            result.extend(token)
+            continue
+        has_latin = any(piece[0].isascii() and piece[0].isalpha() for piece in token)
+        replacements = {index: _skeleton_letter(token[index][0]) for index in suspects}
+        all_mappable = all(value is not None for value in replacements.values())
+        if has_latin or all_mappable:
+            for index, piece in enumerate(token):
+                letter = replacements.get(index)
+                if letter is not None:
+                    transforms.add("homoglyph")
+                    result.append((letter, piece[1], piece[2]))
+                else:
+                    result.append(piece)
+        else:
+            result.extend(token)
+    return result
+
+
+def _fold_leet(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """Undo leetspeak ("j4ckp0t", "b0d0h", "4njing") only where a digit or symbol sits inside a
+    word: numbers, prices, phone numbers, "covid19" and "2nd" stay as they are."""
+    result: list[Piece] = []
+    for token in _split_tokens(pieces):
+        chars = [piece[0] for piece in token]
+        letters = sum(char.isalpha() for char in chars)
+        if letters < 2 or not any(char in _LEET for char in chars):
+            result.extend(token)
+            continue
+        for index, piece in enumerate(token):
+            char = piece[0]
+            replacement = _LEET.get(char)
+            if replacement is not None:
+                left = chars[index - 1] if index > 0 else ""
+                right = chars[index + 1] if index + 1 < len(chars) else ""
+                inside = left.isalpha() and right.isalpha()
+                at_edge = (not left and right.isalpha()) or (not right and left.isalpha())
+                if inside or (at_edge and letters >= 4 and char not in _LEET_SYMBOLS):
+                    transforms.add("leet")
+                    result.append((replacement, piece[1], piece[2]))
+                    continue
+            result.append(piece)
+    return result
+
+
+def _squash_elongation(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """"bodohhhhh" -> "bodoh", "มากกกก" -> "มาก". Digits are never squashed (amounts, phones)."""
+    result: list[Piece] = []
+    index = 0
+    while index < len(pieces):
+        char, start, end = pieces[index]
+        run_end = index + 1
+        while run_end < len(pieces) and pieces[run_end][0] == char:
+            run_end += 1
+        if run_end - index >= 3 and not char.isdigit() and not char.isspace():
+            transforms.add("elongation")
+            result.append((char, start, pieces[run_end - 1][2]))
+        else:
+            result.extend(pieces[index:run_end])
+        index = run_end
+    return result
+
+
+def canonical_key(text: str) -> str:
+    """The canonical form only (for lexicon entries, domain names, dedup keys)."""
+    return _SPACE_RUN.sub(" ", normalise(text).text).strip()

@@ -1,0 +1,79 @@
+"""The model card, written from the metrics of a training run (never by hand, so it cannot drift
+from the artifact it describes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+NOT_COVERED = """\
+## What is not covered
+
+- **No training data** for Thai, Khmer or Lao in any category, and none for violent extremism,
+  sexual exploitation or self-harm in any language. Those are served by the per-language lexicons
+  (`src/jaga/detect/lexicons/`) and by character n-grams shared with related text; their quality is
+  **not measured here** and must be assumed low until functional suites say otherwise.
+- **Malay and Singlish are thin** (the Malay and Singlish parts of `sg_online_attacks` only).
+- **Held-out splits are in-distribution**: they measure fitting of the datasets, not the functional
+  distinctions (counter-speech, negation, quoting, reclaimed slurs) that matter in practice. Earlier
+  measurements (`ML_NOTES.md`) show functional macro-F1 far below these figures for this model family.
+- **Label definitions differ by dataset**; the mapping to Jaga's taxonomy is in
+  `src/jaga/training/datasets.py` (e.g. Tagalog election "hate" is mostly insults at politicians and
+  is trained as harassment; COLD's offensive comments on race/region/gender as hate speech).
+- **Scam data are SMS**, mostly 2012-2025; social-media scam phrasing, and gambling promotion outside
+  Indonesian YouTube comments, are covered only through lexicons and the URL detector.
+"""
+
+
+def _table(rows: dict[str, dict[str, Any]], key_name: str) -> list[str]:
+    lines = [f"| {key_name} | category | precision | recall | F1 | positives | n |", "|---|---|---|---|---|---|---|"]
+    for key, categories in rows.items():
+        for category, values in categories.items():
+            lines.append(f"| {key} | {category} | {values['precision']:.3f} | {values['recall']:.3f} | "
+                         f"{values['f1']:.3f} | {values['support']} | {values['n']} |")
+    return lines
+
+
+def write_model_card(metrics: dict[str, Any], path: Path) -> None:
+    test = metrics["test"]
+    lines = [
+        "# Model card: Jaga harm classifier",
+        "",
+        f"Version **{metrics['version']}**, seed {metrics['seed']}, trained in {metrics['train_seconds']} s "
+        "(`jaga train`). Generated from `metrics.json` beside the artifact; do not edit by hand.",
+        "",
+        "## Model",
+        "",
+        "Hashed character 2-4-grams (within words, 2^19 buckets) and word 1-2-grams (2^18 buckets), log-scaled "
+        "and L2-normalised; one L2-regularised logistic regression per category (liblinear, balanced class "
+        f"weights, C={metrics['C']}); Platt calibration per category and per (category, language) on a separate "
+        "calibration split. Input is the canonical text from `jaga.text.normalise` (Unicode NFKC, Zawgyi to "
+        "Unicode, homoglyphs, leetspeak and elongation folded). Categories: hate_speech, harassment, "
+        "scam_fraud, illegal_gambling.",
+        "",
+        "## Data",
+        "",
+        f"Licence classes used: **{', '.join(metrics['licence_classes'])}**. A model trained on non-commercial "
+        "data inherits that restriction; `jaga train --licence permissive` builds a model without it.",
+        "",
+        "Deduplicated across datasets on the canonical text "
+        f"({metrics['duplicates_removed']} duplicates removed, {metrics['label_conflicts']} conflicting labels "
+        "set to unknown), then split 80/10/10 (train / calibration / test) by a hash of the canonical text, so a "
+        "text lands in the same split whichever dataset it came from.",
+        "",
+        "| dataset | licence | languages | train | calibration | test | description |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, info in metrics["datasets"].items():
+        examples = info["examples"]
+        lines.append(f"| {name} | {info['licence']} | {', '.join(info['languages'])} | {examples['train']} | "
+                     f"{examples['calibration']} | {examples['test']} | {info['description']} |")
+    lines += ["", f"## Held-out test split (threshold {test['threshold']})", "", "### Overall", ""]
+    lines += _table({"all": test["overall"]}, "scope")
+    lines += ["", "### Per language", "", "Language of the text (detected for multi-language datasets).", ""]
+    lines += _table(test["by_language"], "language")
+    lines += ["", "### Per dataset", ""]
+    lines += _table(test["by_dataset"], "dataset")
+    lines += ["", NOT_COVERED]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")

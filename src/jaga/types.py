@@ -1,0 +1,219 @@
+"""The three values that travel through Jaga: a `Post` comes in, detectors emit `Signal`s, the
+decision stage returns a `Decision`. Everything else (store rows, API bodies, report rows) is
+derived from these, so they are strict, versioned by `SCHEMA_VERSION` and round-trip through JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+SCHEMA_VERSION = "1"
+MAX_TEXT_CHARS = 50_000
+"""Longest post we accept. Longer records are rejected (kept aside, never dropped): they are almost
+always pasted documents or attacks on the pipeline, and a human should look at them."""
+
+LANGUAGES: tuple[str, ...] = ("en", "id", "ms", "tl", "th", "vi", "km", "lo", "my", "zh", "ta")
+"""The languages Jaga is built for (ISO 639-1). Other languages are detected as `und`."""
+
+COUNTRIES: tuple[str, ...] = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL")
+"""ASEAN member states and Timor-Leste (ISO 3166-1 alpha-2): the jurisdictions policies exist for."""
+
+
+class Category(StrEnum):
+    """The shared harm taxonomy: detectors emit these, policies act on them, reports count them."""
+
+    HATE_SPEECH = "hate_speech"
+    HARASSMENT = "harassment"
+    VIOLENT_EXTREMISM = "violent_extremism"
+    SCAM_FRAUD = "scam_fraud"
+    ILLEGAL_GAMBLING = "illegal_gambling"
+    SEXUAL_EXPLOITATION = "sexual_exploitation"
+    DISINFORMATION = "disinformation"
+    SELF_HARM = "self_harm"
+
+    @property
+    def description(self) -> str:
+        return CATEGORY_DESCRIPTIONS[self]
+
+
+CATEGORY_DESCRIPTIONS: dict[Category, str] = {
+    Category.HATE_SPEECH: "Attacks on people for a protected characteristic: religion, ethnicity, "
+    "nationality, gender, sexual orientation, disability, migration status.",
+    Category.HARASSMENT: "Abuse, insults, threats and bullying aimed at individuals.",
+    Category.VIOLENT_EXTREMISM: "Praise, support or recruitment for violent extremist groups or acts.",
+    Category.SCAM_FRAUD: "Phishing, investment, job, romance and prize scams, impersonation of "
+    "banks, e-wallets or agencies.",
+    Category.ILLEGAL_GAMBLING: "Promotion of online gambling sites and slot/betting agents.",
+    Category.SEXUAL_EXPLOITATION: "Grooming, sextortion, non-consensual imagery, child sexual abuse "
+    "material (the last by hash banks only).",
+    Category.DISINFORMATION: "Repeats a claim that fact-checkers rated false or misleading.",
+    Category.SELF_HARM: "Promotion or instruction of suicide or self-harm.",
+}
+
+
+class Action(IntEnum):
+    """The action ladder. Ordered so that `max()` gives the strictest action and a policy can
+    assert that a stricter threshold never yields a lighter action."""
+
+    ALLOW = 0
+    LABEL = 1
+    REDUCE = 2
+    REVIEW = 3
+    REMOVE = 4
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+
+
+class Post(BaseModel):
+    """One item of user content, as accepted by every entry point (library, CLI, HTTP).
+
+    `author_id` is pseudonymised on ingest (see `jaga.privacy`): what reaches a store or an output
+    file is a keyed hash, never the platform's own identifier.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: NonEmptyId
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    lang: str | None = Field(default=None, description="ISO 639-1 code if the platform knows it.")
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 of the jurisdiction.")
+    author_id: str | None = Field(default=None, max_length=256)
+    platform: str | None = Field(default=None, max_length=64)
+    created_at: datetime | None = None
+    urls: list[str] = Field(default_factory=list, max_length=100)
+    media: list[str] = Field(default_factory=list, max_length=20, description="Hashes or paths.")
+    reply_to: str | None = Field(default=None, max_length=256)
+    repost_of: str | None = Field(default=None, max_length=256)
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("text is empty")
+        return text
+
+    @field_validator("lang")
+    @classmethod
+    def _lang_code(cls, lang: str | None) -> str | None:
+        if lang is None or lang == "":
+            return None
+        lang = lang.strip().lower()
+        if not (2 <= len(lang) <= 3 and lang.isalpha()):
+            raise ValueError(f"lang must be an ISO 639-1 code such as 'id' or 'th', got {lang!r}")
+        return lang
+
+    @field_validator("country")
+    @classmethod
+    def _country_code(cls, country: str | None) -> str | None:
+        if country is None or country == "":
+            return None
+        country = country.strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise ValueError(f"country must be an ISO 3166-1 alpha-2 code such as 'MY', got {country!r}")
+        return country
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, created_at: datetime | None) -> datetime | None:
+        if created_at is not None and created_at.tzinfo is None:
+            return created_at.replace(tzinfo=UTC)
+        return created_at
+
+
+class Span(BaseModel):
+    """A half-open character range [start, end) into the post's *original* text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Span:
+        if self.end < self.start:
+            raise ValueError("span end precedes start")
+        return self
+
+
+class Signal(BaseModel):
+    """What one detector found in one post. Scores are calibrated probabilities, so that policies
+    can compare them across detectors and languages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(description="e.g. classifier:hate_speech, lexicon:id, url:scam_domains")
+    category: Category
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: list[Span] = Field(default_factory=list)
+    details: dict[str, Any] = Field(default_factory=dict)
+    model_version: str | None = None
+
+
+class LanguageInfo(BaseModel):
+    """The language of a post as Jaga sees it, including code-mixing."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    confidence: float = Field(ge=0.0, le=1.0)
+    mixed: list[str] = Field(default_factory=list, description="Other languages present.")
+    variety: str | None = Field(default=None, description="singlish, manglish, taglish ...")
+    script: str | None = None
+
+
+class Decision(BaseModel):
+    """The outcome for one post. `reasons` is a plain statement that a user and a reviewer can read;
+    the policy engine (issue: policy) enriches it into a full statement of reasons."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: str = SCHEMA_VERSION
+    id: str
+    post_id: str
+    action: Action
+    categories: list[Category] = Field(default_factory=list)
+    scores: dict[Category, float] = Field(default_factory=dict)
+    signals: list[Signal] = Field(default_factory=list)
+    language: LanguageInfo
+    jurisdiction: str
+    policy_version: str
+    reasons: str
+    automated: bool = True
+    review_status: str = Field(default="none", description="none, pending, decided, appealed")
+    deadline: datetime | None = None
+    decided_at: datetime
+
+    @field_validator("action", mode="before")
+    @classmethod
+    def _action_from_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return Action[value.upper()]
+            except KeyError as error:
+                raise ValueError(f"unknown action {value!r}") from error
+        return value
+
+    def to_json_dict(self) -> dict[str, Any]:
+        data = self.model_dump(mode="json")
+        data["action"] = str(self.action)
+        return data
+
+    @staticmethod
+    def make_id(post_id: str, policy_version: str) -> str:
+        """Deterministic, so that re-running a scan (or resuming one) yields the same ids."""
+        digest = hashlib.sha256(f"{post_id}\x00{policy_version}".encode()).hexdigest()
+        return f"dec_{digest[:24]}"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from jaga.text import detect_language, normalise
+
+# Short everyday sentences written for these tests (not taken from any dataset).
+PROBES = {
+    "id": ["Aku nggak bisa datang besok, maaf ya", "Harga cabai naik lagi minggu ini", "Kamu udah makan belum?",
+           "Polisi menangkap dua orang pelaku pencurian di Jakarta", "Gue mau beli mobil baru tahun depan"],
+    "ms": ["Saya tak boleh datang esok, maaf", "Kerajaan umumkan cuti umum minggu depan", "Awak nak makan apa malam ni?",
+           "Dia beli kereta baru guna wang simpanan sendiri", "Jangan lupa bawa payung sebab hujan lebat"],
+    "tl": ["Hindi ko alam kung saan siya pumunta", "Kumain ka na ba?", "Ang init ngayon sa Maynila",
+           "Pupunta kami sa probinsya bukas ng umaga", "Salamat po sa tulong ninyo"],
+    "en": ["The meeting has been moved to Thursday afternoon", "Please remember to bring your ID card",
+           "I think the new policy is a good idea"],
+    "vi": ["Tôi không biết anh ấy đi đâu", "Hôm nay trời mưa to quá", "Cảm ơn bạn rất nhiều"],
+    "th": ["วันนี้อากาศดีมาก", "ขอบคุณมากครับ"],
+    "lo": ["ມື້ນີ້ອາກາດດີຫຼາຍ", "ຂອບໃຈຫຼາຍໆ"],
+    "km": ["ថ្ងៃនេះអាកាសធាតុល្អណាស់", "អរគុណច្រើន"],
+    "my": ["ဒီနေ့ ရာသီဥတု ကောင်းတယ်", "ကျေးဇူးတင်ပါတယ်"],
+    "zh": ["今天天气很好", "谢谢你的帮助"],
+    "ta": ["இன்று வானிலை மிகவும் நன்றாக உள்ளது", "மிக்க நன்றி"],
+}
+
+
+@pytest.mark.parametrize(("language", "text"), [(lang, text) for lang, texts in PROBES.items() for text in texts])
+def test_probe_sentences(language: str, text: str) -> None:
+    info = detect_language(normalise(text).text)
+    assert info.code == language
+    assert 0.0 < info.confidence <= 1.0
+
+
+def test_zawgyi_burmese_is_burmese_after_normalising() -> None:
+    assert detect_language(normalise("ဒီေန႔ ရာသီဥတု ေကာင္းတယ္").text).code == "my"
+
+
+def test_singlish_is_flagged() -> None:
+    info = detect_language("wah the queue damn long sia, later we go makan somewhere else lah")
+    assert info.code == "en"
+    assert info.variety == "singlish"
+
+
+def test_taglish_is_flagged_as_mixed() -> None:
+    info = detect_language("grabe ang traffic kanina, I was so late for my meeting talaga")
+    assert info.code == "tl"
+    assert "en" in info.mixed
+    assert info.variety == "taglish"
+
+
+def test_script_mixing_is_reported() -> None:
+    info = detect_language("สวัสดีครับ hello everyone welcome")
+    assert info.code in ("th", "en")
+    assert info.mixed
+
+
+def test_text_without_letters_is_undetermined() -> None:
+    assert detect_language("12345 !!! 😀").code == "und"

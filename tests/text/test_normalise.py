@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jaga.text import normalise
+
+
+def test_zero_width_and_bidi_characters_are_removed() -> None:
+    result = normalise("b\u200bo\u200cd\u200do\u2060h \u202egnirts\u202c")
+    assert result.text == "bodoh gnirts"
+    assert "invisible" in result.transforms
+
+
+def test_homoglyphs_inside_latin_words_fold_to_latin() -> None:
+    result = normalise("Login to pаypаl now")  # Cyrillic а
+    assert result.text == "login to paypal now"
+    assert "homoglyph" in result.transforms
+
+
+def test_genuine_cyrillic_words_are_left_alone() -> None:
+    assert normalise("привет мир").text == "привет мир"
+
+
+def test_leetspeak_is_folded_but_numbers_stay() -> None:
+    assert normalise("j4ckp0t b0d0h 4njing").text == "jackpot bodoh anjing"
+    assert normalise("covid19 2nd Rp500rb 100000 0812-3456-7890").text == "covid19 2nd rp500rb 100000 0812-3456-7890"
+
+
+def test_styled_letters_from_math_and_enclosed_alphabets() -> None:
+    assert normalise("𝐒𝐋𝐎𝐓 𝐆𝐀𝐂𝐎𝐑").text == "slot gacor"
+    assert normalise("🅂🄻🄾🅃").text == "slot"
+    assert normalise("ＳＬＯＴ８８").text == "slot88"  # fullwidth
+
+
+def test_elongation_is_squashed_in_every_script_but_digits() -> None:
+    assert normalise("bodohhhhh").text == "bodoh"
+    assert normalise("มากกกกก").text == "มาก"
+    assert normalise("5555555").text == "5555555"
+
+
+def test_vietnamese_composed_and_decomposed_forms_meet() -> None:
+    composed = "Tôi không biết"
+    decomposed = "To\u0302i kho\u0302ng bie\u0302\u0301t"
+    assert normalise(composed).text == normalise(decomposed).text == "tôi không biết"
+
+
+def test_zawgyi_is_detected_and_converted_to_unicode() -> None:
+    zawgyi = "ဒီေန႔ ရာသီဥတု ေကာင္းတယ္"
+    unicode = "ဒီနေ့ ရာသီဥတု ကောင်းတယ်"
+    assert normalise(zawgyi).text == unicode
+    assert "zawgyi" in normalise(zawgyi).transforms
+    assert normalise(unicode).text == unicode
+    assert "zawgyi" not in normalise(unicode).transforms
+
+
+def test_mojibake_is_repaired() -> None:
+    result = normalise("bá»‹ lá»«a Ä‘áº£o")
+    assert result.text == "bị lừa đảo"
+
+
+def test_thai_khmer_lao_tamil_chinese_pass_through() -> None:
+    for text in ("วันนี้อากาศดีมาก", "ថ្ងៃនេះអាកាសធាតុល្អណាស់", "ມື້ນີ້ອາກາດດີຫຼາຍ", "இன்று வானிலை", "今天天气很好"):
+        assert normalise(text).text == text
+
+
+def test_offsets_point_into_the_original_text() -> None:
+    original = "Hey  J\u200b4CKP0T!!!! at 𝐒𝐋𝐎𝐓"
+    result = normalise(original)
+    start = result.text.index("jackpot")
+    assert result.original_span(start, start + len("jackpot")) == "J\u200b4CKP0T"
+    slot = result.text.index("slot")
+    assert result.original_span(slot, slot + 4) == "𝐒𝐋𝐎𝐓"
+
+
+def test_offsets_for_zawgyi_cover_the_original_word() -> None:
+    original = "ကုလားေတြ ႏိုင္ငံကထြက္သြား"
+    result = normalise(original)
+    start = result.text.index("ကုလား")
+    ostart, oend = result.to_original(start, start + len("ကုလား"))
+    assert original[ostart:oend].startswith("ကုလား")
+
+
+@given(st.text(max_size=200))
+def test_never_raises_and_offsets_are_monotonic_and_in_range(text: str) -> None:
+    result = normalise(text)
+    assert len(result.starts) == len(result.text) == len(result.ends)
+    for start, end in zip(result.starts, result.ends, strict=True):
+        assert 0 <= start < end <= len(text)
+    assert list(result.starts) == sorted(result.starts)
