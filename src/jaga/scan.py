@@ -14,7 +14,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -50,7 +50,9 @@ class ScanSummary:
                 self.by_category[category.value] += 1
 
     def to_json(self) -> dict[str, Any]:
-        return {key: dict(value) if isinstance(value, Counter) else value for key, value in asdict(self).items()}
+        return {"records": self.records, "decisions": self.decisions, "rejects": self.rejects,
+                "by_action": dict(self.by_action), "by_category": dict(self.by_category),
+                "by_language": dict(self.by_language), "started_at": self.started_at}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScanSummary:

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from jaga.detect.classifier import ClassifierDetector, HarmClassifier, bundled_model_dir
+from jaga.types import Category
+
+
+def test_bundled_artifact_loads_and_is_small() -> None:
+    directory = bundled_model_dir()
+    size = sum(path.stat().st_size for path in directory.iterdir())
+    assert size < 20 * 1024 * 1024
+    model = HarmClassifier.load(directory)
+    assert model.categories == (Category.HATE_SPEECH, Category.HARASSMENT, Category.SCAM_FRAUD,
+                                Category.ILLEGAL_GAMBLING)
+    assert model.metadata["datasets"]
+
+
+def test_bundled_model_separates_clear_cases() -> None:
+    model = HarmClassifier.load(bundled_model_dir())
+    texts = ["slot gacor hari ini maxwin depo 10rb wd lancar", "selamat pagi, semoga harimu menyenangkan",
+             "congratulations you have won a prize call now to claim", "see you at the meeting tomorrow"]
+    probabilities = model.predict_proba(texts, ["id", "id", "en", "en"])
+    gambling = model.categories.index(Category.ILLEGAL_GAMBLING)
+    scam = model.categories.index(Category.SCAM_FRAUD)
+    assert probabilities[0, gambling] > 0.9 > probabilities[1, gambling]
+    assert probabilities[2, scam] > 0.5 > probabilities[3, scam]
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+
+
+def test_fit_save_load_round_trip(tmp_path: Path) -> None:
+    texts = ["you idiot", "lovely day", "stupid moron", "nice work", "dumb idiot", "great job"] * 10
+    labels = np.array([[1], [0], [1], [0], [1], [0]] * 10, dtype=np.int8)
+    model = HarmClassifier(categories=(Category.HARASSMENT,)).fit(texts, labels)
+    model.calibrate(texts, labels, ["en"] * len(texts))
+    model.save(tmp_path)
+    loaded = HarmClassifier.load(tmp_path)
+    np.testing.assert_allclose(model.predict_proba(["idiot"]), loaded.predict_proba(["idiot"]), atol=1e-2)
+    assert loaded.predict_proba(["you idiot"])[0, 0] > loaded.predict_proba(["lovely day"])[0, 0]
+
+
+def test_detector_gives_evidence_words_for_flagged_posts(moderator) -> None:  # type: ignore[no-untyped-def]
+    detector = next(d for d in moderator.detectors if isinstance(d, ClassifierDetector))
+    prepared = moderator.prepare(__import__("jaga").Post(id="1", text="Slot gacor maxwin hari ini, depo 10rb"))
+    signal = next(s for s in detector.detect([prepared])[0] if s.category == Category.ILLEGAL_GAMBLING)
+    assert signal.score > 0.9
+    assert signal.evidence and all(span.text in prepared.post.text for span in signal.evidence)
