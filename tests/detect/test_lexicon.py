@@ -42,7 +42,7 @@ def test_words_inside_other_words_do_not_match() -> None:
 def test_bad_lexicon_file_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "xx.yaml").write_text("language: xx\nversion: '1'\ncategories:\n  not_a_category:\n"
                                       "    score: 0.5\n    terms: [a]\n")
-    with pytest.raises(LexiconError, match="xx.yaml"):
+    with pytest.raises(LexiconError, match=r"xx\.yaml"):
         LexiconDetector(tmp_path)
 
 

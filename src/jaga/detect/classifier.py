@@ -30,6 +30,7 @@ ARTIFACT_DIR = "harm"
 MIN_CALIBRATION_EXAMPLES = 150
 MIN_CALIBRATION_POSITIVES = 15
 EVIDENCE_THRESHOLD = 0.5
+EVIDENCE_WORDS = 3
 
 
 class TextFeaturizer:
@@ -93,6 +94,8 @@ class HarmClassifier:
         intercept = np.zeros(len(self.categories), dtype=np.float32)
         for index, _category in enumerate(self.categories):
             known = labels[:, index] >= 0
+            if len(np.unique(labels[known, index])) < 2:
+                continue  # no data for this category in the chosen datasets: it scores at the prior
             model = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
                                        random_state=random_state, max_iter=200)
             model.fit(features[known], labels[known, index])
@@ -113,6 +116,8 @@ class HarmClassifier:
         self.calibration_ = {}
         for index, category in enumerate(self.categories):
             known = labels[:, index] >= 0
+            if len(np.unique(labels[known, index])) < 2:
+                continue
             self.calibration_[category.value] = Platt.fit(values[known, index], labels[known, index])
             for language in sorted(set(language_array[known])):
                 mask = known & (language_array == language)
@@ -144,17 +149,21 @@ class HarmClassifier:
                     probabilities[mask, index] = platt(column[mask])
         return probabilities
 
-    def top_terms(self, text: str, category_index: int, limit: int = 3) -> list[tuple[int, int, float]]:
-        """Words that push this text towards the category most: (start, end, weight) in `text`.
-        Used for evidence spans, so a reviewer sees *why* and not just a number."""
+    def word_weights(self, texts: Sequence[str]) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """Per text, its whitespace-separated words (as spans) and each word's weight towards every
+        category, computed for all texts in one featurisation. Used for evidence spans, so a
+        reviewer sees *why* and not just a number."""
         assert self.coef_ is not None
-        words = [(match.start(), match.end(), match.group()) for match in _WORDS.finditer(text)]
+        spans = [[(match.start(), match.end()) for match in _WORDS.finditer(text)] for text in texts]
+        words = [text[start:end] for text, text_spans in zip(texts, spans, strict=True) for start, end in text_spans]
         if not words:
-            return []
-        features = self.featurizer.transform([word for _, _, word in words])
-        weights = np.asarray(features @ self.coef_[:, category_index]).ravel()
-        ranked = sorted(zip(words, weights, strict=True), key=lambda item: -item[1])
-        return [(start, end, float(weight)) for (start, end, _), weight in ranked[:limit] if weight > 0]
+            return [([], np.zeros((0, len(self.categories)))) for _ in texts]
+        weights = np.asarray(self.featurizer.transform(words) @ self.coef_)
+        result, offset = [], 0
+        for text_spans in spans:
+            result.append((text_spans, weights[offset:offset + len(text_spans)]))
+            offset += len(text_spans)
+        return result
 
     # -- persistence: plain numpy and JSON, no pickle, so loading an artifact cannot run code ------
     def save(self, directory: Path) -> None:
@@ -217,17 +226,20 @@ class ClassifierDetector(Detector):
         texts = [prepared.text.text for prepared in batch]
         languages = [prepared.language.code for prepared in batch]
         probabilities = self.model.predict_proba(texts, languages)
+        flagged = [index for index, row in enumerate(probabilities) if row.max() >= EVIDENCE_THRESHOLD]
+        evidence_words = dict(zip(flagged, self.model.word_weights([texts[i] for i in flagged]), strict=True))
         results: list[list[Signal]] = []
-        for row, prepared in zip(probabilities, batch, strict=True):
+        for post_index, (row, prepared) in enumerate(zip(probabilities, batch, strict=True)):
             signals = []
             for index, category in enumerate(self.model.categories):
                 score = float(row[index])
                 if score < self.min_score:
                     continue
                 evidence = []
-                if score >= EVIDENCE_THRESHOLD:
-                    evidence = [prepared.span(start, end) for start, end, _ in
-                                self.model.top_terms(prepared.text.text, index)]
+                if score >= EVIDENCE_THRESHOLD and post_index in evidence_words:
+                    spans, weights = evidence_words[post_index]
+                    order = np.argsort(-weights[:, index])[:EVIDENCE_WORDS] if len(spans) else []
+                    evidence = [prepared.span(*spans[word]) for word in order if weights[word, index] > 0]
                 signals.append(Signal(source=f"classifier:{category.value}", category=category,
                                       score=round(score, 4), evidence=evidence, model_version=self.version))
             results.append(signals)

@@ -9,6 +9,7 @@ the brand's name inside somebody else's domain ("gcash-verify.top").
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,10 +70,9 @@ def normalise_url(raw: str) -> str | None:
         return None
     if not host or "." not in host:
         return None
-    try:
-        host = host.encode("ascii").decode("idna") if "xn--" in host else host
-    except UnicodeError:
-        pass
+    if "xn--" in host:
+        with contextlib.suppress(UnicodeError):  # invalid punycode: keep the ASCII form
+            host = host.encode("ascii").decode("idna")
     host = host.lower()
     port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = f"{host}:{port}" if port else host
@@ -103,6 +103,7 @@ class DomainData:
     version: str
     protected: dict[str, str]  # registered domain -> brand name
     brand_labels: dict[str, str]  # distinctive label ("maybank2u") -> brand name
+    brand_skeletons: dict[str, str]  # label -> its TR39 skeleton, computed once
     scam_domains: frozenset[str]
     gambling_words: tuple[str, ...]
     shorteners: frozenset[str]
@@ -126,6 +127,7 @@ def load_domain_data() -> DomainData:
         version=str(data["version"]),
         protected=protected,
         brand_labels=labels,
+        brand_skeletons={label: skeleton(label).lower() for label in labels},
         scam_domains=frozenset(data.get("scam_domains") or []),
         gambling_words=tuple(data.get("gambling_words") or []),
         shorteners=frozenset(data.get("shorteners") or []),
@@ -159,7 +161,7 @@ def assess_url(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
     for brand_label, brand in data.brand_labels.items():
         if label == brand_label:
             findings.append(UrlFinding(Category.SCAM_FRAUD, 0.9, f"uses {brand}'s name on another domain", brand))
-        elif label_skeleton == skeleton(brand_label).lower():
+        elif label_skeleton == data.brand_skeletons[brand_label]:
             findings.append(UrlFinding(Category.SCAM_FRAUD, 0.95, f"look-alike letters imitating {brand}", brand))
         elif len(brand_label) >= 5 and DamerauLevenshtein.distance(label, brand_label) <= (1 if len(brand_label) < 8 else 2):
             findings.append(UrlFinding(Category.SCAM_FRAUD, 0.88, f"misspelling of {brand}'s domain", brand))

@@ -21,6 +21,10 @@ from jaga.types import LanguageInfo
 SCRIPT_LANGUAGE = {"thai": "th", "lao": "lo", "khmer": "km", "myanmar": "my", "tamil": "ta", "han": "zh"}
 LATIN_LANGUAGES = ["en", "id", "ms", "tl", "vi"]
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 _SCRIPT_RANGES: list[tuple[int, int, str]] = [
     (0x0E00, 0x0E7F, "thai"),
     (0x0E80, 0x0EFF, "lao"),
@@ -44,22 +48,38 @@ _VIETNAMESE_LETTERS = set("ăâđêôơưạảấầẩẫậắằẳẵặẹ
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 # Everyday words that differ between the two standard languages. Shared words are left out.
-_INDONESIAN_MARKERS = frozenset(
-    ["nggak", "gak", "enggak", "ngga", "ga", "engga", "bisa", "karena", "saja", "aja", "uang", "mobil", "gratis", "banget", "kamu", "gue", "gua", "lu", "loe", "nih", "dong", "sih", "kok", "udah", "gimana", "mau", "kalian", "polisi", "kantor", "pemerintah", "kapan", "paham", "sepeda", "rupiah", "rp", "ribuan", "cewek", "cowok", "emang", "gini", "begitu", "kayak", "cuma", "doang", "terus", "bilang", "pengen", "pingin", "nanti", "ketemu", "mending", "cabai"]
+_INDONESIAN_MARKERS = _words(
+    "nggak gak enggak ngga ga engga bisa karena saja aja uang mobil gratis banget kamu gue gua lu loe nih "
+    "dong sih kok udah gimana mau kalian polisi kantor pemerintah kapan paham sepeda rupiah rp ribuan "
+    "cewek cowok emang gini begitu kayak cuma doang terus bilang pengen pingin nanti ketemu mending cabai"
 )
-_MALAY_MARKERS = frozenset(
-    ["tak", "nak", "kat", "je", "jer", "sahaja", "kerana", "wang", "kereta", "percuma", "mahu", "awak", "korang", "dorang", "macam", "betul", "bila", "ni", "tu", "kerajaan", "polis", "hospital", "pejabat", "bas", "teksi", "bilik", "cuti", "faham", "ringgit", "rm", "sebab", "boleh", "takde", "tiada", "sikit", "dah", "pasal", "camne", "mcm", "duit", "cili"]
+_MALAY_MARKERS = _words(
+    "tak nak kat je jer sahaja kerana wang kereta percuma mahu awak korang dorang macam betul bila ni tu "
+    "kerajaan polis hospital pejabat bas teksi bilik cuti faham ringgit rm sebab boleh takde tiada sikit "
+    "dah pasal camne mcm duit cili"
 )
-_ENGLISH_WORDS = frozenset(
-    ["the", "a", "an", "and", "or", "but", "if", "of", "to", "in", "on", "at", "for", "with", "from", "by", "is", "are", "was", "were", "be", "been", "being", "am", "i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "its", "our", "their", "this", "that", "these", "those", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "not", "only", "own", "same", "so", "than", "too", "very", "can", "will", "just", "should", "now", "do", "does", "did", "done", "have", "has", "had", "having", "go", "going", "get", "got", "make", "like", "know", "think", "want", "need", "really", "so", "much", "many", "people", "time", "day", "good", "bad", "new", "old", "first", "last", "long", "great", "little", "right", "big", "high", "different", "small", "large", "next", "early", "young", "important", "public", "same", "able", "please", "thanks", "thank", "sorry", "yes", "ok", "okay", "because", "about", "again", "also", "here", "there", "then", "still", "even", "never", "always", "something", "nothing", "everything", "anyone", "someone", "money", "free", "win", "click", "link", "account", "bank", "call", "send", "pay", "check", "job", "work", "home", "life", "love", "hate", "kill", "stupid", "idiot", "damn", "shit", "fuck"]
+_ENGLISH_WORDS = _words(
+    "the a an and or but if of to in on at for with from by is are was were be been being am i you he she "
+    "it we they me him her us them my your his its our their this that these those what which who whom "
+    "whose when where why how all any both each few more most other some such no not only own same so "
+    "than too very can will just should now do does did done have has had having go going get got make "
+    "like know think want need really so much many people time day good bad new old first last long great "
+    "little right big high different small large next early young important public same able please "
+    "thanks thank sorry yes ok okay because about again also here there then still even never always "
+    "something nothing everything anyone someone money free win click link account bank call send pay "
+    "check job work home life love hate kill stupid idiot damn shit fuck"
 )
-_SINGLISH_PARTICLES = frozenset(
-    ["lah", "leh", "lor", "meh", "sia", "hor", "liao", "walao", "alamak", "shiok", "kiasu", "paiseh", "sian", "chope", "atas", "bojio", "jialat", "steady", "cheem", "kena", "sibei", "buay", "ang", "moh", "ah", "beng", "chiong"]
+_SINGLISH_PARTICLES = _words(
+    "lah leh lor meh sia hor liao walao alamak shiok kiasu paiseh sian chope atas bojio jialat steady "
+    "cheem kena sibei buay ang moh ah beng chiong"
 )
-_TAGALOG_MARKERS = frozenset(
-    ["ang", "ng", "mga", "sa", "na", "ko", "mo", "ako", "ikaw", "siya", "sila", "kami", "tayo", "talaga", "grabe", "naman", "kasi", "po", "lang", "yung", "hindi", "kanina", "ba", "din", "rin", "nga", "sobra", "ito", "iyan", "yan", "dito", "doon", "wala", "meron", "may", "pero", "kung", "para"]
+_TAGALOG_MARKERS = _words(
+    "ang ng mga sa na ko mo ako ikaw siya sila kami tayo talaga grabe naman kasi po lang yung hindi "
+    "kanina ba din rin nga sobra ito iyan yan dito doon wala meron may pero kung para"
 )
-_MANGLISH_PARTICLES = frozenset(["lah", "mah", "dey", "aiyo", "aiyoh", "macam", "gostan", "tapau", "boleh", "tak", "kan", "pun", "je", "wei", "weh"])
+_MANGLISH_PARTICLES = _words(
+    "lah mah dey aiyo aiyoh macam gostan tapau boleh tak kan pun je wei weh"
+)
 
 
 @lru_cache(maxsize=1)

@@ -286,7 +286,7 @@ def _squash_elongation(pieces: list[Piece], transforms: set[str]) -> list[Piece]
     result: list[Piece] = []
     index = 0
     while index < len(pieces):
-        char, start, end = pieces[index]
+        char, start, _ = pieces[index]
         run_end = index + 1
         while run_end < len(pieces) and pieces[run_end][0] == char:
             run_end += 1

@@ -66,7 +66,7 @@ def build_corpus(datasets: Sequence[Dataset], seed: int = 0, root: Path | None =
                 continue
             if canonical in merged:
                 duplicates += 1
-                first, labels = merged[canonical]
+                _, labels = merged[canonical]
                 for category, value in example.labels.items():
                     if category in labels and labels[category] != value:
                         labels[category] = -1

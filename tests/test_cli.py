@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from jaga.cli import EXIT_REJECTS, app
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+runner = CliRunner()
+
+
+def test_check_prints_json_with_language_scores_signals_and_action() -> None:
+    result = runner.invoke(app, ["check", "Akaun anda dibekukan, sila klik pautan https://maybank2u-secure.xyz",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)
+    assert decision["language"]["code"] == "ms"
+    assert decision["action"] in ("review", "remove")
+    assert decision["scores"]["scam_fraud"] >= 0.8
+    assert any(signal["source"] == "url:domains" and signal["evidence"] for signal in decision["signals"])
+
+
+def test_check_human_readable_and_declared_language() -> None:
+    result = runner.invoke(app, ["check", "Selamat pagi semua", "--lang", "id"])
+    assert result.exit_code == 0
+    assert "ALLOW" in result.output and "language: id" in result.output
+
+
+def test_check_rejects_empty_text() -> None:
+    result = runner.invoke(app, ["check", "   "])
+    assert result.exit_code == 1
+    assert "text is empty" in result.output
+
+
+def test_scan_exit_code_says_rejects_exist(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scan", str(EXAMPLES / "malformed.jsonl"), "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == EXIT_REJECTS
+    rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
+    assert [r["line"] for r in rejects] == [1, 2, 3, 4, 5, 7]
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 1
+
+
+def test_scan_with_store_and_jurisdiction(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scan", str(EXAMPLES / "posts.jsonl"), "-o", str(tmp_path / "out.jsonl"), "--store",
+                                 "--jurisdiction", "MY"])
+    assert result.exit_code == 0, result.output
+    assert "by" in result.output and "language" in result.output
+    decisions = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert {d["jurisdiction"] for d in decisions} == {"MY"}
+    info = runner.invoke(app, ["db", "info"])
+    assert "'posts': 32" in info.output
+
+
+def test_scan_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["scan", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1
+    assert "not found" in result.output
