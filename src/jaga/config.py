@@ -12,8 +12,10 @@ def data_dir() -> Path:
     configured = os.environ.get("JAGA_DATA_DIR")
     if configured:
         return Path(configured)
-    # The repository layout used in development: <checkout>/../shared/data
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    # The layout used in development and CI: <checkout>/../shared/data, seen from the checkout
+    # (any install) or from the source tree (editable install run from elsewhere).
+    candidates = [Path.cwd().parent / "shared" / "data", Path(__file__).resolve().parents[3] / "shared" / "data"]
+    return next((path for path in candidates if path.is_dir()), candidates[0])
 
 
 def home_dir() -> Path:
