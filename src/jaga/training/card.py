@@ -20,6 +20,9 @@ NOT_COVERED = """\
 - **Label definitions differ by dataset**; the mapping to Jaga's taxonomy is in
   `src/jaga/training/datasets.py` (e.g. Tagalog election "hate" is mostly insults at politicians and
   is trained as harassment; COLD's offensive comments on race/region/gender as hate speech).
+- **Datasets that shrink to nothing after deduplication are contained in an earlier one**: ViHOS
+  is built from ViHSD's comments and `id_abusive_2018` largely reappears in
+  `id_multilabel_hate_abusive`; their rows are counted once, under the dataset listed first.
 - **Scam data are SMS**, mostly 2012-2025; social-media scam phrasing, and gambling promotion outside
   Indonesian YouTube comments, are covered only through lexicons and the URL detector.
 """
