@@ -22,7 +22,7 @@ from typing import IO, Any
 from jaga.ingest.readers import InputError, Record, RecordReader
 from jaga.pipeline import Moderator
 from jaga.store import Store
-from jaga.types import Decision, Post, now_utc
+from jaga.types import Decision, now_utc
 
 CHECKPOINT_VERSION = 1
 
@@ -235,9 +235,4 @@ def _write_parquet(staging: Path, target: Path) -> None:
     pq.write_table(pa.table(columns), target)
 
 
-def read_posts(input_path: str, input_format: str | None = None) -> list[Post]:
-    """Every valid post of a file (for small inputs in tests and notebooks)."""
-    return [record.post for record in RecordReader(input_path, input_format) if record.post is not None]
-
-
-__all__ = ["InputError", "ScanError", "ScanPaths", "ScanSummary", "read_posts", "scan"]
+__all__ = ["InputError", "ScanError", "ScanPaths", "ScanSummary", "scan"]
