@@ -52,3 +52,16 @@ def test_gambling_domains_and_shorteners() -> None:
     assert _findings("daftar di slotgacor88.vip")[0][0] == Category.ILLEGAL_GAMBLING
     category, score, _ = _findings("bit.ly/3abc")[0]
     assert category == Category.SCAM_FRAUD and score < 0.5
+
+
+def test_declared_urls_are_checked_too() -> None:
+    from jaga.detect import UrlDetector
+    from jaga.detect.base import PreparedPost
+    from jaga.text import detect_language, normalise
+    from jaga.types import Post
+
+    post = Post(id="d", text="look at this", urls=["https://gcash-verify.top/claim"])
+    text = normalise(post.text)
+    signals = UrlDetector().detect([PreparedPost(post, text, detect_language(text.text))])[0]
+    assert [(s.category, s.evidence) for s in signals] == [(Category.SCAM_FRAUD, [])]
+    assert signals[0].details["imitates"] == "GCash"

@@ -197,17 +197,14 @@ class UrlDetector(Detector):
 
     def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
         best: dict[Category, tuple[UrlFinding, FoundUrl | None, str]] = {}
-        candidates: list[tuple[FoundUrl | None, str]] = [(found, found.url) for found in extract_urls(prepared.post.text)]
-        for declared in prepared.post.urls:
-            for found in extract_urls(declared):
-                candidates.append((None, found.url))
-                for finding in assess_url(found, self.data):
-                    _keep_best(best, finding, None, found.url)
-        for found, url in candidates:
-            if found is None:
-                continue
+        # URLs in the text carry evidence spans; URLs the platform declared separately do not.
+        in_text = [(found, True) for found in extract_urls(prepared.post.text)]
+        declared = [(found, False) for url in prepared.post.urls for found in extract_urls(url)]
+        for found, has_span in in_text + declared:
             for finding in assess_url(found, self.data):
-                _keep_best(best, finding, found, url)
+                current = best.get(finding.category)
+                if current is None or finding.score > current[0].score:
+                    best[finding.category] = (finding, found if has_span else None, found.url)
         signals = []
         for category, (finding, found, url) in best.items():
             evidence = [Span(start=found.start, end=found.end, text=found.raw)] if found else []
@@ -218,9 +215,3 @@ class UrlDetector(Detector):
                                   details=details, model_version=self.version))
         return signals
 
-
-def _keep_best(best: dict[Category, tuple[UrlFinding, FoundUrl | None, str]], finding: UrlFinding,
-               found: FoundUrl | None, url: str) -> None:
-    current = best.get(finding.category)
-    if current is None or finding.score > current[0].score:
-        best[finding.category] = (finding, found, url)
