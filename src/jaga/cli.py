@@ -202,6 +202,42 @@ def train(
     out.print(table)
 
 
+@app.command("eval")
+def evaluate(
+    suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV: text, label, functionality, target, language.")],
+    lang: Annotated[str | None, typer.Option(help="Language of every case, when the suite has no language column.")] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful.")] = 0.5,
+    report: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
+) -> None:
+    """Functional evaluation: macro-F1 overall and per language, accuracy per functionality and target."""
+    from jaga.evaluation.functional import SuiteError, evaluate_suite, load_suite
+    from jaga.pipeline import Moderator
+
+    try:
+        cases = load_suite(suite, lang)
+    except (SuiteError, OSError) as error:
+        raise _fail(str(error)) from error
+    result = evaluate_suite(cases, Moderator(), threshold)
+    out.print(f"[bold]{suite.name}[/]: {result['n']} cases, macro-F1 {100 * result['macro_f1']:.1f}, "
+              f"accuracy {100 * result['accuracy']:.1f} (threshold {threshold})")
+    languages = Table(title="per language")
+    for column in ("language", "macro-F1", "cases"):
+        languages.add_column(column)
+    for language, values in result["by_language"].items():
+        languages.add_row(language or "?", f"{100 * values['macro_f1']:.1f}", str(values["n"]))
+    out.print(languages)
+    functionalities = Table(title="per functionality")
+    for column in ("functionality", "gold", "accuracy", "cases"):
+        functionalities.add_column(column)
+    for name, values in result["by_functionality"].items():
+        functionalities.add_row(name, values["gold"], f"{100 * values['accuracy']:.1f}", str(values["n"]))
+    out.print(functionalities)
+    if report:
+        report.write_text(json.dumps({"suite": str(suite), **result}, indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        out.print(f"report: {report}")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""

@@ -88,3 +88,20 @@ def test_never_raises_and_offsets_are_monotonic_and_in_range(text: str) -> None:
     for start, end in zip(result.starts, result.ends, strict=True):
         assert 0 <= start < end <= len(text)
     assert list(result.starts) == sorted(result.starts)
+
+
+@given(st.text(alphabet=st.characters(categories=["Ll", "Lu", "Lo", "Zs", "Po"]), max_size=80))
+def test_plain_text_only_changes_case_and_spacing(text: str) -> None:
+    import re
+    import unicodedata
+
+    import ftfy.badness
+
+    if ftfy.badness.is_bad(text) or not unicodedata.is_normalized("NFKC", text) or len(text.casefold()) != len(text) \
+            or re.search(r"(\D)\1\1", text) or not text.isprintable() or set(text) & set("@$!|€"):
+        return
+    result = normalise(text)
+    assert result.text == " ".join(text.casefold().split())
+    for index, char in enumerate(result.text):
+        if char != " ":
+            assert text[result.starts[index]].casefold() == char

@@ -87,8 +87,10 @@ class HarmClassifier:
     calibration_: dict[str, Platt] = field(default_factory=dict)  # "cat" or "cat:lang" -> Platt
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def fit(self, texts: Sequence[str], labels: np.ndarray, random_state: int = 0) -> HarmClassifier:
+    def fit(self, texts: Sequence[str], labels: np.ndarray, random_state: int = 0,
+            sample_weight: np.ndarray | None = None) -> HarmClassifier:
         """`labels` is (n, n_categories) with 1, 0, or -1 where a dataset does not label a category."""
+        weights = np.ones(len(texts), dtype=np.float32) if sample_weight is None else sample_weight
         features = self.featurizer.transform(texts)
         coef = np.zeros((self.featurizer.n_features, len(self.categories)), dtype=np.float32)
         intercept = np.zeros(len(self.categories), dtype=np.float32)
@@ -98,7 +100,7 @@ class HarmClassifier:
                 continue  # no data for this category in the chosen datasets: it scores at the prior
             model = LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced",
                                        random_state=random_state, max_iter=200)
-            model.fit(features[known], labels[known, index])
+            model.fit(features[known], labels[known, index], sample_weight=weights[known])
             coef[:, index] = model.coef_[0]
             intercept[index] = model.intercept_[0]
         self.coef_, self.intercept_ = coef, intercept

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import tldextract
 import yaml
+from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from jaga.detect.base import Detector, PreparedPost
@@ -103,7 +104,8 @@ class DomainData:
     version: str
     protected: dict[str, str]  # registered domain -> brand name
     brand_labels: dict[str, str]  # distinctive label ("maybank2u") -> brand name
-    brand_skeletons: dict[str, str]  # label -> its TR39 skeleton, computed once
+    brand_skeletons: dict[str, str]  # TR39 skeleton -> label, computed once
+    brand_in_host: re.Pattern[str]  # any brand label standing as a word inside a host name
     scam_domains: frozenset[str]
     gambling_words: tuple[str, ...]
     shorteners: frozenset[str]
@@ -127,7 +129,9 @@ def load_domain_data() -> DomainData:
         version=str(data["version"]),
         protected=protected,
         brand_labels=labels,
-        brand_skeletons={label: skeleton(label).lower() for label in labels},
+        brand_skeletons={skeleton(label).lower(): label for label in labels},
+        brand_in_host=re.compile(r"(?<![^\W\d_])(" + "|".join(re.escape(label) for label in
+                                 sorted(labels, key=len, reverse=True)) + r")(?![^\W\d_])"),
         scam_domains=frozenset(data.get("scam_domains") or []),
         gambling_words=tuple(data.get("gambling_words") or []),
         shorteners=frozenset(data.get("shorteners") or []),
@@ -151,23 +155,13 @@ def assess_url(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
         return findings
     if registered in data.scam_domains or found.host in data.scam_domains:
         findings.append(UrlFinding(Category.SCAM_FRAUD, 0.97, "reported scam domain"))
-    disguised = next((domain for domain in data.protected if found.host.startswith(domain + ".")), None)
+    parts = found.host.split(".")
+    disguised = next((prefix for prefix in (".".join(parts[:end]) for end in range(2, len(parts)))
+                      if prefix in data.protected), None)
     if disguised:
         findings.append(UrlFinding(Category.SCAM_FRAUD, 0.93, f"{disguised} used as a disguise in front of {registered}",
                                    data.protected[disguised]))
-    label = found.domain_label
-    label_skeleton = skeleton(label).lower()
-    cheap = found.suffix.split(".")[-1] in data.cheap_tlds
-    for brand_label, brand in data.brand_labels.items():
-        if label == brand_label:
-            findings.append(UrlFinding(Category.SCAM_FRAUD, 0.9, f"uses {brand}'s name on another domain", brand))
-        elif label_skeleton == data.brand_skeletons[brand_label]:
-            findings.append(UrlFinding(Category.SCAM_FRAUD, 0.95, f"look-alike letters imitating {brand}", brand))
-        elif len(brand_label) >= 5 and DamerauLevenshtein.distance(label, brand_label) <= (1 if len(brand_label) < 8 else 2):
-            findings.append(UrlFinding(Category.SCAM_FRAUD, 0.88, f"misspelling of {brand}'s domain", brand))
-        elif len(brand_label) >= 4 and re.search(rf"(^|[\W_\d]|\b){re.escape(brand_label)}($|[\W_\d])", found.host.replace(registered, label)):
-            score = 0.9 if cheap else 0.82
-            findings.append(UrlFinding(Category.SCAM_FRAUD, score, f"{brand}'s name inside another domain", brand))
+    findings.extend(_brand_findings(found, data))
     lowered_host = found.host.replace("-", "")
     gambling = [word for word in data.gambling_words if word in lowered_host]
     if gambling:
@@ -176,9 +170,38 @@ def assess_url(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
         findings.append(UrlFinding(Category.SCAM_FRAUD, 0.25, "link shortener hides the destination"))
     if found.host != found.host.encode("ascii", "ignore").decode() and not findings:
         findings.append(UrlFinding(Category.SCAM_FRAUD, 0.5, "internationalised domain name"))
-    if cheap and not findings:
+    if found.suffix.split(".")[-1] in data.cheap_tlds and not findings:
         findings.append(UrlFinding(Category.SCAM_FRAUD, 0.2, f"low-cost top-level domain .{found.suffix}"))
     return sorted(findings, key=lambda finding: -finding.score)
+
+
+def _brand_findings(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
+    """At most one finding per imitated brand, the most specific: its exact name, look-alike
+    letters, a misspelling, or its name inside another host name."""
+    label = found.domain_label
+    cheap = found.suffix.split(".")[-1] in data.cheap_tlds
+    by_brand: dict[str, UrlFinding] = {}
+
+    def add(brand: str, score: float, reason: str) -> None:
+        if brand not in by_brand:
+            by_brand[brand] = UrlFinding(Category.SCAM_FRAUD, score, reason, brand)
+
+    if label in data.brand_labels:
+        brand = data.brand_labels[label]
+        add(brand, 0.9, f"uses {brand}'s name on another domain")
+    imitated = data.brand_skeletons.get(skeleton(label).lower())
+    if imitated and imitated != label:
+        brand = data.brand_labels[imitated]
+        add(brand, 0.95, f"look-alike letters imitating {brand}")
+    for brand_label, distance, _ in process.extract(label, list(data.brand_labels), limit=None, score_cutoff=2,
+                                                    scorer=DamerauLevenshtein.distance):
+        if len(brand_label) >= 5 and 0 < distance <= (1 if len(brand_label) < 8 else 2):
+            brand = data.brand_labels[brand_label]
+            add(brand, 0.88, f"misspelling of {brand}'s domain")
+    for match in data.brand_in_host.finditer(found.host.replace(found.registered_domain, label)):
+        brand = data.brand_labels[match.group(1)]
+        add(brand, 0.9 if cheap else 0.82, f"{brand}'s name inside another domain")
+    return list(by_brand.values())
 
 
 class UrlDetector(Detector):

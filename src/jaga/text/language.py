@@ -111,7 +111,13 @@ def _script_of(char: str) -> str | None:
     return "other" if unicodedata.category(char).startswith("L") else None
 
 
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+
+
 def script_counts(text: str) -> Counter[str]:
+    if text.isascii():
+        letters = len(_ASCII_LETTERS.findall(text))
+        return Counter({"latin": letters}) if letters else Counter()
     counts: Counter[str] = Counter()
     for char in text:
         script = _script_of(char)

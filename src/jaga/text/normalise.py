@@ -29,7 +29,11 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "
          "!": "i", "|": "l", "€": "e"}
 _LEET_SYMBOLS = {"@", "$", "!", "|", "€"}
 _CONFUSABLE_SCRIPTS_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u13a0-\u13ff\u2c00-\u2c7f\ua640-\ua69f]")
-_NEEDS_SLOW_PATH = re.compile(r"[^\x20-\x7e]|(.)\1\1|[a-z][0-9@$!|€]|[0-9@$!|€][a-z]", re.IGNORECASE)
+_LEET_PATTERN = r"[^\W\d_][0-9]|[0-9][^\W\d_]|[^\W\d_][@$!|€][^\W\d_]"
+_LEET_CANDIDATE = re.compile(_LEET_PATTERN)
+_NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN)
+_SPECIAL = re.compile(r"[\ufe00-\ufe0f\u20e3\U0001F130-\U0001F1FF]")
+_NON_SPACE = re.compile(r"\S+")
 _SPACE_RUN = re.compile(r"\s+")
 
 
@@ -59,28 +63,60 @@ class NormalisedText:
 
 
 def normalise(text: str) -> NormalisedText:
-    """Canonical, lower-cased form of `text` for detection. Never raises on odd input."""
-    if not _NEEDS_SLOW_PATH.search(text):
-        return _ascii_fast_path(text)
+    """Canonical, lower-cased form of `text` for detection. Never raises on odd input.
+
+    Most posts need none of the repairs, so each step runs only when a cheap check says it can
+    change something; a post with nothing to undo takes the identity path (C-speed checks only).
+    """
     transforms: set[str] = set()
-    pieces: list[Piece] = [(text, 0, len(text))]
     if zawgyi.looks_like_zawgyi(text):
-        pieces = _map_tokens(pieces, zawgyi.to_unicode)
+        pieces = _map_tokens([(text, 0, len(text))], zawgyi.to_unicode)
         transforms.add("zawgyi")
-    elif ftfy.badness.is_bad(text):
-        pieces = _map_tokens(pieces, lambda token: _fix_mojibake(token, transforms))
+    elif not text.isascii() and ftfy.badness.is_bad(text):
+        pieces = _map_tokens([(text, 0, len(text))], lambda token: _fix_mojibake(token, transforms))
+    else:
+        folded = _simple_fold(text)
+        if folded is not None and not _NEEDS_SLOW_PATH.search(folded) and not _has_confusable_script(folded):
+            return _identity(text, folded)
+        pieces = [(text, 0, len(text))]
     pieces = _clusters(pieces, transforms)
     pieces = _fold_homoglyphs(pieces, transforms)
-    pieces = _fold_leet(pieces, transforms)
+    if _LEET_CANDIDATE.search("".join(piece[0] for piece in pieces)):
+        pieces = _fold_leet(pieces, transforms)
     pieces = _squash_elongation(pieces, transforms)
     return _assemble(text, pieces, frozenset(transforms))
 
 
-def _ascii_fast_path(text: str) -> NormalisedText:
-    """Plain ASCII with no tricks (most English, Malay, Indonesian, Tagalog posts): lower-case and
-    collapse whitespace, nothing else to undo."""
-    pieces = [(char.lower(), index, index + 1) for index, char in enumerate(text)]
-    return _assemble(text, pieces, frozenset())
+def _simple_fold(text: str) -> str | None:
+    """`text` case-folded, when that is all normalisation would do: already NFKC, no invisible
+    or control characters, no styled letters, and folding keeps one character per character."""
+    if not text.replace("\n", " ").replace("\t", " ").isprintable() or _SPECIAL.search(text):
+        return None
+    if not unicodedata.is_normalized("NFKC", text):
+        return None
+    folded = text.casefold()
+    return folded if len(folded) == len(text) else None
+
+
+def _has_confusable_script(text: str) -> bool:
+    return text.isascii() is False and _CONFUSABLE_SCRIPTS_RE.search(text) is not None
+
+
+def _identity(original: str, folded: str) -> NormalisedText:
+    """Offsets for a text whose only change is case and whitespace: runs of whitespace become one
+    space that points at the run's first character."""
+    parts: list[str] = []
+    starts: list[int] = []
+    previous_end = 0
+    for match in _NON_SPACE.finditer(folded):
+        if parts:
+            parts.append(" ")
+            starts.append(previous_end)
+        parts.append(match.group())
+        starts.extend(range(match.start(), match.end()))
+        previous_end = match.end()
+    ends = [start + 1 for start in starts]
+    return NormalisedText(original, "".join(parts), tuple(starts), tuple(ends), frozenset())
 
 
 def _assemble(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jaga.config import data_dir
+from jaga.training.templates import generate, template_dir
 from jaga.types import Category
 
 csv.field_size_limit(sys.maxsize)
@@ -36,6 +37,7 @@ class Example:
     language: str
     labels: dict[Category, int]
     dataset: str
+    weight: float = 1.0
 
 
 Loader = Callable[[Path], Iterator[tuple[str, str, dict[Category, int]]]]
@@ -48,9 +50,13 @@ class Dataset:
     languages: tuple[str, ...]
     description: str
     loader: Loader
+    builtin: bool = False
+    """Shipped with Jaga (our own material) rather than read from JAGA_DATA_DIR."""
+    weight: float = 1.0
+    """Sample weight in training: small, targeted material must not drown in 170k tweets."""
 
     def path(self, root: Path | None = None) -> Path:
-        return (root or data_dir()) / self.name
+        return template_dir() if self.builtin else (root or data_dir()) / self.name
 
     def available(self, root: Path | None = None) -> bool:
         return self.path(root).is_dir()
@@ -59,7 +65,7 @@ class Dataset:
         for text, language, labels in self.loader(self.path(root)):
             text = text.strip()
             if text:
-                yield Example(text=text, language=language, labels=labels, dataset=self.name)
+                yield Example(text=text, language=language, labels=labels, dataset=self.name, weight=self.weight)
 
 
 def _rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",", header: bool = True) -> Iterator[list[str]]:
@@ -232,9 +238,16 @@ def _judol(root: Path) -> Iterator[tuple[str, str, dict[Category, int]]]:
         yield row["comment_text"], "id", labels
 
 
+def _functional(root: Path) -> Iterator[tuple[str, str, dict[Category, int]]]:
+    yield from generate(root)
+
+
 REGISTRY: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in [
+        Dataset("jaga_functional", "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta"),
+                "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
+                "abuse of individuals and objects.", _functional, builtin=True, weight=4.0),
         Dataset("id_multilabel_hate_abusive", "non-commercial", ("id",), "Indonesian tweets: hate speech, abuse, targets.",
                 _id_multilabel),
         Dataset("id_abusive_2018", "non-commercial", ("id",), "Indonesian tweets: abusive or not.", _id_abusive),

@@ -44,13 +44,17 @@ class Corpus:
     datasets: list[str]
     splits: list[str]
     labels: np.ndarray  # (n, len(MODELLED)): 1, 0, -1 unknown
+    weights: np.ndarray  # (n,) sample weight from the dataset
     duplicates_removed: int
     conflicts: int
 
     def subset(self, split: str) -> tuple[list[str], list[str], list[str], np.ndarray]:
-        index = [i for i, name in enumerate(self.splits) if name == split]
+        index = self.indices(split)
         return ([self.texts[i] for i in index], [self.languages[i] for i in index],
                 [self.datasets[i] for i in index], self.labels[index])
+
+    def indices(self, split: str) -> list[int]:
+        return [i for i, name in enumerate(self.splits) if name == split]
 
 
 def build_corpus(datasets: Sequence[Dataset], seed: int = 0, root: Path | None = None,
@@ -86,6 +90,7 @@ def build_corpus(datasets: Sequence[Dataset], seed: int = 0, root: Path | None =
         datasets=[merged[text][0].dataset for text in texts],
         splits=[split_of(text, seed) for text in texts],
         labels=labels,
+        weights=np.array([merged[text][0].weight for text in texts], dtype=np.float32),
         duplicates_removed=duplicates,
         conflicts=conflicts,
     )
@@ -139,7 +144,7 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
     if progress:
         progress(f"fitting on {len(train_texts)} texts")
     model = HarmClassifier(categories=MODELLED, C=C)
-    model.fit(train_texts, train_labels, random_state=seed)
+    model.fit(train_texts, train_labels, random_state=seed, sample_weight=corpus.weights[corpus.indices("train")])
     calibration_texts, calibration_languages, _, calibration_labels = corpus.subset("calibration")
     model.calibrate(calibration_texts, calibration_labels, calibration_languages)
     if progress:

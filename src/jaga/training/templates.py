@@ -1,0 +1,62 @@
+"""Generates the functional training material in `functional/*.yaml` (see its README)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from jaga.types import Category
+
+NOISE_SHARE = 0.3
+LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7"}
+
+
+def template_dir() -> Path:
+    return Path(str(resources.files("jaga.training") / "functional"))
+
+
+def _noisy(text: str, rng: random.Random) -> str:
+    """One spelling variation of the kind used to dodge filters: a dropped letter, two swapped
+    letters, spaces inside a word, or leetspeak."""
+    words = text.split(" ")
+    candidates = [index for index, word in enumerate(words) if len(word) >= 4 and word.isalpha()]
+    if not candidates:
+        return text
+    index = rng.choice(candidates)
+    word = words[index]
+    kind = rng.randrange(4)
+    position = rng.randrange(1, len(word) - 1)
+    if kind == 0:
+        word = word[:position] + word[position + 1:]
+    elif kind == 1:
+        word = word[:position - 1] + word[position] + word[position - 1] + word[position + 1:]
+    elif kind == 2:
+        word = " ".join(word)
+    else:
+        word = "".join(LEET.get(char, char) for char in word)
+    words[index] = word
+    return " ".join(words)
+
+
+def generate(directory: Path | None = None, seed: int = 0) -> Iterator[tuple[str, str, dict[Category, int]]]:
+    """(text, language, labels) for every template x target, plus seeded noisy copies."""
+    for path in sorted((directory or template_dir()).glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        language = data["language"]
+        rng = random.Random(f"{seed}:{language}")
+        for target in data["targets"]:
+            for template in data.get("hateful", []):
+                text = template.replace("{t}", target)
+                yield text, language, {Category.HATE_SPEECH: 1}
+                if rng.random() < NOISE_SHARE:
+                    yield _noisy(text, rng), language, {Category.HATE_SPEECH: 1}
+            for template in data.get("not_hateful", []):
+                yield template.replace("{t}", target), language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 0}
+        for text in data.get("abuse_individual", []):
+            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 1}
+        for text in data.get("not_abusive", []):
+            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 0}
