@@ -178,6 +178,7 @@ def train(
     from jaga.detect.classifier import bundled_model_dir
     from jaga.training.card import write_model_card
     from jaga.training.datasets import LICENCE_CLASSES, select
+    from jaga.training.train import default_functional_suites
     from jaga.training.train import train as run_training
 
     try:
@@ -189,7 +190,8 @@ def train(
         raise _fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
     target = output or bundled_model_dir()
     with err.status("training") as status:
-        metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message))
+        metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message),
+                               functional_suites=default_functional_suites(data_dir))
     card_path = card or (Path("docs/MODEL_CARD.md") if output is None else target / "MODEL_CARD.md")
     write_model_card(metrics, card_path)
     out.print(f"model {metrics['version']} written to {target} in {metrics['train_seconds']} s; card: {card_path}")
@@ -206,17 +208,19 @@ def train(
 def evaluate(
     suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV: text, label, functionality, target, language.")],
     lang: Annotated[str | None, typer.Option(help="Language of every case, when the suite has no language column.")] = None,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful.")] = 0.5,
+    threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful "
+                                                    "(default: the default policy's label threshold).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
 ) -> None:
     """Functional evaluation: macro-F1 overall and per language, accuracy per functionality and target."""
-    from jaga.evaluation.functional import SuiteError, evaluate_suite, load_suite
+    from jaga.evaluation.functional import DEFAULT_THRESHOLD, SuiteError, evaluate_suite, load_suite
     from jaga.pipeline import Moderator
 
     try:
         cases = load_suite(suite, lang)
     except (SuiteError, OSError) as error:
         raise _fail(str(error)) from error
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     result = evaluate_suite(cases, Moderator(), threshold)
     out.print(f"[bold]{suite.name}[/]: {result['n']} cases, macro-F1 {100 * result['macro_f1']:.1f}, "
               f"accuracy {100 * result['accuracy']:.1f} (threshold {threshold})")

@@ -35,8 +35,9 @@ class Moderator:
         self.jurisdiction = jurisdiction
 
     def prepare(self, post: Post) -> PreparedPost:
-        if post.author_id is not None:
-            post = post.model_copy(update={"author_id": pseudonymise(post.author_id)})
+        pseudonym = pseudonymise(post.author_id)
+        if pseudonym != post.author_id:
+            post = post.model_copy(update={"author_id": pseudonym})
         text = normalise(post.text)
         if post.lang in LANGUAGES:
             detected = detect_language(text.text, post.country)

@@ -47,3 +47,16 @@ def test_detector_gives_evidence_words_for_flagged_posts(moderator) -> None:  # 
     signal = next(s for s in detector.detect([prepared])[0] if s.category == Category.ILLEGAL_GAMBLING)
     assert signal.score > 0.9
     assert signal.evidence and all(span.text in prepared.post.text for span in signal.evidence)
+
+
+def test_char_ngrams_do_not_depend_on_the_batch() -> None:
+    from jaga.detect.classifier import char_ngram_counts
+
+    texts = ["slot gacor", "", "สล็อตเว็บตรง", "ကုလား", "a"]
+    batch = char_ngram_counts(texts, 16)
+    for index, text in enumerate(texts):
+        single = char_ngram_counts([text], 16)
+        assert (batch[index] != single[0]).nnz == 0
+    # " a " has two 2-grams and one 3-gram; " slot gacor " has 11 + 10 + 9 n-grams
+    assert batch[4].sum() == 3
+    assert batch[0].sum() == 30

@@ -31,16 +31,63 @@ MIN_CALIBRATION_EXAMPLES = 150
 MIN_CALIBRATION_POSITIVES = 15
 EVIDENCE_THRESHOLD = 0.5
 EVIDENCE_WORDS = 3
+PRIOR_FREE_CALIBRATION = frozenset({Category.HATE_SPEECH, Category.HARASSMENT})
+"""Calibrated once for all languages, as if both classes were equally common. The share of abusive
+posts differs wildly between datasets (6 % hate in English tweets, 82 % abuse in the Burmese corpus)
+and none matches a platform's; per-language calibration learnt those priors, so the same sentence
+scored differently by language (measured: benign Burmese at 0.49, "I love women" at 0.74 in English).
+Speech categories go to human review, never automatic removal, so recall matters more than the base
+rate. Scam and gambling keep per-language empirical calibration: their high scores trigger automatic
+removal, where precision rules."""
+
+
+def char_ngram_counts(texts: Sequence[str], bits: int, sizes: tuple[int, ...] = (2, 3, 4)) -> sp.csr_matrix:
+    """Hashed counts of character n-grams, computed for the whole batch at once with numpy.
+
+    Each text is padded with a space on both sides (so n-grams see where it starts and ends) and
+    the batch is joined with a separator; an n-gram is a rolling polynomial hash over code points,
+    mixed and cut to `bits` bits. About ten times faster than scikit-learn's per-document Python
+    loop, which dominated the classifier's time. N-grams span word boundaries, which suits scripts
+    written without spaces and text with spaces inserted to dodge filters.
+    """
+    rows_count = len(texts)
+    if rows_count == 0:
+        return sp.csr_matrix((0, 2**bits), dtype=np.float32)
+    padded = [f" {text} " for text in texts]
+    lengths = np.fromiter((len(text) + 1 for text in padded), dtype=np.int64, count=rows_count)
+    codes = np.frombuffer("\x00".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    document = np.repeat(np.arange(rows_count, dtype=np.int64), lengths)[: len(codes)]
+    row_parts, column_parts = [], []
+    for size in sizes:
+        windows = len(codes) - size + 1
+        if windows <= 0:
+            continue
+        hashed = np.full(windows, np.uint64(size), dtype=np.uint64)
+        valid = np.ones(windows, dtype=bool)
+        for offset in range(size):
+            window = codes[offset: offset + windows]
+            hashed = hashed * np.uint64(0x100000001B3) ^ window
+            valid &= window != 0
+        hashed ^= hashed >> np.uint64(29)
+        hashed *= np.uint64(0xBF58476D1CE4E5B9)
+        hashed ^= hashed >> np.uint64(32)
+        row_parts.append(document[:windows][valid])
+        column_parts.append((hashed[valid] >> np.uint64(64 - bits)).astype(np.int64))
+    rows = np.concatenate(row_parts)
+    columns = np.concatenate(column_parts)
+    data = np.ones(len(rows), dtype=np.float32)
+    matrix = sp.csr_matrix((data, (rows, columns)), shape=(rows_count, 2**bits), dtype=np.float32)
+    matrix.sum_duplicates()
+    return matrix
 
 
 class TextFeaturizer:
-    """Stateless: two hashing vectorizers, so the artifact stores weights and no vocabulary."""
+    """Stateless hashing features (character 2-4-grams and word 1-2-grams), so the artifact stores
+    weights and no vocabulary."""
 
     def __init__(self, char_bits: int = 19, word_bits: int = 18) -> None:
         self.char_bits = char_bits
         self.word_bits = word_bits
-        self._char = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2**char_bits,
-                                       alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
         self._word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=2**word_bits,
                                        token_pattern=r"(?u)\b\w+\b", alternate_sign=False, norm=None,
                                        lowercase=False, dtype=np.float32)
@@ -50,7 +97,7 @@ class TextFeaturizer:
         return 2**self.char_bits + 2**self.word_bits
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        char = self._char.transform(texts)
+        char = char_ngram_counts(texts, self.char_bits)
         word = self._word.transform(texts)
         features = sp.hstack([char, word], format="csr", dtype=np.float32)
         features.data = np.log1p(features.data)
@@ -68,8 +115,8 @@ class Platt:
         return 1.0 / (1.0 + np.exp(-(self.a * values + self.b)))
 
     @classmethod
-    def fit(cls, values: np.ndarray, labels: np.ndarray) -> Platt:
-        model = LogisticRegression(C=1e4)
+    def fit(cls, values: np.ndarray, labels: np.ndarray, balanced: bool = False) -> Platt:
+        model = LogisticRegression(C=1e4, class_weight="balanced" if balanced else None)
         model.fit(values.reshape(-1, 1), labels)
         return cls(float(model.coef_[0, 0]), float(model.intercept_[0]))
 
@@ -120,13 +167,16 @@ class HarmClassifier:
             known = labels[:, index] >= 0
             if len(np.unique(labels[known, index])) < 2:
                 continue
-            self.calibration_[category.value] = Platt.fit(values[known, index], labels[known, index])
+            balanced = category in PRIOR_FREE_CALIBRATION
+            self.calibration_[category.value] = Platt.fit(values[known, index], labels[known, index], balanced)
+            if balanced:
+                continue  # one scale for every language: the point of prior-free calibration
             for language in sorted(set(language_array[known])):
                 mask = known & (language_array == language)
                 positives = int(labels[mask, index].sum())
                 if mask.sum() >= MIN_CALIBRATION_EXAMPLES and MIN_CALIBRATION_POSITIVES <= positives < mask.sum() - 5:
                     self.calibration_[f"{category.value}:{language}"] = Platt.fit(values[mask, index],
-                                                                                labels[mask, index])
+                                                                                labels[mask, index], balanced)
         return self
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
@@ -160,7 +210,9 @@ class HarmClassifier:
         words = [text[start:end] for text, text_spans in zip(texts, spans, strict=True) for start, end in text_spans]
         if not words:
             return [([], np.zeros((0, len(self.categories)))) for _ in texts]
-        weights = np.asarray(self.featurizer.transform(words) @ self.coef_)
+        vocabulary = {word: index for index, word in enumerate(dict.fromkeys(words))}  # each word featurised once
+        unique_weights = np.asarray(self.featurizer.transform(list(vocabulary)) @ self.coef_)
+        weights = unique_weights[[vocabulary[word] for word in words]]
         result, offset = [], 0
         for text_spans in spans:
             result.append((text_spans, weights[offset:offset + len(text_spans)]))

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from jaga.pipeline import Moderator
+from jaga.policy.default import DEFAULT_THRESHOLDS
 from jaga.types import Category, Post
 
 TEXT_COLUMNS = ("text", "test_case")
@@ -80,7 +81,11 @@ def macro_f1(truth: Sequence[bool], predicted: Sequence[bool]) -> float:
     return sum(scores) / 2
 
 
-def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float = 0.5) -> dict[str, Any]:
+DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS[Category.HATE_SPEECH].label
+"""The default policy's threshold for labelling hate speech: evaluate what production would do."""
+
+
+def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """Macro-F1 overall and per language; accuracy per functionality and per target (a
     functionality holds one gold class, so accuracy is what it can report)."""
     posts = [Post(id=str(index), text=case.text, lang=case.language or None) for index, case in enumerate(cases)]

@@ -35,7 +35,7 @@ class CategoryThresholds:
 
 
 DEFAULT_THRESHOLDS: dict[Category, CategoryThresholds] = {
-    Category.HATE_SPEECH: CategoryThresholds(label=0.5, review=0.7),
+    Category.HATE_SPEECH: CategoryThresholds(label=0.6, review=0.8),
     Category.HARASSMENT: CategoryThresholds(label=0.6, review=0.85),
     Category.VIOLENT_EXTREMISM: CategoryThresholds(label=0.45, review=0.5),
     Category.SCAM_FRAUD: CategoryThresholds(label=0.5, review=0.7, remove=0.95),

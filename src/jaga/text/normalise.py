@@ -31,6 +31,7 @@ _LEET_SYMBOLS = {"@", "$", "!", "|", "€"}
 _CONFUSABLE_SCRIPTS_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u13a0-\u13ff\u2c00-\u2c7f\ua640-\ua69f]")
 _LEET_PATTERN = r"[^\W\d_][0-9]|[0-9][^\W\d_]|[^\W\d_][@$!|€][^\W\d_]"
 _LEET_CANDIDATE = re.compile(_LEET_PATTERN)
+_ELONGATION = re.compile(r"(\D)\1\1")
 _NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN)
 _SPECIAL = re.compile(r"[\ufe00-\ufe0f\u20e3\U0001F130-\U0001F1FF]")
 _NON_SPACE = re.compile(r"\S+")
@@ -69,21 +70,27 @@ def normalise(text: str) -> NormalisedText:
     change something; a post with nothing to undo takes the identity path (C-speed checks only).
     """
     transforms: set[str] = set()
+    folded: str | None = None
     if zawgyi.looks_like_zawgyi(text):
-        pieces = _map_tokens([(text, 0, len(text))], zawgyi.to_unicode)
+        pieces = _clusters(_map_tokens([(text, 0, len(text))], zawgyi.to_unicode), transforms)
         transforms.add("zawgyi")
     elif not text.isascii() and ftfy.badness.is_bad(text):
-        pieces = _map_tokens([(text, 0, len(text))], lambda token: _fix_mojibake(token, transforms))
+        pieces = _clusters(_map_tokens([(text, 0, len(text))], lambda token: _fix_mojibake(token, transforms)),
+                           transforms)
     else:
         folded = _simple_fold(text)
-        if folded is not None and not _NEEDS_SLOW_PATH.search(folded) and not _has_confusable_script(folded):
+        if folded is None:
+            pieces = _clusters([(text, 0, len(text))], transforms)
+        elif not _NEEDS_SLOW_PATH.search(folded) and not _has_confusable_script(folded):
             return _identity(text, folded)
-        pieces = [(text, 0, len(text))]
-    pieces = _clusters(pieces, transforms)
+        else:  # only leetspeak, elongation or look-alikes to undo: skip the per-cluster work
+            pieces = [(char, index, index + 1) for index, char in enumerate(folded)]
+    joined = folded if folded is not None else "".join(piece[0] for piece in pieces)
     pieces = _fold_homoglyphs(pieces, transforms)
-    if _LEET_CANDIDATE.search("".join(piece[0] for piece in pieces)):
+    if _LEET_CANDIDATE.search(joined):
         pieces = _fold_leet(pieces, transforms)
-    pieces = _squash_elongation(pieces, transforms)
+    if _ELONGATION.search(joined):
+        pieces = _squash_elongation(pieces, transforms)
     return _assemble(text, pieces, frozenset(transforms))
 
 

@@ -41,6 +41,7 @@ class Example:
 
 
 Loader = Callable[[Path], Iterator[tuple[str, str, dict[Category, int]]]]
+"""Yields (text, language, labels) or, for material with its own balance, (text, language, labels, weight)."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,11 @@ class Dataset:
         return self.path(root).is_dir()
 
     def examples(self, root: Path | None = None) -> Iterator[Example]:
-        for text, language, labels in self.loader(self.path(root)):
+        for text, language, labels, *weight in self.loader(self.path(root)):
             text = text.strip()
             if text:
-                yield Example(text=text, language=language, labels=labels, dataset=self.name, weight=self.weight)
+                yield Example(text=text, language=language, labels=labels, dataset=self.name,
+                              weight=self.weight * (weight[0] if weight else 1.0))
 
 
 def _rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",", header: bool = True) -> Iterator[list[str]]:
@@ -238,16 +240,16 @@ def _judol(root: Path) -> Iterator[tuple[str, str, dict[Category, int]]]:
         yield row["comment_text"], "id", labels
 
 
-def _functional(root: Path) -> Iterator[tuple[str, str, dict[Category, int]]]:
+def _functional(root: Path) -> Iterator[tuple[str, str, dict[Category, int], float]]:
     yield from generate(root)
 
 
 REGISTRY: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in [
-        Dataset("jaga_functional", "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta"),
+        Dataset("jaga_functional", "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
-                "abuse of individuals and objects.", _functional, builtin=True, weight=4.0),
+                "abuse of individuals and objects.", _functional, builtin=True, weight=6.0),
         Dataset("id_multilabel_hate_abusive", "non-commercial", ("id",), "Indonesian tweets: hate speech, abuse, targets.",
                 _id_multilabel),
         Dataset("id_abusive_2018", "non-commercial", ("id",), "Indonesian tweets: abusive or not.", _id_abusive),

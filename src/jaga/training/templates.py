@@ -42,21 +42,31 @@ def _noisy(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def generate(directory: Path | None = None, seed: int = 0) -> Iterator[tuple[str, str, dict[Category, int]]]:
-    """(text, language, labels) for every template x target, plus seeded noisy copies."""
+def generate(directory: Path | None = None, seed: int = 0) -> Iterator[tuple[str, str, dict[Category, int], float]]:
+    """(text, language, labels, weight) for every template x target, plus seeded noisy copies.
+
+    Non-hateful cases are weighted so that, per language, they weigh as much as the hateful ones:
+    otherwise the identity terms themselves (which appear in every hateful template) would learn
+    to signal hate, and "my neighbours are Muslims" would be flagged."""
     for path in sorted((directory or template_dir()).glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         language = data["language"]
         rng = random.Random(f"{seed}:{language}")
+        hateful: list[str] = []
         for target in data["targets"]:
             for template in data.get("hateful", []):
                 text = template.replace("{t}", target)
-                yield text, language, {Category.HATE_SPEECH: 1}
+                hateful.append(text)
                 if rng.random() < NOISE_SHARE:
-                    yield _noisy(text, rng), language, {Category.HATE_SPEECH: 1}
-            for template in data.get("not_hateful", []):
-                yield template.replace("{t}", target), language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 0}
+                    hateful.append(_noisy(text, rng))
+        not_hateful = [template.replace("{t}", target) for target in data["targets"]
+                       for template in data.get("not_hateful", [])]
+        balance = len(hateful) / max(len(not_hateful), 1)
+        for text in hateful:
+            yield text, language, {Category.HATE_SPEECH: 1}, 1.0
+        for text in not_hateful:
+            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 0}, balance
         for text in data.get("abuse_individual", []):
-            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 1}
+            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 1}, 1.0
         for text in data.get("not_abusive", []):
-            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 0}
+            yield text, language, {Category.HATE_SPEECH: 0, Category.HARASSMENT: 0}, 1.0

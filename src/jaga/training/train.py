@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from jaga.config import data_dir
 from jaga.detect.classifier import HarmClassifier
 from jaga.text import detect_language, normalise
 from jaga.training.datasets import MODELLED, Dataset, Example
@@ -133,7 +134,8 @@ def evaluate(model: HarmClassifier, texts: list[str], languages: list[str], data
 
 
 def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4.0, root: Path | None = None,
-          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+          progress: Callable[[str], None] | None = None,
+          functional_suites: Sequence[tuple[str, Path, str | None]] = ()) -> dict[str, Any]:
     """Train, calibrate, evaluate and write the artifact to `output`. Returns the metrics."""
     started = time.perf_counter()
     corpus = build_corpus(datasets, seed=seed, root=root, progress=progress)
@@ -165,6 +167,9 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
         "licence_classes": licences,
     }
     model.save(output)
+    if progress and functional_suites:
+        progress("functional suites")
+    functional = evaluate_functional(model, functional_suites) if functional_suites else {}
     summary = {
         "version": version,
         "seed": seed,
@@ -177,9 +182,32 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
         "label_conflicts": corpus.conflicts,
         "train_seconds": round(time.perf_counter() - started, 1),
         "test": metrics,
+        "functional": functional,
     }
     (output / "metrics.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary
+
+
+def default_functional_suites(root: Path | None = None) -> list[tuple[str, Path, str | None]]:
+    """The development suites that exist on this machine: (name, path, language)."""
+    base = root or data_dir()
+    candidates = [
+        ("hatecheck_en", base / "hatecheck_en" / "test_suite_cases.csv", "en"),
+        ("hatecheck_zh", base / "multilingual_hatecheck" / "hatecheck_cases_final_mandarin.csv", "zh"),
+        ("sea_probes", Path("eval") / "sea_probes.csv", None),
+    ]
+    return [candidate for candidate in candidates if candidate[1].is_file()]
+
+
+def evaluate_functional(model: HarmClassifier, suites: Sequence[tuple[str, Path, str | None]]) -> dict[str, Any]:
+    """Functional results of the full detection stack (this classifier plus lexicons and URLs), as
+    production would score the cases."""
+    from jaga.detect import ClassifierDetector, LexiconDetector, UrlDetector
+    from jaga.evaluation.functional import evaluate_suite, load_suite
+    from jaga.pipeline import Moderator
+
+    moderator = Moderator(detectors=[ClassifierDetector(model), LexiconDetector(), UrlDetector()])
+    return {name: evaluate_suite(load_suite(path, language), moderator) for name, path, language in suites}
 
 
 def _runtime_language(text: str, dataset_language: str) -> str:
