@@ -274,7 +274,7 @@ def _skeleton_letter(char: str) -> str | None:
 def _fold_homoglyphs(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
     """Replace look-alike letters inside Latin words ("pаypаl" with Cyrillic а), and whole words
     written only in look-alikes. Genuine Cyrillic or Greek words keep their letters."""
-    if not any(_CONFUSABLE_SCRIPTS_RE.match(piece[0]) for piece in pieces):
+    if not _CONFUSABLE_SCRIPTS_RE.search("".join(piece[0] for piece in pieces)):
         return pieces
     result: list[Piece] = []
     for token in _split_tokens(pieces):
@@ -304,8 +304,11 @@ def _fold_leet(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
     result: list[Piece] = []
     for token in _split_tokens(pieces):
         chars = [piece[0] for piece in token]
+        if not _LEET_CANDIDATE.search("".join(chars)):
+            result.extend(token)
+            continue
         letters = sum(char.isalpha() for char in chars)
-        if letters < 2 or not any(char in _LEET for char in chars):
+        if letters < 2:
             result.extend(token)
             continue
         for index, piece in enumerate(token):
