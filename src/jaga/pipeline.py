@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from jaga.detect.base import Detector, PreparedPost
-from jaga.policy.default import Policy, ThresholdPolicy
+from jaga.policy.reasons import Policy
 from jaga.privacy import pseudonymise
 from jaga.text import detect_language, normalise
 from jaga.types import LANGUAGES, Decision, LanguageInfo, Post, Signal
@@ -24,6 +24,12 @@ def default_detectors() -> list[Detector]:
     return [factory() for factory in DETECTORS.values()]
 
 
+def default_policy() -> Policy:
+    from jaga.policy.engine import PolicyEngine
+
+    return PolicyEngine()
+
+
 class Moderator:
     """Moderates posts. Construct once (loading models takes a moment) and reuse; thread-safe for
     reading."""
@@ -31,7 +37,7 @@ class Moderator:
     def __init__(self, detectors: Sequence[Detector] | None = None, policy: Policy | None = None,
                  jurisdiction: str | None = None) -> None:
         self.detectors = list(detectors) if detectors is not None else default_detectors()
-        self.policy: Policy = policy or ThresholdPolicy()
+        self.policy: Policy = policy or default_policy()
         self.jurisdiction = jurisdiction
 
     def prepare(self, post: Post) -> PreparedPost:

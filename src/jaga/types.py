@@ -191,6 +191,9 @@ class Decision(BaseModel):
     automated: bool = True
     review_status: str = Field(default="none", description="none, pending, decided, appealed")
     deadline: datetime | None = None
+    extra_actions: list[str] = Field(default_factory=list, description="geo_restrict, correction_notice, "
+                                     "report_to_authority")
+    statement: dict[str, Any] | None = Field(default=None, description="Statement of reasons (policy engine).")
     decided_at: datetime
 
     @field_validator("action", mode="before")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from jaga.pipeline import Moderator
-from jaga.policy.default import DEFAULT_THRESHOLDS
+from jaga.policy.loader import load_policy
 from jaga.types import Category, Post
 
 TEXT_COLUMNS = ("text", "test_case")
@@ -81,8 +81,8 @@ def macro_f1(truth: Sequence[bool], predicted: Sequence[bool]) -> float:
     return sum(scores) / 2
 
 
-DEFAULT_THRESHOLD = DEFAULT_THRESHOLDS[Category.HATE_SPEECH].label
-"""The default policy's threshold for labelling hate speech: evaluate what production would do."""
+DEFAULT_THRESHOLD = load_policy("asean").policy.categories[Category.HATE_SPEECH].thresholds.label
+"""The regional baseline's threshold for labelling hate speech: evaluate what production would do."""
 
 
 def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:

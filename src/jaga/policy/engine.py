@@ -1,0 +1,189 @@
+"""The jurisdiction policy engine: signals + a jurisdiction's policy -> action, deadline and a
+statement of reasons.
+
+Order of reasoning for each flagged category: the policy's thresholds give an action; its CEL rules
+may raise it; if a safeguard holds (the evidence is quoted, a context detector saw reporting or
+counter-speech) an automatic removal becomes a human review. The strictest category decides.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from jaga.detect.base import PreparedPost
+from jaga.policy.loader import LoadedPolicy, PolicyError, jurisdictions, load_policy
+from jaga.policy.reasons import aggregate_scores, explain
+from jaga.policy.schema import ExtraAction
+from jaga.types import Action, Category, Decision, Signal, now_utc
+
+BASELINE = "ASEAN"
+STATEMENT_SCHEMA = "jaga-sor/1 (superset of EU DSA Transparency Database statement fields, 2026-06)"
+_QUOTES = re.compile(r"[\"“”„«»「」『』‘’']([^\"“”„«»「」『』‘’']{2,})[\"“”„«»「」『』‘’']")
+
+
+class PolicyEngine:
+    """Implements the `Policy` protocol for every jurisdiction that has a policy file."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory
+        self.policies: dict[str, LoadedPolicy] = {code: load_policy(code, directory) for code in jurisdictions(directory)}
+        if BASELINE not in self.policies:
+            raise PolicyError(f"{directory or 'bundled policies'}: the baseline asean.yaml is missing")
+        self.version = self.policies[BASELINE].version
+
+    def policy_for(self, jurisdiction: str) -> LoadedPolicy:
+        """The jurisdiction's own policy, or the regional baseline where it has none."""
+        return self.policies.get(jurisdiction.upper(), self.policies[BASELINE])
+
+    def decide(self, prepared: PreparedPost, signals: list[Signal], jurisdiction: str) -> Decision:
+        loaded = self.policy_for(jurisdiction)
+        policy = loaded.policy
+        scores = aggregate_scores(signals)
+        context = self._context(prepared, signals)
+        actions: dict[Category, Action] = {}
+        rule_reasons: list[str] = []
+        evaluation: dict[str, Any] | None = None
+        for category, score in scores.items():
+            category_policy = policy.categories.get(category)
+            if category_policy is None:
+                continue
+            actions[category] = category_policy.thresholds.action_for(score)
+        for rule in loaded.rules:
+            category = Category(rule.category)
+            if category not in scores:
+                continue  # conditions are only consulted for categories with evidence
+            evaluation = evaluation or self._activation(prepared, signals, scores, context)
+            if rule.program.execute(evaluation):
+                rule_action = Action[rule.action.upper()]
+                if rule_action > actions.get(category, Action.ALLOW):
+                    actions[category] = rule_action
+                    rule_reasons.append(rule.reason)
+        safeguard: str | None = None
+        if any(action == Action.REMOVE for action in actions.values()) and loaded.safeguards:
+            evaluation = evaluation or self._activation(prepared, signals, scores, context)
+            safeguard = next((expression for expression, program in loaded.safeguards
+                              if program.execute(evaluation)), None)
+            if safeguard:
+                actions = {category: min(action, Action.REVIEW) for category, action in actions.items()}
+        action = max(actions.values(), default=Action.ALLOW)
+        flagged = sorted((category for category, act in actions.items() if act > Action.ALLOW),
+                         key=lambda category: -scores[category])
+        used = [signal for signal in signals if signal.category in flagged]
+        deadline_policy = self._deadline(loaded, flagged, actions)
+        decided_at = now_utc()
+        deadline = decided_at + timedelta(hours=deadline_policy.hours) if deadline_policy else None
+        extra = sorted({extra.value for category in flagged if actions[category] >= Action.LABEL
+                        for extra in policy.categories[category].extra_actions
+                        if extra != ExtraAction.CORRECTION_NOTICE or category == Category.DISINFORMATION})
+        reasons = explain(action, flagged, scores, used)
+        if rule_reasons:
+            reasons += " Policy rule: " + " ".join(rule_reasons)
+        if safeguard:
+            reasons += " Safeguard for expression applied: a person reviews this before any removal."
+        statement = self._statement(loaded, prepared, action, flagged, actions, reasons, deadline_policy, deadline,
+                                    extra, safeguard) if action > Action.ALLOW else None
+        return Decision(
+            id=Decision.make_id(prepared.post.id, loaded.version),
+            post_id=prepared.post.id,
+            action=action,
+            categories=flagged,
+            scores={category: round(score, 4) for category, score in scores.items()},
+            signals=used,
+            language=prepared.language,
+            jurisdiction=policy.jurisdiction,
+            policy_version=loaded.version,
+            reasons=reasons,
+            automated=True,
+            review_status="pending" if action == Action.REVIEW else "none",
+            deadline=deadline,
+            extra_actions=extra,
+            statement=statement,
+            decided_at=decided_at,
+        )
+
+    @staticmethod
+    def _context(prepared: PreparedPost, signals: list[Signal]) -> dict[str, Any]:
+        """Facts about how the post says what it says. `quoted`: every piece of evidence for a
+        speech category sits inside quotation marks (reporting or condemning someone else's words)."""
+        quoted_ranges = [(match.start(1), match.end(1)) for match in _QUOTES.finditer(prepared.post.text)]
+        speech_spans = [span for signal in signals
+                        if signal.category in (Category.HATE_SPEECH, Category.HARASSMENT)
+                        for span in signal.evidence]
+        quoted = bool(speech_spans) and bool(quoted_ranges) and all(
+            any(start <= span.start and span.end <= end for start, end in quoted_ranges) for span in speech_spans)
+        return {"quoted": quoted, "mixed": bool(prepared.language.mixed)}
+
+    @staticmethod
+    def _activation(prepared: PreparedPost, signals: list[Signal], scores: dict[Category, float],
+                    context: dict[str, Any]) -> dict[str, Any]:
+        post = prepared.post
+        return {
+            "post": {"id": post.id, "text": post.text, "lang": post.lang or "", "country": post.country or "",
+                     "platform": post.platform or "", "urls": list(post.urls), "author_id": post.author_id or ""},
+            "signals": [{"source": signal.source, "category": signal.category.value, "score": signal.score,
+                         "details": {key: value for key, value in signal.details.items()
+                                     if isinstance(value, str | int | float | bool)}}
+                        for signal in signals],
+            "scores": {category.value: scores.get(category, 0.0) for category in Category},
+            "language": prepared.language.code,
+            "context": context,
+        }
+
+    @staticmethod
+    def _deadline(loaded: LoadedPolicy, flagged: list[Category], actions: dict[Category, Action]) -> Any:
+        """The tightest deadline among categories that need action (review or removal)."""
+        candidates = []
+        for category in flagged:
+            category_policy = loaded.policy.categories[category]
+            if actions[category] >= Action.REVIEW:
+                for deadline in (category_policy.urgent_deadline, category_policy.deadline):
+                    if deadline is not None:
+                        candidates.append(deadline)
+        return min(candidates, key=lambda deadline: deadline.hours, default=None)
+
+    @staticmethod
+    def _statement(loaded: LoadedPolicy, prepared: PreparedPost, action: Action, flagged: list[Category],
+                   actions: dict[Category, Action], reasons: str, deadline_policy: Any, deadline: Any,
+                   extra: list[str], safeguard: str | None) -> dict[str, Any]:
+        policy = loaded.policy
+        instruments = {instrument.id: instrument for instrument in policy.instruments}
+        bases = [basis for category in flagged for basis in policy.categories[category].legal_basis]
+        laws = [instruments[basis] for basis in dict.fromkeys(bases) if basis in instruments]
+        binding = any(law.binding for law in laws)
+        ground = "DECISION_GROUND_ILLEGAL_CONTENT" if binding else "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+        visibility = {
+            Action.LABEL: "DECISION_VISIBILITY_CONTENT_LABELLED",
+            Action.REDUCE: "DECISION_VISIBILITY_CONTENT_DEMOTED",
+            Action.REVIEW: None,
+            Action.REMOVE: "DECISION_VISIBILITY_CONTENT_REMOVED",
+        }[action]
+        if "geo_restrict" in extra and action >= Action.REVIEW:
+            visibility = "DECISION_VISIBILITY_CONTENT_DISABLED"
+        return {
+            "schema": STATEMENT_SCHEMA,
+            "decision_visibility": [visibility] if visibility else [],
+            "decision_ground": ground,
+            "legal_basis": [{"id": law.id, "title": law.title, "provisions": law.provisions,
+                             "assumption": law.assumption} for law in laws],
+            "terms_of_service": any(basis == "terms_of_service" for basis in bases),
+            "decision_facts": reasons,
+            "categories": [{"category": category.value, "action": str(actions[category])} for category in flagged],
+            "content_type": ["CONTENT_TYPE_TEXT"],
+            "automated_detection": True,
+            "automated_decision": "AUTOMATED_DECISION_PARTIALLY" if action == Action.REVIEW
+            else "AUTOMATED_DECISION_FULLY",
+            "jurisdiction": policy.jurisdiction,
+            "policy_version": loaded.version,
+            "sla_class": deadline_policy.sla_class if deadline_policy else None,
+            "sla_assumption": deadline_policy.assumption if deadline_policy else None,
+            "deadline": deadline.isoformat() if deadline else None,
+            "extra_actions": extra,
+            "safeguard": safeguard,
+            "authority_request": None,
+            "notices": {"poster": policy.notices.poster, "reporter": policy.notices.reporter},
+            "appeal_path": list(policy.appeal_path),
+            "content_language": prepared.language.code,
+        }
