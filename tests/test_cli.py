@@ -57,3 +57,30 @@ def test_scan_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["scan", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 1
     assert "not found" in result.output
+
+
+def test_policy_case_file_passes_for_every_jurisdiction() -> None:
+    result = runner.invoke(app, ["policy", "test", str(Path(__file__).parent / "policy" / "cases.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "16 passed, 0 failed" in result.output
+
+
+def test_policy_validate_and_explain() -> None:
+    assert "12 policies valid" in runner.invoke(app, ["policy", "validate"]).output
+    result = runner.invoke(app, ["policy", "explain", '{"id": "e1", "text": "Slot gacor hari ini maxwin", "country": "ID"}'])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)
+    assert decision["jurisdiction"] == "ID" and decision["statement"]["legal_basis"]
+
+
+def test_policy_validate_reports_file_and_line(tmp_path: Path) -> None:
+    import shutil
+
+    from jaga.policy.loader import bundled_policy_dir
+
+    shutil.copytree(bundled_policy_dir(), tmp_path / "p")
+    path = tmp_path / "p" / "th.yaml"
+    path.write_text(path.read_text().replace("hours: 24", "hours: many"))
+    result = runner.invoke(app, ["policy", "validate", "--policies", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert "th.yaml:" in result.output and "hours" in result.output

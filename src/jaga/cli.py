@@ -26,6 +26,8 @@ app = typer.Typer(help="Jaga: trust and safety for social media in Southeast Asi
                   pretty_exceptions_enable=False, add_completion=False)
 db_app = typer.Typer(help="The database: SQLite by default, PostgreSQL with JAGA_DATABASE_URL.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+policy_app = typer.Typer(help="Jurisdiction policies: validate, explain, compare and test them.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
 err = Console(stderr=True)
 out = Console()
 
@@ -240,6 +242,141 @@ def evaluate(
         report.write_text(json.dumps({"suite": str(suite), **result}, indent=2, ensure_ascii=False) + "\n",
                           encoding="utf-8")
         out.print(f"report: {report}")
+
+
+PolicyDirOption = Annotated[Path | None, typer.Option("--policies", help="Directory of policy files "
+                                                       "(default: the bundled ones).")]
+
+
+def _engine(directory: Path | None) -> object:
+    from jaga.policy import PolicyEngine, PolicyError
+
+    try:
+        return PolicyEngine(directory)
+    except PolicyError as error:
+        raise _fail(str(error)) from error
+
+
+@policy_app.command("validate")
+def policy_validate(policies: PolicyDirOption = None) -> None:
+    """Load every policy file; report the first problem with its file and line."""
+    from jaga.policy import PolicyEngine
+
+    engine = _engine(policies)
+    assert isinstance(engine, PolicyEngine)
+    table = Table(title="policies")
+    for column in ("jurisdiction", "version", "effective", "instruments", "rules", "appeal path"):
+        table.add_column(column)
+    for code, loaded in sorted(engine.policies.items()):
+        policy = loaded.policy
+        table.add_row(code, loaded.version, str(policy.effective), str(len(policy.instruments)), str(len(loaded.rules)),
+                      " > ".join(policy.appeal_path))
+    out.print(table)
+    out.print(f"{len(engine.policies)} policies valid")
+
+
+@policy_app.command("explain")
+def policy_explain(
+    post: Annotated[str, typer.Argument(help="A post as JSON, or a path to a JSON file.")],
+    jurisdiction: Annotated[str | None, typer.Option(help="Default: the post's country, else ASEAN.")] = None,
+    policies: PolicyDirOption = None,
+) -> None:
+    """Moderate one post and print the decision with its full statement of reasons."""
+    from pydantic import ValidationError
+
+    from jaga.ingest.readers import describe_validation_error
+    from jaga.pipeline import Moderator
+    from jaga.policy import PolicyEngine
+    from jaga.types import Post
+
+    engine = _engine(policies)
+    assert isinstance(engine, PolicyEngine)
+    text = Path(post).read_text(encoding="utf-8") if Path(post).is_file() else post
+    try:
+        parsed = Post.model_validate_json(text)
+    except ValidationError as error:
+        raise _fail(describe_validation_error(error)) from error
+    decision = Moderator(policy=engine).moderate(parsed, jurisdiction)
+    out.print_json(json.dumps(decision.to_json_dict(), ensure_ascii=False))
+
+
+@policy_app.command("diff")
+def policy_diff(a: str, b: str, policies: PolicyDirOption = None) -> None:
+    """What differs between two jurisdictions, category by category."""
+    from jaga.policy import PolicyEngine
+
+    engine = _engine(policies)
+    assert isinstance(engine, PolicyEngine)
+    left, right = engine.policy_for(a).policy, engine.policy_for(b).policy
+    table = Table(title=f"{left.jurisdiction} vs {right.jurisdiction}")
+    for column in ("category", "field", left.jurisdiction, right.jurisdiction):
+        table.add_column(column)
+    for category in sorted(set(left.categories) | set(right.categories)):
+        one, two = left.categories.get(category), right.categories.get(category)
+        for field in ("thresholds", "legal_basis", "deadline", "urgent_deadline", "extra_actions", "rules"):
+            first = getattr(one, field, None) if one else None
+            second = getattr(two, field, None) if two else None
+            if first != second:
+                table.add_row(category.value, field, _show(first), _show(second))
+    for field in ("notices", "appeal_path", "safeguards"):
+        if getattr(left, field) != getattr(right, field):
+            table.add_row("-", field, _show(getattr(left, field)), _show(getattr(right, field)))
+    out.print(table)
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "-"
+    if hasattr(value, "model_dump"):
+        return json.dumps(value.model_dump(mode="json", exclude_none=True), ensure_ascii=False)  # type: ignore[attr-defined]
+    if isinstance(value, list):
+        return ", ".join(_show(item) for item in value) or "-"
+    return str(value)
+
+
+@policy_app.command("test")
+def policy_test(cases: Path, policies: PolicyDirOption = None) -> None:
+    """Run a case file: each case gives a post, its signals and the expected outcome."""
+    import yaml
+
+    from jaga.detect.base import PreparedPost
+    from jaga.policy import PolicyEngine
+    from jaga.text import detect_language, normalise
+    from jaga.types import Post, Signal
+
+    engine = _engine(policies)
+    assert isinstance(engine, PolicyEngine)
+    failures = 0
+    loaded = yaml.safe_load(cases.read_text(encoding="utf-8"))
+    for number, case in enumerate(loaded, start=1):
+        post = Post.model_validate(case["post"])
+        text = normalise(post.text)
+        prepared = PreparedPost(post, text, detect_language(text.text))
+        signals = [Signal.model_validate(signal) for signal in case.get("signals", [])]
+        decision = engine.decide(prepared, signals, case.get("jurisdiction") or post.country or "ASEAN")
+        expect = case["expect"]
+        problems = []
+        if str(decision.action) != expect["action"]:
+            problems.append(f"action {decision.action} != {expect['action']}")
+        if "deadline_hours" in expect:
+            hours = (decision.deadline - decision.decided_at).total_seconds() / 3600 if decision.deadline else None
+            if hours != expect["deadline_hours"]:
+                problems.append(f"deadline {hours} h != {expect['deadline_hours']} h")
+        for extra in expect.get("extra_actions", []):
+            if extra not in decision.extra_actions:
+                problems.append(f"missing {extra}")
+        for fragment in expect.get("reasons_include", []):
+            if fragment not in decision.reasons:
+                problems.append(f"reasons lack {fragment!r}")
+        name = case.get("name", f"case {number}")
+        if problems:
+            failures += 1
+            out.print(f"[red]FAIL[/] {name}: {'; '.join(problems)}")
+        else:
+            out.print(f"[green]ok[/]   {name}")
+    out.print(f"{len(loaded) - failures} passed, {failures} failed")
+    if failures:
+        raise typer.Exit(EXIT_ERROR)
 
 
 @db_app.command("upgrade")
