@@ -9,9 +9,12 @@ counter-speech) an automatic removal becomes a human review. The strictest categ
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import cel
 
 from jaga.detect.base import PreparedPost
 from jaga.policy.loader import LoadedPolicy, PolicyError, jurisdictions, load_policy
@@ -22,6 +25,31 @@ from jaga.types import Action, Category, Decision, Signal, now_utc
 BASELINE = "ASEAN"
 STATEMENT_SCHEMA = "jaga-sor/1 (superset of EU DSA Transparency Database statement fields, 2026-06)"
 _QUOTES = re.compile(r"[\"“”„«»「」『』‘’']([^\"“”„«»「」『』‘’']{2,})[\"“”„«»「」『』‘’']")
+
+
+class _LazyActivation:
+    """Variables for CEL, converted on first use. One `cel.Context` per thread is reused (creating
+    one costs more than evaluating a condition); it resolves names through the activation that is
+    current on that thread."""
+
+    _local = threading.local()
+
+    def __init__(self, builders: dict[str, Any]) -> None:
+        self.builders = builders
+        self.cache: dict[str, Any] = {}
+
+    def resolve(self, name: str) -> Any:
+        if name not in self.cache:
+            self.cache[name] = self.builders[name]()
+        return self.cache[name]
+
+    def context(self) -> Any:
+        local = _LazyActivation._local
+        if not hasattr(local, "context"):
+            local.context = cel.Context()
+            local.context.set_variable_resolver(lambda name: local.current.resolve(name))
+        local.current = self
+        return local.context
 
 
 class PolicyEngine:
@@ -42,7 +70,6 @@ class PolicyEngine:
         loaded = self.policy_for(jurisdiction)
         policy = loaded.policy
         scores = aggregate_scores(signals)
-        context = self._context(prepared, signals)
         actions: dict[Category, Action] = {}
         rule_reasons: list[str] = []
         evaluation: dict[str, Any] | None = None
@@ -53,9 +80,9 @@ class PolicyEngine:
             actions[category] = category_policy.thresholds.action_for(score)
         for rule in loaded.rules:
             category = Category(rule.category)
-            if category not in scores:
-                continue  # conditions are only consulted for categories with evidence
-            evaluation = evaluation or self._activation(prepared, signals, scores, context)
+            if category not in actions or actions[category] == Action.ALLOW:
+                continue  # conditions refine a flagged category; unflagged evidence stays unflagged
+            evaluation = evaluation or self._activation(prepared, signals, scores)
             if rule.program.execute(evaluation):
                 rule_action = Action[rule.action.upper()]
                 if rule_action > actions.get(category, Action.ALLOW):
@@ -63,7 +90,7 @@ class PolicyEngine:
                     rule_reasons.append(rule.reason)
         safeguard: str | None = None
         if any(action == Action.REMOVE for action in actions.values()) and loaded.safeguards:
-            evaluation = evaluation or self._activation(prepared, signals, scores, context)
+            evaluation = evaluation or self._activation(prepared, signals, scores)
             safeguard = next((expression for expression, program in loaded.safeguards
                               if program.execute(evaluation)), None)
             if safeguard:
@@ -116,21 +143,23 @@ class PolicyEngine:
             any(start <= span.start and span.end <= end for start, end in quoted_ranges) for span in speech_spans)
         return {"quoted": quoted, "mixed": bool(prepared.language.mixed)}
 
-    @staticmethod
-    def _activation(prepared: PreparedPost, signals: list[Signal], scores: dict[Category, float],
-                    context: dict[str, Any]) -> dict[str, Any]:
+    @classmethod
+    def _activation(cls, prepared: PreparedPost, signals: list[Signal], scores: dict[Category, float]) -> Any:
+        """What CEL conditions see, built lazily: each variable is converted only if a condition
+        refers to it (a third of the cost of converting everything for every post)."""
         post = prepared.post
-        return {
-            "post": {"id": post.id, "text": post.text, "lang": post.lang or "", "country": post.country or "",
-                     "platform": post.platform or "", "urls": list(post.urls), "author_id": post.author_id or ""},
-            "signals": [{"source": signal.source, "category": signal.category.value, "score": signal.score,
-                         "details": {key: value for key, value in signal.details.items()
-                                     if isinstance(value, str | int | float | bool)}}
-                        for signal in signals],
-            "scores": {category.value: scores.get(category, 0.0) for category in Category},
-            "language": prepared.language.code,
-            "context": context,
+        builders: dict[str, Any] = {
+            "post": lambda: {"id": post.id, "text": post.text, "lang": post.lang or "", "country": post.country or "",
+                             "platform": post.platform or "", "urls": list(post.urls), "author_id": post.author_id or ""},
+            "signals": lambda: [{"source": signal.source, "category": signal.category.value, "score": signal.score,
+                                 "details": {key: value for key, value in signal.details.items()
+                                             if isinstance(value, str | int | float | bool)}}
+                                for signal in signals],
+            "scores": lambda: {category.value: scores.get(category, 0.0) for category in Category},
+            "language": lambda: prepared.language.code,
+            "context": lambda: cls._context(prepared, signals),
         }
+        return _LazyActivation(builders).context()
 
     @staticmethod
     def _deadline(loaded: LoadedPolicy, flagged: list[Category], actions: dict[Category, Action]) -> Any:

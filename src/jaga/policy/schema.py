@@ -63,7 +63,9 @@ class Deadline(Strict):
 
 
 class Rule(Strict):
-    """A CEL condition over the post and its signals that sets a minimum action."""
+    """A CEL condition over the post and its signals that sets a minimum action. Consulted only when
+    the category is already flagged (its score reached the label threshold): rules refine decisions
+    on evidence, they do not create evidence."""
 
     when: str
     action: str
