@@ -18,6 +18,7 @@ import cel
 
 from jaga.detect.base import PreparedPost
 from jaga.policy.loader import LoadedPolicy, PolicyError, jurisdictions, load_policy
+from jaga.policy.notices import render_notice
 from jaga.policy.reasons import aggregate_scores, explain
 from jaga.policy.schema import ExtraAction
 from jaga.types import Action, Category, Decision, Signal, now_utc
@@ -215,4 +216,8 @@ class PolicyEngine:
             "notices": {"poster": policy.notices.poster, "reporter": policy.notices.reporter},
             "appeal_path": list(policy.appeal_path),
             "content_language": prepared.language.code,
+            "user_notice": dict(zip(("language", "text"), render_notice(
+                prepared.language.code, str(action), [category.value for category in flagged],
+                [law.title for law in laws if law.binding], policy.name, extra, deadline, list(policy.appeal_path)),
+                strict=True)),
         }

@@ -1,0 +1,48 @@
+"""The notice a poster receives, written plainly in the post's language (en, id, ms, tl, th, vi;
+other languages fall back to English). Texts live in `notices.yaml`, so translators edit data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+FALLBACK = "en"
+
+
+@lru_cache(maxsize=1)
+def _texts() -> dict[str, dict[str, Any]]:
+    return yaml.safe_load((resources.files("jaga.policy") / "notices.yaml").read_text(encoding="utf-8"))
+
+
+def notice_languages() -> list[str]:
+    return sorted(_texts())
+
+
+def render_notice(language: str, action: str, categories: list[str], law_titles: list[str], jurisdiction: str,
+                  extra_actions: list[str], deadline: datetime | None, appeal_path: list[str]) -> tuple[str, str]:
+    """(language used, notice text) for a decision other than allow."""
+    texts = _texts()
+    used = language if language in texts else FALLBACK
+    words, english = texts[used], texts[FALLBACK]
+
+    def text(key: str) -> Any:
+        return words.get(key, english[key])
+
+    names = [text("categories").get(category, english["categories"][category]) for category in categories]
+    paths = {**english["appeal_paths"], **text("appeal_paths")}
+    appeal = f" {text('or')} ".join(paths.get(step, step.replace("_", " ")) for step in appeal_path)
+    parts = [text("actions")[action], text("reason").format(categories=", ".join(names))]
+    if law_titles:
+        parts.append(text("law").format(law="; ".join(law_titles)))
+    if "geo_restrict" in extra_actions:
+        parts.append(text("geo").format(jurisdiction=jurisdiction))
+    if "correction_notice" in extra_actions:
+        parts.append(text("correction"))
+    if deadline is not None and action == "review":
+        parts.append(text("deadline").format(deadline=deadline.strftime("%Y-%m-%d %H:%M UTC")))
+    parts.append(text("appeal").format(appeal=appeal))
+    return used, " ".join(parts)
