@@ -108,3 +108,18 @@ def test_resume_after_kill_9_matches_an_uninterrupted_run(tmp_path: Path, modera
     _assert_same(_stable(output), _stable(tmp_path / "reference.jsonl"))
     assert (tmp_path / "out.rejects.jsonl").read_text() == (tmp_path / "reference.rejects.jsonl").read_text()
     assert not checkpoint.exists()
+
+
+def test_authority_requests_are_counted_separately(tmp_path: Path, moderator: Moderator) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": "1", "text": "hello", "country": "TH"}\n'
+        '{"id": "2", "text": "ข่าวปลอม", "country": "TH", "authority_request": {"agency": "MDES", "channel": "written",'
+        ' "received_at": "2026-11-28T01:00:00+07:00"}}\n'
+        '{"id": "3", "text": "x", "authority_request": {"agency": "", "channel": "fax", "received_at": "soon"}}\n',
+        encoding="utf-8")
+    summary, paths = scan(str(source), str(tmp_path / "out.jsonl"), moderator=moderator)
+    assert summary.authority_requests == 1
+    assert summary.rejects == 1  # an invalid request is refused with the reason, never half-read
+    reject = json.loads(paths.rejects.read_text().splitlines()[0])
+    assert "authority_request.channel" in reject["error"]

@@ -113,7 +113,8 @@ def _print_summary(summary: object, elapsed: float) -> None:
     from jaga.scan import ScanSummary
 
     assert isinstance(summary, ScanSummary)
-    table = Table(title=f"{summary.decisions} decisions, {summary.rejects} rejects, "
+    table = Table(title=f"{summary.decisions} decisions ({summary.authority_requests} on authority requests), "
+                        f"{summary.rejects} rejects, "
                         f"{summary.records / max(elapsed, 1e-6):,.0f} records/s this run")
     table.add_column("by")
     table.add_column("value")

@@ -34,6 +34,7 @@ class ScanSummary:
     records: int = 0
     decisions: int = 0
     rejects: int = 0
+    authority_requests: int = 0  # state involvement, published separately (Santa Clara "Numbers")
     by_action: Counter[str] = field(default_factory=Counter)
     by_category: Counter[str] = field(default_factory=Counter)
     by_language: Counter[str] = field(default_factory=Counter)
@@ -41,6 +42,8 @@ class ScanSummary:
 
     def add(self, decisions: list[Decision], rejects: int) -> None:
         self.records += len(decisions) + rejects
+        self.authority_requests += sum(1 for decision in decisions
+                                       if decision.statement and decision.statement.get("authority_request"))
         self.decisions += len(decisions)
         self.rejects += rejects
         for decision in decisions:
@@ -51,6 +54,7 @@ class ScanSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"records": self.records, "decisions": self.decisions, "rejects": self.rejects,
+                "authority_requests": self.authority_requests,
                 "by_action": dict(self.by_action), "by_category": dict(self.by_category),
                 "by_language": dict(self.by_language), "started_at": self.started_at}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -73,6 +73,27 @@ class Action(IntEnum):
 NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
 
 
+class AuthorityRequest(BaseModel):
+    """A government order or request about a post. First-class input, because the law sets
+    deadlines from its receipt and the numbers on state involvement must be published."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agency: str = Field(min_length=1, max_length=200)
+    channel: Literal["written", "phone", "electronic"]
+    received_at: datetime
+    legal_basis: str | None = Field(default=None, max_length=500)
+    deadline: datetime | None = None
+    reference: str | None = Field(default=None, max_length=200)
+
+    @field_validator("received_at", "deadline")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Post(BaseModel):
     """One item of user content, as accepted by every entry point (library, CLI, HTTP).
 
@@ -93,6 +114,7 @@ class Post(BaseModel):
     media: list[str] = Field(default_factory=list, max_length=20, description="Hashes or paths.")
     reply_to: str | None = Field(default=None, max_length=256)
     repost_of: str | None = Field(default=None, max_length=256)
+    authority_request: AuthorityRequest | None = None
 
     @field_validator("text")
     @classmethod

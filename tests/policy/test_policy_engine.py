@@ -208,3 +208,35 @@ def test_moderator_uses_the_post_country_policy() -> None:
                                        country="ID"))
     assert decision.policy_version.startswith("ID-")
     assert decision.extra_actions == ["geo_restrict"]
+
+
+def test_authority_request_sets_the_legal_deadline_and_is_recorded(engine: PolicyEngine) -> None:
+    from datetime import UTC, datetime
+
+    from jaga.types import AuthorityRequest
+
+    request = AuthorityRequest(agency="Ministry of Public Security", channel="phone",
+                               received_at=datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+    post = Post(id="r1", text="Tin đồn thất thiệt", country="VN", authority_request=request)
+    normalised = normalise(post.text)
+    prepared = PreparedPost(post, normalised, detect_language(normalised.text))
+    decision = engine.decide(prepared, [], "VN")
+    assert decision.action == Action.REVIEW  # a person assesses every order; nothing is removed on request alone
+    assert decision.deadline == datetime(2026, 11, 29, 8, 0, tzinfo=UTC)  # Decree 147: 24 h from receipt
+    assert decision.statement["sla_class"] == "authority_request"
+    assert decision.statement["authority_request"]["channel"] == "phone"
+    assert decision.statement["source_type"] == "SOURCE_TYPE_OTHER_NOTIFICATION"
+    assert "cơ quan nhà nước" in decision.statement["user_notice"]["text"]
+
+
+def test_a_request_deadline_earlier_than_the_law_wins(engine: PolicyEngine) -> None:
+    from datetime import UTC, datetime
+
+    from jaga.types import AuthorityRequest
+
+    request = AuthorityRequest(agency="Komdigi", channel="electronic", received_at=datetime(2026, 11, 28, 8, tzinfo=UTC),
+                               deadline=datetime(2026, 11, 28, 12, tzinfo=UTC))
+    post = Post(id="r2", text="...", country="ID", authority_request=request)
+    normalised = normalise(post.text)
+    decision = engine.decide(PreparedPost(post, normalised, detect_language(normalised.text)), [], "ID")
+    assert decision.deadline == datetime(2026, 11, 28, 12, tzinfo=UTC)

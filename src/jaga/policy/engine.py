@@ -20,7 +20,7 @@ from jaga.detect.base import PreparedPost
 from jaga.policy.loader import LoadedPolicy, PolicyError, jurisdictions, load_policy
 from jaga.policy.notices import render_notice
 from jaga.policy.reasons import aggregate_scores, explain
-from jaga.policy.schema import ExtraAction
+from jaga.policy.schema import Deadline, ExtraAction
 from jaga.types import Action, Category, Decision, Signal, now_utc
 
 BASELINE = "ASEAN"
@@ -97,18 +97,26 @@ class PolicyEngine:
             if safeguard:
                 actions = {category: min(action, Action.REVIEW) for category, action in actions.items()}
         action = max(actions.values(), default=Action.ALLOW)
+        request = prepared.post.authority_request
+        if request is not None:
+            action = max(action, Action.REVIEW)  # a person assesses every government order
         flagged = sorted((category for category, act in actions.items() if act > Action.ALLOW),
                          key=lambda category: -scores[category])
         used = [signal for signal in signals if signal.category in flagged]
         deadline_policy = self._deadline(loaded, flagged, actions)
         decided_at = now_utc()
         deadline = decided_at + timedelta(hours=deadline_policy.hours) if deadline_policy else None
+        if request is not None:
+            deadline_policy, deadline = self._authority_deadline(policy, request, deadline_policy, deadline)
         extra = sorted({extra.value for category in flagged if actions[category] >= Action.LABEL
                         for extra in policy.categories[category].extra_actions
                         if extra != ExtraAction.CORRECTION_NOTICE or category == Category.DISINFORMATION})
         reasons = explain(action, flagged, scores, used)
         if rule_reasons:
             reasons += " Policy rule: " + " ".join(rule_reasons)
+        if request is not None:
+            reasons += (f" Authority request from {request.agency} ({request.channel}, received "
+                        f"{request.received_at:%Y-%m-%d %H:%M %Z}): a person assesses it against the law.")
         if safeguard:
             reasons += " Safeguard for expression applied: a person reviews this before any removal."
         statement = self._statement(loaded, prepared, action, flagged, actions, reasons, deadline_policy, deadline,
@@ -163,6 +171,21 @@ class PolicyEngine:
         return _LazyActivation(builders).context()
 
     @staticmethod
+    def _authority_deadline(policy: Any, request: Any, deadline_policy: Any, deadline: Any) -> tuple[Any, Any]:
+        """The earliest of: the deadline the request states, the one the law counts from its
+        receipt, and the category's own."""
+        options = [(deadline, deadline_policy)] if deadline is not None else []
+        if request.deadline is not None:
+            options.append((request.deadline, Deadline(sla_class="authority_request", hours=1)))
+        if policy.authority_deadline is not None:
+            options.append((request.received_at + timedelta(hours=policy.authority_deadline.hours),
+                            policy.authority_deadline))
+        if not options:
+            return deadline_policy, deadline
+        when, chosen = min(options, key=lambda option: option[0])
+        return chosen, when
+
+    @staticmethod
     def _deadline(loaded: LoadedPolicy, flagged: list[Category], actions: dict[Category, Action]) -> Any:
         """The tightest deadline among categories that need action (review or removal)."""
         candidates = []
@@ -212,12 +235,16 @@ class PolicyEngine:
             "deadline": deadline.isoformat() if deadline else None,
             "extra_actions": extra,
             "safeguard": safeguard,
-            "authority_request": None,
+            "authority_request": prepared.post.authority_request.model_dump(mode="json")
+            if prepared.post.authority_request else None,
+            "source_type": "SOURCE_TYPE_OTHER_NOTIFICATION" if prepared.post.authority_request else "SOURCE_VOLUNTARY",
+            "source_identity": prepared.post.authority_request.agency if prepared.post.authority_request else None,
             "notices": {"poster": policy.notices.poster, "reporter": policy.notices.reporter},
             "appeal_path": list(policy.appeal_path),
             "content_language": prepared.language.code,
             "user_notice": dict(zip(("language", "text"), render_notice(
                 prepared.language.code, str(action), [category.value for category in flagged],
-                [law.title for law in laws if law.binding], policy.name, extra, deadline, list(policy.appeal_path)),
+                [law.title for law in laws if law.binding], policy.name, extra, deadline, list(policy.appeal_path),
+                authority=prepared.post.authority_request is not None),
                 strict=True)),
         }

@@ -23,7 +23,8 @@ def notice_languages() -> list[str]:
 
 
 def render_notice(language: str, action: str, categories: list[str], law_titles: list[str], jurisdiction: str,
-                  extra_actions: list[str], deadline: datetime | None, appeal_path: list[str]) -> tuple[str, str]:
+                  extra_actions: list[str], deadline: datetime | None, appeal_path: list[str],
+                  authority: bool = False) -> tuple[str, str]:
     """(language used, notice text) for a decision other than allow."""
     texts = _texts()
     used = language if language in texts else FALLBACK
@@ -35,7 +36,11 @@ def render_notice(language: str, action: str, categories: list[str], law_titles:
     names = [text("categories").get(category, english["categories"][category]) for category in categories]
     paths = {**english["appeal_paths"], **text("appeal_paths")}
     appeal = f" {text('or')} ".join(paths.get(step, step.replace("_", " ")) for step in appeal_path)
-    parts = [text("actions")[action], text("reason").format(categories=", ".join(names))]
+    parts = [text("actions")[action]]
+    if names:
+        parts.append(text("reason").format(categories=", ".join(names)))
+    if authority:
+        parts.append(text("authority"))
     if law_titles:
         parts.append(text("law").format(law="; ".join(law_titles)))
     if "geo_restrict" in extra_actions:

@@ -102,6 +102,8 @@ class PolicyFile(Strict):
     instruments: list[Instrument] = Field(default_factory=list)
     categories: dict[Category, CategoryPolicy]
     safeguards: list[str] = Field(default_factory=list, description="CEL: when true, no automatic removal.")
+    authority_deadline: Deadline | None = Field(default=None, description="Counted from an authority request's "
+                                                "receipt, when the law sets one.")
     notices: Notices = Field(default_factory=Notices)
     appeal_path: list[str] = Field(default_factory=lambda: ["internal"])
 

@@ -90,7 +90,7 @@ class Store:
                 session.execute(statement)
 
     def _post_values(self, post: Post, now: datetime) -> dict[str, Any]:
-        extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of"})
+        extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of", "authority_request"})
         return {"org": self.org, "post_id": post.id, "text": post.text, "lang": post.lang, "country": post.country,
                 "author": post.author_id, "platform": post.platform, "created_at": post.created_at,
                 "extra": extra, "ingested_at": now}
