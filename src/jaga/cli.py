@@ -380,6 +380,33 @@ def policy_test(cases: Path, policies: PolicyDirOption = None) -> None:
         raise typer.Exit(EXIT_ERROR)
 
 
+@policy_app.command("export-dsa")
+def policy_export_dsa(
+    decisions: Annotated[Path, typer.Argument(help="Decisions JSONL (the output of jaga scan).")],
+    territorial_scope: Annotated[str, typer.Option(help="EU/EEA country codes the restriction applies in, "
+                                                   "comma-separated (the database accepts only these).")],
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("dsa_statements.json"),
+) -> None:
+    """Export final decisions as DSA Transparency Database statements ({"statements": [...]})."""
+    from jaga.policy.dsa import NotExportable, to_dsa_statement
+    from jaga.types import Decision
+
+    scope = [code.strip() for code in territorial_scope.split(",") if code.strip()]
+    statements, skipped = [], 0
+    with decisions.open(encoding="utf-8") as handle:
+        for line in handle:
+            decision = Decision.model_validate_json(line)
+            try:
+                statements.append(to_dsa_statement(decision, scope))
+            except NotExportable as error:
+                skipped += 1
+                if "territorial_scope" in str(error):
+                    raise _fail(str(error)) from error
+    output.write_text(json.dumps({"statements": statements}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    out.print(f"{len(statements)} statements written to {output}; {skipped} decisions not exportable "
+              "(allowed, or pending human review)")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""
