@@ -240,3 +240,22 @@ def test_a_request_deadline_earlier_than_the_law_wins(engine: PolicyEngine) -> N
     normalised = normalise(post.text)
     decision = engine.decide(PreparedPost(post, normalised, detect_language(normalised.text)), [], "ID")
     assert decision.deadline == datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "cue"), [
+    ("Polisi menangkap admin situs slot gacor maxwin kemarin", "context.news_reporting"),
+    ("#satire slot gacor maxwin, daftar sekarang juga!", "context.satire"),
+    ("Calling people vermin is hate speech and I reported it", "context.counter_speech"),
+    ("Which candidate will ban online gambling before the election?", "context.political"),
+])
+def test_reporting_satire_counter_speech_and_politics_are_never_removed_automatically(
+        engine: PolicyEngine, text: str, cue: str) -> None:
+    decision = engine.decide(_prepared(text), [_signal(Category.ILLEGAL_GAMBLING, 0.99)], "ID")
+    assert decision.action == Action.REVIEW
+    assert decision.statement["safeguard"] == cue
+
+
+def test_without_cues_removal_stays_automatic(engine: PolicyEngine) -> None:
+    decision = engine.decide(_prepared("Daftar sekarang, slot gacor maxwin!"), [_signal(Category.ILLEGAL_GAMBLING, 0.99)],
+                             "ID")
+    assert decision.action == Action.REMOVE

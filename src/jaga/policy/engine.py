@@ -8,7 +8,6 @@ counter-speech) an automatic removal becomes a human review. The strictest categ
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import cel
 
 from jaga.detect.base import PreparedPost
+from jaga.policy.context import context_cues, quoted_ranges
 from jaga.policy.loader import LoadedPolicy, PolicyError, jurisdictions, load_policy
 from jaga.policy.notices import render_notice
 from jaga.policy.reasons import aggregate_scores, explain
@@ -25,7 +25,6 @@ from jaga.types import Action, Category, Decision, Signal, now_utc
 
 BASELINE = "ASEAN"
 STATEMENT_SCHEMA = "jaga-sor/1 (superset of EU DSA Transparency Database statement fields, 2026-06)"
-_QUOTES = re.compile(r"[\"“”„«»「」『』‘’']([^\"“”„«»「」『』‘’']{2,})[\"“”„«»「」『』‘’']")
 
 
 class _LazyActivation:
@@ -142,15 +141,15 @@ class PolicyEngine:
 
     @staticmethod
     def _context(prepared: PreparedPost, signals: list[Signal]) -> dict[str, Any]:
-        """Facts about how the post says what it says. `quoted`: every piece of evidence for a
-        speech category sits inside quotation marks (reporting or condemning someone else's words)."""
-        quoted_ranges = [(match.start(1), match.end(1)) for match in _QUOTES.finditer(prepared.post.text)]
+        """Facts about how the post says what it says (see `jaga.policy.context`). `quoted`: every
+        piece of evidence for a speech category sits inside quotation marks."""
+        ranges = quoted_ranges(prepared.post.text)
         speech_spans = [span for signal in signals
                         if signal.category in (Category.HATE_SPEECH, Category.HARASSMENT)
                         for span in signal.evidence]
-        quoted = bool(speech_spans) and bool(quoted_ranges) and all(
-            any(start <= span.start and span.end <= end for start, end in quoted_ranges) for span in speech_spans)
-        return {"quoted": quoted, "mixed": bool(prepared.language.mixed)}
+        quoted = bool(speech_spans) and bool(ranges) and all(
+            any(start <= span.start and span.end <= end for start, end in ranges) for span in speech_spans)
+        return {"quoted": quoted, "mixed": bool(prepared.language.mixed), **context_cues(prepared.text.text)}
 
     @classmethod
     def _activation(cls, prepared: PreparedPost, signals: list[Signal], scores: dict[Category, float]) -> Any:

@@ -29,7 +29,8 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "signals": [{"source": "classifier:hate_speech", "category": "hate_speech", "score": 0.5, "details": {}}],
     "scores": {category.value: 0.0 for category in Category},
     "language": "en",
-    "context": {"quoted": False, "mixed": False},
+    "context": {"quoted": False, "mixed": False, "counter_speech": False, "news_reporting": False, "satire": False,
+                "political": False},
 }
 
 
