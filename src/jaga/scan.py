@@ -21,6 +21,8 @@ from typing import IO, Any
 
 from jaga.ingest.readers import InputError, Record, RecordReader
 from jaga.pipeline import Moderator
+from jaga.policy.accounts import apply_account_measures
+from jaga.policy.schema import AccountMeasures
 from jaga.store import Store
 from jaga.types import Decision, now_utc
 
@@ -180,6 +182,9 @@ def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: I
     posts = [record.post for record in batch if record.post is not None]
     bad = [record for record in batch if record.post is None]
     decisions = moderator.moderate_batch(posts, jurisdiction) if posts else []
+    if store is not None:  # strikes need memory of earlier posts, so they exist only with a store
+        decisions = [apply_account_measures(store, decision, post.author_id, _account_rules(moderator, decision))
+                     for post, decision in zip(posts, decisions, strict=True)]
     for decision in decisions:
         out.write(json.dumps(decision.to_json_dict(), ensure_ascii=False) + "\n")
     for record in bad:
@@ -191,6 +196,11 @@ def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: I
     summary.add(decisions, len(bad))
     if paths.checkpoint is not None and paths.output is not None:
         _write_checkpoint(paths, input_path, summary)
+
+
+def _account_rules(moderator: Moderator, decision: Decision) -> AccountMeasures:
+    policy_for = getattr(moderator.policy, "policy_for", None)
+    return policy_for(decision.jurisdiction).policy.accounts if policy_for else AccountMeasures()
 
 
 def _sync(handle: IO[str]) -> None:

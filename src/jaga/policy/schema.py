@@ -93,6 +93,24 @@ class Notices(Strict):
     reporter: bool = False
 
 
+class AccountMeasures(Strict):
+    """Strikes against an author for removals, each expiring after `strike_ttl_days`. Enough live
+    strikes suspend the account for a while; permanent termination is only ever *proposed* for human
+    review, never applied automatically."""
+
+    strike_ttl_days: int = Field(default=90, gt=0, le=3650)
+    suspend_after: int = Field(default=3, gt=0)
+    suspend_days: int = Field(default=7, gt=0, le=365)
+    propose_termination_after: int = Field(default=6, gt=0)
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AccountMeasures:
+        if self.propose_termination_after <= self.suspend_after:
+            raise ValueError("propose_termination_after must be above suspend_after")
+        return self
+
+
 class PolicyFile(Strict):
     jurisdiction: str = Field(pattern=r"^([A-Z]{2}|ASEAN)$")
     name: str
@@ -105,6 +123,7 @@ class PolicyFile(Strict):
     authority_deadline: Deadline | None = Field(default=None, description="Counted from an authority request's "
                                                 "receipt, when the law sets one.")
     notices: Notices = Field(default_factory=Notices)
+    accounts: AccountMeasures = Field(default_factory=AccountMeasures)
     appeal_path: list[str] = Field(default_factory=lambda: ["internal"])
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ managed by Alembic. `Store` is the only way the rest of Jaga touches the databas
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from jaga.config import database_url
-from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, PostRow
+from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, PostRow, StrikeRow
 from jaga.types import Decision, Post, now_utc
 
-__all__ = ["DEFAULT_ORG", "Base", "DecisionRow", "PostRow", "Store", "migrate"]
+__all__ = ["DEFAULT_ORG", "Base", "DecisionRow", "PostRow", "Store", "StrikeRow", "migrate"]
 
 
 def _alembic_config() -> Config:
@@ -103,6 +103,21 @@ class Store:
                 "automated": decision.automated, "review_status": decision.review_status,
                 "deadline": decision.deadline, "decided_at": decision.decided_at,
                 "document": decision.to_json_dict()}
+
+    def record_strike(self, decision: Decision, author: str, ttl_days: int) -> int:
+        """Count this removal against `author` (once per decision, so replays add nothing) and return
+        the author's strikes still live at the decision's time."""
+        category = decision.categories[0].value if decision.categories else "unspecified"
+        with self.sessions.begin() as session:
+            statement = self._insert(StrikeRow.__table__).values(
+                org=self.org, decision_id=decision.id, author=author, category=category,
+                jurisdiction=decision.jurisdiction, created_at=decision.decided_at,
+                expires_at=decision.decided_at + timedelta(days=ttl_days))
+            session.execute(statement.on_conflict_do_nothing(index_elements=["org", "decision_id"]))
+            live = session.scalar(select(func.count()).select_from(StrikeRow).where(
+                StrikeRow.org == self.org, StrikeRow.author == author,
+                StrikeRow.created_at <= decision.decided_at, StrikeRow.expires_at > decision.decided_at))
+        return int(live or 0)
 
     def decision(self, decision_id: str) -> Decision | None:
         with self.sessions() as session:

@@ -52,3 +52,18 @@ class DecisionRow(Base):
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     document: Mapped[dict[str, Any]] = mapped_column(JSON, doc="the full Decision as JSON")
+
+
+class StrikeRow(Base):
+    """One removal counted against an author, until it expires."""
+
+    __tablename__ = "strikes"
+    __table_args__ = (Index("ix_strikes_org_author_expires", "org", "author", "expires_at"),)
+
+    org: Mapped[str] = mapped_column(String(64), primary_key=True, default=DEFAULT_ORG)
+    decision_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    author: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    jurisdiction: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
