@@ -59,10 +59,17 @@ def test_scan_missing_input_is_a_clear_error(tmp_path: Path) -> None:
     assert "not found" in result.output
 
 
-def test_policy_case_file_passes_for_every_jurisdiction() -> None:
-    result = runner.invoke(app, ["policy", "test", str(Path(__file__).parent / "policy" / "cases.yaml")])
+def test_policy_test_runs_the_bundled_cases_and_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["policy", "test"])
     assert result.exit_code == 0, result.output
-    assert "16 passed, 0 failed" in result.output
+    assert ", 0 failed" in result.output
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("- name: hate speech removed\n  post: {id: w, text: x, country: VN}\n"
+                     "  signals: [{source: c, category: hate_speech, score: 0.99}]\n"
+                     "  expect: {action: remove, deadline_hours: 24}\n", encoding="utf-8")
+    result = runner.invoke(app, ["policy", "test", str(wrong)])
+    assert result.exit_code == 1
+    assert "action review != remove" in result.output and "deadline 48.0 h" in result.output
 
 
 def test_policy_validate_and_explain() -> None:

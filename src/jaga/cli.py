@@ -336,46 +336,30 @@ def _show(value: object) -> str:
 
 
 @policy_app.command("test")
-def policy_test(cases: Path, policies: PolicyDirOption = None) -> None:
-    """Run a case file: each case gives a post, its signals and the expected outcome."""
-    import yaml
-
-    from jaga.detect.base import PreparedPost
+def policy_test(
+    cases: Annotated[Path | None, typer.Argument(help="A case file or a folder of them; default: the bundled "
+                                                "case file of every jurisdiction.")] = None,
+    policies: PolicyDirOption = None,
+) -> None:
+    """Run policy cases: each gives a post, its signals and the outcome the law's terms lead to."""
     from jaga.policy import PolicyEngine
-    from jaga.text import detect_language, normalise
-    from jaga.types import Post, Signal
+    from jaga.policy.cases import BUNDLED_CASES, run_cases
 
     engine = _engine(policies)
     assert isinstance(engine, PolicyEngine)
+    try:
+        outcomes = run_cases(engine, cases or BUNDLED_CASES)
+    except (OSError, ValueError) as error:
+        raise _fail(str(error)) from error
     failures = 0
-    loaded = yaml.safe_load(cases.read_text(encoding="utf-8"))
-    for number, case in enumerate(loaded, start=1):
-        post = Post.model_validate(case["post"])
-        text = normalise(post.text)
-        prepared = PreparedPost(post, text, detect_language(text.text))
-        signals = [Signal.model_validate(signal) for signal in case.get("signals", [])]
-        decision = engine.decide(prepared, signals, case.get("jurisdiction") or post.country or "ASEAN")
-        expect = case["expect"]
-        problems = []
-        if str(decision.action) != expect["action"]:
-            problems.append(f"action {decision.action} != {expect['action']}")
-        if "deadline_hours" in expect:
-            hours = (decision.deadline - decision.decided_at).total_seconds() / 3600 if decision.deadline else None
-            if hours != expect["deadline_hours"]:
-                problems.append(f"deadline {hours} h != {expect['deadline_hours']} h")
-        for extra in expect.get("extra_actions", []):
-            if extra not in decision.extra_actions:
-                problems.append(f"missing {extra}")
-        for fragment in expect.get("reasons_include", []):
-            if fragment not in decision.reasons:
-                problems.append(f"reasons lack {fragment!r}")
-        name = case.get("name", f"case {number}")
-        if problems:
+    for outcome in outcomes:
+        label = f"{outcome.source.stem}: {outcome.name}"
+        if outcome.problems:
             failures += 1
-            out.print(f"[red]FAIL[/] {name}: {'; '.join(problems)}")
+            out.print(f"[red]FAIL[/] {label}: {'; '.join(outcome.problems)}")
         else:
-            out.print(f"[green]ok[/]   {name}")
-    out.print(f"{len(loaded) - failures} passed, {failures} failed")
+            out.print(f"[green]ok[/]   {label}")
+    out.print(f"{len(outcomes) - failures} passed, {failures} failed")
     if failures:
         raise typer.Exit(EXIT_ERROR)
 

@@ -56,3 +56,14 @@ def test_script_mixing_is_reported() -> None:
 
 def test_text_without_letters_is_undetermined() -> None:
     assert detect_language("12345 !!! 😀").code == "und"
+
+
+@pytest.mark.parametrize(("country", "expected"), [("ID", "id"), ("MY", "ms"), ("BN", "ms")])
+def test_the_country_breaks_an_indonesian_malay_tie(country: str, expected: str) -> None:
+    # Every word here is shared by both languages: only the post's country can tell them apart.
+    assert detect_language("Dasar kaum itu tidak tahu diri, semuanya penipu", country).code == expected
+
+
+def test_the_country_never_overrides_clear_markers() -> None:
+    assert detect_language("Saya tak boleh pergi sebab kereta rosak", "ID").code == "ms"
+    assert detect_language("Gue nggak bisa datang karena mobilnya rusak", "MY").code == "id"

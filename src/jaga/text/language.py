@@ -157,6 +157,9 @@ def detect_language(text: str, hint_country: str | None = None) -> LanguageInfo:
     return info
 
 
+_ID_MS_COUNTRY = {"ID": "id", "MY": "ms", "BN": "ms", "SG": "ms"}
+
+
 def _latin_language(text: str, hint_country: str | None) -> LanguageInfo:
     lowered = text.lower()
     words = _WORD.findall(lowered)
@@ -177,9 +180,11 @@ def _latin_language(text: str, hint_country: str | None) -> LanguageInfo:
             code, confidence = "ms", max(confidence if code == "ms" else 0.0, _vote_confidence(malay, indonesian))
         elif indonesian > malay:
             code, confidence = "id", max(confidence if code == "id" else 0.0, _vote_confidence(indonesian, malay))
-        elif code == "en":
-            code = "ms" if hint_country in ("MY", "BN", "SG") else "id"
-            confidence = 0.5
+        elif code == "en" or hint_country in _ID_MS_COUNTRY:
+            # The marker words tie: the shared vocabulary says nothing, so the post's country decides.
+            hinted = _ID_MS_COUNTRY.get(hint_country or "", code if code != "en" else "id")
+            confidence = confidence if hinted == code else 0.5
+            code = hinted
 
     tagalog = sum(1 for word in words if word in _TAGALOG_MARKERS)
     if code == "en" and tagalog >= 2 and tagalog / len(words) >= 0.25:
