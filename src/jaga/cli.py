@@ -32,6 +32,15 @@ err = Console(stderr=True)
 out = Console()
 
 
+def _claims_app() -> typer.Typer:
+    from jaga.claims.cli import claims_app
+
+    return claims_app
+
+
+app.add_typer(_claims_app(), name="claims")
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"jaga {__version__}")
@@ -209,16 +218,23 @@ def train(
 
 @app.command("eval")
 def evaluate(
-    suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV: text, label, functionality, target, language.")],
+    suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV (text, label, functionality, target, "
+                                          "language), or `claims` for the claim-matching retrieval evaluation.")],
     lang: Annotated[str | None, typer.Option(help="Language of every case, when the suite has no language column.")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful "
                                                     "(default: the default policy's label threshold).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
 ) -> None:
-    """Functional evaluation: macro-F1 overall and per language, accuracy per functionality and target."""
+    """Evaluate a functional suite (macro-F1 per language and functionality) or, with `claims`, claim
+    retrieval (success@1, success@10, MRR)."""
     from jaga.evaluation.functional import DEFAULT_THRESHOLD, SuiteError, evaluate_suite, load_suite
     from jaga.pipeline import Moderator
 
+    if str(suite) == "claims" and not suite.exists():
+        from jaga.claims.cli import evaluate_claims
+
+        evaluate_claims(report)
+        return
     try:
         cases = load_suite(suite, lang)
     except (SuiteError, OSError) as error:

@@ -16,10 +16,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from jaga.config import database_url
-from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, PostRow, StrikeRow
+from jaga.store.claims import FactCheckRepository
+from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
 from jaga.types import Decision, Post, now_utc
 
-__all__ = ["DEFAULT_ORG", "Base", "DecisionRow", "PostRow", "Store", "StrikeRow", "migrate"]
+__all__ = ["DEFAULT_ORG", "Base", "DecisionRow", "FactCheckRow", "PostRow", "Store", "StrikeRow", "migrate"]
 
 
 def _alembic_config() -> Config:
@@ -51,7 +52,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Store:
+class Store(FactCheckRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org

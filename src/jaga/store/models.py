@@ -3,10 +3,10 @@ repository, never left to callers) and timestamps in UTC."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 DEFAULT_ORG = "default"
@@ -67,3 +67,28 @@ class StrikeRow(Base):
     jurisdiction: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FactCheckRow(Base):
+    """One fact-check in the registry. `key` is the integer the claim index files it under."""
+
+    __tablename__ = "fact_checks"
+    __table_args__ = (UniqueConstraint("org", "id", name="uq_fact_checks_org_id"),
+                      Index("ix_fact_checks_org_updated", "org", "updated_at"))
+
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64), default=DEFAULT_ORG)
+    id: Mapped[str] = mapped_column(String(256))
+    claim: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    verdict: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[str] = mapped_column(String(200))
+    publisher: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    claim_date: Mapped[date | None] = mapped_column(Date)
+    review_date: Mapped[date | None] = mapped_column(Date)
+    appearances: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,1 @@
+"""Fact-check registry and claim matching."""

@@ -1,0 +1,185 @@
+"""`jaga claims ...`: the fact-check registry from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+EXIT_ERROR, EXIT_REJECTS = 1, 3
+
+claims_app = typer.Typer(help="Fact-check registry: import, export, search; claims matched across languages.",
+                         no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(EXIT_ERROR)
+
+
+def _matcher(store: Any) -> Any:
+    from jaga.claims.matcher import ClaimMatcher
+
+    matcher = ClaimMatcher(store)
+    added = matcher.sync()
+    if added:
+        err.print(f"indexed {added} new or changed fact-checks")
+    return matcher
+
+
+@claims_app.command("import")
+def import_command(
+    sources: Annotated[list[str] | None, typer.Argument(help="Dataset names under $JAGA_DATA_DIR/claims, or files "
+                                                        "(.jsonld/.json/.jsonl ClaimReview, .csv).")] = None,
+    all_datasets: Annotated[bool, typer.Option("--all", help="Every dataset found in $JAGA_DATA_DIR/claims.")] = False,
+    rejects: Annotated[Path, typer.Option(help="Where rejected records go.")] = Path("claims.rejects.jsonl"),
+    index: Annotated[bool, typer.Option(help="Update the claim index afterwards.")] = True,
+) -> None:
+    """Load fact-checks into the registry (upsert by id); rejected records are kept with their line."""
+    from jaga.claims.registry import import_dataset, import_path, write_rejects
+    from jaga.claims.sources import DATASETS
+    from jaga.config import data_dir
+    from jaga.store import Store
+
+    names = list(sources or [])
+    if all_datasets:
+        names += [name for name in DATASETS if (data_dir() / "claims" / name).is_dir()]
+    if not names:
+        raise _fail("name datasets or files to import, or use --all")
+    store = Store()
+    reports = []
+    for name in names:
+        try:
+            report = import_dataset(store, name, data_dir() / "claims") if name in DATASETS \
+                else import_path(store, Path(name))
+        except (OSError, ValueError) as error:
+            raise _fail(str(error)) from error
+        reports.append(report)
+    table = Table(title=f"imported into {store.count_fact_checks()} fact-checks")
+    for column in ("source", "read", "new or changed", "rejected"):
+        table.add_column(column)
+    for report in reports:
+        table.add_row(report.source, str(report.read), str(report.written), str(len(report.rejected)))
+    out.print(table)
+    rejected = write_rejects(rejects, reports)
+    if index:
+        _matcher(store)
+    if rejected:
+        err.print(f"{rejected} records rejected, with line and reason: {rejects}")
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@claims_app.command("export")
+def export_command(output: Annotated[Path, typer.Argument(help=".jsonld/.json (ClaimReview @graph), .jsonl or .csv")]) -> None:
+    """Write the registry as ClaimReview JSON-LD or CSV (import gives back the same records)."""
+    from jaga.claims.registry import export_fact_checks
+    from jaga.store import Store
+
+    try:
+        count = export_fact_checks(Store(), output)
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    out.print(f"{count} fact-checks written to {output}")
+
+
+@claims_app.command("search")
+def search_command(
+    text: Annotated[str, typer.Argument(help="A post, in any language.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=100)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of matches, best first.")] = False,
+) -> None:
+    """The fact-checks a text repeats, best first, with a calibrated score and a match flag."""
+    from jaga.store import Store
+
+    if not text.strip():
+        raise _fail("the text is empty")
+    matches = _matcher(Store()).search(text, top_k)
+    if as_json:
+        typer.echo(json.dumps([match.to_json() for match in matches], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{sum(match.is_match for match in matches)} match(es)")
+    for column in ("score", "match", "verdict", "lang", "claim", "publisher"):
+        table.add_column(column)
+    for match in matches:
+        table.add_row(f"{match.score:.3f}", "yes" if match.is_match else "", match.fact_check.verdict.value,
+                      match.fact_check.language, match.fact_check.claim[:90], match.fact_check.publisher)
+    out.print(table)
+
+
+@claims_app.command("index")
+def index_command(rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False) -> None:
+    """Bring the claim index up to date with the registry (incremental unless --rebuild)."""
+    import shutil
+
+    from jaga.claims.matcher import default_index_dir
+    from jaga.store import Store
+
+    store = Store()
+    if rebuild:
+        shutil.rmtree(default_index_dir(store), ignore_errors=True)
+    matcher = _matcher(store)
+    out.print(f"index holds {len(matcher.index.lexical)} fact-checks ({matcher.index_dir})")
+
+
+def evaluation_store() -> Any:
+    """The evaluation registry: every public set imported into its own SQLite file under JAGA_HOME."""
+    from jaga.claims.registry import import_dataset
+    from jaga.claims.sources import DATASETS
+    from jaga.config import data_dir, home_dir
+    from jaga.store import Store
+
+    store = Store(f"sqlite:///{home_dir() / 'claims-eval.db'}")
+    for name in DATASETS:
+        if not (data_dir() / "claims" / name).is_dir():
+            raise FileNotFoundError(f"{data_dir() / 'claims' / name} not found (set JAGA_DATA_DIR)")
+        import_dataset(store, name, data_dir() / "claims")
+    return store
+
+
+@claims_app.command("calibrate")
+def calibrate_command(
+    output: Annotated[Path | None, typer.Option(help="Default: the bundled jaga/claims/data/matcher.json.")] = None,
+    precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="Top-1 precision the match threshold aims at.")] = 0.9,
+) -> None:
+    """Fit the match calibration on the calibration half of the retrieval pairs."""
+    from jaga.claims.evaluation import all_pairs, fit_calibration
+    from jaga.config import data_dir
+
+    try:
+        matcher = _matcher(evaluation_store())
+    except FileNotFoundError as error:
+        raise _fail(str(error)) from error
+    pairs = [pair for pair in all_pairs(data_dir() / "claims") if pair.half == "calibration"]
+    calibration = fit_calibration(matcher, pairs, precision)
+    target = output or Path(__file__).parent / "data" / "matcher.json"
+    target.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
+    out.print(f"calibration from {calibration.trained_on}; threshold {calibration.threshold}; written to {target}")
+
+
+def evaluate_claims(report: Path | None) -> None:
+    """`jaga eval claims`: success@1, success@10 and MRR on the held-out pairs."""
+    from jaga.claims.evaluation import all_pairs, evaluate, summary_rows
+    from jaga.config import data_dir
+
+    try:
+        matcher = _matcher(evaluation_store())
+    except FileNotFoundError as error:
+        raise _fail(str(error)) from error
+    pairs = [pair for pair in all_pairs(data_dir() / "claims") if pair.half == "test"]
+    rows = summary_rows(evaluate(matcher, pairs))
+    table = Table(title=f"claim retrieval, held-out pairs, {matcher.store.count_fact_checks()} fact-checks searched")
+    for column in ("set", "pairs", "success@1", "success@10", "MRR", "match precision", "match recall"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["set"], str(row["n"]), f"{row['success@1']:.3f}", f"{row['success@10']:.3f}",
+                      f"{row['mrr']:.3f}", f"{row['match_precision']:.3f}", f"{row['match_recall']:.3f}")
+    out.print(table)
+    if report:
+        report.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        out.print(f"report: {report}")

@@ -1,0 +1,172 @@
+"""Retrieval evaluation and calibration of the claim matcher, on pairs built from real data.
+
+Three sources of (post, fact-check) pairs:
+- `turnbackhoax`: the circulating message quoted in a TurnBackHoax article's "(NARASI)" block ->
+  that article's claim (Indonesian -> Indonesian). The message is indexed nowhere; only claims are.
+- `semeval`: the SemEval-2025 Task 7 trial pairs (MultiClaim format): English, Spanish and Korean,
+  monolingual and cross-lingual (Spanish or Korean post -> English fact-check).
+- `sea_crosslingual` (`eval/claims_crosslingual.csv`): posts written for Jaga in Thai, Lao, Khmer,
+  Burmese, Tamil, Malay, Vietnamese, Tagalog, Chinese, Indonesian and English, each restating a real
+  Indonesian (TurnBackHoax) or Thai (AFNC) fact-checked claim in its own words. Developer
+  translations, not checked by native speakers; never used for calibration.
+
+TurnBackHoax and SemEval pairs are split in half by a hash of the query: one half calibrates, the
+other is reported. The corpus searched is the whole imported registry (every set in
+`$JAGA_DATA_DIR/claims`), so the distractors are real claims in the same languages.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jaga.claims.matcher import Calibration, ClaimMatcher
+from jaga.claims.sources import DATASETS, Rejected, multiclaim_text
+
+CROSSLINGUAL_SET = Path(__file__).resolve().parents[3] / "eval" / "claims_crosslingual.csv"
+
+
+@dataclass(frozen=True)
+class Pair:
+    query: str
+    language: str
+    gold: frozenset[str]          # fact-check ids that are correct answers
+    gold_languages: frozenset[str]
+    source: str
+
+    @property
+    def crosslingual(self) -> bool:
+        return self.language not in self.gold_languages
+
+    @property
+    def half(self) -> str:
+        """'calibration' or 'test', fixed by the query text."""
+        if self.source == "sea_crosslingual":
+            return "test"
+        digest = hashlib.sha256(self.query.encode("utf-8")).digest()[0]
+        return "calibration" if digest % 2 == 0 else "test"
+
+
+def turnbackhoax_pairs(data_dir: Path) -> list[Pair]:
+    pairs = []
+    for item in DATASETS["turnbackhoax_id_2021"](data_dir / "turnbackhoax_id_2021"):
+        if isinstance(item, Rejected) or not item.appearances:
+            continue
+        narrative = item.appearances[0].text or ""
+        if narrative:
+            pairs.append(Pair(narrative[:1_000], "id", frozenset({item.id}), frozenset({"id"}), "turnbackhoax"))
+    return pairs
+
+
+def semeval_pairs(data_dir: Path) -> list[Pair]:
+    directory = data_dir / "semeval2025_task7_trial"
+    with (directory / "trial_posts.csv").open(encoding="utf-8") as handle:
+        posts = {row["post_id"]: row for row in csv.DictReader(handle)}
+    with (directory / "trial_fact_checks.csv").open(encoding="utf-8") as handle:
+        claim_language = {row["fact_check_id"]: multiclaim_text(row["claim"])[2] for row in csv.DictReader(handle)}
+    gold: dict[str, set[str]] = defaultdict(set)
+    with (directory / "trial_data_mapping.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            gold[row["post_id"]].add(row["fact_check_id"])
+    pairs = []
+    for post_id, fact_check_ids in gold.items():
+        text, _, language = multiclaim_text(posts[post_id]["text"])
+        pairs.append(Pair(text[:1_000], language, frozenset(f"semeval2025_task7_trial:{i}" for i in fact_check_ids),
+                          frozenset(claim_language[i] for i in fact_check_ids), "semeval"))
+    return pairs
+
+
+def sea_crosslingual_pairs(path: Path = CROSSLINGUAL_SET) -> list[Pair]:
+    language_of = {"turnbackhoax_id_2021": "id", "afnc_th": "th"}
+    with path.open(encoding="utf-8") as handle:
+        return [Pair(row["text"], row["language"], frozenset({row["fact_check_id"]}),
+                     frozenset({language_of[row["fact_check_id"].split(":")[0]]}), "sea_crosslingual")
+                for row in csv.DictReader(handle)]
+
+
+def all_pairs(data_dir: Path) -> list[Pair]:
+    return turnbackhoax_pairs(data_dir) + semeval_pairs(data_dir) + sea_crosslingual_pairs()
+
+
+def evaluate(matcher: ClaimMatcher, pairs: Sequence[Pair], top_k: int = 10) -> dict[str, dict[str, float]]:
+    """success@1, success@10, MRR and match precision/recall per group: each source, and all
+    monolingual and all cross-lingual pairs. A pair succeeds at k if any gold fact-check is in the top k."""
+    results = matcher.search_many([pair.query for pair in pairs], top_k)
+    groups: dict[str, list[tuple[int | None, bool, bool]]] = defaultdict(list)
+    for pair, matches in zip(pairs, results, strict=True):
+        rank = next((position for position, match in enumerate(matches, start=1)
+                     if match.fact_check.id in pair.gold), None)
+        top_is_match = bool(matches) and matches[0].is_match
+        outcome = (rank, top_is_match, rank == 1)
+        groups[pair.source].append(outcome)
+        groups["cross-lingual" if pair.crosslingual else "monolingual"].append(outcome)
+        groups["all"].append(outcome)
+    return {name: _metrics(outcomes) for name, outcomes in groups.items()}
+
+
+def _metrics(outcomes: list[tuple[int | None, bool, bool]]) -> dict[str, float]:
+    ranks = [rank for rank, _, _ in outcomes]
+    flagged = [correct for _, is_match, correct in outcomes if is_match]
+    found = sum(1 for rank in ranks if rank == 1)
+    return {
+        "n": len(outcomes),
+        "success@1": sum(1 for rank in ranks if rank == 1) / len(ranks),
+        "success@10": sum(1 for rank in ranks if rank is not None and rank <= 10) / len(ranks),
+        "mrr": sum(1 / rank for rank in ranks if rank) / len(ranks),
+        "match_precision": sum(flagged) / len(flagged) if flagged else 0.0,
+        "match_recall": sum(flagged) / found if found else 0.0,
+    }
+
+
+def fit_calibration(matcher: ClaimMatcher, pairs: Iterable[Pair], target_precision: float = 0.9) -> Calibration:
+    """Logistic regression over every candidate of every calibration query (gold = 1), and the
+    lowest threshold whose top-1 matches reach `target_precision` on those queries."""
+    from sklearn.linear_model import LogisticRegression
+
+    pairs = list(pairs)
+    vectors = matcher.encoder.encode([pair.query for pair in pairs])
+    rows, labels, per_query = [], [], []
+    for pair, vector in zip(pairs, vectors, strict=True):
+        keys, features = matcher.features(pair.query, vector)
+        if not len(keys):
+            continue
+        ids = matcher.store.fact_checks_by_key([int(key) for key in keys])
+        gold = np.asarray([ids[int(key)].id in pair.gold if int(key) in ids else False for key in keys])
+        rows.append(features)
+        labels.append(gold)
+        per_query.append((features, gold))
+    model = LogisticRegression(C=1.0, max_iter=1_000).fit(np.vstack(rows), np.concatenate(labels))
+    calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5,
+                              trained_on=f"{len(per_query)} calibration queries: " + ", ".join(
+                                  sorted({pair.source for pair in pairs})))
+    top = []
+    for features, gold in per_query:
+        scores = calibration.probability(features)
+        best = int(np.argmax(scores))
+        top.append((float(scores[best]), bool(gold[best])))
+    threshold = _threshold_for_precision(top, target_precision)
+    return Calibration(calibration.weights, calibration.bias, threshold, calibration.trained_on)
+
+
+def _threshold_for_precision(top: list[tuple[float, bool]], target: float) -> float:
+    """Lowest score threshold at which the top-1 answers above it are right `target` of the time."""
+    ordered = sorted(top, reverse=True)
+    best = 0.5
+    correct = 0
+    for count, (score, is_right) in enumerate(ordered, start=1):
+        correct += is_right
+        if correct / count >= target:
+            best = score
+    return round(best, 4)
+
+
+def summary_rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    order = ["turnbackhoax", "semeval", "sea_crosslingual", "monolingual", "cross-lingual", "all"]
+    return [{"set": name, **metrics[name]} for name in order if name in metrics]

