@@ -10,7 +10,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from jaga import __version__
+
+if TYPE_CHECKING:
+    from jaga.pipeline import Moderator
 
 EXIT_ERROR = 1
 EXIT_REJECTS = 3
@@ -72,11 +75,12 @@ def scan(
     jurisdiction: Annotated[str | None, typer.Option(help="Decide under this jurisdiction (default: each post's "
                                                      "country, else the ASEAN baseline).")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 256,
+    claims: Annotated[bool, typer.Option(help="Match posts against the fact-check registry, when the database "
+                                         "has one (jaga claims import).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Moderate a file of posts: one decision per post, malformed records kept aside."""
     from jaga.ingest.readers import InputError
-    from jaga.pipeline import Moderator
     from jaga.scan import ScanError, ScanSummary
     from jaga.scan import scan as run_scan
     from jaga.store import Store
@@ -96,7 +100,7 @@ def scan(
                        rate=f"{summary.records / elapsed:,.0f}")
 
         try:
-            summary, paths = run_scan(input, target, moderator=Moderator(), input_format=input_format, rejects=rejects,
+            summary, paths = run_scan(input, target, moderator=_moderator(claims), input_format=input_format, rejects=rejects,
                                       resume=resume, store=database, jurisdiction=jurisdiction, batch_size=batch_size,
                                       progress=on_progress)
         except (InputError, ScanError, OSError) as error:
@@ -135,18 +139,24 @@ def _print_summary(summary: object, elapsed: float) -> None:
     err.print(table)
 
 
+def _moderator(claims: bool) -> Moderator:
+    from jaga.pipeline import Moderator
+
+    return Moderator.with_registry() if claims else Moderator()
+
+
 @app.command()
 def check(
     text: Annotated[str, typer.Argument(help="The text to moderate ('-' reads it from stdin).")],
     lang: Annotated[str | None, typer.Option(help="Language, if known (ISO 639-1).")] = None,
     country: Annotated[str | None, typer.Option(help="Country of the post (ISO 3166-1 alpha-2).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the decision as JSON.")] = False,
+    claims: Annotated[bool, typer.Option(help="Match against the fact-check registry, if there is one.")] = True,
 ) -> None:
     """Moderate one text and print its decision."""
     from pydantic import ValidationError
 
     from jaga.ingest.readers import describe_validation_error
-    from jaga.pipeline import Moderator
     from jaga.types import Post
 
     if text == "-":
@@ -155,7 +165,7 @@ def check(
         post = Post(id="cli", text=text, lang=lang, country=country)
     except ValidationError as error:
         raise _fail(describe_validation_error(error)) from error
-    decision = Moderator().moderate(post)
+    decision = _moderator(claims).moderate(post)
     if as_json:
         out.print_json(json.dumps(decision.to_json_dict(), ensure_ascii=False))
         return

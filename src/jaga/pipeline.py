@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from jaga.claims.checkworthy import check_worthiness
 from jaga.detect.base import Detector, PreparedPost
 from jaga.policy.reasons import Policy
 from jaga.privacy import pseudonymise
@@ -70,8 +71,21 @@ class Moderator:
         all_signals = self.signals(prepared)
         return [
             self.policy.decide(item, signals, self._jurisdiction_for(item.post, jurisdiction))
+            .model_copy(update={"check_worthy": check_worthiness(item.text.text).score})
             for item, signals in zip(prepared, all_signals, strict=True)
         ]
+
+    @classmethod
+    def with_registry(cls, database_url: str | None = None, **options: object) -> Moderator:
+        """The default detectors plus claim matching against the store's fact-check registry, when
+        it has one (see `jaga claims import`)."""
+        from jaga.detect.claims import registry_detector
+
+        detectors = default_detectors()
+        claims = registry_detector(database_url)
+        if claims is not None:
+            detectors.append(claims)
+        return cls(detectors, **options)  # type: ignore[arg-type]
 
     def _jurisdiction_for(self, post: Post, override: str | None) -> str:
         """An explicit jurisdiction wins; otherwise the post's own country; otherwise the baseline."""

