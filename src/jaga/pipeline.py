@@ -71,7 +71,7 @@ class Moderator:
         all_signals = self.signals(prepared)
         return [
             self.policy.decide(item, signals, self._jurisdiction_for(item.post, jurisdiction))
-            .model_copy(update={"check_worthy": check_worthiness(item.text.text).score})
+            .model_copy(update={"check_worthy": check_worthiness(item.text.text, item.post.text).score})
             for item, signals in zip(prepared, all_signals, strict=True)
         ]
 

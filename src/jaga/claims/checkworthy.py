@@ -21,8 +21,9 @@ _FIGURE = re.compile(r"(?<![\w.])(?:\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(?:
                      r"juta|ribu|miliar|triliun|million|billion|triệu|tỷ|ล้าน|พัน|万|亿|rp|rm|usd|baht|บาท|đồng|₱|peso|"
                      r"orang|people|người|คน|人|kali|times)?", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b|\b(?:19|20|25)\d{2}\b")
-WEIGHTS = {"authority": 0.25, "topic": 0.3, "spread": 0.2, "figure": 0.25, "date": 0.1}
-THRESHOLD = 0.5
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b")  # two or more capitalised words: a person or a body
+WEIGHTS = {"authority": 0.25, "topic": 0.3, "spread": 0.2, "figure": 0.25, "date": 0.1, "name": 0.15}
+THRESHOLD = 0.35
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return patterns
 
 
-def check_worthiness(canonical_text: str) -> CheckWorthiness:
-    """Score the canonical (normalised) text of a post."""
+def check_worthiness(canonical_text: str, original: str | None = None) -> CheckWorthiness:
+    """Score the canonical (normalised) text of a post; the original text, when given, shows names
+    by their capitals (the canonical text is case-folded)."""
     text = canonical_text.casefold()
     cues = [group for group, pattern in _patterns().items() if pattern.search(text)]
     figures = [match.group(0) for match in _FIGURE.finditer(text) if len(match.group(0).strip()) >= 2]
@@ -56,4 +58,6 @@ def check_worthiness(canonical_text: str) -> CheckWorthiness:
         cues.append("figure")
     if _DATE.search(text):
         cues.append("date")
+    if original and len(_NAME.findall(original[:2_000])) >= 1 and not original.isupper():
+        cues.append("name")
     return CheckWorthiness(round(min(1.0, sum(WEIGHTS[cue] for cue in cues)), 3), tuple(cues))

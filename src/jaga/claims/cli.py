@@ -167,7 +167,7 @@ def calibrate_command(
 
 def evaluate_claims(report: Path | None) -> None:
     """`jaga eval claims`: success@1, success@10 and MRR on the held-out pairs."""
-    from jaga.claims.evaluation import all_pairs, evaluate, summary_rows
+    from jaga.claims.evaluation import all_pairs, check_worthiness_rates, evaluate, summary_rows
     from jaga.config import data_dir
 
     try:
@@ -180,9 +180,17 @@ def evaluate_claims(report: Path | None) -> None:
     for column in ("set", "pairs", "success@1", "success@10", "MRR", "match precision", "match recall"):
         table.add_column(column)
     for row in rows:
+        if row["set"] == "unrelated":
+            continue
         table.add_row(row["set"], str(row["n"]), f"{row['success@1']:.3f}", f"{row['success@10']:.3f}",
                       f"{row['mrr']:.3f}", f"{row['match_precision']:.3f}", f"{row['match_recall']:.3f}")
     out.print(table)
+    unrelated = next((row for row in rows if row["set"] == "unrelated"), None)
+    worthy = check_worthiness_rates(pairs)
+    if unrelated:
+        out.print(f"{unrelated['n']} unrelated social posts: {100 * unrelated['false_match_rate']:.1f}% got a match")
+    out.print(f"check-worthy: {100 * worthy['claims']:.1f}% of posts repeating a fact-checked claim, "
+              f"{100 * worthy['unrelated']:.1f}% of unrelated posts")
     if report:
-        report.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        report.write_text(json.dumps({"retrieval": rows, "check_worthy": worthy}, indent=2) + "\n", encoding="utf-8")
         out.print(f"report: {report}")

@@ -49,7 +49,7 @@ class Pair:
 
     @property
     def crosslingual(self) -> bool:
-        return self.language not in self.gold_languages
+        return bool(self.gold_languages) and self.language not in self.gold_languages
 
     @property
     def half(self) -> str:
@@ -118,13 +118,16 @@ def sea_crosslingual_pairs(path: Path = CROSSLINGUAL_SET, source: str = "sea_cro
 
 
 def all_pairs(data_dir: Path) -> list[Pair]:
+    """Every pair, plus ordinary social posts with no fact-check at all (`unrelated`, empty gold)."""
+    unrelated = [Pair(text, "und", frozenset(), frozenset(), "unrelated") for text in unrelated_posts(data_dir)]
     return (turnbackhoax_pairs(data_dir) + semeval_pairs(data_dir) + sea_crosslingual_pairs()
-            + sea_crosslingual_pairs(CALIBRATION_SET, "sea_crosslingual_calibration"))
+            + sea_crosslingual_pairs(CALIBRATION_SET, "sea_crosslingual_calibration") + unrelated)
 
 
 def evaluate(matcher: ClaimMatcher, pairs: Sequence[Pair], top_k: int = 10) -> dict[str, dict[str, float]]:
-    """success@1, success@10, MRR and match precision/recall per group: each source, and all
-    monolingual and all cross-lingual pairs. A pair succeeds at k if any gold fact-check is in the top k."""
+    """success@1, success@10, MRR and match precision/recall per group (each source, all
+    monolingual and all cross-lingual pairs; a pair succeeds at k if any gold fact-check is in the
+    top k), and for the `unrelated` posts the share that get a match (false_match_rate)."""
     results = matcher.search_many([pair.query for pair in pairs], top_k)
     groups: dict[str, list[tuple[int | None, bool, bool]]] = defaultdict(list)
     for pair, matches in zip(pairs, results, strict=True):
@@ -133,9 +136,15 @@ def evaluate(matcher: ClaimMatcher, pairs: Sequence[Pair], top_k: int = 10) -> d
         top_is_match = bool(matches) and matches[0].is_match
         outcome = (rank, top_is_match, rank == 1)
         groups[pair.source].append(outcome)
-        groups["cross-lingual" if pair.crosslingual else "monolingual"].append(outcome)
-        groups["all"].append(outcome)
-    return {name: _metrics(outcomes) for name, outcomes in groups.items()}
+        if pair.gold:
+            groups["cross-lingual" if pair.crosslingual else "monolingual"].append(outcome)
+            groups["all"].append(outcome)
+    return {name: _false_matches(outcomes) if name == "unrelated" else _metrics(outcomes)
+            for name, outcomes in groups.items()}
+
+
+def _false_matches(outcomes: list[tuple[int | None, bool, bool]]) -> dict[str, float]:
+    return {"n": len(outcomes), "false_match_rate": sum(is_match for _, is_match, _ in outcomes) / len(outcomes)}
 
 
 def _metrics(outcomes: list[tuple[int | None, bool, bool]]) -> dict[str, float]:
@@ -197,6 +206,40 @@ def _threshold_for_precision(top: list[tuple[float, bool]], target: float) -> fl
     return round(best, 4)
 
 
+UNRELATED_SOURCES = ("id_abusive_2018", "vihsd", "tagalog_hate_elf", "sg_online_attacks", "davidson_en", "cold_zh",
+                     "tamil_offensive_dravidian_eacl2021", "my_hatespeech")
+
+
+def unrelated_posts(data_dir: Path, per_source: int = 60) -> list[str]:
+    """Ordinary social posts (labelled harmless in the harm datasets), a fixed sample per source:
+    what a match or a check-worthy flag on them costs. Some do state facts; most are chatter."""
+    from jaga.training.datasets import REGISTRY
+
+    posts = []
+    for name in UNRELATED_SOURCES:
+        dataset = REGISTRY[name]
+        if not dataset.available(data_dir.parent):
+            continue
+        harmless = [example.text for example in dataset.examples(data_dir.parent)
+                    if not any(example.labels.values()) and len(example.text) >= 20]
+        harmless.sort(key=lambda text: hashlib.sha256(text.encode("utf-8")).digest())
+        posts.extend(harmless[:per_source])
+    return posts
+
+
+def check_worthiness_rates(pairs: Sequence[Pair]) -> dict[str, float]:
+    """Share flagged check-worthy among the posts that repeat a fact-checked claim, and among the
+    unrelated posts."""
+    from jaga.claims.checkworthy import check_worthiness
+    from jaga.text import normalise
+
+    def rate(texts: list[str]) -> float:
+        return sum(check_worthiness(normalise(text).text, text).worthy for text in texts) / max(len(texts), 1)
+
+    return {"claims": rate([pair.query for pair in pairs if pair.gold]),
+            "unrelated": rate([pair.query for pair in pairs if not pair.gold])}
+
+
 def summary_rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
-    order = ["turnbackhoax", "semeval", "sea_crosslingual", "monolingual", "cross-lingual", "all"]
+    order = ["turnbackhoax", "semeval", "sea_crosslingual", "monolingual", "cross-lingual", "all", "unrelated"]
     return [{"set": name, **metrics[name]} for name in order if name in metrics]

@@ -18,7 +18,7 @@ from jaga.claims.matcher import ClaimMatch, ClaimMatcher
 from jaga.detect.base import Detector, PreparedPost
 from jaga.types import Category, Signal
 
-LEXICAL_TRIGGER = 0.5  # share of the post's IDF mass found in one claim
+LEXICAL_TRIGGER = 0.5  # shared share of rare wording with one claim (see LexicalIndex.coverage)
 
 
 class ClaimDetector(Detector):
@@ -47,10 +47,11 @@ class ClaimDetector(Detector):
         return found
 
     def _worth_encoding(self, item: PreparedPost) -> bool:
-        if check_worthiness(item.text.text).worthy:
+        if check_worthiness(item.text.text, item.post.text).worthy:
             return True
-        hits = self.matcher.index.lexical.search(item.post.text, 1)
-        return bool(len(hits.coverage)) and float(hits.coverage[0]) >= LEXICAL_TRIGGER
+        lexical = self.matcher.index.lexical
+        hits = lexical.search(item.post.text, 3)
+        return bool(len(hits.keys)) and float(lexical.coverage(item.post.text, hits.keys).max()) >= LEXICAL_TRIGGER
 
     def _signal(self, match: ClaimMatch) -> Signal:
         fact_check = match.fact_check
