@@ -84,6 +84,7 @@ class LexicalIndex:
         self._cols: list[np.ndarray] = []
         self._tfs: list[np.ndarray] = []
         self._postings: sparse.csc_matrix | None = None
+        self._row_start = np.zeros(1, dtype=np.int64)
         self._row_of: dict[int, int] = {}
 
     def __len__(self) -> int:
@@ -121,6 +122,8 @@ class LexicalIndex:
             cols = self._cols[0] if self._cols else np.zeros(0, np.int32)
             tfs = self._tfs[0] if self._tfs else np.zeros(0, np.float32)
             self._postings = sparse.csc_matrix((tfs, (rows, cols)), shape=(len(self.keys), _BUCKETS))
+            # rows are appended in order, so each document's terms are one slice of `cols`
+            self._row_start = np.searchsorted(rows, np.arange(len(self.keys) + 1))
         return self._postings
 
     def _query(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,19 +178,20 @@ class LexicalIndex:
         if not total:
             return result
         matrix = self._matrix()
-        rows, cols = self._rows[0], self._cols[0]
-        live = len(self)
-        for position, key in enumerate(keys):
-            row = self._row_of.get(int(key))
-            if row is None:
-                continue
-            start, end = np.searchsorted(rows, row), np.searchsorted(rows, row, side="right")
-            document = cols[start:end]
-            shared = np.isin(columns, document, assume_unique=True)
-            frequency = (matrix.indptr[document + 1] - matrix.indptr[document]).astype(np.float64)
-            document_idf = float(np.log1p((live - frequency + 0.5) / (frequency + 0.5)).sum())
-            overlap = float(idf[shared].sum())
-            result[position] = max(overlap / total, overlap / document_idf if document_idf else 0.0)
+        known = np.asarray([int(key) in self._row_of for key in keys])
+        if not known.any():
+            return result
+        rows = np.asarray([self._row_of[int(key)] for key in keys[known]])
+        starts, ends = self._row_start[rows], self._row_start[rows + 1]
+        terms = np.concatenate([self._cols[0][start:end] for start, end in zip(starts, ends, strict=True)])
+        frequency = (matrix.indptr[terms + 1] - matrix.indptr[terms]).astype(np.float64)
+        term_idf = np.log1p((len(self) - frequency + 0.5) / (frequency + 0.5))
+        shared_idf = term_idf * np.isin(terms, columns)
+        owner = np.repeat(np.arange(len(rows)), ends - starts)
+        document_idf = np.bincount(owner, weights=term_idf, minlength=len(rows))
+        overlap = np.bincount(owner, weights=shared_idf, minlength=len(rows))
+        result[known] = np.maximum(overlap / total, np.divide(overlap, document_idf, out=np.zeros_like(overlap),
+                                                              where=document_idf > 0))
         return np.minimum(result, 1.0)
 
     def save(self, path: Path) -> None:
