@@ -140,8 +140,9 @@ class LexicalIndex:
         if not live:
             return empty
         columns, document_frequency, idf = self._query(text)
-        # Terms in over a fifth of a large collection carry almost no IDF and most of the postings.
-        useful = (document_frequency > 0) & ((document_frequency <= 0.2 * live) | (live < 5_000))
+        # Terms in over 5% of a large collection carry little IDF (under a quarter of a rare term's)
+        # and most of the postings: at a million claims they would dominate every query's time.
+        useful = (document_frequency > 0) & ((document_frequency <= max(0.05 * live, 1_000)) | (live < 5_000))
         if not useful.any():
             return empty
         matrix = self._matrix()
@@ -151,9 +152,15 @@ class LexicalIndex:
         term_idf = np.repeat(idf[useful], [end - start for start, end in slices])
         average = float(self.lengths[~self.dead].mean())
         norm = self.k1 * (1 - self.b + self.b * self.lengths[rows] / average)
-        documents, inverse = np.unique(rows, return_inverse=True)
-        bm25 = np.bincount(inverse, weights=term_idf * tfs * (self.k1 + 1) / (tfs + norm))
-        coverage = np.bincount(inverse, weights=term_idf) / float(idf.sum())
+        if len(rows) * 20 > len(self.keys):  # many postings: one pass over a dense vector beats sorting them
+            bm25 = np.bincount(rows, weights=term_idf * tfs * (self.k1 + 1) / (tfs + norm), minlength=len(self.keys))
+            documents = np.flatnonzero(bm25)
+            bm25 = bm25[documents]
+            coverage = np.bincount(rows, weights=term_idf, minlength=len(self.keys))[documents] / float(idf.sum())
+        else:
+            documents, inverse = np.unique(rows, return_inverse=True)
+            bm25 = np.bincount(inverse, weights=term_idf * tfs * (self.k1 + 1) / (tfs + norm))
+            coverage = np.bincount(inverse, weights=term_idf) / float(idf.sum())
         alive = ~self.dead[documents]
         documents, bm25, coverage = documents[alive], bm25[alive], coverage[alive]
         top = np.argpartition(-bm25, k)[:k] if len(bm25) > k else np.arange(len(bm25))
