@@ -445,3 +445,82 @@ def _redact(url: str) -> str:
 
 if __name__ == "__main__":
     app()
+
+
+keys_app = typer.Typer(help="API keys for the HTTP service: one organisation, one role, optional jurisdictions.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+OrgOption = Annotated[str, typer.Option("--org", help="Organisation the key belongs to.")]
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what uses the key, e.g. 'acme-platform'.")],
+    org: OrgOption,
+    role: Annotated[str, typer.Option(help="platform, reviewer, regulator, admin or auditor.")],
+    jurisdiction: Annotated[list[str] | None, typer.Option(help="Limit to these jurisdictions (repeat); "
+                                                           "default: all.")] = None,
+) -> None:
+    """Create a key and print its token once (only a hash is stored)."""
+    from jaga.store import Role, Store
+
+    try:
+        chosen = Role(role)
+    except ValueError as error:
+        raise _fail(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}") from error
+    key, token = Store(org=org).create_key(name, chosen, jurisdiction)
+    err.print(f"key {key.id} for {key.org} ({key.role.value}"
+              + (f", {', '.join(key.jurisdictions)}" if key.jurisdictions else ", all jurisdictions") + ")")
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list(org: OrgOption) -> None:
+    """The organisation's keys (never their secrets)."""
+    from jaga.store import Store
+
+    table = Table()
+    for column in ("id", "name", "role", "jurisdictions", "created", "revoked"):
+        table.add_column(column)
+    for key, created, revoked in Store(org=org).api_keys():
+        table.add_row(key.id, key.name, key.role.value, ", ".join(key.jurisdictions) or "all",
+                      created.isoformat(timespec="seconds"), revoked.isoformat(timespec="seconds") if revoked else "")
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, org: OrgOption) -> None:
+    """Revoke a key at once."""
+    from jaga.store import Store
+
+    if not Store(org=org).revoke_key(key_id):
+        raise _fail(f"no active key {key_id} in {org}")
+    out.print(f"revoked {key_id}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the whole chain; exit 1 and list the breaks if a row was changed or deleted."""
+    from jaga.store import Store
+
+    problems = Store().verify_audit()
+    for line in problems:
+        err.print(f"[red]{line}[/]")
+    if problems:
+        raise typer.Exit(EXIT_ERROR)
+    out.print("audit log intact")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65_535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+) -> None:
+    """Run the HTTP service (OpenAPI document at /docs and /openapi.json)."""
+    import uvicorn
+
+    uvicorn.run("jaga.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")

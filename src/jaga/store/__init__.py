@@ -3,6 +3,7 @@ managed by Alembic. `Store` is the only way the rest of Jaga touches the databas
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from importlib import resources
@@ -16,11 +17,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from jaga.config import database_url
+from jaga.store.access import AccessRepository, ApiKey, Role
 from jaga.store.claims import FactCheckRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
 from jaga.types import Decision, Post, now_utc
 
-__all__ = ["DEFAULT_ORG", "Base", "DecisionRow", "FactCheckRow", "PostRow", "Store", "StrikeRow", "migrate"]
+__all__ = ["DEFAULT_ORG", "ApiKey", "Base", "DecisionRow", "FactCheckRow", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
 
 
 def _alembic_config() -> Config:
@@ -52,7 +54,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Store(FactCheckRepository):
+class Store(FactCheckRepository, AccessRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org
@@ -151,6 +153,12 @@ class Store(FactCheckRepository):
             rows = session.execute(select(DecisionRow.action, func.count()).where(DecisionRow.org == self.org)
                                    .group_by(DecisionRow.action))
             return {action: int(count) for action, count in rows}
+
+    def scoped(self, org: str) -> Store:
+        """The same database seen by another organisation (shares the engine and its pool)."""
+        other = copy.copy(self)
+        other.org = org
+        return other
 
     def close(self) -> None:
         self.engine.dispose()

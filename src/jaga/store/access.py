@@ -1,0 +1,159 @@
+"""API keys and the audit log: the store's share of access control (mixed into `Store`).
+
+Keys look like `jaga_<id>_<secret>`. Only SHA-256 of the secret is stored: a key has 256 bits of
+randomness, so a fast hash is enough (no password stretching needed) and lookups stay cheap.
+
+The audit log is one chain for the whole deployment: each row's hash covers its content and the
+previous row's hash, so `verify_audit` finds an edited row (its hash no longer matches) and a
+deleted one (the next row's `prev_hash` no longer matches, or the sequence has a gap).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, text
+
+from jaga.store.models import ApiKeyRow, AuditRow
+from jaga.types import now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+GENESIS = "0" * 64
+_SQLITE_CHAIN_LOCK = threading.Lock()
+
+
+class Role(StrEnum):
+    PLATFORM = "platform"    # sends content, reads its own decisions
+    REVIEWER = "reviewer"    # decides review tasks and appeals
+    REGULATOR = "regulator"  # reads cases in its jurisdictions, sends authority requests
+    ADMIN = "admin"          # everything in its organisation, manages keys
+    AUDITOR = "auditor"      # reads everything in its organisation, writes nothing
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    org: str
+    name: str
+    role: Role
+    jurisdictions: tuple[str, ...]  # empty: every jurisdiction
+
+    def may_see(self, jurisdiction: str) -> bool:
+        return not self.jurisdictions or jurisdiction.upper() in self.jurisdictions
+
+
+def _secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _row_hash(prev_hash: str, values: dict[str, Any]) -> str:
+    canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+class AccessRepository:
+    org: str
+    engine: Engine
+    sessions: sessionmaker[Any]
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def create_key(self, name: str, role: Role, jurisdictions: list[str] | None = None) -> tuple[ApiKey, str]:
+        """A new key for this store's organisation; returns it and the token, shown once."""
+        key_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        codes = tuple(sorted({code.upper() for code in jurisdictions or []}))
+        with self.sessions.begin() as session:
+            session.add(ApiKeyRow(id=key_id, org=self.org, name=name, role=role.value, jurisdictions=list(codes),
+                                  secret_hash=_secret_hash(secret), created_at=now_utc(), revoked_at=None))
+        self.audit("admin-cli", "key.create", key_id, {"name": name, "role": role.value, "jurisdictions": list(codes)})
+        return ApiKey(key_id, self.org, name, role, codes), f"jaga_{key_id}_{secret}"
+
+    def authenticate(self, token: str) -> ApiKey | None:
+        """The key a token belongs to, in any organisation, or None (unknown, malformed, revoked)."""
+        parts = token.split("_", 2)
+        if len(parts) != 3 or parts[0] != "jaga" or len(parts[1]) != 16:
+            return None
+        with self.sessions() as session:
+            row = session.get(ApiKeyRow, parts[1])
+        if row is None or row.revoked_at is not None:
+            return None
+        if not hmac.compare_digest(row.secret_hash, _secret_hash(parts[2])):
+            return None
+        return ApiKey(row.id, row.org, row.name, Role(row.role), tuple(row.jurisdictions))
+
+    def revoke_key(self, key_id: str) -> bool:
+        with self.sessions.begin() as session:
+            row = session.get(ApiKeyRow, key_id)
+            if row is None or row.org != self.org or row.revoked_at is not None:
+                return False
+            row.revoked_at = now_utc()
+        self.audit("admin-cli", "key.revoke", key_id, {})
+        return True
+
+    def api_keys(self) -> list[tuple[ApiKey, datetime, datetime | None]]:
+        with self.sessions() as session:
+            rows = session.scalars(select(ApiKeyRow).where(ApiKeyRow.org == self.org).order_by(ApiKeyRow.created_at))
+            return [(ApiKey(row.id, row.org, row.name, Role(row.role), tuple(row.jurisdictions)), row.created_at,
+                     row.revoked_at) for row in rows]
+
+    # --- audit --------------------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, subject: str, payload: dict[str, Any], session: Session | None = None) -> None:
+        """Append one entry to the chain (inside `session`'s transaction when given)."""
+        if session is not None:
+            self._append(session, actor, action, subject, payload)
+            return
+        with _SQLITE_CHAIN_LOCK, self.sessions.begin() as own:
+            self._append(own, actor, action, subject, payload)
+
+    def _append(self, session: Session, actor: str, action: str, subject: str, payload: dict[str, Any]) -> None:
+        if self.engine.dialect.name == "postgresql":  # one writer at a time extends the chain
+            session.execute(text("SELECT pg_advisory_xact_lock(7426)"))
+        last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
+        prev_hash = last.hash if last else GENESIS
+        at = now_utc()
+        values = {"org": self.org, "at": at.isoformat(), "actor": actor, "action": action, "subject": subject,
+                  "payload": payload}
+        session.add(AuditRow(org=self.org, at=at, actor=actor, action=action, subject=subject, payload=payload,
+                             prev_hash=prev_hash, hash=_row_hash(prev_hash, values)))
+        session.flush()
+
+    def verify_audit(self) -> list[str]:
+        """Every break in the chain, as 'seq N: problem'; empty when the log is intact."""
+        problems = []
+        expected_prev, expected_seq = GENESIS, None
+        with self.sessions() as session:
+            for row in session.scalars(select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=1_000)):
+                if expected_seq is not None and row.seq != expected_seq:
+                    problems.append(f"seq {row.seq}: rows {expected_seq}..{row.seq - 1} are missing")
+                if row.prev_hash != expected_prev:
+                    problems.append(f"seq {row.seq}: does not follow the previous row (deleted or reordered rows)")
+                values = {"org": row.org, "at": _iso(row.at), "actor": row.actor, "action": row.action,
+                          "subject": row.subject, "payload": row.payload}
+                if _row_hash(row.prev_hash, values) != row.hash:
+                    problems.append(f"seq {row.seq}: content changed after it was written")
+                expected_prev, expected_seq = row.hash, row.seq + 1
+        return problems
+
+    def audit_entries(self, limit: int = 100) -> list[AuditRow]:
+        with self.sessions() as session:
+            return list(session.scalars(select(AuditRow).where(AuditRow.org == self.org)
+                                        .order_by(AuditRow.seq.desc()).limit(limit)))
+
+
+def _iso(value: datetime) -> str:
+    from datetime import UTC
+
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()

@@ -1,0 +1,137 @@
+"""The HTTP service over a real store (SQLite and PostgreSQL): auth, roles, tenant and jurisdiction
+scopes, validation errors with stable codes, the audit chain, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from jaga.pipeline import Moderator
+from jaga.service import create_app
+from jaga.store import Role, Store
+
+SCAM_MY = {"id": "p-my", "text": "Pinjaman segera tanpa dokumen, klik maybank2u-secure.xyz untuk sahkan akaun anda sekarang",
+           "country": "MY"}
+GAMBLING_VN = {"id": "p-vn", "text": "Nhà cái uy tín, nạp 100k tặng 200k, cá cược bóng đá", "country": "VN"}
+
+
+@dataclass
+class Service:
+    client: TestClient
+    store: Store
+    tokens: dict[str, str]
+
+    def as_(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture
+def service(database_url: str, moderator: Moderator) -> Iterator[Service]:
+    store = Store(database_url)
+    tokens = {
+        "acme": store.scoped("acme").create_key("acme platform", Role.PLATFORM)[1],
+        "acme_auditor": store.scoped("acme").create_key("acme audit", Role.AUDITOR)[1],
+        "other": store.scoped("other").create_key("other platform", Role.PLATFORM)[1],
+        "acme_regulator_th": store.scoped("acme").create_key("th regulator", Role.REGULATOR, ["TH"])[1],
+        "acme_regulator_vn": store.scoped("acme").create_key("vn regulator", Role.REGULATOR, ["VN"])[1],
+        "acme_platform_my": store.scoped("acme").create_key("acme my", Role.PLATFORM, ["MY"])[1],
+    }
+    with TestClient(create_app(database_url, moderator), raise_server_exceptions=False) as client:
+        yield Service(client, store, tokens)
+
+
+def test_health_and_openapi_need_no_key(service: Service) -> None:
+    assert service.client.get("/healthz").json()["status"] == "ok"
+    paths = service.client.get("/openapi.json").json()["paths"]
+    assert {"/v1/moderate", "/v1/decisions/{decision_id}", "/v1/claims/search"} <= set(paths)
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer jaga_0123456789abcdef_wrong", "Basic abc"])
+def test_requests_without_a_valid_key_are_refused(service: Service, header: str | None) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=headers)
+    assert response.status_code == 401 and response.json()["error"]["code"] == "unauthenticated"
+
+
+def test_moderate_one_and_read_it_back(service: Service) -> None:
+    response = service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
+    assert response.status_code == 200, response.text
+    decision = response.json()["decisions"][0]
+    assert decision["jurisdiction"] == "MY" and decision["action"] == "remove"
+    assert decision["statement"]["user_notice"]["language"] == "ms"
+    again = service.client.get(f"/v1/decisions/{decision['id']}", headers=service.as_("acme"))
+    assert again.status_code == 200 and again.json()["id"] == decision["id"]
+
+
+def test_another_organisation_cannot_see_the_case(service: Service) -> None:
+    decision = service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme")).json()["decisions"][0]
+    response = service.client.get(f"/v1/decisions/{decision['id']}", headers=service.as_("other"))
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_a_regulator_sees_only_its_jurisdictions(service: Service) -> None:
+    decisions = service.client.post("/v1/moderate", json={"posts": [SCAM_MY, GAMBLING_VN]},
+                                    headers=service.as_("acme")).json()["decisions"]
+    vietnamese = next(d for d in decisions if d["jurisdiction"] == "VN")
+    assert service.client.get(f"/v1/decisions/{vietnamese['id']}", headers=service.as_("acme_regulator_th")).status_code == 404
+    assert service.client.get(f"/v1/decisions/{vietnamese['id']}", headers=service.as_("acme_regulator_vn")).status_code == 200
+
+
+def test_roles_and_jurisdictions_limit_writes(service: Service) -> None:
+    auditor = service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme_auditor"))
+    assert auditor.status_code == 403 and auditor.json()["error"]["code"] == "forbidden"
+    out_of_scope = service.client.post("/v1/moderate", json={"post": GAMBLING_VN}, headers=service.as_("acme_platform_my"))
+    assert out_of_scope.status_code == 403 and out_of_scope.json()["error"]["code"] == "jurisdiction_out_of_scope"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"post": {**SCAM_MY, "colour": "red"}}, "body.post.colour"),
+    ({"post": {**SCAM_MY, "text": "   "}}, "body.post.text"),
+    ({"posts": [SCAM_MY] * 101}, "body.posts"),
+    ({"post": SCAM_MY, "posts": [SCAM_MY]}, "body"),
+    ({"post": SCAM_MY, "jurisdiction": "Malaysia!"}, "body.jurisdiction"),
+])
+def test_invalid_requests_name_the_field(service: Service, body: dict[str, object], field: str) -> None:
+    response = service.client.post("/v1/moderate", json=body, headers=service.as_("acme"))
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request" and any(d["field"].startswith(field) for d in error["details"])
+
+
+def test_oversized_bodies_are_refused_before_parsing(service: Service) -> None:
+    response = service.client.post("/v1/moderate", content=b"x" * 2_000_001, headers={
+        **service.as_("acme"), "Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_every_change_is_audited_and_tampering_is_detected(service: Service) -> None:
+    service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
+    service.client.post("/v1/moderate", json={"post": GAMBLING_VN}, headers=service.as_("acme"))
+    store = service.store
+    assert store.verify_audit() == []
+    actions = [entry.action for entry in store.scoped("acme").audit_entries()]
+    assert actions.count("moderate") == 2 and "key.create" in actions
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET subject = 'forged' WHERE seq = 3"))
+    assert any("seq 3: content changed" in problem for problem in store.verify_audit())
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_log WHERE seq = 3"))
+    problems = store.verify_audit()
+    assert any("seq 4" in problem and "missing" in problem for problem in problems)
+
+
+def test_metrics_count_decisions(service: Service) -> None:
+    service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
+    body = service.client.get("/metrics").text
+    assert 'jaga_decisions_total{action="remove",jurisdiction="MY"} 1.0' in body
+
+
+def test_revoked_keys_stop_working(service: Service) -> None:
+    key_id = service.tokens["acme"].split("_")[1]
+    assert service.store.scoped("acme").revoke_key(key_id)
+    response = service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
+    assert response.status_code == 401
