@@ -11,10 +11,11 @@ does not exist, so scopes leak nothing. Every change is written to the hash-chai
 
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
@@ -23,19 +24,31 @@ from jaga.pipeline import Moderator
 from jaga.service import errors
 from jaga.service.errors import ApiError
 from jaga.service.schemas import (
+    AppealDecisionOut,
+    AppealDecisionRequest,
+    AppealOut,
+    AppealRequest,
     ClaimMatchOut,
     ClaimSearchRequest,
     DecisionOut,
     Health,
     ModerateRequest,
     ModerateResponse,
+    ReviewDecisionRequest,
+    ReviewTaskOut,
+    WebhookOut,
+    WebhookRequest,
 )
-from jaga.store import ApiKey, Role, Store
+from jaga.service.webhooks import WebhookDispatcher
+from jaga.store import ApiKey, CaseError, Conflict, NotFound, Role, Store
+from jaga.types import Action
 
 MAX_BODY_BYTES = 2_000_000
 
 READERS = frozenset(Role)
 WRITERS_OF_CONTENT = frozenset({Role.PLATFORM, Role.ADMIN})
+REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
+CASE_READERS = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.REGULATOR})
 
 
 class Metrics:
@@ -48,15 +61,34 @@ class Metrics:
                                  registry=self.registry)
 
 
-def create_app(database_url: str | None = None, moderator: Moderator | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, moderator: Moderator | None = None,
+               deliver_webhooks: bool = True) -> FastAPI:
+    """`deliver_webhooks=False` leaves delivery to the caller (`app.state.webhooks.run_once()`)."""
     store = Store(database_url)
-    app = FastAPI(title="Jaga", version=__version__,
+    dispatcher = WebhookDispatcher(store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if deliver_webhooks:
+            dispatcher.start()
+        yield
+        dispatcher.stop()
+
+    app = FastAPI(title="Jaga", version=__version__, lifespan=lifespan,
                   description="Trust and safety for social media in Southeast Asia: moderation with a statement of "
                               "reasons, fact-check matching, review and appeals.")
     app.state.store = store
     app.state.moderator = moderator or Moderator.with_registry(store.url)
     app.state.metrics = Metrics()
+    app.state.webhooks = dispatcher
     errors.install(app)
+
+    @app.exception_handler(CaseError)
+    async def _case_error(_: Request, error: CaseError) -> Response:
+        from fastapi.responses import JSONResponse
+
+        status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 400
+        return JSONResponse({"error": {"code": error.code, "message": str(error)}}, status)
 
     @app.middleware("http")
     async def _limits_and_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -114,6 +146,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         scoped = store.scoped(key.org)
         prepared = [moderator.prepare(post).post for post in posts]  # pseudonymised author ids
         scoped.save(prepared, decisions)
+        scoped.open_reviews_for(decisions)
         scoped.audit(key.id, "moderate", ",".join(d.id for d in decisions)[:256],
                      {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)} for d in decisions]})
         for decision in decisions:
@@ -139,6 +172,63 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         matcher = _matchers(app, key.org, scoped)
         matcher.sync()
         return [ClaimMatchOut(**match.to_json()) for match in matcher.search(request.text, request.top_k)]
+
+    def visible_task(key: ApiKey, task_id: str) -> dict[str, Any]:
+        task = store.scoped(key.org).review_task(task_id)
+        if task is None or not key.may_see(task["jurisdiction"]):
+            raise ApiError(404, "not_found", f"no review task {task_id!r}")
+        return task
+
+    @app.get("/v1/reviews", response_model=list[ReviewTaskOut], tags=["review"])
+    def reviews(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))],
+                status: Literal["open", "claimed", "decided"] | None = "open",
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ReviewTaskOut]:
+        """The review queue of the key's organisation and jurisdictions, most urgent deadline first."""
+        return [ReviewTaskOut(**task) for task in store.scoped(key.org).review_tasks(status, key.jurisdictions, limit)]
+
+    @app.post("/v1/reviews/{task_id}/claim", response_model=ReviewTaskOut, tags=["review"])
+    def claim(task_id: str, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> ReviewTaskOut:
+        visible_task(key, task_id)
+        return ReviewTaskOut(**store.scoped(key.org).claim_review(task_id, key.id))
+
+    @app.post("/v1/reviews/{task_id}/decide", response_model=DecisionOut, tags=["review"])
+    def decide(task_id: str, request: ReviewDecisionRequest,
+               key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> DecisionOut:
+        """The reviewer's action replaces the automated one; the platform's webhook is told."""
+        visible_task(key, task_id)
+        decision = store.scoped(key.org).decide_review(task_id, key.id, Action[request.action.upper()], request.note)
+        return DecisionOut.of(decision)
+
+    @app.post("/v1/appeals", response_model=AppealOut, status_code=201, tags=["appeals"])
+    def file_appeal(request: AppealRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))]) -> AppealOut:
+        """File a user's appeal against a decision (the platform relays it)."""
+        found = store.scoped(key.org).decision(request.decision_id)
+        if found is None or not key.may_see(found.jurisdiction):
+            raise ApiError(404, "not_found", f"no decision {request.decision_id!r}")
+        return AppealOut(**store.scoped(key.org).file_appeal(request.decision_id, request.reason, key.id))
+
+    @app.get("/v1/appeals/{appeal_id}", response_model=AppealOut, tags=["appeals"])
+    def get_appeal(appeal_id: str, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> AppealOut:
+        appeal = store.scoped(key.org).appeal(appeal_id)
+        if appeal is None or not key.may_see(appeal["jurisdiction"]):
+            raise ApiError(404, "not_found", f"no appeal {appeal_id!r}")
+        return AppealOut(**appeal)
+
+    @app.post("/v1/appeals/{appeal_id}/decide", response_model=AppealDecisionOut, tags=["appeals"])
+    def decide_appeal(appeal_id: str, request: AppealDecisionRequest,
+                      key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> AppealDecisionOut:
+        """Upheld reverses the decision; rejected confirms it. Either way the platform is told."""
+        get_appeal(appeal_id, key)
+        appeal, decision = store.scoped(key.org).decide_appeal(appeal_id, key.id, request.outcome == "upheld",
+                                                               request.note)
+        return AppealDecisionOut(appeal=AppealOut(**appeal), decision=DecisionOut.of(decision))
+
+    @app.put("/v1/webhook", response_model=WebhookOut, tags=["webhooks"])
+    def set_webhook(request: WebhookRequest, key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN})))]) -> WebhookOut:
+        """Where the organisation's events go (decision.created, decision.reviewed, appeal.decided)."""
+        secret = store.scoped(key.org).set_webhook(str(request.url))
+        store.scoped(key.org).audit(key.id, "webhook.set", str(request.url)[:256], {})
+        return WebhookOut(url=str(request.url), secret=secret)
 
     def _matchers(app: FastAPI, org: str, scoped: Store) -> Any:
         from jaga.claims.matcher import ClaimMatcher

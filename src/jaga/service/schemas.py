@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from jaga.types import Decision, Post
 
@@ -75,3 +78,68 @@ class Health(BaseModel):
     version: str
     database: str
 
+
+
+class ReviewTaskOut(BaseModel):
+    id: str
+    decision_id: str
+    post_id: str
+    jurisdiction: str
+    status: str
+    deadline: datetime | None
+    created_at: datetime
+    claimed_by: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    outcome: str | None
+    note: str | None
+
+
+class ReviewDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["allow", "label", "reduce", "remove"]
+    note: str = Field(default="", max_length=5_000, description="Why, in words the user will read.")
+
+
+class AppealRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=5_000, description="The user's own words.")
+
+
+class AppealOut(BaseModel):
+    id: str
+    decision_id: str
+    jurisdiction: str
+    status: str
+    reason: str
+    filed_at: datetime
+    outcome: str | None
+    note: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class AppealDecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["upheld", "rejected"]
+    note: str = Field(default="", max_length=5_000)
+
+
+class AppealDecisionOut(BaseModel):
+    appeal: AppealOut
+    decision: DecisionOut
+
+
+class WebhookRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl
+
+
+class WebhookOut(BaseModel):
+    url: str
+    secret: str = Field(description="Shown once: verify X-Jaga-Signature with it.")

@@ -18,11 +18,12 @@ from sqlalchemy.orm import sessionmaker
 
 from jaga.config import database_url
 from jaga.store.access import AccessRepository, ApiKey, Role
+from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
 from jaga.types import Decision, Post, now_utc
 
-__all__ = ["DEFAULT_ORG", "ApiKey", "Base", "DecisionRow", "FactCheckRow", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
+__all__ = ["DEFAULT_ORG", "ApiKey", "Base", "CaseError", "Conflict", "DecisionRow", "FactCheckRow", "NotFound", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
 
 
 def _alembic_config() -> Config:
@@ -54,7 +55,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Store(FactCheckRepository, AccessRepository):
+class Store(FactCheckRepository, AccessRepository, CaseRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org

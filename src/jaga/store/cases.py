@@ -1,0 +1,252 @@
+"""Due process in the store (mixed into `Store`): review tasks, appeals and the webhook outbox.
+
+A decision the policy sends to review opens a task; a reviewer claims it and decides. A user's
+appeal reopens a decided case for a different person; an upheld appeal reverses the decision. Each
+step rewrites the stored decision (its action, `review_status`, reasons and statement), appends to
+the audit log and queues a webhook event in the same transaction, so what the platform hears and
+what the store holds cannot diverge.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from jaga.store.models import AppealRow, DecisionRow, DeliveryRow, ReviewTaskRow, WebhookRow
+from jaga.types import Action, Decision, now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+MAX_DELIVERY_ATTEMPTS = 8
+
+
+class CaseError(Exception):
+    """A request that cannot be carried out; `code` is stable for clients."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotFound(CaseError):
+    pass
+
+
+class Conflict(CaseError):
+    pass
+
+
+def _row_dict(row: Any) -> dict[str, Any]:
+    return {column.name: getattr(row, column.name) for column in row.__table__.columns if column.name != "org"}
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in values.items()}
+
+
+class CaseRepository:
+    org: str
+    sessions: sessionmaker[Any]
+
+    def audit(self, actor: str, action: str, subject: str, payload: dict[str, Any],
+              session: Session | None = None) -> None:  # provided by AccessRepository
+        raise NotImplementedError
+
+    # --- reviews ------------------------------------------------------------------------------
+
+    def open_reviews_for(self, decisions: list[Decision]) -> list[str]:
+        """Tell the platform about new decisions (webhook `decision.created`) and open a task for
+        every decision pending review (once per decision); returns the new task ids."""
+        opened = []
+        with self.sessions.begin() as session:
+            for decision in decisions:
+                self._enqueue(session, "decision.created", {"decision": decision.to_json_dict()})
+                if decision.review_status != "pending":
+                    continue
+                task_id = f"rev_{decision.id.removeprefix('dec_')}"
+                if session.get(ReviewTaskRow, task_id) is None:
+                    session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision.id,
+                                              post_id=decision.post_id, jurisdiction=decision.jurisdiction,
+                                              status="open", deadline=decision.deadline, created_at=now_utc()))
+                    opened.append(task_id)
+        return opened
+
+    def review_tasks(self, status: str | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
+        """Tasks of this organisation, oldest deadline first; limited to `jurisdictions` when given."""
+        query = select(ReviewTaskRow).where(ReviewTaskRow.org == self.org)
+        if status:
+            query = query.where(ReviewTaskRow.status == status)
+        if jurisdictions:
+            query = query.where(ReviewTaskRow.jurisdiction.in_(jurisdictions))
+        query = query.order_by(ReviewTaskRow.deadline.is_(None), ReviewTaskRow.deadline, ReviewTaskRow.created_at)
+        with self.sessions() as session:
+            return [_row_dict(row) for row in session.scalars(query.limit(limit))]
+
+    def review_task(self, task_id: str) -> dict[str, Any] | None:
+        with self.sessions() as session:
+            row = session.get(ReviewTaskRow, task_id)
+            return _row_dict(row) if row is not None and row.org == self.org else None
+
+    def claim_review(self, task_id: str, reviewer: str) -> dict[str, Any]:
+        with self.sessions.begin() as session:
+            row = self._task(session, task_id)
+            if row.status == "decided":
+                raise Conflict("already_decided", f"{task_id} is already decided")
+            if row.status == "claimed" and row.claimed_by != reviewer:
+                raise Conflict("claimed_by_another", f"{task_id} is claimed by another reviewer")
+            row.status, row.claimed_by = "claimed", reviewer
+            self.audit(reviewer, "review.claim", task_id, {}, session)
+            return _row_dict(row)
+
+    def decide_review(self, task_id: str, reviewer: str, action: Action, note: str) -> Decision:
+        """The reviewer's action becomes the decision's; the platform is told."""
+        with self.sessions.begin() as session:
+            row = self._task(session, task_id)
+            if row.status != "claimed" or row.claimed_by != reviewer:
+                raise Conflict("not_claimed", f"claim {task_id} before deciding it")
+            now = now_utc()
+            row.status, row.decided_by, row.decided_at, row.outcome, row.note = "decided", reviewer, now, str(action), note
+            decision = self._rewrite(session, row.decision_id, action=action, review_status="decided",
+                                     reason=f"Reviewed by a person: {action!s}. {note}".strip())
+            self.audit(reviewer, "review.decide", task_id, {"decision": row.decision_id, "action": str(action)}, session)
+            self._enqueue(session, "decision.reviewed", {"decision": decision.to_json_dict(), "review_task": task_id})
+            return decision
+
+    def _task(self, session: Session, task_id: str) -> ReviewTaskRow:
+        row = session.get(ReviewTaskRow, task_id, with_for_update=True)
+        if row is None or row.org != self.org:
+            raise NotFound("not_found", f"no review task {task_id!r}")
+        return row
+
+    # --- appeals ------------------------------------------------------------------------------
+
+    def file_appeal(self, decision_id: str, reason: str, filed_by: str) -> dict[str, Any]:
+        with self.sessions.begin() as session:
+            decision = self._decision_row(session, decision_id)
+            if decision.action == str(Action.ALLOW):
+                raise Conflict("nothing_to_appeal", "the post was allowed; there is nothing to appeal")
+            open_appeal = session.scalar(select(AppealRow).where(AppealRow.org == self.org, AppealRow.decision_id == decision_id,
+                                                                 AppealRow.status == "open"))
+            if open_appeal is not None:
+                raise Conflict("appeal_open", f"appeal {open_appeal.id} on this decision is still open")
+            appeal = AppealRow(id=f"apl_{secrets.token_hex(8)}", org=self.org, decision_id=decision_id,
+                               jurisdiction=decision.jurisdiction, status="open", reason=reason, filed_at=now_utc())
+            session.add(appeal)
+            self._rewrite(session, decision_id, review_status="appealed")
+            self.audit(filed_by, "appeal.file", appeal.id, {"decision": decision_id}, session)
+            session.flush()
+            return _row_dict(appeal)
+
+    def appeal(self, appeal_id: str) -> dict[str, Any] | None:
+        with self.sessions() as session:
+            row = session.get(AppealRow, appeal_id)
+            return _row_dict(row) if row is not None and row.org == self.org else None
+
+    def decide_appeal(self, appeal_id: str, reviewer: str, upheld: bool, note: str) -> tuple[dict[str, Any], Decision]:
+        """Upheld: the decision is reversed (the post is allowed again). Rejected: it stands. The
+        person who decided the original review may not decide its appeal."""
+        with self.sessions.begin() as session:
+            appeal = session.get(AppealRow, appeal_id, with_for_update=True)
+            if appeal is None or appeal.org != self.org:
+                raise NotFound("not_found", f"no appeal {appeal_id!r}")
+            if appeal.status != "open":
+                raise Conflict("already_decided", f"{appeal_id} is already decided")
+            original = session.scalar(select(ReviewTaskRow).where(ReviewTaskRow.org == self.org,
+                                                                  ReviewTaskRow.decision_id == appeal.decision_id))
+            if original is not None and original.decided_by == reviewer:
+                raise Conflict("same_reviewer", "an appeal is decided by someone other than the original reviewer")
+            now = now_utc()
+            appeal.status, appeal.outcome, appeal.note = "decided", "upheld" if upheld else "rejected", note
+            appeal.decided_by, appeal.decided_at = reviewer, now
+            if upheld:
+                decision = self._rewrite(session, appeal.decision_id, action=Action.ALLOW, review_status="reversed",
+                                         reason=f"Appeal upheld: the decision was reversed. {note}".strip())
+            else:
+                decision = self._rewrite(session, appeal.decision_id, review_status="appeal_rejected",
+                                         reason=f"Appeal rejected: the decision stands. {note}".strip())
+            self.audit(reviewer, "appeal.decide", appeal_id, {"decision": appeal.decision_id, "outcome": appeal.outcome},
+                       session)
+            self._enqueue(session, "appeal.decided", {"appeal": _jsonable(_row_dict(appeal)),
+                                                      "decision": decision.to_json_dict()})
+            return _row_dict(appeal), decision
+
+    # --- the decision document ------------------------------------------------------------------
+
+    def _decision_row(self, session: Session, decision_id: str) -> DecisionRow:
+        row = session.get(DecisionRow, (self.org, decision_id), with_for_update=True)
+        if row is None:
+            raise NotFound("not_found", f"no decision {decision_id!r}")
+        return row
+
+    def _rewrite(self, session: Session, decision_id: str, *, review_status: str, action: Action | None = None,
+                 reason: str | None = None) -> Decision:
+        row = self._decision_row(session, decision_id)
+        decision = Decision.model_validate(row.document)
+        update: dict[str, Any] = {"review_status": review_status}
+        if action is not None:
+            update.update(action=action, automated=False)
+        if reason:
+            update["reasons"] = f"{decision.reasons} {reason}"
+        statement = dict(decision.statement or {})
+        if statement and action is not None:
+            statement.update(automated_decision="AUTOMATED_DECISION_NOT_AUTOMATED", decision_facts=update["reasons"])
+        update["statement"] = statement or decision.statement
+        decision = decision.model_copy(update=update)
+        row.document = decision.to_json_dict()
+        row.action, row.review_status, row.automated = str(decision.action), decision.review_status, decision.automated
+        return decision
+
+    # --- webhooks -----------------------------------------------------------------------------
+
+    def set_webhook(self, url: str) -> str:
+        """Where this organisation's events go; returns the signing secret (new on every call)."""
+        secret = secrets.token_hex(32)
+        with self.sessions.begin() as session:
+            row = session.get(WebhookRow, self.org)
+            if row is None:
+                session.add(WebhookRow(org=self.org, url=url, secret=secret))
+            else:
+                row.url, row.secret = url, secret
+        return secret
+
+    def _enqueue(self, session: Session, event: str, payload: dict[str, Any]) -> None:
+        if session.get(WebhookRow, self.org) is None:
+            return
+        now = now_utc()
+        session.add(DeliveryRow(org=self.org, event=event, payload=payload, attempts=0, next_attempt_at=now,
+                                delivered_at=None, failed=False, created_at=now))
+
+    def due_deliveries(self, now: datetime, limit: int = 50) -> list[tuple[int, str, str, str, str, dict[str, Any]]]:
+        """(id, org, url, secret, event, payload) of deliveries due now, any organisation."""
+        query = (select(DeliveryRow, WebhookRow).join(WebhookRow, WebhookRow.org == DeliveryRow.org)
+                 .where(DeliveryRow.delivered_at.is_(None), DeliveryRow.failed.is_(False),
+                        DeliveryRow.next_attempt_at <= now)
+                 .order_by(DeliveryRow.id).limit(limit))
+        with self.sessions() as session:
+            return [(delivery.id, delivery.org, hook.url, hook.secret, delivery.event, delivery.payload)
+                    for delivery, hook in session.execute(query)]
+
+    def record_attempt(self, delivery_id: int, error: str | None, base_seconds: float = 1.0) -> None:
+        """Delivered when `error` is None; else retried after base * 2^attempts s, up to 8 attempts."""
+        with self.sessions.begin() as session:
+            row = session.get(DeliveryRow, delivery_id)
+            if row is None:
+                return
+            row.attempts += 1
+            if error is None:
+                row.delivered_at = now_utc()
+                return
+            row.last_error = error[:2_000]
+            if row.attempts >= MAX_DELIVERY_ATTEMPTS:
+                row.failed = True
+            else:
+                row.next_attempt_at = now_utc() + timedelta(seconds=base_seconds * 2 ** (row.attempts - 1))
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            return [_row_dict(row) for row in session.scalars(select(DeliveryRow).where(DeliveryRow.org == self.org)
+                                                              .order_by(DeliveryRow.id))]
