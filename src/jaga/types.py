@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 SCHEMA_VERSION = "1"
 MAX_TEXT_CHARS = 50_000
@@ -70,7 +70,16 @@ class Action(IntEnum):
         return self.name.lower()
 
 
-NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+def no_nul(value: str) -> str:
+    """NUL is never meaningful in social media text, and PostgreSQL cannot store it in text columns:
+    refuse it at the door rather than fail when saving."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (U+0000)")
+    return value
+
+
+NoNul = AfterValidator(no_nul)
+NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), NoNul]
 
 
 class AuthorityRequest(BaseModel):
@@ -116,12 +125,28 @@ class Post(BaseModel):
     repost_of: str | None = Field(default=None, max_length=256)
     authority_request: AuthorityRequest | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_anywhere(cls, data: Any) -> Any:
+        def check(value: Any) -> None:
+            if isinstance(value, str):
+                no_nul(value)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    check(item)
+            elif isinstance(value, list | tuple):
+                for item in value:
+                    check(item)
+
+        check(data)
+        return data
+
     @field_validator("text")
     @classmethod
     def _text_not_blank(cls, text: str) -> str:
         if not text.strip():
             raise ValueError("text is empty")
-        return text
+        return no_nul(text)
 
     @field_validator("lang")
     @classmethod

@@ -57,3 +57,14 @@ def test_unknown_format_and_missing_file_are_clear_errors(tmp_path: Path) -> Non
         RecordReader(str(tmp_path / "posts.txt"))
     with pytest.raises(InputError, match="not found"):
         RecordReader(str(tmp_path / "missing.jsonl"))
+
+
+def test_nul_characters_are_rejected_with_their_line(tmp_path: Path) -> None:
+    """PostgreSQL cannot store U+0000; such a record is kept aside at ingest, not lost at save."""
+    path = tmp_path / "posts.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": "fine"}) + "\n"
+                    + json.dumps({"id": "2", "text": "bad\u0000text"}) + "\n"
+                    + json.dumps({"id": "3", "text": "ok", "urls": ["https://a.com/\u0000"]}) + "\n", encoding="utf-8")
+    records = list(RecordReader(str(path)))
+    assert records[0].post is not None
+    assert [(r.line, "NUL" in (r.error or "")) for r in records[1:]] == [(2, True), (3, True)]

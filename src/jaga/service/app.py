@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
@@ -46,6 +46,7 @@ from jaga.types import Action
 MAX_BODY_BYTES = 2_000_000
 
 READERS = frozenset(Role)
+IdParam = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 WRITERS_OF_CONTENT = frozenset({Role.PLATFORM, Role.ADMIN})
 REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
 CASE_READERS = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.REGULATOR})
@@ -154,7 +155,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return ModerateResponse(decisions=[DecisionOut.of(decision) for decision in decisions])
 
     @app.get("/v1/decisions/{decision_id}", response_model=DecisionOut, tags=["moderation"])
-    def decision(decision_id: str, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> DecisionOut:
+    def decision(decision_id: IdParam, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> DecisionOut:
         """A decision with its statement of reasons: for keys of the same organisation whose
         jurisdictions include the decision's."""
         found = store.scoped(key.org).decision(decision_id)
@@ -187,12 +188,12 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return [ReviewTaskOut(**task) for task in store.scoped(key.org).review_tasks(status, key.jurisdictions, limit)]
 
     @app.post("/v1/reviews/{task_id}/claim", response_model=ReviewTaskOut, tags=["review"])
-    def claim(task_id: str, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> ReviewTaskOut:
+    def claim(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> ReviewTaskOut:
         visible_task(key, task_id)
         return ReviewTaskOut(**store.scoped(key.org).claim_review(task_id, key.id))
 
     @app.post("/v1/reviews/{task_id}/decide", response_model=DecisionOut, tags=["review"])
-    def decide(task_id: str, request: ReviewDecisionRequest,
+    def decide(task_id: IdParam, request: ReviewDecisionRequest,
                key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> DecisionOut:
         """The reviewer's action replaces the automated one; the platform's webhook is told."""
         visible_task(key, task_id)
@@ -208,14 +209,14 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return AppealOut(**store.scoped(key.org).file_appeal(request.decision_id, request.reason, key.id))
 
     @app.get("/v1/appeals/{appeal_id}", response_model=AppealOut, tags=["appeals"])
-    def get_appeal(appeal_id: str, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> AppealOut:
+    def get_appeal(appeal_id: IdParam, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> AppealOut:
         appeal = store.scoped(key.org).appeal(appeal_id)
         if appeal is None or not key.may_see(appeal["jurisdiction"]):
             raise ApiError(404, "not_found", f"no appeal {appeal_id!r}")
         return AppealOut(**appeal)
 
     @app.post("/v1/appeals/{appeal_id}/decide", response_model=AppealDecisionOut, tags=["appeals"])
-    def decide_appeal(appeal_id: str, request: AppealDecisionRequest,
+    def decide_appeal(appeal_id: IdParam, request: AppealDecisionRequest,
                       key: Annotated[ApiKey, Depends(role_in(REVIEWERS))]) -> AppealDecisionOut:
         """Upheld reverses the decision; rejected confirms it. Either way the platform is told."""
         get_appeal(appeal_id, key)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from jaga.types import Decision, Post
+from jaga.types import Decision, NoNul, Post
+
+ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Text = Annotated[str, NoNul]
 
 MAX_BATCH = 100
 
@@ -54,7 +57,7 @@ class ModerateResponse(BaseModel):
 class ClaimSearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=10_000)
+    text: Text = Field(min_length=1, max_length=10_000)
     top_k: int = Field(default=5, ge=1, le=50)
 
 
@@ -99,14 +102,14 @@ class ReviewDecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["allow", "label", "reduce", "remove"]
-    note: str = Field(default="", max_length=5_000, description="Why, in words the user will read.")
+    note: Text = Field(default="", max_length=5_000, description="Why, in words the user will read.")
 
 
 class AppealRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=5_000, description="The user's own words.")
+    decision_id: ObjectId
+    reason: Text = Field(min_length=1, max_length=5_000, description="The user's own words.")
 
 
 class AppealOut(BaseModel):
@@ -126,7 +129,7 @@ class AppealDecisionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     outcome: Literal["upheld", "rejected"]
-    note: str = Field(default="", max_length=5_000)
+    note: Text = Field(default="", max_length=5_000)
 
 
 class AppealDecisionOut(BaseModel):
