@@ -10,12 +10,18 @@ does not exist, so scopes leak nothing. Every change is written to the hash-chai
 """
 
 
+import hashlib
+import math
+import os
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
@@ -52,6 +58,32 @@ REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
 CASE_READERS = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.REGULATOR})
 
 
+class RateLimiter:
+    """A token bucket per API key, in this process: `rate` requests a second on average, bursts of
+    `burst`. (With several workers each keeps its own buckets.)"""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_needed(self, key_id: str) -> float:
+        """0 when the request may go ahead (and is counted), else seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key_id, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key_id] = (tokens, now)
+                return (1.0 - tokens) / self.rate
+            self._buckets[key_id] = (tokens - 1.0, now)
+            return 0.0
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -63,9 +95,12 @@ class Metrics:
 
 
 def create_app(database_url: str | None = None, moderator: Moderator | None = None,
-               deliver_webhooks: bool = True) -> FastAPI:
-    """`deliver_webhooks=False` leaves delivery to the caller (`app.state.webhooks.run_once()`)."""
+               deliver_webhooks: bool = True, rate: float | None = None, burst: int | None = None) -> FastAPI:
+    """`deliver_webhooks=False` leaves delivery to the caller (`app.state.webhooks.run_once()`).
+    Rate limits per key default to JAGA_RATE_LIMIT requests/s (50) with bursts of twice that."""
     store = Store(database_url)
+    rate = rate if rate is not None else float(os.environ.get("JAGA_RATE_LIMIT", "50"))
+    limiter = RateLimiter(rate, burst if burst is not None else max(1, int(2 * rate)))
     dispatcher = WebhookDispatcher(store)
 
     @asynccontextmanager
@@ -113,7 +148,33 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         key = store.authenticate(authorization.removeprefix("Bearer ").strip())
         if key is None:
             raise ApiError(401, "unauthenticated", "unknown or revoked API key")
+        wait = limiter.wait_needed(key.id)
+        if wait:
+            raise ApiError(429, "rate_limited", f"too many requests for this key; retry in {wait:.2f} s",
+                           headers={"Retry-After": str(max(1, math.ceil(wait)))})
         return key
+
+    IdempotencyKey = Annotated[str | None, Header(max_length=200, description="Send the same key to retry a POST "
+                                                  "safely: the first response is replayed.")]
+    RawBody = Annotated[bytes, Depends(raw_body)]
+
+    def idempotent(key: ApiKey, request: Request, body: bytes, idempotency_key: str | None,
+                   produce: Callable[[], Any], status: int = 200) -> Any:
+        """Run `produce` once per Idempotency-Key: a retry with the same request gets the stored
+        response; the same key with a different request is refused."""
+        if idempotency_key is None:
+            return produce()
+        scoped = store.scoped(key.org)
+        fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
+        remembered = scoped.remembered(idempotency_key)
+        if remembered is not None:
+            first, stored_status, stored_body = remembered
+            if first != fingerprint:
+                raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used for another request")
+            return JSONResponse(stored_body, stored_status, headers={"Idempotent-Replayed": "true"})
+        content = jsonable_encoder(produce())
+        scoped.remember(idempotency_key, fingerprint, status, content)
+        return JSONResponse(content, status)
 
     def role_in(allowed: frozenset[Role]) -> Callable[[ApiKey], ApiKey]:
         def check(key: Annotated[ApiKey, Depends(principal)]) -> ApiKey:
@@ -133,10 +194,13 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/v1/moderate", response_model=ModerateResponse, tags=["moderation"])
-    def moderate(request: ModerateRequest,
-                 key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))]) -> ModerateResponse:
+    def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
+                 http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ModerateResponse:
         """Moderate one post (`post`) or up to 100 (`posts`). Decisions are stored for the key's
         organisation; the jurisdiction is `jurisdiction`, else each post's country, else ASEAN."""
+        return idempotent(key, http, body, idempotency_key, lambda: moderate_now(request, key))
+
+    def moderate_now(request: ModerateRequest, key: ApiKey) -> ModerateResponse:
         posts = request.all_posts()
         moderator: Moderator = app.state.moderator
         for post in posts:
@@ -201,12 +265,16 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return DecisionOut.of(decision)
 
     @app.post("/v1/appeals", response_model=AppealOut, status_code=201, tags=["appeals"])
-    def file_appeal(request: AppealRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))]) -> AppealOut:
+    def file_appeal(request: AppealRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
+                    http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> AppealOut:
         """File a user's appeal against a decision (the platform relays it)."""
-        found = store.scoped(key.org).decision(request.decision_id)
-        if found is None or not key.may_see(found.jurisdiction):
-            raise ApiError(404, "not_found", f"no decision {request.decision_id!r}")
-        return AppealOut(**store.scoped(key.org).file_appeal(request.decision_id, request.reason, key.id))
+        def file() -> AppealOut:
+            found = store.scoped(key.org).decision(request.decision_id)
+            if found is None or not key.may_see(found.jurisdiction):
+                raise ApiError(404, "not_found", f"no decision {request.decision_id!r}")
+            return AppealOut(**store.scoped(key.org).file_appeal(request.decision_id, request.reason, key.id))
+
+        return idempotent(key, http, body, idempotency_key, file, status=201)
 
     @app.get("/v1/appeals/{appeal_id}", response_model=AppealOut, tags=["appeals"])
     def get_appeal(appeal_id: IdParam, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> AppealOut:

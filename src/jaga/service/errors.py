@@ -11,8 +11,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class ApiError(HTTPException):
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
-        super().__init__(status_code=status, detail=message)
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status, detail=message, headers=headers)
         self.code = code
         self.details = details
 
@@ -31,7 +32,7 @@ _DEFAULT_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else error.headers
         return JSONResponse(_body(error.code, str(error.detail), error.details), error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

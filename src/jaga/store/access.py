@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from jaga.store.models import ApiKeyRow, AuditRow
+from jaga.store.models import ApiKeyRow, AuditRow, IdempotencyRow
 from jaga.types import now_utc
 
 if TYPE_CHECKING:
@@ -157,3 +157,27 @@ def _iso(value: datetime) -> str:
     from datetime import UTC
 
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+class IdempotencyRepository:
+    """Responses remembered per organisation and Idempotency-Key (mixed into `Store`)."""
+
+    org: str
+    sessions: sessionmaker[Any]
+
+    def remembered(self, key: str) -> tuple[str, int, dict[str, Any]] | None:
+        """(fingerprint, status, body) of the response first given to this key, if any."""
+        with self.sessions() as session:
+            row = session.get(IdempotencyRow, (self.org, key))
+            return (row.fingerprint, row.status, row.body) if row else None
+
+    def remember(self, key: str, fingerprint: str, status: int, body: dict[str, Any]) -> None:
+        """Keep the first response; a concurrent twin that lost the race leaves it as it is."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            with self.sessions.begin() as session:
+                session.add(IdempotencyRow(org=self.org, key=key, fingerprint=fingerprint, status=status, body=body,
+                                           created_at=now_utc()))
+        except IntegrityError:
+            pass
