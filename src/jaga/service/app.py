@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
@@ -40,8 +41,11 @@ from jaga.service.schemas import (
     Health,
     ModerateRequest,
     ModerateResponse,
+    ReportOut,
+    ReportRequest,
     ReviewDecisionRequest,
     ReviewTaskOut,
+    Transparency,
     WebhookOut,
     WebhookRequest,
 )
@@ -291,6 +295,42 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         appeal, decision = store.scoped(key.org).decide_appeal(appeal_id, key.id, request.outcome == "upheld",
                                                                request.note)
         return AppealDecisionOut(appeal=AppealOut(**appeal), decision=DecisionOut.of(decision))
+
+    @app.post("/v1/reports", response_model=ReportOut, status_code=201, tags=["reports"])
+    def report(request: ReportRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
+               http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ReportOut:
+        """A user's flag or a trusted flagger's notice: the post's decision goes to a person."""
+        def file() -> ReportOut:
+            from jaga.privacy import pseudonymise
+
+            reporter = request.reporter if request.trusted_flagger else pseudonymise(request.reporter) or "anonymous"
+            filed = store.scoped(key.org).file_report(request.post_id, reporter, request.reason, request.category,
+                                                      request.trusted_flagger)
+            if not key.may_see(filed["jurisdiction"]):
+                raise ApiError(404, "not_found", f"no decision for post {request.post_id!r}")
+            return ReportOut(**filed)
+
+        return idempotent(key, http, body, idempotency_key, file, status=201)
+
+    @app.post("/v1/authority-requests", response_model=ModerateResponse, tags=["moderation"])
+    def authority_request(request: ModerateRequest,
+                          key: Annotated[ApiKey, Depends(role_in(frozenset({Role.REGULATOR, Role.ADMIN, Role.PLATFORM})))],
+                          http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ModerateResponse:
+        """A government order about posts: each post must carry `authority_request` (agency, channel,
+        received_at, ...). Always reviewed by a person against the legal deadline; counted apart."""
+        if any(post.authority_request is None for post in request.all_posts()):
+            raise ApiError(422, "authority_request_missing", "every post needs an `authority_request`")
+        return idempotent(key, http, body, idempotency_key, lambda: moderate_now(request, key))
+
+    @app.get("/v1/transparency", response_model=Transparency, tags=["reports"])
+    def transparency(key: Annotated[ApiKey, Depends(role_in(READERS))],
+                     jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,5}$")] = None,
+                     since: datetime | None = None, until: datetime | None = None) -> Transparency:
+        """Aggregates for transparency reporting over the key's organisation and jurisdictions."""
+        wanted = (jurisdiction.upper(),) if jurisdiction else key.jurisdictions
+        if jurisdiction and not key.may_see(jurisdiction):
+            raise ApiError(404, "not_found", f"no data for {jurisdiction.upper()}")
+        return Transparency(**store.scoped(key.org).transparency(wanted, since, until))
 
     @app.put("/v1/webhook", response_model=WebhookOut, tags=["webhooks"])
     def set_webhook(request: WebhookRequest, key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN})))]) -> WebhookOut:

@@ -146,3 +146,37 @@ class WebhookRequest(BaseModel):
 class WebhookOut(BaseModel):
     url: str
     secret: str = Field(description="Shown once: verify X-Jaga-Signature with it.")
+
+
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    post_id: ObjectId = Field(description="A post already sent to /v1/moderate.")
+    reporter: Text = Field(min_length=1, max_length=256, description="The reporting user's id (pseudonymised on "
+                                                                      "receipt) or the trusted flagger's name.")
+    trusted_flagger: bool = False
+    category: Literal["hate_speech", "harassment", "violent_extremism", "scam_fraud", "illegal_gambling",
+                      "sexual_exploitation", "disinformation", "self_harm"] | None = None
+    reason: Text = Field(min_length=1, max_length=5_000)
+
+
+class ReportOut(BaseModel):
+    id: str
+    post_id: str
+    trusted_flagger: bool
+    category: str | None
+    reason: str
+    review_task: str | None
+    created_at: datetime
+
+
+class Transparency(BaseModel):
+    decisions: int
+    by_action: dict[str, int]
+    by_category: dict[str, int]
+    by_jurisdiction: dict[str, int]
+    automated_share: float
+    authority_requests: int
+    reviews: dict[str, float | int | None]
+    appeals: dict[str, int]
+    reports: dict[str, int]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from jaga.store.models import AppealRow, DecisionRow, DeliveryRow, ReviewTaskRow, WebhookRow
+from jaga.store.models import AppealRow, DecisionRow, DeliveryRow, ReportRow, ReviewTaskRow, WebhookRow
 from jaga.types import Action, Decision, now_utc
 
 if TYPE_CHECKING:
@@ -74,6 +74,30 @@ class CaseRepository:
                                               status="open", deadline=decision.deadline, created_at=now_utc()))
                     opened.append(task_id)
         return opened
+
+    def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
+                    trusted_flagger: bool) -> dict[str, Any]:
+        """Record a flag and put the post's latest decision in front of a person (a task is opened
+        unless one is already open or the decision was already made by a person)."""
+        with self.sessions.begin() as session:
+            decision_row = session.scalar(select(DecisionRow).where(DecisionRow.org == self.org,
+                                                                    DecisionRow.post_id == post_id)
+                                          .order_by(DecisionRow.decided_at.desc()).limit(1))
+            if decision_row is None:
+                raise NotFound("not_found", f"no decision for post {post_id!r}: moderate it first")
+            task_id = f"rev_{decision_row.id.removeprefix('dec_')}"
+            task = session.get(ReviewTaskRow, task_id)
+            if task is None:
+                session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision_row.id, post_id=post_id,
+                                          jurisdiction=decision_row.jurisdiction, status="open",
+                                          deadline=decision_row.deadline, created_at=now_utc()))
+            report = ReportRow(id=f"rep_{secrets.token_hex(8)}", org=self.org, post_id=post_id, reporter=reporter,
+                               trusted_flagger=trusted_flagger, category=category, reason=reason,
+                               review_task=task_id, created_at=now_utc())
+            session.add(report)
+            self.audit(reporter, "report.file", report.id, {"post": post_id, "trusted_flagger": trusted_flagger}, session)
+            session.flush()
+            return {**_row_dict(report), "jurisdiction": decision_row.jurisdiction}
 
     def review_tasks(self, status: str | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
         """Tasks of this organisation, oldest deadline first; limited to `jurisdictions` when given."""
@@ -199,6 +223,64 @@ class CaseRepository:
         row.document = decision.to_json_dict()
         row.action, row.review_status, row.automated = str(decision.action), decision.review_status, decision.automated
         return decision
+
+    # --- transparency ---------------------------------------------------------------------------
+
+    def transparency(self, jurisdictions: tuple[str, ...] = (), since: datetime | None = None,
+                     until: datetime | None = None) -> dict[str, Any]:
+        """Aggregates for a transparency report (Santa Clara Principles / DSA style): decisions by
+        action, category and jurisdiction, how many were automated, government orders counted
+        apart, reviews, appeals and their outcomes, reports."""
+        from collections import Counter
+        from statistics import median
+
+        def scoped(query: Any, table: Any, when: Any) -> Any:
+            query = query.where(table.org == self.org)
+            if jurisdictions:
+                query = query.where(table.jurisdiction.in_(jurisdictions))
+            if since is not None:
+                query = query.where(when >= since)
+            if until is not None:
+                query = query.where(when < until)
+            return query
+
+        actions: Counter[str] = Counter()
+        categories: Counter[str] = Counter()
+        by_jurisdiction: Counter[str] = Counter()
+        automated = authority = 0
+        with self.sessions() as session:
+            rows = session.execute(scoped(select(DecisionRow.action, DecisionRow.categories, DecisionRow.jurisdiction,
+                                                 DecisionRow.automated, DecisionRow.document),
+                                          DecisionRow, DecisionRow.decided_at).execution_options(yield_per=2_000))
+            for action, decision_categories, jurisdiction, is_automated, document in rows:
+                actions[action] += 1
+                categories.update(decision_categories)
+                by_jurisdiction[jurisdiction] += 1
+                automated += bool(is_automated)
+                authority += bool((document.get("statement") or {}).get("authority_request"))
+            tasks = list(session.execute(scoped(select(ReviewTaskRow.status, ReviewTaskRow.created_at,
+                                                       ReviewTaskRow.decided_at), ReviewTaskRow, ReviewTaskRow.created_at)))
+            appeals = Counter(outcome or "open" for (outcome,) in session.execute(
+                scoped(select(AppealRow.outcome), AppealRow, AppealRow.filed_at)))
+            report_query = select(ReportRow.trusted_flagger).where(ReportRow.org == self.org)
+            if since is not None:
+                report_query = report_query.where(ReportRow.created_at >= since)
+            if until is not None:
+                report_query = report_query.where(ReportRow.created_at < until)
+            reports = [bool(flag) for (flag,) in session.execute(report_query)]
+        hours = [(decided - created).total_seconds() / 3600 for status, created, decided in tasks
+                 if status == "decided" and decided is not None]
+        total = sum(actions.values())
+        return {
+            "decisions": total, "by_action": dict(actions), "by_category": dict(categories),
+            "by_jurisdiction": dict(by_jurisdiction), "automated_share": round(automated / total, 4) if total else 0.0,
+            "authority_requests": authority,
+            "reviews": {"opened": len(tasks), "decided": len(hours),
+                        "median_hours_to_decision": round(median(hours), 2) if hours else None},
+            "appeals": {"filed": sum(appeals.values()), "upheld": appeals.get("upheld", 0),
+                        "rejected": appeals.get("rejected", 0), "open": appeals.get("open", 0)},
+            "reports": {"total": len(reports), "trusted_flaggers": sum(reports)},
+        }
 
     # --- webhooks -----------------------------------------------------------------------------
 

@@ -201,3 +201,20 @@ class IdempotencyRow(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReportRow(Base):
+    """A user's flag or a trusted flagger's notice about a post."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_org_post", "org", "post_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org: Mapped[str] = mapped_column(String(64))
+    post_id: Mapped[str] = mapped_column(String(256))
+    reporter: Mapped[str] = mapped_column(String(64), doc="pseudonym of the reporting user or the flagger's name")
+    trusted_flagger: Mapped[bool] = mapped_column(Boolean, default=False)
+    category: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    review_task: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,61 @@
+"""Reports, government orders and transparency aggregates over HTTP (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from jaga.pipeline import Moderator
+from jaga.service import create_app
+from jaga.store import Role, Store
+
+ALLOWED_TH = {"id": "t1", "text": "วันนี้อากาศดีมาก ไปเที่ยวทะเลกัน", "country": "TH"}
+ORDER_VN = {"id": "o1", "text": "Tin đồn thất thiệt về ngân hàng sắp phá sản", "country": "VN",
+            "authority_request": {"agency": "Ministry of Public Security", "channel": "phone",
+                                  "received_at": "2026-11-28T08:00:00Z"}}
+
+
+@pytest.fixture
+def client_and_keys(database_url: str, moderator: Moderator) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    store = Store(database_url).scoped("acme")
+    keys = {name: {"Authorization": f"Bearer {store.create_key(name, role, scope)[1]}"} for name, role, scope in (
+        ("platform", Role.PLATFORM, None), ("regulator_vn", Role.REGULATOR, ["VN"]),
+        ("regulator_th", Role.REGULATOR, ["TH"]), ("auditor", Role.AUDITOR, None), ("reviewer", Role.REVIEWER, None))}
+    with TestClient(create_app(database_url, moderator, deliver_webhooks=False)) as client:
+        yield client, keys
+
+
+def test_a_report_puts_an_allowed_post_in_front_of_a_person(client_and_keys: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, keys = client_and_keys
+    decision = client.post("/v1/moderate", json={"post": ALLOWED_TH}, headers=keys["platform"]).json()["decisions"][0]
+    assert decision["action"] == "allow"
+    assert not [t for t in client.get("/v1/reviews", headers=keys["reviewer"]).json() if t["post_id"] == "t1"]
+    report = client.post("/v1/reports", json={"post_id": "t1", "reporter": "user-42", "reason": "It is a scam page",
+                                              "category": "scam_fraud"}, headers=keys["platform"])
+    assert report.status_code == 201, report.text
+    queue = client.get("/v1/reviews", headers=keys["reviewer"]).json()
+    assert [t["id"] for t in queue if t["post_id"] == "t1"] == [report.json()["review_task"]]
+    unknown = client.post("/v1/reports", json={"post_id": "never-sent", "reporter": "u", "reason": "x"},
+                          headers=keys["platform"])
+    assert unknown.status_code == 404
+
+
+def test_government_orders_are_reviewed_against_the_law_and_counted_apart(
+        client_and_keys: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    client, keys = client_and_keys
+    missing = client.post("/v1/authority-requests", json={"post": ALLOWED_TH}, headers=keys["regulator_th"])
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "authority_request_missing"
+    wrong_state = client.post("/v1/authority-requests", json={"post": ORDER_VN}, headers=keys["regulator_th"])
+    assert wrong_state.status_code == 403
+    order = client.post("/v1/authority-requests", json={"post": ORDER_VN}, headers=keys["regulator_vn"])
+    decision = order.json()["decisions"][0]
+    assert decision["action"] == "review" and decision["deadline"].startswith("2026-11-29T08:00")  # Decree 147: 24 h
+    client.post("/v1/moderate", json={"post": ALLOWED_TH}, headers=keys["platform"])
+    totals = client.get("/v1/transparency", headers=keys["auditor"]).json()
+    assert totals["decisions"] == 2 and totals["authority_requests"] == 1
+    assert totals["by_jurisdiction"] == {"VN": 1, "TH": 1} and totals["reviews"]["opened"] == 1
+    vietnam_only = client.get("/v1/transparency", headers=keys["regulator_vn"]).json()
+    assert vietnam_only["by_jurisdiction"] == {"VN": 1}
+    assert client.get("/v1/transparency?jurisdiction=TH", headers=keys["regulator_vn"]).status_code == 404
