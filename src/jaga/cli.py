@@ -443,9 +443,6 @@ def _redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-if __name__ == "__main__":
-    app()
-
 
 keys_app = typer.Typer(help="API keys for the HTTP service: one organisation, one role, optional jurisdictions.",
                        no_args_is_help=True)
@@ -524,3 +521,7 @@ def serve(
 
     uvicorn.run("jaga.service.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")
+
+
+if __name__ == "__main__":
+    app()

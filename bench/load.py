@@ -1,0 +1,110 @@
+"""Load test of `POST /v1/moderate` (one post a request) against a real `jaga serve` process.
+
+Open-loop: requests are sent on a fixed schedule (default 200/s) whatever the server's speed, so a
+slow server shows up as latency, not as a politely lower request rate. Prints achieved requests/s,
+p50/p90/p99 latency, error count and the server's peak memory. The server and this generator share
+the machine's cores: compare runs on the same machine only.
+
+    python bench/load.py [--rate 200] [--seconds 20] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import make_posts
+
+
+def start_server(home: Path, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    env = {**os.environ, "JAGA_HOME": str(home), "JAGA_RATE_LIMIT": "100000"}
+    env.pop("JAGA_DATABASE_URL", None)
+    token = subprocess.run([sys.executable, "-m", "jaga.cli", "keys", "create", "load", "--org", "bench", "--role", "platform"],
+                           env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    server = subprocess.Popen([sys.executable, "-m", "jaga.cli", "serve", "--port", str(port), "--workers", str(workers)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(120):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server, token
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the server did not start")
+
+
+async def run_load(port: int, token: str, rate: float, seconds: float) -> tuple[list[float], int]:
+    posts = make_posts(int(rate * seconds) + 10)
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, limits=limits,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+        async def one(index: int) -> None:
+            nonlocal errors
+            started = time.perf_counter()
+            try:
+                response = await client.post("/v1/moderate", json={"post": posts[index]})
+                if response.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append(time.perf_counter() - started)
+
+        tasks = []
+        begin = time.perf_counter()
+        for index in range(int(rate * seconds)):
+            delay = begin + index / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index)))
+        await asyncio.gather(*tasks)
+    return latencies, errors
+
+
+def peak_rss_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        server, token = start_server(Path(home), args.port, args.workers)
+        try:
+            asyncio.run(run_load(args.port, token, min(args.rate, 20), 2))  # warm up
+            started = time.perf_counter()
+            latencies, errors = asyncio.run(run_load(args.port, token, args.rate, args.seconds))
+            elapsed = time.perf_counter() - started
+            milliseconds = np.array(latencies) * 1000
+            print(json.dumps({
+                "target_rps": args.rate, "achieved_rps": round(len(latencies) / elapsed, 1), "requests": len(latencies),
+                "errors": errors, "p50_ms": round(float(np.percentile(milliseconds, 50)), 1),
+                "p90_ms": round(float(np.percentile(milliseconds, 90)), 1),
+                "p99_ms": round(float(np.percentile(milliseconds, 99)), 1), "workers": args.workers,
+                "server_peak_rss_mb": round(peak_rss_of(server.pid))}))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
