@@ -510,6 +510,18 @@ def audit_verify() -> None:
     out.print("audit log intact")
 
 
+@db_app.command("retention")
+def db_retention(
+    days: Annotated[int, typer.Option(min=1, help="Remove post text ingested more than this many days ago.")],
+    org: Annotated[str, typer.Option("--org")] = "default",
+) -> None:
+    """Apply a retention period: post text (and its copies in decisions) older than DAYS goes."""
+    from jaga.store import Store
+
+    counts = Store(org=org).apply_retention(days)
+    out.print(f"removed {counts['posts']} posts' text; {counts['decisions_redacted']} decisions redacted")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -332,6 +332,27 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             raise ApiError(404, "not_found", f"no data for {jurisdiction.upper()}")
         return Transparency(**store.scoped(key.org).transparency(wanted, since, until))
 
+    def author_pseudonym(author_id: str) -> str:
+        from jaga.privacy import pseudonymise
+
+        return pseudonymise(author_id) or author_id
+
+    AuthorParam = Annotated[str, Path(min_length=1, max_length=256, pattern=r"^[^\x00/]+$",
+                                      description="The platform's own author id (pseudonymised here) or the pseudonym.")]
+
+    @app.get("/v1/authors/{author_id}/data", tags=["privacy"])
+    def author_data(author_id: AuthorParam,
+                    key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN, Role.AUDITOR})))]) -> dict[str, Any]:
+        """Everything held about one author in the organisation: posts, decisions, strikes, reports."""
+        return jsonable_encoder(store.scoped(key.org).author_data(author_pseudonym(author_id)))
+
+    @app.delete("/v1/authors/{author_id}", tags=["privacy"])
+    def erase_author(author_id: AuthorParam,
+                     key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN})))]) -> dict[str, int]:
+        """Erase one author's posts, strikes and reports; their words are removed from decisions,
+        which are kept for transparency and appeals."""
+        return store.scoped(key.org).erase_author(author_pseudonym(author_id), key.id)
+
     @app.put("/v1/webhook", response_model=WebhookOut, tags=["webhooks"])
     def set_webhook(request: WebhookRequest, key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN})))]) -> WebhookOut:
         """Where the organisation's events go (decision.created, decision.reviewed, appeal.decided)."""

@@ -21,6 +21,7 @@ from jaga.store.access import AccessRepository, ApiKey, IdempotencyRepository, R
 from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
+from jaga.store.privacy import PrivacyRepository
 from jaga.types import Decision, Post, now_utc
 
 __all__ = ["DEFAULT_ORG", "ApiKey", "Base", "CaseError", "Conflict", "DecisionRow", "FactCheckRow", "NotFound", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
@@ -55,7 +56,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Store(FactCheckRepository, AccessRepository, CaseRepository, IdempotencyRepository):
+class Store(FactCheckRepository, AccessRepository, CaseRepository, IdempotencyRepository, PrivacyRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org
