@@ -18,11 +18,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 
@@ -125,8 +127,6 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
 
     @app.exception_handler(CaseError)
     async def _case_error(_: Request, error: CaseError) -> Response:
-        from fastapi.responses import JSONResponse
-
         status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 400
         return JSONResponse({"error": {"code": error.code, "message": str(error)}}, status)
 
@@ -134,8 +134,6 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     async def _limits_and_metrics(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            from fastapi.responses import JSONResponse
-
             return JSONResponse({"error": {"code": "payload_too_large",
                                            "message": f"request bodies are limited to {MAX_BODY_BYTES} bytes"}}, 413)
         started = time.perf_counter()
@@ -186,6 +184,13 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
                 raise ApiError(403, "forbidden", f"the {key.role.value} role cannot do this")
             return key
         return check
+
+    console = FilePath(__file__).parent / "console"
+    app.mount("/console", StaticFiles(directory=console, html=True), name="console")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/console/")
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz() -> Health:

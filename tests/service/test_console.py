@@ -1,0 +1,90 @@
+"""The web console in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
+a reviewer signs in with a key, claims a case from the queue and decides it; the dashboard shows
+the totals. The server is a real uvicorn on a local port, over SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from jaga.pipeline import Moderator
+from jaga.service import create_app
+from jaga.store import Role, Store
+
+CHROMIUM = Path(os.environ.get("JAGA_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HATE_ID = {"id": "c1", "text": "Those people are vermin and should be driven out of our country", "country": "ID"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(database_url: str, moderator: Moderator) -> Iterator[tuple[str, dict[str, str]]]:
+    if not CHROMIUM.exists() and not os.environ.get("CI"):
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    store = Store(database_url).scoped("acme")
+    tokens = {"platform": store.create_key("platform", Role.PLATFORM)[1],
+              "reviewer": store.create_key("reviewer", Role.REVIEWER)[1]}
+    port = _free_port()
+    app = create_app(database_url, moderator, deliver_webhooks=False)
+    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if instance.started:
+            break
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    yield base, tokens
+    instance.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, str]]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, tokens = server
+    platform = {"Authorization": f"Bearer {tokens['platform']}"}
+    decision = httpx.post(f"{base}/v1/moderate", json={"post": HATE_ID}, headers=platform).json()["decisions"][0]
+    assert decision["action"] == "review"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.on("dialog", lambda dialog: dialog.accept("Dehumanising language about a group."))
+        page.goto(f"{base}/")
+        expect(page.locator("#status")).to_have_text("Enter an API key to start.")
+        page.fill("#key", tokens["reviewer"])
+        page.click("#login button")
+        row = page.locator("tr[data-task^='rev_']", has_text=decision["id"])
+        expect(row).to_have_count(1)
+        row.locator("button.claim").click()
+        expect(page.locator("#status")).to_have_text("Claimed")
+        page.select_option("#review-status", "claimed")
+        page.locator("tr", has_text=decision["id"]).locator("button.decide-remove").click()
+        expect(page.locator("#status")).to_have_text("Decided: remove")
+
+        page.click("nav button[data-tab='dashboard']")
+        expect(page.locator("#stats")).to_contain_text("Reviews decided")
+        expect(page.locator("#stats .stat").first).to_contain_text("1")
+        page.fill("#key", "jaga_0000000000000000_wrong")
+        page.click("#login button")
+        expect(page.locator("#status")).to_contain_text("unauthenticated")
+        browser.close()
+
+    stored = httpx.get(f"{base}/v1/decisions/{decision['id']}", headers=platform).json()
+    assert stored["action"] == "remove" and stored["automated"] is False
+    assert "Dehumanising language about a group." in stored["reasons"]
