@@ -217,12 +217,8 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             if not key.may_see(wanted):
                 raise ApiError(403, "jurisdiction_out_of_scope", f"this key cannot act in {wanted}")
         decisions = moderator.moderate_batch(posts, request.jurisdiction)
-        scoped = store.scoped(key.org)
         prepared = [moderator.prepare(post).post for post in posts]  # pseudonymised author ids
-        scoped.save(prepared, decisions)
-        scoped.open_reviews_for(decisions)
-        scoped.audit(key.id, "moderate", ",".join(d.id for d in decisions)[:256],
-                     {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)} for d in decisions]})
+        store.scoped(key.org).record_moderation(prepared, decisions, key.id)
         for decision in decisions:
             app.state.metrics.decisions.labels(str(decision.action), decision.jurisdiction).inc()
         return ModerateResponse(decisions=[DecisionOut.of(decision) for decision in decisions])

@@ -72,27 +72,40 @@ class Store(FactCheckRepository, AccessRepository, CaseRepository, IdempotencyRe
     def save(self, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
         """Upsert posts and their decisions in one transaction. Idempotent: replaying a batch (a
         resumed scan) leaves exactly one row per post and per decision."""
-        now = now_utc()
         with self.sessions.begin() as session:
-            if posts:
-                rows = [self._post_values(post, now) for post in posts]
-                statement = self._insert(PostRow.__table__).values(rows)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["org", "post_id"],
-                    set_={name: statement.excluded[name] for name in
-                          ("text", "lang", "country", "author", "platform", "created_at", "extra")},
-                )
-                session.execute(statement)
-            if decisions:
-                rows = [self._decision_values(decision) for decision in decisions]
-                statement = self._insert(DecisionRow.__table__).values(rows)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["org", "id"],
-                    set_={name: statement.excluded[name] for name in
-                          ("action", "categories", "max_score", "language", "review_status", "deadline",
-                           "decided_at", "document")},
-                )
-                session.execute(statement)
+            self._save_in(session, posts, decisions)
+
+    def record_moderation(self, posts: Sequence[Post], decisions: Sequence[Decision], actor: str) -> None:
+        """What the service does for each moderation request, in one transaction (one commit to
+        wait for): the posts and decisions, review tasks, webhook events and the audit entry."""
+        with self.writing() as session:
+            self._save_in(session, posts, decisions)
+            self._open_reviews_in(session, list(decisions))
+            self.audit(actor, "moderate", ",".join(decision.id for decision in decisions)[:256],
+                       {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)} for d in decisions]},
+                       session)
+
+    def _save_in(self, session: Any, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
+        now = now_utc()
+        if posts:
+            rows = [self._post_values(post, now) for post in posts]
+            statement = self._insert(PostRow.__table__).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=["org", "post_id"],
+                set_={name: statement.excluded[name] for name in
+                      ("text", "lang", "country", "author", "platform", "created_at", "extra")},
+            )
+            session.execute(statement)
+        if decisions:
+            rows = [self._decision_values(decision) for decision in decisions]
+            statement = self._insert(DecisionRow.__table__).values(rows)
+            statement = statement.on_conflict_do_update(
+                index_elements=["org", "id"],
+                set_={name: statement.excluded[name] for name in
+                      ("action", "categories", "max_score", "language", "review_status", "deadline",
+                       "decided_at", "document")},
+            )
+            session.execute(statement)
 
     def _post_values(self, post: Post, now: datetime) -> dict[str, Any]:
         extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of", "authority_request"})

@@ -15,6 +15,8 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -110,12 +112,22 @@ class AccessRepository:
 
     # --- audit --------------------------------------------------------------------------------
 
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A write transaction that may extend the audit chain. SQLite lets a transaction that read
+        the chain's tip fail to write once another writer has committed, so its writers queue on a
+        process lock (PostgreSQL queues them on an advisory lock inside `_append`). Use one worker
+        process with SQLite; PostgreSQL for more."""
+        lock = _SQLITE_CHAIN_LOCK if self.engine.dialect.name == "sqlite" else nullcontext()
+        with lock, self.sessions.begin() as session:
+            yield session
+
     def audit(self, actor: str, action: str, subject: str, payload: dict[str, Any], session: Session | None = None) -> None:
         """Append one entry to the chain (inside `session`'s transaction when given)."""
         if session is not None:
             self._append(session, actor, action, subject, payload)
             return
-        with _SQLITE_CHAIN_LOCK, self.sessions.begin() as own:
+        with self.writing() as own:
             self._append(own, actor, action, subject, payload)
 
     def _append(self, session: Session, actor: str, action: str, subject: str, payload: dict[str, Any]) -> None:

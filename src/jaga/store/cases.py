@@ -10,6 +10,7 @@ what the store holds cannot diverge.
 from __future__ import annotations
 
 import secrets
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -56,30 +57,36 @@ class CaseRepository:
               session: Session | None = None) -> None:  # provided by AccessRepository
         raise NotImplementedError
 
+    def writing(self) -> AbstractContextManager[Session]:  # provided by AccessRepository
+        raise NotImplementedError
+
     # --- reviews ------------------------------------------------------------------------------
 
     def open_reviews_for(self, decisions: list[Decision]) -> list[str]:
         """Tell the platform about new decisions (webhook `decision.created`) and open a task for
         every decision pending review (once per decision); returns the new task ids."""
+        with self.writing() as session:
+            return self._open_reviews_in(session, decisions)
+
+    def _open_reviews_in(self, session: Session, decisions: list[Decision]) -> list[str]:
         opened = []
-        with self.sessions.begin() as session:
-            for decision in decisions:
-                self._enqueue(session, "decision.created", {"decision": decision.to_json_dict()})
-                if decision.review_status != "pending":
-                    continue
-                task_id = f"rev_{decision.id.removeprefix('dec_')}"
-                if session.get(ReviewTaskRow, task_id) is None:
-                    session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision.id,
-                                              post_id=decision.post_id, jurisdiction=decision.jurisdiction,
-                                              status="open", deadline=decision.deadline, created_at=now_utc()))
-                    opened.append(task_id)
+        for decision in decisions:
+            self._enqueue(session, "decision.created", {"decision": decision.to_json_dict()})
+            if decision.review_status != "pending":
+                continue
+            task_id = f"rev_{decision.id.removeprefix('dec_')}"
+            if session.get(ReviewTaskRow, task_id) is None:
+                session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision.id,
+                                          post_id=decision.post_id, jurisdiction=decision.jurisdiction,
+                                          status="open", deadline=decision.deadline, created_at=now_utc()))
+                opened.append(task_id)
         return opened
 
     def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
                     trusted_flagger: bool) -> dict[str, Any]:
         """Record a flag and put the post's latest decision in front of a person (a task is opened
         unless one is already open or the decision was already made by a person)."""
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             decision_row = session.scalar(select(DecisionRow).where(DecisionRow.org == self.org,
                                                                     DecisionRow.post_id == post_id)
                                           .order_by(DecisionRow.decided_at.desc()).limit(1))
@@ -116,7 +123,7 @@ class CaseRepository:
             return _row_dict(row) if row is not None and row.org == self.org else None
 
     def claim_review(self, task_id: str, reviewer: str) -> dict[str, Any]:
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             row = self._task(session, task_id)
             if row.status == "decided":
                 raise Conflict("already_decided", f"{task_id} is already decided")
@@ -128,7 +135,7 @@ class CaseRepository:
 
     def decide_review(self, task_id: str, reviewer: str, action: Action, note: str) -> Decision:
         """The reviewer's action becomes the decision's; the platform is told."""
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             row = self._task(session, task_id)
             if row.status != "claimed" or row.claimed_by != reviewer:
                 raise Conflict("not_claimed", f"claim {task_id} before deciding it")
@@ -149,7 +156,7 @@ class CaseRepository:
     # --- appeals ------------------------------------------------------------------------------
 
     def file_appeal(self, decision_id: str, reason: str, filed_by: str) -> dict[str, Any]:
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             decision = self._decision_row(session, decision_id)
             if decision.action == str(Action.ALLOW):
                 raise Conflict("nothing_to_appeal", "the post was allowed; there is nothing to appeal")
@@ -173,7 +180,7 @@ class CaseRepository:
     def decide_appeal(self, appeal_id: str, reviewer: str, upheld: bool, note: str) -> tuple[dict[str, Any], Decision]:
         """Upheld: the decision is reversed (the post is allowed again). Rejected: it stands. The
         person who decided the original review may not decide its appeal."""
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             appeal = session.get(AppealRow, appeal_id, with_for_update=True)
             if appeal is None or appeal.org != self.org:
                 raise NotFound("not_found", f"no appeal {appeal_id!r}")
@@ -287,7 +294,7 @@ class CaseRepository:
     def set_webhook(self, url: str) -> str:
         """Where this organisation's events go; returns the signing secret (new on every call)."""
         secret = secrets.token_hex(32)
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             row = session.get(WebhookRow, self.org)
             if row is None:
                 session.add(WebhookRow(org=self.org, url=url, secret=secret))
@@ -314,7 +321,7 @@ class CaseRepository:
 
     def record_attempt(self, delivery_id: int, error: str | None, base_seconds: float = 1.0) -> None:
         """Delivered when `error` is None; else retried after base * 2^attempts s, up to 8 attempts."""
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             row = session.get(DeliveryRow, delivery_id)
             if row is None:
                 return

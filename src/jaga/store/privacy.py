@@ -8,6 +8,7 @@ is structured: action, categories, scores, jurisdiction, legal basis, dates.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,9 @@ class PrivacyRepository:
               session: Session | None = None) -> None:  # provided by AccessRepository
         raise NotImplementedError
 
+    def writing(self) -> AbstractContextManager[Session]:  # provided by AccessRepository
+        raise NotImplementedError
+
     def author_data(self, author: str) -> dict[str, Any]:
         """Everything held about one (pseudonymised) author in this organisation."""
         with self.sessions() as session:
@@ -65,7 +69,7 @@ class PrivacyRepository:
 
     def erase_author(self, author: str, actor: str) -> dict[str, int]:
         """Delete the author's posts, strikes and reports; strip their words from the decisions."""
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             post_ids = list(session.scalars(select(PostRow.post_id).where(PostRow.org == self.org, PostRow.author == author)))
             redacted = self._redact_posts(session, post_ids)
             strikes = session.execute(delete(StrikeRow).where(StrikeRow.org == self.org, StrikeRow.author == author)).rowcount
@@ -78,7 +82,7 @@ class PrivacyRepository:
     def apply_retention(self, days: int, actor: str = "retention") -> dict[str, int]:
         """Remove the text of posts ingested more than `days` ago (and from their decisions)."""
         cutoff: datetime = now_utc() - timedelta(days=days)
-        with self.sessions.begin() as session:
+        with self.writing() as session:
             post_ids = list(session.scalars(select(PostRow.post_id).where(PostRow.org == self.org,
                                                                           PostRow.ingested_at < cutoff)))
             redacted = self._redact_posts(session, post_ids)
