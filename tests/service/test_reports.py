@@ -59,3 +59,24 @@ def test_government_orders_are_reviewed_against_the_law_and_counted_apart(
     vietnam_only = client.get("/v1/transparency", headers=keys["regulator_vn"]).json()
     assert vietnam_only["by_jurisdiction"] == {"VN": 1}
     assert client.get("/v1/transparency?jurisdiction=TH", headers=keys["regulator_vn"]).status_code == 404
+
+
+def test_malaysia_tells_the_reporter_the_outcome(database_url: str, moderator: Moderator) -> None:
+    """Act 866 s.22(4): both the poster and the reporter are told; the reporter's notice goes out
+    as a `notice.reporter` webhook event once a person has decided."""
+    store = Store(database_url).scoped("acme")
+    keys = {name: {"Authorization": f"Bearer {store.create_key(name, role)[1]}"} for name, role in (
+        ("platform", Role.PLATFORM), ("reviewer", Role.REVIEWER))}
+    store.set_webhook("http://127.0.0.1:9/hooks")
+    post = {"id": "m1", "text": "Orang Cina semua penipu, halau mereka balik", "country": "MY"}
+    with TestClient(create_app(database_url, moderator, deliver_webhooks=False)) as client:
+        client.post("/v1/moderate", json={"post": post}, headers=keys["platform"])
+        report = client.post("/v1/reports", json={"post_id": "m1", "reporter": "user-9", "reason": "racist"},
+                             headers=keys["platform"]).json()
+        client.post(f"/v1/reviews/{report['review_task']}/claim", headers=keys["reviewer"])
+        client.post(f"/v1/reviews/{report['review_task']}/decide", json={"action": "remove"}, headers=keys["reviewer"])
+    events = {delivery["event"]: delivery["payload"] for delivery in store.deliveries()}
+    notice = events["notice.reporter"]
+    assert notice["action"] == "remove" and notice["reports"][0]["id"] == report["id"]
+    assert notice["reports"][0]["reporter"].startswith("anon_")  # a user's id never leaves in clear
+    assert any("Online Safety Act" in (title or "") for title in notice["legal_basis"])

@@ -145,7 +145,24 @@ class CaseRepository:
                                      reason=f"Reviewed by a person: {action!s}. {note}".strip())
             self.audit(reviewer, "review.decide", task_id, {"decision": row.decision_id, "action": str(action)}, session)
             self._enqueue(session, "decision.reviewed", {"decision": decision.to_json_dict(), "review_task": task_id})
+            self._notify_reporters(session, decision)
             return decision
+
+    def _notify_reporters(self, session: Session, decision: Decision) -> None:
+        """Where the jurisdiction's law says the reporter is told (e.g. MY Act 866 s.22(4)), queue a
+        `notice.reporter` event for the platform to pass on to everyone who reported the post."""
+        notices = (decision.statement or {}).get("notices") or {}
+        if not notices.get("reporter"):
+            return
+        reports = list(session.scalars(select(ReportRow).where(ReportRow.org == self.org,
+                                                                ReportRow.post_id == decision.post_id)))
+        if reports:
+            self._enqueue(session, "notice.reporter", {
+                "post_id": decision.post_id, "decision_id": decision.id, "action": str(decision.action),
+                "categories": [category.value for category in decision.categories],
+                "jurisdiction": decision.jurisdiction, "legal_basis": [basis.get("title") for basis in
+                                                                         (decision.statement or {}).get("legal_basis", [])],
+                "reports": [{"id": report.id, "reporter": report.reporter} for report in reports]})
 
     def _task(self, session: Session, task_id: str) -> ReviewTaskRow:
         row = session.get(ReviewTaskRow, task_id, with_for_update=True)
