@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from jaga.config import database_url
-from jaga.store.access import AccessRepository, ApiKey, IdempotencyRepository, Role
+from jaga.store.access import ApiKey, IdempotencyRepository, Role
 from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
@@ -56,7 +56,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-class Store(FactCheckRepository, AccessRepository, CaseRepository, IdempotencyRepository, PrivacyRepository):
+class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org

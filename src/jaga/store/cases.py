@@ -10,17 +10,17 @@ what the store holds cannot diverge.
 from __future__ import annotations
 
 import secrets
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from jaga.store.access import AccessRepository
 from jaga.store.models import AppealRow, DecisionRow, DeliveryRow, ReportRow, ReviewTaskRow, WebhookRow
 from jaga.types import Action, Decision, now_utc
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
 MAX_DELIVERY_ATTEMPTS = 8
 
@@ -49,16 +49,8 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in values.items()}
 
 
-class CaseRepository:
-    org: str
-    sessions: sessionmaker[Any]
-
-    def audit(self, actor: str, action: str, subject: str, payload: dict[str, Any],
-              session: Session | None = None) -> None:  # provided by AccessRepository
-        raise NotImplementedError
-
-    def writing(self) -> AbstractContextManager[Session]:  # provided by AccessRepository
-        raise NotImplementedError
+class CaseRepository(AccessRepository):
+    """Writes go through `writing()` and are audited (both from AccessRepository)."""
 
     # --- reviews ------------------------------------------------------------------------------
 
@@ -74,13 +66,21 @@ class CaseRepository:
             self._enqueue(session, "decision.created", {"decision": decision.to_json_dict()})
             if decision.review_status != "pending":
                 continue
-            task_id = f"rev_{decision.id.removeprefix('dec_')}"
-            if session.get(ReviewTaskRow, task_id) is None:
-                session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision.id,
-                                          post_id=decision.post_id, jurisdiction=decision.jurisdiction,
-                                          status="open", deadline=decision.deadline, created_at=now_utc()))
+            task_id, new = self._ensure_task(session, decision.id, decision.post_id, decision.jurisdiction,
+                                             decision.deadline)
+            if new:
                 opened.append(task_id)
         return opened
+
+    def _ensure_task(self, session: Session, decision_id: str, post_id: str, jurisdiction: str,
+                     deadline: datetime | None) -> tuple[str, bool]:
+        """The review task of a decision (one per decision), opened if there is none; and whether it is new."""
+        task_id = f"rev_{decision_id.removeprefix('dec_')}"
+        if session.get(ReviewTaskRow, task_id) is not None:
+            return task_id, False
+        session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision_id, post_id=post_id,
+                                  jurisdiction=jurisdiction, status="open", deadline=deadline, created_at=now_utc()))
+        return task_id, True
 
     def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
                     trusted_flagger: bool) -> dict[str, Any]:
@@ -92,12 +92,8 @@ class CaseRepository:
                                           .order_by(DecisionRow.decided_at.desc()).limit(1))
             if decision_row is None:
                 raise NotFound("not_found", f"no decision for post {post_id!r}: moderate it first")
-            task_id = f"rev_{decision_row.id.removeprefix('dec_')}"
-            task = session.get(ReviewTaskRow, task_id)
-            if task is None:
-                session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision_row.id, post_id=post_id,
-                                          jurisdiction=decision_row.jurisdiction, status="open",
-                                          deadline=decision_row.deadline, created_at=now_utc()))
+            task_id, _ = self._ensure_task(session, decision_row.id, post_id, decision_row.jurisdiction,
+                                           decision_row.deadline)
             report = ReportRow(id=f"rep_{secrets.token_hex(8)}", org=self.org, post_id=post_id, reporter=reporter,
                                trusted_flagger=trusted_flagger, category=category, reason=reason,
                                review_task=task_id, created_at=now_utc())

@@ -8,17 +8,17 @@ is structured: action, categories, scores, jurisdiction, legal basis, dates.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
 
+from jaga.store.access import AccessRepository
 from jaga.store.models import DecisionRow, PostRow, ReportRow, StrikeRow
 from jaga.types import now_utc
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
 REDACTED = "[content removed: erased at the author's request or past the retention period]"
 
@@ -36,16 +36,8 @@ def redact_decision(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-class PrivacyRepository:
-    org: str
-    sessions: sessionmaker[Any]
-
-    def audit(self, actor: str, action: str, subject: str, payload: dict[str, Any],
-              session: Session | None = None) -> None:  # provided by AccessRepository
-        raise NotImplementedError
-
-    def writing(self) -> AbstractContextManager[Session]:  # provided by AccessRepository
-        raise NotImplementedError
+class PrivacyRepository(AccessRepository):
+    """Writes go through `writing()` and are audited (both from AccessRepository)."""
 
     def author_data(self, author: str) -> dict[str, Any]:
         """Everything held about one (pseudonymised) author in this organisation."""
