@@ -80,3 +80,14 @@ def test_malaysia_tells_the_reporter_the_outcome(database_url: str, moderator: M
     assert notice["action"] == "remove" and notice["reports"][0]["id"] == report["id"]
     assert notice["reports"][0]["reporter"].startswith("anon_")  # a user's id never leaves in clear
     assert any("Online Safety Act" in (title or "") for title in notice["legal_basis"])
+
+
+def test_a_report_outside_the_keys_jurisdictions_writes_nothing(database_url: str, moderator: Moderator) -> None:
+    store = Store(database_url).scoped("acme")
+    platform = {"Authorization": f"Bearer {store.create_key('all', Role.PLATFORM)[1]}"}
+    malaysia_only = {"Authorization": f"Bearer {store.create_key('my', Role.PLATFORM, ['MY'])[1]}"}
+    with TestClient(create_app(database_url, moderator, deliver_webhooks=False)) as client:
+        client.post("/v1/moderate", json={"post": ALLOWED_TH}, headers=platform)
+        refused = client.post("/v1/reports", json={"post_id": "t1", "reporter": "u", "reason": "x"}, headers=malaysia_only)
+        assert refused.status_code == 404
+    assert store.transparency()["reports"]["total"] == 0 and store.review_tasks(None, ()) == []

@@ -30,7 +30,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from sqlalchemy import text
 
 from jaga import __version__
+from jaga.claims.matcher import ClaimMatcher
 from jaga.pipeline import Moderator
+from jaga.privacy import pseudonymise
 from jaga.service import errors
 from jaga.service.errors import ApiError
 from jaga.service.schemas import (
@@ -128,6 +130,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     app.state.moderator = moderator or Moderator.with_registry(store.url)
     app.state.metrics = Metrics()
     app.state.webhooks = dispatcher
+    matchers: dict[str, ClaimMatcher] = {}  # one claim index per organisation, loaded on first search
     errors.install(app)
 
     @app.exception_handler(CaseError)
@@ -246,7 +249,9 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         scoped = store.scoped(key.org)
         if not scoped.count_fact_checks():
             return []
-        matcher = _matchers(app, key.org, scoped)
+        if key.org not in matchers:
+            matchers[key.org] = ClaimMatcher(scoped)
+        matcher = matchers[key.org]
         matcher.sync()
         return [ClaimMatchOut(**match.to_json()) for match in matcher.search(request.text, request.top_k)]
 
@@ -309,14 +314,13 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
                http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ReportOut:
         """A user's flag or a trusted flagger's notice: the post's decision goes to a person."""
         def file() -> ReportOut:
-            from jaga.privacy import pseudonymise
-
-            reporter = request.reporter if request.trusted_flagger else pseudonymise(request.reporter) or "anonymous"
-            filed = store.scoped(key.org).file_report(request.post_id, reporter, request.reason, request.category,
-                                                      request.trusted_flagger)
-            if not key.may_see(filed["jurisdiction"]):
+            scoped = store.scoped(key.org)
+            # Scope first: a key must not be able to file (and so write) against a case it cannot see.
+            if not any(key.may_see(decision.jurisdiction) for decision in scoped.decisions_for_post(request.post_id)):
                 raise ApiError(404, "not_found", f"no decision for post {request.post_id!r}")
-            return ReportOut(**filed)
+            reporter = request.reporter if request.trusted_flagger else pseudonymise(request.reporter) or "anonymous"
+            return ReportOut(**scoped.file_report(request.post_id, reporter, request.reason, request.category,
+                                                  request.trusted_flagger))
 
         return idempotent(key, http, body, idempotency_key, file, status=201)
 
@@ -341,8 +345,6 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return Transparency(**store.scoped(key.org).transparency(wanted, since, until))
 
     def author_pseudonym(author_id: str) -> str:
-        from jaga.privacy import pseudonymise
-
         return pseudonymise(author_id) or author_id
 
     AuthorParam = Annotated[str, Path(min_length=1, max_length=256, pattern=r"^[^\x00/]+$",
@@ -367,13 +369,5 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         secret = store.scoped(key.org).set_webhook(str(request.url))
         store.scoped(key.org).audit(key.id, "webhook.set", str(request.url)[:256], {})
         return WebhookOut(url=str(request.url), secret=secret)
-
-    def _matchers(app: FastAPI, org: str, scoped: Store) -> Any:
-        from jaga.claims.matcher import ClaimMatcher
-
-        cache: dict[str, ClaimMatcher] = app.state.__dict__.setdefault("matchers", {})
-        if org not in cache:
-            cache[org] = ClaimMatcher(scoped)
-        return cache[org]
 
     return app
