@@ -24,6 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from jaga.detect.base import Detector, PreparedPost
+from jaga.detect.cues import FEATURES as CUE_FEATURES
+from jaga.detect.cues import CueAnalyser
 from jaga.types import Category, Signal
 
 ARTIFACT_DIR = "harm"
@@ -83,25 +85,34 @@ def char_ngram_counts(texts: Sequence[str], bits: int, sizes: tuple[int, ...] = 
 
 class TextFeaturizer:
     """Stateless hashing features (character 2-4-grams and word 1-2-grams), so the artifact stores
-    weights and no vocabulary."""
+    weights and no vocabulary; with `cues`, functional cue features too (see `jaga.detect.cues`)."""
 
-    def __init__(self, char_bits: int = 19, word_bits: int = 18) -> None:
+    def __init__(self, char_bits: int = 19, word_bits: int = 18, cues: bool = True) -> None:
         self.char_bits = char_bits
         self.word_bits = word_bits
+        self.cues = CueAnalyser() if cues else None
         self._word = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=2**word_bits,
                                        token_pattern=r"(?u)\b\w+\b", alternate_sign=False, norm=None,
                                        lowercase=False, dtype=np.float32)
 
     @property
     def n_features(self) -> int:
-        return 2**self.char_bits + 2**self.word_bits
+        return 2**self.char_bits + 2**self.word_bits + (len(CUE_FEATURES) if self.cues else 0)
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def transform(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> sp.csr_matrix:
+        """`languages` (one per text) chooses each text's cue lexicon; without it no cue applies."""
         char = char_ngram_counts(texts, self.char_bits)
-        word = self._word.transform(texts)
+        if self.cues is None:
+            word = self._word.transform(texts)
+        else:
+            marked, cue_features = self.cues.transform(texts, languages or [""] * len(texts))
+            word = self._word.transform(marked)
         features = sp.hstack([char, word], format="csr", dtype=np.float32)
         features.data = np.log1p(features.data)
-        return normalize(features, copy=False)
+        features = normalize(features, copy=False)
+        if self.cues is None:
+            return features
+        return sp.hstack([features, cue_features], format="csr", dtype=np.float32)
 
 
 @dataclass
@@ -135,10 +146,10 @@ class HarmClassifier:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def fit(self, texts: Sequence[str], labels: np.ndarray, random_state: int = 0,
-            sample_weight: np.ndarray | None = None) -> HarmClassifier:
+            sample_weight: np.ndarray | None = None, languages: Sequence[str] | None = None) -> HarmClassifier:
         """`labels` is (n, n_categories) with 1, 0, or -1 where a dataset does not label a category."""
         weights = np.ones(len(texts), dtype=np.float32) if sample_weight is None else sample_weight
-        features = self.featurizer.transform(texts)
+        features = self.featurizer.transform(texts, languages)
         coef = np.zeros((self.featurizer.n_features, len(self.categories)), dtype=np.float32)
         intercept = np.zeros(len(self.categories), dtype=np.float32)
         for index, _category in enumerate(self.categories):
@@ -153,14 +164,14 @@ class HarmClassifier:
         self.coef_, self.intercept_ = coef, intercept
         return self
 
-    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+    def decision_function(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         if self.coef_ is None or self.intercept_ is None:
             raise RuntimeError("HarmClassifier is not fitted")
-        features = self.featurizer.transform(texts)
+        features = self.featurizer.transform(texts, languages)
         return np.asarray(features @ self.coef_) + self.intercept_
 
     def calibrate(self, texts: Sequence[str], labels: np.ndarray, languages: Sequence[str]) -> HarmClassifier:
-        values = self.decision_function(texts)
+        values = self.decision_function(texts, languages)
         language_array = np.asarray(languages)
         self.calibration_ = {}
         for index, category in enumerate(self.categories):
@@ -181,7 +192,7 @@ class HarmClassifier:
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
         """Calibrated probability per category, shape (n, n_categories)."""
-        values = self.decision_function(texts)
+        values = self.decision_function(texts, languages)
         return self.calibrate_values(values, languages)
 
     def calibrate_values(self, values: np.ndarray, languages: Sequence[str] | None) -> np.ndarray:
@@ -228,6 +239,7 @@ class HarmClassifier:
             "categories": [category.value for category in self.categories],
             "char_bits": self.featurizer.char_bits,
             "word_bits": self.featurizer.word_bits,
+            "cues": self.featurizer.cues is not None,
             "C": self.C,
             "calibration": {key: [platt.a, platt.b] for key, platt in sorted(self.calibration_.items())},
             **self.metadata,
@@ -243,7 +255,7 @@ class HarmClassifier:
         model = cls(
             categories=tuple(Category(name) for name in meta.pop("categories")),
             C=meta.pop("C"),
-            featurizer=TextFeaturizer(meta.pop("char_bits"), meta.pop("word_bits")),
+            featurizer=TextFeaturizer(meta.pop("char_bits"), meta.pop("word_bits"), meta.pop("cues", False)),
             coef_=coef,
             intercept_=intercept,
             calibration_={key: Platt(*values) for key, values in meta.pop("calibration").items()},

@@ -79,9 +79,12 @@ def write_model_card(metrics: dict[str, Any], path: Path) -> None:
         "## Model",
         "",
         "Hashed character 2-4-grams (across the whole text, 2^19 buckets, hashed in numpy) and word 1-2-grams "
-        "(2^18 buckets), log-scaled "
-        "and L2-normalised; one L2-regularised logistic regression per category (liblinear, balanced class "
-        f"weights, C={metrics['C']}; Jaga's own functional templates weighted x6); Platt calibration per category and per (category, language) on a separate "
+        "(2^18 buckets, over the text with protected groups as one token and negated or quoted words "
+        "marked), log-scaled and L2-normalised, plus functional cue features (`jaga.detect.cues`: a group with "
+        "a plain, negated or quoted derogatory term, threat or exclusion; counter-speech; slurs) from per-language "
+        "cue lists; one L2-regularised logistic regression per category (liblinear, balanced class "
+        f"weights, C={metrics['C']}; Jaga's own functional templates weighted x18); Platt calibration per category "
+        "and per (category, language) on a separate "
         "calibration split. Input is the canonical text from `jaga.text.normalise` (Unicode NFKC, Zawgyi to "
         "Unicode, homoglyphs, leetspeak and elongation folded). Categories: hate_speech, harassment, "
         "scam_fraud, illegal_gambling.",

@@ -142,11 +142,12 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
     # Calibrate on the language a text *is in* as Jaga would detect it at run time.
     corpus.languages = [_runtime_language(text, language) for text, language in zip(corpus.texts, corpus.languages,
                                                                                         strict=True)]
-    train_texts, _, _, train_labels = corpus.subset("train")
+    train_texts, train_languages, _, train_labels = corpus.subset("train")
     if progress:
         progress(f"fitting on {len(train_texts)} texts")
     model = HarmClassifier(categories=MODELLED, C=C)
-    model.fit(train_texts, train_labels, random_state=seed, sample_weight=corpus.weights[corpus.indices("train")])
+    model.fit(train_texts, train_labels, random_state=seed, sample_weight=corpus.weights[corpus.indices("train")],
+              languages=train_languages)
     calibration_texts, calibration_languages, _, calibration_labels = corpus.subset("calibration")
     model.calibrate(calibration_texts, calibration_labels, calibration_languages)
     if progress:

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jaga.detect.classifier import HarmClassifier, TextFeaturizer, bundled_model_dir
+from jaga.detect.cues import FEATURES, GROUP_TOKEN, CueAnalyser, CueError, features_of, load_cues
+from jaga.text import normalise
+from jaga.types import Category
+
+
+@pytest.fixture(scope="module")
+def analyser() -> CueAnalyser:
+    return CueAnalyser()
+
+
+def cues(analyser: CueAnalyser, text: str, language: str) -> set[str]:
+    analysis = analyser.analyse(text, language)
+    assert analysis is not None
+    return set(features_of(analysis, text))
+
+
+def test_every_cue_language_has_every_class() -> None:
+    lexicons = load_cues()
+    assert {"en", "id", "ms", "tl", "vi", "th", "ta", "zh"} <= set(lexicons)
+    for lexicon in lexicons.values():
+        assert {"identity", "dehumanise", "negation", "counter"} <= set(lexicon.term_class.values()), lexicon.language
+
+
+@pytest.mark.parametrize(("hateful", "negated", "language"), [
+    ("muslims are vermin", "i would never say that muslims are vermin", "en"),
+    ("orang cina itu sampah masyarakat", "orang cina itu bukan sampah masyarakat", "id"),
+    ("mga bakla ay salot", "hindi salot ang mga bakla", "tl"),
+    ("người đồng tính là rác rưởi", "người đồng tính không phải là rác rưởi", "vi"),
+    ("ฉันเกลียดคนจีน", "ฉันไม่ได้เกลียดคนจีน", "th"),
+    ("我讨厌女人", "我不讨厌女人", "zh"),
+])
+def test_negation_turns_group_derogation_into_its_own_feature(analyser: CueAnalyser, hateful: str, negated: str,
+                                                              language: str) -> None:
+    assert "group_derogatory" in cues(analyser, hateful, language)
+    found = cues(analyser, negated, language)
+    assert "group_derogatory" not in found
+    assert "group_derogatory_negated_only" in found
+
+
+def test_negation_stops_at_the_clause(analyser: CueAnalyser) -> None:
+    assert "group_derogatory" in cues(analyser, "i am not joking. muslims are vermin", "en")
+
+
+def test_negation_in_a_question_is_rhetorical(analyser: CueAnalyser) -> None:
+    found = cues(analyser, "isn't it obvious that women are inferior?", "en")
+    assert {"group_derogatory", "group_hostile_question"} <= found
+
+
+def test_quoted_hate_with_counter_speech(analyser: CueAnalyser) -> None:
+    found = cues(analyser, 'if you say "gay people are disgusting", you are a bigot', "en")
+    assert "group_derogatory_quoted_only" in found and "counter" in found
+    assert "group_derogatory" not in found
+
+
+def test_marked_text_hides_the_group_and_marks_scope(analyser: CueAnalyser) -> None:
+    analysis = analyser.analyse("i don't hate women.", "en")
+    assert analysis is not None
+    assert GROUP_TOKEN in analysis.marked and "women" not in analysis.marked
+    assert "n_hate" in analysis.marked
+
+
+def test_unknown_language_has_no_cues(analyser: CueAnalyser) -> None:
+    marked, features = analyser.transform(["xyz abc"], ["xx"])
+    assert marked == ["xyz abc"] and features.nnz == 0 and features.shape == (1, len(FEATURES))
+
+
+def test_bare_yaml_boolean_is_refused_with_the_file(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text("language: en\nnegation: [not, no]\n", encoding="utf-8")
+    load_cues.cache_clear()
+    try:
+        with pytest.raises(CueError, match=r"en\.yaml.*False is not text; quote it"):
+            load_cues(tmp_path)
+    finally:
+        load_cues.cache_clear()
+
+
+def test_unknown_cue_class_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "xx.yaml").write_text("language: xx\nslurz: [a]\n", encoding="utf-8")
+    with pytest.raises(CueError, match="unknown cue classes"):
+        load_cues(tmp_path)
+
+
+def test_featurizer_appends_cue_block_only_when_asked() -> None:
+    with_cues, without = TextFeaturizer(char_bits=10, word_bits=10), TextFeaturizer(10, 10, cues=False)
+    assert with_cues.n_features == without.n_features + len(FEATURES)
+    matrix = with_cues.transform(["muslims are vermin"], ["en"])
+    assert matrix.shape == (1, with_cues.n_features)
+    assert matrix[0, -len(FEATURES):].nnz > 0
+
+
+def test_bundled_model_reads_negation_and_counter_speech() -> None:
+    """The bundled model, not a rule: the cue features are weights it learnt."""
+    model = HarmClassifier.load(bundled_model_dir())
+    hate = model.categories.index(Category.HATE_SPEECH)
+    texts = ["Muslims are vermin.", "I would never say that Muslims are vermin.",
+             "Saying Muslims are vermin is hateful and you should be ashamed.", "I love my Muslim neighbours."]
+    scores = model.predict_proba([normalise(text).text for text in texts], ["en"] * 4)[:, hate]
+    assert scores[0] > 0.8
+    assert np.all(scores[1:] < scores[0] - 0.3), scores
