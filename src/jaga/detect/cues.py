@@ -20,6 +20,7 @@ without spaces covered.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -122,7 +123,7 @@ class CueLexicon:
                      and not any(q_start <= start < q_end for q_start, q_end in questions)]
         hits = []
         for start, end, cue_class in matches:
-            clause = max(position for position in clause_starts if position <= start)
+            clause = clause_starts[bisect_right(clause_starts, start) - 1]
             negated = cue_class != "negation" and any(
                 clause <= cue_start and cue_end <= start and start - cue_end <= self.reach
                 for cue_start, cue_end in negations)
@@ -132,33 +133,21 @@ class CueLexicon:
 
 
 def _marked(lowered: str, hits: list[Hit]) -> str:
-    """Groups replaced by one token; words inside a negation or quotation prefixed."""
+    """Groups replaced by one token; a cue inside a negation or quotation prefixed (`n_`, `q_`).
+    Hits come from one `finditer`, so they are ordered and never overlap: one pass rewrites them."""
     pieces, position = [], 0
     for hit in hits:
-        if hit.cue_class == "identity" and hit.start >= position:
-            pieces.append(lowered[position:hit.start])
-            pieces.append(f" {GROUP_TOKEN} ")
-            position = hit.end
+        if hit.cue_class == "identity":
+            replacement = f" {GROUP_TOKEN} "
+        elif hit.negated or hit.quoted:
+            replacement = ("q_" if hit.quoted else "") + ("n_" if hit.negated else "") + lowered[hit.start:hit.end]
+        else:
+            continue
+        pieces.append(lowered[position:hit.start])
+        pieces.append(replacement)
+        position = hit.end
     pieces.append(lowered[position:])
-    text = "".join(pieces)
-    if not any(hit.negated or hit.quoted for hit in hits):
-        return text
-    marks = {hit.start: ("q_" if hit.quoted else "") + ("n_" if hit.negated else "") for hit in hits
-             if hit.negated or hit.quoted}
-    # Prefix the cue words themselves (positions shift after group replacement, so re-find them).
-    result, cursor = [], 0
-    for start in sorted(marks):
-        word = re.match(r"\w+", lowered[start:])
-        if word is None:
-            continue
-        index = text.find(word.group(), cursor)
-        if index < 0:
-            continue
-        result.append(text[cursor:index])
-        result.append(marks[start] + word.group())
-        cursor = index + len(word.group())
-    result.append(text[cursor:])
-    return "".join(result)
+    return "".join(pieces)
 
 
 def _is_unspaced(term: str) -> bool:
@@ -180,6 +169,7 @@ def features_of(analysis: Analysis, text: str) -> list[str]:
     exclude = analysis.plain("exclude")
     counter = analysis.present("counter")
     hostile = derogatory or threat or exclude or slur
+    question = "?" in text or "？" in text
     flags = {
         "identity": group,
         "slur": slur,
@@ -194,7 +184,7 @@ def features_of(analysis: Analysis, text: str) -> list[str]:
         "positive": analysis.plain("positive"),
         "positive_negated": analysis.negated("positive"),
         "counter": counter,
-        "question": "?" in text or "？" in text,
+        "question": question,
         "group_derogatory": group and derogatory,
         "group_threat": group and threat,
         "group_exclude": group and exclude,
@@ -205,7 +195,7 @@ def features_of(analysis: Analysis, text: str) -> list[str]:
         "group_derogatory_quoted_only": group and analysis.quoted(*DEROGATORY, "threat", "exclude", "slur")
         and not hostile,
         "group_hostile_with_counter": group and hostile and counter,
-        "group_hostile_question": group and hostile and ("?" in text or "？" in text),
+        "group_hostile_question": group and hostile and question,
         "slur_with_counter": slur and counter,
         "hostile_without_group": hostile and not group,
     }
