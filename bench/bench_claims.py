@@ -129,7 +129,7 @@ def run_size(size: int, queries: int) -> dict[str, float]:
 
 
 def encoder_latency() -> dict[str, float]:
-    from jaga.claims.index import Encoder
+    from jaga.text.encoder import Encoder
 
     posts = [line.split(",", 2)[2].rsplit(",", 1)[0] for line in
              (Path(__file__).resolve().parents[1] / "eval" / "claims_crosslingual.csv").read_text(encoding="utf-8").splitlines()[1:]]

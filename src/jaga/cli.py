@@ -195,6 +195,8 @@ def train(
     seed: Annotated[int, typer.Option()] = 0,
     card: Annotated[Path | None, typer.Option(help="Write the model card here (default: docs/MODEL_CARD.md "
                                               "when training the bundled model).")] = None,
+    encoder_head: Annotated[bool, typer.Option(help="Fit the cascade's encoder tier for posts about a protected "
+                                               "group (a few minutes of embedding).")] = True,
 ) -> None:
     """Train the harm classifier from the labelled datasets (reproducible for a given seed)."""
     from jaga.detect.classifier import bundled_model_dir
@@ -213,7 +215,7 @@ def train(
     target = output or bundled_model_dir()
     with err.status("training") as status:
         metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message),
-                               functional_suites=default_functional_suites(data_dir))
+                               functional_suites=default_functional_suites(data_dir), encoder_head=encoder_head)
     card_path = card or (Path("docs/MODEL_CARD.md") if output is None else target / "MODEL_CARD.md")
     write_model_card(metrics, card_path)
     out.print(f"model {metrics['version']} written to {target} in {metrics['train_seconds']} s; card: {card_path}")

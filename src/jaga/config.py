@@ -29,3 +29,9 @@ def home_dir() -> Path:
 def database_url() -> str:
     """SQLite file by default; `JAGA_DATABASE_URL` selects PostgreSQL (postgresql+psycopg://...)."""
     return os.environ.get("JAGA_DATABASE_URL") or f"sqlite:///{home_dir() / 'jaga.db'}"
+
+
+def encoder_tier_enabled() -> bool:
+    """The detection cascade's encoder tier (on by default). `JAGA_ENCODER_TIER=off` trades the
+    functional accuracy it adds for the fast tier's throughput alone."""
+    return os.environ.get("JAGA_ENCODER_TIER", "on").strip().lower() not in ("off", "0", "false", "no")

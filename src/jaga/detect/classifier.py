@@ -23,9 +23,13 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from jaga.config import encoder_tier_enabled
 from jaga.detect.base import Detector, PreparedPost
+from jaga.detect.calibration import Platt
+from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
 from jaga.detect.cues import CueAnalyser
+from jaga.detect.encoder_head import EncoderHead, blend, encode, escalated
 from jaga.types import Category, Signal
 
 ARTIFACT_DIR = "harm"
@@ -115,21 +119,14 @@ class TextFeaturizer:
         return sp.hstack([features, cue_features], format="csr", dtype=np.float32)
 
 
-@dataclass
-class Platt:
-    """Maps a decision value to a probability: sigmoid(a * value + b)."""
+@dataclass(frozen=True)
+class CascadeScores:
+    """What each tier said, so that a statement of reasons can tell which model decided."""
 
-    a: float
-    b: float
-
-    def __call__(self, values: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.a * values + self.b)))
-
-    @classmethod
-    def fit(cls, values: np.ndarray, labels: np.ndarray, balanced: bool = False) -> Platt:
-        model = LogisticRegression(C=1e4, class_weight="balanced" if balanced else None)
-        model.fit(values.reshape(-1, 1), labels)
-        return cls(float(model.coef_[0, 0]), float(model.intercept_[0]))
+    probabilities: np.ndarray  # (n, n_categories): the cascade's answer
+    fast: np.ndarray  # (n, n_categories): the fast tier alone
+    escalated: np.ndarray  # (n,) bool: read by the encoder tier
+    encoder: np.ndarray | None  # (escalated.sum(), n_head_categories)
 
 
 @dataclass
@@ -144,6 +141,7 @@ class HarmClassifier:
     intercept_: np.ndarray | None = None
     calibration_: dict[str, Platt] = field(default_factory=dict)  # "cat" or "cat:lang" -> Platt
     metadata: dict[str, Any] = field(default_factory=dict)
+    head: EncoderHead | None = None  # the cascade's second tier, for posts about a protected group
 
     def fit(self, texts: Sequence[str], labels: np.ndarray, random_state: int = 0,
             sample_weight: np.ndarray | None = None, languages: Sequence[str] | None = None) -> HarmClassifier:
@@ -165,10 +163,21 @@ class HarmClassifier:
         return self
 
     def decision_function(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+        return self._fast(texts, languages)[0]
+
+    def cue_features(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
+        """The cue-feature block alone, as the fast tier sees it (scaled); empty without cues."""
+        if self.featurizer.cues is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        return self.featurizer.cues.transform(texts, languages)[1].toarray()
+
+    def _fast(self, texts: Sequence[str], languages: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        """The fast tier's decision values and the cue-feature block (empty without cues)."""
         if self.coef_ is None or self.intercept_ is None:
             raise RuntimeError("HarmClassifier is not fitted")
         features = self.featurizer.transform(texts, languages)
-        return np.asarray(features @ self.coef_) + self.intercept_
+        cue_block = features[:, -len(CUE_FEATURES):].toarray() if self.featurizer.cues else np.zeros((len(texts), 0))
+        return np.asarray(features @ self.coef_) + self.intercept_, cue_block
 
     def calibrate(self, texts: Sequence[str], labels: np.ndarray, languages: Sequence[str]) -> HarmClassifier:
         values = self.decision_function(texts, languages)
@@ -190,10 +199,31 @@ class HarmClassifier:
                                                                                 labels[mask, index], balanced)
         return self
 
-    def predict_proba(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], languages: Sequence[str] | None = None,
+                      escalate: bool = True) -> np.ndarray:
         """Calibrated probability per category, shape (n, n_categories)."""
-        values = self.decision_function(texts, languages)
-        return self.calibrate_values(values, languages)
+        return self.cascade(texts, languages, escalate).probabilities
+
+    def cascade(self, texts: Sequence[str], languages: Sequence[str] | None = None,
+                escalate: bool = True) -> CascadeScores:
+        """The fast tier for every text; with a head (and `escalate`), the encoder tier too for the
+        texts that mention a protected group and that the fast tier does not clear (see
+        `jaga.detect.encoder_head`), blended into the head's categories."""
+        values, cue_block = self._fast(texts, languages)
+        fast = self.calibrate_values(values, languages)
+        if self.head is None or not escalate or not cue_block.size:
+            return CascadeScores(fast, fast, np.zeros(len(texts), dtype=bool), None)
+        head_columns = [self.categories.index(category) for category in self.head.categories]
+        sent = escalated(cue_block, CUE_INDEX["identity"], fast[:, head_columns], self.head.floor)
+        if not sent.any():
+            return CascadeScores(fast, fast, sent, None)
+        rows = np.flatnonzero(sent)
+        encoder = self.head.predict_proba(self.head.features(encode([texts[row] for row in rows]), cue_block[rows]))
+        probabilities = fast.copy()
+        for head_index, category in enumerate(self.head.categories):
+            index = self.categories.index(category)
+            probabilities[rows, index] = blend(fast[rows, index], encoder[:, head_index], self.head.blend)
+        return CascadeScores(probabilities, fast, sent, encoder)
 
     def calibrate_values(self, values: np.ndarray, languages: Sequence[str] | None) -> np.ndarray:
         probabilities = np.empty_like(values)
@@ -245,6 +275,8 @@ class HarmClassifier:
             **self.metadata,
         }
         (directory / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if self.head is not None:
+            self.head.save(directory)
 
     @classmethod
     def load(cls, directory: Path) -> HarmClassifier:
@@ -259,6 +291,7 @@ class HarmClassifier:
             coef_=coef,
             intercept_=intercept,
             calibration_={key: Platt(*values) for key, values in meta.pop("calibration").items()},
+            head=EncoderHead.load(directory),
         )
         model.metadata = meta
         return model
@@ -278,9 +311,12 @@ class ClassifierDetector(Detector):
     categories: ClassVar[tuple[Category, ...]] = (Category.HATE_SPEECH, Category.HARASSMENT, Category.SCAM_FRAUD,
                                                   Category.ILLEGAL_GAMBLING)
 
-    def __init__(self, model: HarmClassifier | None = None, min_score: float = 0.05) -> None:
+    def __init__(self, model: HarmClassifier | None = None, min_score: float = 0.05,
+                 escalate: bool | None = None) -> None:
         self.model = model or HarmClassifier.load(bundled_model_dir())
         self.min_score = min_score
+        self.escalate = encoder_tier_enabled() if escalate is None else escalate
+        self.escalations = 0  # posts read by the encoder tier since start (benchmarks, metrics)
 
     @property
     def version(self) -> str:
@@ -291,7 +327,10 @@ class ClassifierDetector(Detector):
             return []
         texts = [prepared.text.text for prepared in batch]
         languages = [prepared.language.code for prepared in batch]
-        probabilities = self.model.predict_proba(texts, languages)
+        scores = self.model.cascade(texts, languages, escalate=self.escalate)
+        probabilities = scores.probabilities
+        self.escalations += int(scores.escalated.sum())
+        encoder_row = np.cumsum(scores.escalated) - 1  # a post's row among the escalated ones
         flagged = [index for index, row in enumerate(probabilities) if row.max() >= EVIDENCE_THRESHOLD]
         evidence_words = dict(zip(flagged, self.model.word_weights([texts[i] for i in flagged]), strict=True))
         results: list[list[Signal]] = []
@@ -306,7 +345,13 @@ class ClassifierDetector(Detector):
                     spans, weights = evidence_words[post_index]
                     order = np.argsort(-weights[:, index])[:EVIDENCE_WORDS] if len(spans) else []
                     evidence = [prepared.span(*spans[word]) for word in order if weights[word, index] > 0]
+                details = {}
+                head_column = self.model.head.column(category) if self.model.head is not None else None
+                if scores.encoder is not None and scores.escalated[post_index] and head_column is not None:
+                    details = {"fast_tier": round(float(scores.fast[post_index, index]), 4),
+                               "encoder_tier": round(float(scores.encoder[encoder_row[post_index], head_column]), 4)}
                 signals.append(Signal(source=f"classifier:{category.value}", category=category,
-                                      score=round(score, 4), evidence=evidence, model_version=self.version))
+                                      score=round(score, 4), evidence=evidence, details=details,
+                                      model_version=self.version))
             results.append(signals)
         return results

@@ -28,6 +28,9 @@ EXPLOITATION = (Category.SCAM_FRAUD, Category.ILLEGAL_GAMBLING)
 MODELLED: tuple[Category, ...] = (*HARM, *EXPLOITATION)
 """Categories the harm classifier predicts. The others come from lexicons, URLs, banks, claims."""
 
+FUNCTIONAL_DATASET = "jaga_functional"
+"""Jaga's own templates (`training/functional/`)."""
+
 LICENCE_CLASSES = ("permissive", "non-commercial", "copyleft", "unknown")
 
 
@@ -247,7 +250,7 @@ def _functional(root: Path) -> Iterator[tuple[str, str, dict[Category, int], flo
 REGISTRY: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in [
-        Dataset("jaga_functional", "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
+        Dataset(FUNCTIONAL_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
                 "abuse of individuals and objects.", _functional, builtin=True, weight=18.0),
         Dataset("id_multilabel_hate_abusive", "non-commercial", ("id",), "Indonesian tweets: hate speech, abuse, targets.",
