@@ -24,7 +24,7 @@ def cues(analyser: CueAnalyser, text: str, language: str) -> set[str]:
 
 def test_every_cue_language_has_every_class() -> None:
     lexicons = load_cues()
-    assert {"en", "id", "ms", "tl", "vi", "th", "ta", "zh"} <= set(lexicons)
+    assert {"en", "id", "ms", "tl", "vi", "th", "ta", "zh", "km", "lo", "my"} <= set(lexicons)
     for lexicon in lexicons.values():
         assert {"identity", "dehumanise", "negation", "counter"} <= set(lexicon.term_class.values()), lexicon.language
 
@@ -105,3 +105,14 @@ def test_bundled_model_reads_negation_and_counter_speech() -> None:
     scores = model.predict_proba([normalise(text).text for text in texts], ["en"] * 4)[:, hate]
     assert scores[0] > 0.8
     assert np.all(scores[1:] < scores[0] - 0.3), scores
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("ต้องกำจัดคนจีนให้หมด", "th"),  # NFKC splits sara am: a cue file's กำจัด must still match
+    ("ຕ້ອງກຳຈັດຄົນຫວຽດ", "lo"),
+    ("ត្រូវសម្លាប់ជនជាតិចិនឱ្យអស់", "km"),
+    ("ရိုဟင်ဂျာတွေကို သတ်ပစ်", "my"),
+])
+def test_cue_terms_match_canonical_text_in_scripts_without_spaces(analyser: CueAnalyser, text: str,
+                                                                  language: str) -> None:
+    assert {"identity", "threat", "group_threat"} <= cues(analyser, normalise(text).text, language)

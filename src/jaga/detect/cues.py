@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import yaml
 
+from jaga.text import normalise
 from jaga.text.language import script_counts
 
 CLASSES = ("identity", "slur", "dehumanise", "insult", "hate_verb", "threat", "exclude", "positive", "negation",
@@ -96,7 +97,7 @@ class CueLexicon:
             for term in classes.get(cue_class, []):
                 if not isinstance(term, str):  # YAML reads a bare no/yes/on/off as a boolean
                     raise ValueError(f"{cue_class}: {term!r} is not text; quote it")
-                self.term_class.setdefault(term.lower(), cue_class)
+                self.term_class.setdefault(normalise(term).text.lower(), cue_class)
         terms = sorted(self.term_class, key=len, reverse=True)
         self.unspaced = bool(terms) and _mostly_unspaced(terms)
         bounded = [re.escape(term) for term in terms if not _is_unspaced(term)]
