@@ -5,7 +5,7 @@ slow server shows up as latency, not as a politely lower request rate. Prints ac
 p50/p90/p99 latency, error count and the server's peak memory. The server and this generator share
 the machine's cores: compare runs on the same machine only.
 
-    python bench/load.py [--rate 200] [--seconds 20] [--workers 1]
+    python bench/load.py [--rate 200] [--seconds 20] [--workers 1] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import make_posts
 
 
-def start_server(home: Path, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(home: Path, port: int, workers: int, database_url: str | None) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "JAGA_HOME": str(home), "JAGA_RATE_LIMIT": "100000"}
     env.pop("JAGA_DATABASE_URL", None)
+    if database_url:
+        env["JAGA_DATABASE_URL"] = database_url
     token = subprocess.run([sys.executable, "-m", "jaga.cli", "keys", "create", "load", "--org", "bench", "--role", "platform"],
                            env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     server = subprocess.Popen([sys.executable, "-m", "jaga.cli", "serve", "--port", str(port), "--workers", str(workers)],
@@ -86,9 +88,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--database-url", help="e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test "
+                                               "(default: a fresh SQLite file)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
-        server, token = start_server(Path(home), args.port, args.workers)
+        server, token = start_server(Path(home), args.port, args.workers, args.database_url)
         try:
             asyncio.run(run_load(args.port, token, min(args.rate, 20), 2))  # warm up
             started = time.perf_counter()
@@ -100,6 +104,7 @@ def main() -> None:
                 "errors": errors, "p50_ms": round(float(np.percentile(milliseconds, 50)), 1),
                 "p90_ms": round(float(np.percentile(milliseconds, 90)), 1),
                 "p99_ms": round(float(np.percentile(milliseconds, 99)), 1), "workers": args.workers,
+                "database": "postgresql" if args.database_url else "sqlite",
                 "server_peak_rss_mb": round(peak_rss_of(server.pid))}))
         finally:
             server.terminate()
