@@ -130,6 +130,17 @@ def test_metrics_count_decisions(service: Service) -> None:
     assert 'jaga_decisions_total{action="remove",jurisdiction="MY"} 1.0' in body
 
 
+def test_metrics_count_requests_by_route_and_status(service: Service) -> None:
+    service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
+    service.client.post("/v1/moderate", json={"post": SCAM_MY})  # no key
+    service.client.get("/no/such/page")
+    body = service.client.get("/metrics").text
+    assert 'jaga_http_requests_total{route="/v1/moderate",status="200"} 1.0' in body
+    assert 'jaga_http_requests_total{route="/v1/moderate",status="401"} 1.0' in body
+    assert 'jaga_http_requests_total{route="unmatched",status="404"} 1.0' in body
+    assert 'jaga_http_request_seconds_count{route="/v1/moderate"} 2.0' in body
+
+
 def test_revoked_keys_stop_working(service: Service) -> None:
     key_id = service.tokens["acme"].split("_")[1]
     assert service.store.scoped("acme").revoke_key(key_id)
