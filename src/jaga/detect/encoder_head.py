@@ -3,10 +3,10 @@
 Functional suites showed what the n-gram tier cannot learn: hate phrased in words it never saw with
 a group ("<group> should not be allowed to vote"), praise it must not flag ("I admire <group>"),
 negated or quoted hate. A sentence encoder (`jaga.text.encoder`, multilingual-e5-small) reads those
-as sentences and carries them to languages with no training data; a logistic regression over its
-vector plus the cue features (`jaga.detect.cues`) learns them from Jaga's functional templates and
-from real posts that mention a protected group. Measured on the development suites: HateCheck en
-65.6 -> 71, zh 65.9 -> 72 macro-F1 (see the model card).
+as sentences and carries them to languages with no training data; a small network over its
+vector plus the cue features (`jaga.detect.cues`; one hidden layer) learns them from Jaga's functional templates and
+from real posts. Measured on the development suites: HateCheck en 65.7 -> 72.4, zh 65.8 -> 72.4
+macro-F1 (see the model card).
 
 The encoder reads ~100-150 short posts/s on two cores, so the cascade sends it only the posts that
 are about a protected group (a group cue in the post's own language) and that the fast tier does not
@@ -17,13 +17,15 @@ Everything else never pays for it.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
 
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_SCALE
@@ -35,19 +37,28 @@ HEAD_META = "encoder_head.json"
 
 @dataclass
 class EncoderHead:
-    """One logistic regression per category over [sentence vector, cue features]; calibrated once for
-    all languages (prior-free, as the fast tier calibrates hate speech), and blended with the fast
-    tier's probability by `blend` (the encoder's share)."""
+    """One small neural network per category (a hidden ReLU layer) over [sentence vector, cue
+    features]; calibrated once for all languages (prior-free, as the fast tier calibrates hate
+    speech), and blended with the fast tier's probability by `blend` (the encoder's share).
+
+    Why a hidden layer: a logistic regression over the same inputs gave nearly the same functional
+    gains but over-flagged real posts; the hidden layer can condition what a sentence vector means on
+    the cues (a group, a negation). Measured with `jaga train` (linear -> hidden layer): held-out hate
+    speech F1 0.776 -> 0.791 (the fast tier alone: 0.792), HateCheck en 71.3 -> 72.4, zh 71.9 -> 72.4."""
 
     categories: tuple[Category, ...]
-    C: float = 0.3
+    hidden: int = 128
+    alpha: float = 1e-2  # L2 penalty
+    epochs: int = 40
     blend: float = 0.5
     floor: float = 0.2
     """Posts the fast tier scores below this are not escalated: at a blend of 0.5, even a certain
     encoder could not lift them to 0.6, the lowest threshold at which the bundled policies act on
     these categories (label). A policy that acts lower should lower it (escalating costs ~10 ms a post)."""
-    coef_: np.ndarray | None = None  # (dim + n_cue_features, n_categories)
-    intercept_: np.ndarray | None = None
+    hidden_coef_: np.ndarray | None = None  # (n_categories, n_inputs, hidden)
+    hidden_intercept_: np.ndarray | None = None  # (n_categories, hidden)
+    coef_: np.ndarray | None = None  # (n_categories, hidden)
+    intercept_: np.ndarray | None = None  # (n_categories,)
     calibration_: dict[str, Platt] = field(default_factory=dict)
     encoder: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -61,22 +72,33 @@ class EncoderHead:
     def fit(self, features: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray | None = None,
             random_state: int = 0) -> EncoderHead:
         weights = np.ones(len(features), dtype=np.float32) if sample_weight is None else sample_weight
-        self.coef_ = np.zeros((features.shape[1], len(self.categories)), dtype=np.float32)
-        self.intercept_ = np.zeros(len(self.categories), dtype=np.float32)
+        n_categories, n_inputs = len(self.categories), features.shape[1]
+        self.hidden_coef_ = np.zeros((n_categories, n_inputs, self.hidden), dtype=np.float32)
+        self.hidden_intercept_ = np.zeros((n_categories, self.hidden), dtype=np.float32)
+        self.coef_ = np.zeros((n_categories, self.hidden), dtype=np.float32)
+        self.intercept_ = np.zeros(n_categories, dtype=np.float32)
         for index, _category in enumerate(self.categories):
             known = labels[:, index] >= 0
             if len(np.unique(labels[known, index])) < 2:
-                continue
-            model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=3000, random_state=random_state)
-            model.fit(features[known], labels[known, index], sample_weight=weights[known])
-            self.coef_[:, index] = model.coef_[0]
-            self.intercept_[index] = model.intercept_[0]
+                continue  # no data for this category: it scores at even odds, and calibration leaves it
+            model = MLPClassifier((self.hidden,), alpha=self.alpha, max_iter=self.epochs, random_state=random_state)
+            with warnings.catch_warnings():  # a fixed number of epochs is the regulariser, not a failure
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(features[known], labels[known, index], sample_weight=weights[known])
+            self.hidden_coef_[index], self.hidden_intercept_[index] = model.coefs_[0], model.intercepts_[0]
+            self.coef_[index], self.intercept_[index] = model.coefs_[1][:, 0], model.intercepts_[1][0]
         return self
 
     def decision_function(self, features: np.ndarray) -> np.ndarray:
-        if self.coef_ is None or self.intercept_ is None:
+        """Log-odds per category, shape (n, n_categories)."""
+        if self.coef_ is None or self.intercept_ is None or self.hidden_coef_ is None \
+                or self.hidden_intercept_ is None:
             raise RuntimeError("EncoderHead is not fitted")
-        return features @ self.coef_ + self.intercept_
+        values = np.empty((len(features), len(self.categories)), dtype=np.float32)
+        for index in range(len(self.categories)):
+            hidden = np.maximum(features @ self.hidden_coef_[index] + self.hidden_intercept_[index], 0.0)
+            values[:, index] = hidden @ self.coef_[index] + self.intercept_[index]
+        return values
 
     def calibrate(self, features: np.ndarray, labels: np.ndarray) -> EncoderHead:
         values = self.decision_function(features)
@@ -95,9 +117,11 @@ class EncoderHead:
 
     # -- persistence beside the fast tier's artifact: numpy and JSON, no pickle --------------------
     def save(self, directory: Path) -> None:
-        assert self.coef_ is not None and self.intercept_ is not None
-        np.savez_compressed(directory / HEAD_FILE, coef=self.coef_, intercept=self.intercept_)
-        meta = {"categories": [category.value for category in self.categories], "C": self.C, "blend": self.blend, "floor": self.floor,
+        assert self.coef_ is not None and self.hidden_coef_ is not None
+        np.savez_compressed(directory / HEAD_FILE, hidden_coef=self.hidden_coef_,
+                            hidden_intercept=self.hidden_intercept_, coef=self.coef_, intercept=self.intercept_)
+        meta = {"categories": [category.value for category in self.categories], "hidden": self.hidden,
+                "alpha": self.alpha, "epochs": self.epochs, "blend": self.blend, "floor": self.floor,
                 "calibration": {key: [platt.a, platt.b] for key, platt in self.calibration_.items()},
                 "encoder": self.encoder, **self.metadata}
         (directory / HEAD_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -109,9 +133,11 @@ class EncoderHead:
             return None
         meta = json.loads((directory / HEAD_META).read_text(encoding="utf-8"))
         with np.load(directory / HEAD_FILE) as stored:
-            coef, intercept = stored["coef"].astype(np.float32), stored["intercept"].astype(np.float32)
-        return cls(categories=tuple(Category(name) for name in meta.pop("categories")), C=meta.pop("C"),
-                   blend=meta.pop("blend"), floor=meta.pop("floor", 0.2), coef_=coef, intercept_=intercept,
+            arrays = {name: stored[name].astype(np.float32) for name in stored.files}
+        return cls(categories=tuple(Category(name) for name in meta.pop("categories")), hidden=meta.pop("hidden"),
+                   alpha=meta.pop("alpha"), epochs=meta.pop("epochs"), blend=meta.pop("blend"),
+                   floor=meta.pop("floor"), hidden_coef_=arrays["hidden_coef"],
+                   hidden_intercept_=arrays["hidden_intercept"], coef_=arrays["coef"], intercept_=arrays["intercept"],
                    calibration_={key: Platt(*values) for key, values in meta.pop("calibration").items()},
                    encoder=meta.pop("encoder", ""), metadata=meta)
 

