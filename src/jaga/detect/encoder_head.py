@@ -1,11 +1,11 @@
-"""The second tier of the detection cascade: a linear head over multilingual sentence vectors.
+"""The second tier of the detection cascade: a small head over multilingual sentence vectors.
 
 Functional suites showed what the n-gram tier cannot learn: hate phrased in words it never saw with
 a group ("<group> should not be allowed to vote"), praise it must not flag ("I admire <group>"),
 negated or quoted hate. A sentence encoder (`jaga.text.encoder`, multilingual-e5-small) reads those
-as sentences and carries them to languages with no training data; a small network over its
-vector plus the cue features (`jaga.detect.cues`; one hidden layer) learns them from Jaga's functional templates and
-from real posts. Measured on the development suites: HateCheck en 65.7 -> 72.4, zh 65.8 -> 72.4
+as sentences and carries them to languages with no training data; a network with one hidden layer
+over its vector and the cue features (`jaga.detect.cues`) learns them from Jaga's functional
+templates and from real posts. Measured on the development suites: HateCheck en 65.7 -> 72.4, zh 65.8 -> 72.4
 macro-F1 (see the model card).
 
 The encoder reads ~100-150 short posts/s on two cores, so the cascade sends it only the posts that
