@@ -141,6 +141,13 @@ def test_metrics_count_requests_by_route_and_status(service: Service) -> None:
     assert 'jaga_http_request_seconds_count{route="/v1/moderate"} 2.0' in body
 
 
+def test_metrics_count_posts_read_by_the_encoder_tier(service: Service) -> None:
+    hateful = {"id": "e1", "text": "Muslims should be banned from entering the country.", "country": "SG"}
+    plain = {"id": "e2", "text": "The weather is lovely this morning.", "country": "SG"}
+    service.client.post("/v1/moderate", json={"posts": [hateful, plain]}, headers=service.as_("acme"))
+    assert "jaga_encoder_escalations_total 1.0" in service.client.get("/metrics").text
+
+
 def test_revoked_keys_stop_working(service: Service) -> None:
     key_id = service.tokens["acme"].split("_")[1]
     assert service.store.scoped("acme").revoke_key(key_id)

@@ -103,6 +103,8 @@ class Metrics:
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
         self.decisions = Counter("jaga_decisions_total", "Decisions made", ["action", "jurisdiction"],
                                  registry=self.registry)
+        self.escalations = Counter("jaga_encoder_escalations_total", "Posts the detection cascade also read with "
+                                   "its sentence encoder (each costs ~10 ms)", registry=self.registry)
 
 
 class LimitsAndMetrics:
@@ -255,6 +257,8 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         store.scoped(key.org).record_moderation(prepared, decisions, key.id)
         for decision in decisions:
             app.state.metrics.decisions.labels(str(decision.action), decision.jurisdiction).inc()
+            if any("encoder_tier" in signal.details for signal in decision.signals):
+                app.state.metrics.escalations.inc()
         # Decision.to_json_dict is already the documented schema: skip re-validating it.
         return {"decisions": [decision.to_json_dict() for decision in decisions]}
 
