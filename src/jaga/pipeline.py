@@ -31,6 +31,12 @@ def default_policy() -> Policy:
     return PolicyEngine()
 
 
+def pseudonymised(post: Post) -> Post:
+    """The post with its author id replaced by the keyed pseudonym (unchanged when it already is one)."""
+    pseudonym = pseudonymise(post.author_id)
+    return post if pseudonym == post.author_id else post.model_copy(update={"author_id": pseudonym})
+
+
 class Moderator:
     """Moderates posts. Construct once (loading models takes a moment) and reuse; thread-safe for
     reading."""
@@ -42,9 +48,7 @@ class Moderator:
         self.jurisdiction = jurisdiction
 
     def prepare(self, post: Post) -> PreparedPost:
-        pseudonym = pseudonymise(post.author_id)
-        if pseudonym != post.author_id:
-            post = post.model_copy(update={"author_id": pseudonym})
+        post = pseudonymised(post)
         text = normalise(post.text)
         if post.lang in LANGUAGES:
             detected = detect_language(text.text, post.country)

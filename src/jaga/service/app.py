@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jaga import __version__
 from jaga.claims.matcher import ClaimMatcher
-from jaga.pipeline import Moderator
+from jaga.pipeline import Moderator, pseudonymised
 from jaga.privacy import pseudonymise
 from jaga.service import errors
 from jaga.service.errors import ApiError
@@ -253,8 +253,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             if not key.may_see(wanted):
                 raise ApiError(403, "jurisdiction_out_of_scope", f"this key cannot act in {wanted}")
         decisions = moderator.moderate_batch(posts, request.jurisdiction)
-        prepared = [moderator.prepare(post).post for post in posts]  # pseudonymised author ids
-        store.scoped(key.org).record_moderation(prepared, decisions, key.id)
+        store.scoped(key.org).record_moderation([pseudonymised(post) for post in posts], decisions, key.id)
         for decision in decisions:
             app.state.metrics.decisions.labels(str(decision.action), decision.jurisdiction).inc()
             if any("encoder_tier" in signal.details for signal in decision.signals):
