@@ -255,12 +255,14 @@ def evaluate(
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     result = evaluate_suite(cases, Moderator(), threshold)
     out.print(f"[bold]{suite.name}[/]: {result['n']} cases, macro-F1 {100 * result['macro_f1']:.1f}, "
-              f"accuracy {100 * result['accuracy']:.1f} (threshold {threshold})")
+              f"accuracy {100 * result['accuracy']:.1f} (threshold {threshold}); "
+              f"{100 * result['escalated']:.0f} % read by the encoder tier")
     languages = Table(title="per language")
-    for column in ("language", "macro-F1", "cases"):
+    for column in ("language", "macro-F1", "cases", "encoder tier"):
         languages.add_column(column)
     for language, values in result["by_language"].items():
-        languages.add_row(language or "?", f"{100 * values['macro_f1']:.1f}", str(values["n"]))
+        languages.add_row(language or "?", f"{100 * values['macro_f1']:.1f}", str(values["n"]),
+                          f"{100 * values['escalated']:.0f} %")
     out.print(languages)
     functionalities = Table(title="per functionality")
     for column in ("functionality", "gold", "accuracy", "cases"):

@@ -32,6 +32,9 @@ def test_suite_report_per_language_and_functionality(tmp_path: Path, moderator: 
     assert set(result["by_language"]) == {"en", "id", "zh"}
     assert result["by_functionality"]["neutral"] == {"accuracy": 1.0, "gold": "non-hateful", "n": 3}
     assert 0.0 <= result["macro_f1"] <= 1.0
+    # Only the statement about a group reaches the encoder tier; its share is reported.
+    assert result["escalated"] == 0.25 and result["by_language"]["id"]["escalated"] == 0.5
+    assert result["by_language"]["en"]["escalated"] == 0.0
 
 
 def test_hatecheck_column_names_and_lang_option(tmp_path: Path) -> None:

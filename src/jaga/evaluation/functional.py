@@ -93,6 +93,9 @@ def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float
     scores = [decision.scores.get(Category.HATE_SPEECH, 0.0) for decision in decisions]
     predicted = [score >= threshold for score in scores]
     truth = [case.hateful for case in cases]
+    # The encoder tier's share says what these cases cost: a suite of statements about groups
+    # escalates far more than platform traffic does.
+    escalated = [any("encoder_tier" in signal.details for signal in decision.signals) for decision in decisions]
 
     def group(key: str) -> dict[str, list[int]]:
         groups: dict[str, list[int]] = defaultdict(list)
@@ -102,7 +105,7 @@ def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float
 
     by_language = {
         language: {"macro_f1": round(macro_f1([truth[i] for i in rows], [predicted[i] for i in rows]), 4),
-                   "n": len(rows)}
+                   "n": len(rows), "escalated": round(sum(escalated[i] for i in rows) / len(rows), 4)}
         for language, rows in group("language").items()
     }
     by_functionality = {
@@ -120,6 +123,7 @@ def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float
         "n": len(cases),
         "macro_f1": round(macro_f1(truth, predicted), 4),
         "accuracy": round(sum(t == p for t, p in zip(truth, predicted, strict=True)) / max(len(cases), 1), 4),
+        "escalated": round(sum(escalated) / max(len(cases), 1), 4),
         "by_language": by_language,
         "by_functionality": by_functionality,
         "by_target": by_target,
