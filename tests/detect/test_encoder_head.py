@@ -9,6 +9,7 @@ from jaga.detect.classifier import ClassifierDetector, HarmClassifier, bundled_m
 from jaga.detect.cues import FEATURE_INDEX, FEATURE_SCALE, FEATURES
 from jaga.detect.encoder_head import EncoderHead, escalated
 from jaga.text import normalise
+from jaga.text.encoder import ENCODER_NAME
 from jaga.types import Category
 
 
@@ -28,7 +29,7 @@ def _toy(rng: np.random.Generator, n: int = 200) -> tuple[np.ndarray, np.ndarray
 def test_head_learns_calibrates_and_round_trips(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     features, labels = _toy(rng)
-    head = EncoderHead(categories=(Category.HATE_SPEECH,), metadata={"train_examples": 200})
+    head = EncoderHead(categories=(Category.HATE_SPEECH,), encoder=ENCODER_NAME, metadata={"train_examples": 200})
     head.fit(features, labels).calibrate(*_toy(rng))
     held_out, truth = _toy(rng)
     probabilities = head.predict_proba(held_out)[:, 0]
@@ -38,6 +39,14 @@ def test_head_learns_calibrates_and_round_trips(tmp_path: Path) -> None:
     loaded = EncoderHead.load(tmp_path)
     assert loaded is not None and loaded.metadata == {"train_examples": 200}
     np.testing.assert_allclose(loaded.predict_proba(held_out)[:, 0], probabilities, rtol=1e-5)
+
+
+def test_a_head_trained_on_another_encoder_is_not_used(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    head = EncoderHead(categories=(Category.HATE_SPEECH,), encoder="some other encoder").fit(*_toy(rng))
+    head.save(tmp_path)
+    with pytest.warns(RuntimeWarning, match="retrained"):
+        assert EncoderHead.load(tmp_path) is None
 
 
 def test_an_artifact_without_a_head_loads_as_the_fast_tier_alone(tmp_path: Path) -> None:

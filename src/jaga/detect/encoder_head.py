@@ -29,6 +29,7 @@ from sklearn.neural_network import MLPClassifier
 
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_SCALE
+from jaga.text.encoder import ENCODER_NAME
 from jaga.types import Category
 
 HEAD_FILE = "encoder_head.npz"
@@ -128,10 +129,16 @@ class EncoderHead:
 
     @classmethod
     def load(cls, directory: Path) -> EncoderHead | None:
-        """The head saved in `directory`, or None for an artifact trained without one."""
+        """The head saved in `directory`, or None for an artifact trained without one, or for one
+        trained on another encoder's vectors (they would be read as noise): then with a warning, and
+        the fast tier decides alone until `jaga train` is run again."""
         if not (directory / HEAD_META).is_file():
             return None
         meta = json.loads((directory / HEAD_META).read_text(encoding="utf-8"))
+        if meta.get("encoder") != ENCODER_NAME:
+            warnings.warn(f"{directory / HEAD_META}: trained on {meta.get('encoder')!r}, not {ENCODER_NAME!r}; "
+                          "the encoder tier is off until the model is retrained", RuntimeWarning, stacklevel=2)
+            return None
         with np.load(directory / HEAD_FILE) as stored:
             arrays = {name: stored[name].astype(np.float32) for name in stored.files}
         return cls(categories=tuple(Category(name) for name in meta.pop("categories")), hidden=meta.pop("hidden"),
