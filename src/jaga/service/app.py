@@ -10,6 +10,7 @@ does not exist, so scopes leak nothing. Every change is written to the hash-chai
 """
 
 
+import asyncio
 import hashlib
 import math
 import os
@@ -28,15 +29,17 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jaga import __version__
 from jaga.claims.matcher import ClaimMatcher
 from jaga.detect.classifier import read_by_encoder_tier
-from jaga.pipeline import Moderator, pseudonymised
+from jaga.pipeline import Moderator
 from jaga.privacy import pseudonymise
 from jaga.service import errors
+from jaga.service.batching import ModerationBatcher
 from jaga.service.errors import ApiError
 from jaga.service.schemas import (
     AppealDecisionOut,
@@ -59,7 +62,7 @@ from jaga.service.schemas import (
 )
 from jaga.service.webhooks import WebhookDispatcher
 from jaga.store import ApiKey, CaseError, Conflict, NotFound, Role, Store
-from jaga.types import Action
+from jaga.types import Action, Decision
 
 MAX_BODY_BYTES = 2_000_000
 
@@ -161,6 +164,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         if deliver_webhooks:
             dispatcher.start()
         yield
+        batcher.stop()
         dispatcher.stop()
 
     app = FastAPI(title="Jaga", version=__version__, lifespan=lifespan,
@@ -170,6 +174,15 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     app.state.moderator = moderator or Moderator.with_registry(store.url)
     app.state.metrics = Metrics()
     app.state.webhooks = dispatcher
+
+    def count_decisions(decisions: list[Decision]) -> None:
+        for decision in decisions:
+            app.state.metrics.decisions.labels(str(decision.action), decision.jurisdiction).inc()
+            if read_by_encoder_tier(decision.signals):
+                app.state.metrics.escalations.inc()
+
+    batcher = ModerationBatcher(lambda: app.state.moderator, store, count_decisions)
+    app.state.batcher = batcher
     matchers: dict[str, ClaimMatcher] = {}  # one claim index per organisation, loaded on first search
     errors.install(app)
 
@@ -240,25 +253,30 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.post("/v1/moderate", response_model=ModerateResponse, tags=["moderation"])
-    def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
-                 http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ModerateResponse:
+    async def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
+                       http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ModerateResponse:
         """Moderate one post (`post`) or up to 100 (`posts`). Decisions are stored for the key's
         organisation; the jurisdiction is `jurisdiction`, else each post's country, else ASEAN."""
-        return idempotent(key, http, body, idempotency_key, lambda: moderate_now(request, key))
+        if idempotency_key is not None:  # the idempotency record is read and written in the store
+            return await run_in_threadpool(idempotent, key, http, body, idempotency_key,
+                                           lambda: moderate_now(request, key))
+        check_jurisdictions(request, key)
+        decisions = await asyncio.wrap_future(batcher.submit(request.all_posts(), request.jurisdiction, key))
+        return JSONResponse(decisions_document(decisions))
 
-    def moderate_now(request: ModerateRequest, key: ApiKey) -> dict[str, Any]:
-        posts = request.all_posts()
-        moderator: Moderator = app.state.moderator
-        for post in posts:
+    def check_jurisdictions(request: ModerateRequest, key: ApiKey) -> None:
+        for post in request.all_posts():
             wanted = (request.jurisdiction or post.country or "ASEAN").upper()
             if not key.may_see(wanted):
                 raise ApiError(403, "jurisdiction_out_of_scope", f"this key cannot act in {wanted}")
-        decisions = moderator.moderate_batch(posts, request.jurisdiction)
-        store.scoped(key.org).record_moderation([pseudonymised(post) for post in posts], decisions, key.id)
-        for decision in decisions:
-            app.state.metrics.decisions.labels(str(decision.action), decision.jurisdiction).inc()
-            if read_by_encoder_tier(decision.signals):
-                app.state.metrics.escalations.inc()
+
+    def moderate_now(request: ModerateRequest, key: ApiKey) -> dict[str, Any]:
+        """From a request thread: moderated and stored with whatever else is waiting (see
+        `jaga.service.batching`)."""
+        check_jurisdictions(request, key)
+        return decisions_document(batcher.submit(request.all_posts(), request.jurisdiction, key).result())
+
+    def decisions_document(decisions: list[Decision]) -> dict[str, Any]:
         # Decision.to_json_dict is already the documented schema: skip re-validating it.
         return {"decisions": [decision.to_json_dict() for decision in decisions]}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -25,7 +26,8 @@ from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, Post
 from jaga.store.privacy import PrivacyRepository
 from jaga.types import Decision, Post, now_utc
 
-__all__ = ["DEFAULT_ORG", "ApiKey", "Base", "CaseError", "Conflict", "DecisionRow", "FactCheckRow", "NotFound", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
+__all__ = ["DEFAULT_ORG", "ApiKey", "Base", "CaseError", "Conflict", "DecisionRow", "FactCheckRow", "ModerationRecord",
+           "NotFound", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
 
 
 def _alembic_config() -> Config:
@@ -76,6 +78,16 @@ def _upsert_statement(dialect_name: str, table: Any, conflict: tuple[str, ...], 
                                            set_={name: statement.excluded[name] for name in updated})
 
 
+@dataclass(frozen=True)
+class ModerationRecord:
+    """One moderation request to record: whose it was, its posts and their decisions."""
+
+    org: str
+    posts: Sequence[Post]
+    decisions: Sequence[Decision]
+    actor: str
+
+
 class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
@@ -98,12 +110,20 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
     def record_moderation(self, posts: Sequence[Post], decisions: Sequence[Decision], actor: str) -> None:
         """What the service does for each moderation request, in one transaction (one commit to
         wait for): the posts and decisions, review tasks, webhook events and the audit entry."""
+        self.record_moderations([ModerationRecord(self.org, posts, decisions, actor)])
+
+    def record_moderations(self, records: Sequence[ModerationRecord]) -> None:
+        """Several requests, of any organisations, in one transaction: the service records
+        concurrent requests together. Each keeps its own audit entry under its own organisation."""
         with self.writing() as session:
-            self._save_in(session, posts, decisions)
-            self._open_reviews_in(session, list(decisions))
-            self.audit(actor, "moderate", ",".join(decision.id for decision in decisions)[:256],
-                       {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)} for d in decisions]},
-                       session)
+            for record in records:
+                scoped = self if record.org == self.org else self.scoped(record.org)
+                decisions = list(record.decisions)
+                scoped._save_in(session, record.posts, decisions)
+                scoped._open_reviews_in(session, decisions)
+                scoped.audit(record.actor, "moderate", ",".join(decision.id for decision in decisions)[:256],
+                             {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)}
+                                            for d in decisions]}, session)
 
     def _save_in(self, session: Any, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
         now = now_utc()
