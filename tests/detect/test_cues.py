@@ -116,3 +116,24 @@ def test_bundled_model_reads_negation_and_counter_speech() -> None:
 def test_cue_terms_match_canonical_text_in_scripts_without_spaces(analyser: CueAnalyser, text: str,
                                                                   language: str) -> None:
     assert {"identity", "threat", "group_threat"} <= cues(analyser, normalise(text).text, language)
+
+
+@pytest.mark.parametrize(("text", "language", "found"), [
+    ("immigrnts like you are repugnant", "en", ("immigrnts", "identity")),  # a letter dropped
+    ("they are worthelss", "en", ("worthelss", "insult")),  # two letters swapped
+    ("typical niggerbehaviour", "en", ("nigger", "slur")),  # run together with a common word
+    ("ihate women", "en", ("hate", "hate_verb")),
+    ("dasar anjingg semua", "id", ("anjingg", "dehumanise")),
+])
+def test_misspelt_and_run_together_cue_terms_are_found(analyser: CueAnalyser, text: str, language: str,
+                                                       found: tuple[str, str]) -> None:
+    analysis = analyser.analyse(text, language)
+    assert analysis is not None
+    assert found in [(text[hit.start:hit.end], hit.cue_class) for hit in analysis.hits]
+
+
+@pytest.mark.parametrize("text", ["treat women with respect", "i have a skill", "grapes are sweet"])
+def test_common_words_are_never_read_as_misspellings(analyser: CueAnalyser, text: str) -> None:
+    analysis = analyser.analyse(text, "en")
+    assert analysis is not None
+    assert {hit.cue_class for hit in analysis.hits} <= {"identity", "positive"}

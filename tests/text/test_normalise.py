@@ -39,6 +39,16 @@ def test_elongation_is_squashed_in_every_script_but_digits() -> None:
     assert normalise("5555555").text == "5555555"
 
 
+def test_letters_spelt_out_with_spaces_are_joined() -> None:
+    result = normalise("I h a t e Muslims. Too many r a p e f u g e e s here")
+    assert result.text == "i hate muslims. too many rapefugees here"
+    assert "spaced" in result.transforms
+    start = result.text.index("rapefugees")
+    assert result.original_span(start, start + len("rapefugees")) == "r a p e f u g e e s"
+    assert normalise("Vitamin A or B").text == "vitamin a or b"  # two single letters are not a word
+    assert normalise("a b c").transforms == frozenset({"spaced"})
+
+
 def test_vietnamese_composed_and_decomposed_forms_meet() -> None:
     composed = "Tôi không biết"
     decomposed = "To\u0302i kho\u0302ng bie\u0302\u0301t"
@@ -98,7 +108,8 @@ def test_plain_text_only_changes_case_and_spacing(text: str) -> None:
     import ftfy.badness
 
     if ftfy.badness.is_bad(text) or not unicodedata.is_normalized("NFKC", text) or len(text.casefold()) != len(text) \
-            or re.search(r"(\D)\1\1", text) or not text.isprintable() or set(text) & set("@$!|€"):
+            or re.search(r"(\D)\1\1", text) or not text.isprintable() or set(text) & set("@$!|€") \
+            or re.search(r"(?<!\w)[^\W\d_](?:\s+[^\W\d_]){2,}(?!\w)", text.casefold()):
         return
     result = normalise(text)
     assert result.text == " ".join(text.casefold().split())

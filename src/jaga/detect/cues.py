@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import yaml
+from rapidfuzz.distance import OSA
+from wordfreq import get_frequency_dict
 
 from jaga.text import normalise
 from jaga.text.language import script_counts
@@ -50,6 +52,14 @@ FEATURES = (
     "group_derogatory_negated_only", "group_derogatory_quoted_only", "group_hostile_with_counter",
     "group_hostile_question", "slur_with_counter", "hostile_without_group",
 )
+WORDFREQ_LANGUAGE = {"en": "en", "id": "id", "ms": "ms", "tl": "fil", "vi": "vi"}
+"""Languages (written with spaces, in Latin script) whose cue terms are also found misspelt; the
+value is wordfreq's code for the language's list of common words."""
+COMMON_WORD_FREQUENCY = 1e-6
+"""A word at least this frequent (Zipf 3) in the language is taken as meant, never as a misspelling."""
+FUZZY_MIN_TERM = 5
+"""Shorter cue terms have too many real words one edit away ("hate"/"have", "gay"/"guy")."""
+_WORD = re.compile(r"[^\W\d_]+")
 FEATURE_SCALE = 0.5
 """Weight of a cue feature against the L2-normalised n-gram block (found on the development suites:
 large enough to be learnt, small enough not to swamp the n-grams for texts with no cue)."""
@@ -109,6 +119,7 @@ class CueLexicon:
             parts.append("(?:" + "|".join(unbounded) + ")")
         self.pattern = re.compile("|".join(parts) or r"(?!)")
         self.reach = NEGATION_REACH["unspaced" if self.unspaced else "spaced"]
+        self.spelling = SpellingVariants(self.term_class, language) if language in WORDFREQ_LANGUAGE else None
 
     def analyse(self, text: str) -> Analysis:
         lowered = text.lower()
@@ -120,6 +131,8 @@ class CueLexicon:
                      if match.group().strip() in ("?", "？")]
         matches = [(match.start(), match.end(), self.term_class[match.group()]) for match in
                    self.pattern.finditer(lowered)]
+        if self.spelling is not None:
+            matches = self.spelling.add_variants(lowered, matches)
         negations = [(start, end) for start, end, cue_class in matches if cue_class == "negation"
                      and not any(q_start <= start < q_end for q_start, q_end in questions)]
         hits = []
@@ -131,6 +144,75 @@ class CueLexicon:
             quoted = any(quote_start < start and end < quote_end for quote_start, quote_end in quoted_spans)
             hits.append(Hit(cue_class, start, end, negated, quoted))
         return Analysis(tuple(hits), _marked(lowered, hits))
+
+
+class SpellingVariants:
+    """Cue terms written to slip past word lists: "immigrnts", "thraet" (one edit away from a term,
+    same first letter) and "manysluts", "ihate" (a term run together with a common word).
+
+    A word common in the language is never read as a variant of another ("treat" is not "threat"),
+    so only rare tokens are looked at: typos, slang and run-together words. Candidates come from a
+    deletion index (each term and its one-letter deletions), confirmed by edit distance."""
+
+    def __init__(self, term_class: dict[str, str], language: str) -> None:
+        self.term_class = {term: cue_class for term, cue_class in term_class.items()
+                           if cue_class not in ("negation", "counter") and " " not in term}
+        self.common = _common_words(WORDFREQ_LANGUAGE[language])
+        self.by_deletion: dict[str, set[str]] = {}
+        for term in self.term_class:
+            if len(term) >= FUZZY_MIN_TERM:
+                for variant in {term, *_deletions(term)}:
+                    self.by_deletion.setdefault(variant, set()).add(term)
+
+    def add_variants(self, lowered: str, matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """`matches` (exact, ordered, non-overlapping) plus the variants found in the words no exact
+        match touches, in text order."""
+        found: list[tuple[int, int, str]] = []
+        covered = iter(matches)
+        current = next(covered, None)
+        for word in _WORD.finditer(lowered):
+            start, end = word.span()
+            while current is not None and current[1] <= start:
+                current = next(covered, None)
+            if current is not None and current[0] < end:
+                continue  # an exact match already reads this word
+            token = word.group()
+            if len(token) < 4 or token in self.common:
+                continue
+            found.extend(self._variants(token, start))
+        return sorted(matches + found) if found else matches
+
+    def _variants(self, token: str, start: int) -> list[tuple[int, int, str]]:
+        term = self._misspelt(token)
+        if term is not None:
+            return [(start, start + len(token), self.term_class[term])]
+        for cut in range(1, len(token)):
+            head, tail = token[:cut], token[cut:]
+            if len(tail) >= 3 and tail in self.term_class and (head in self.common or head in self.term_class):
+                hits = [(start + cut, start + len(token), self.term_class[tail])]
+                if head in self.term_class:
+                    hits.insert(0, (start, start + cut, self.term_class[head]))
+                return hits
+            if len(head) >= 3 and head in self.term_class and tail in self.common:
+                return [(start, start + cut, self.term_class[head])]
+        return []
+
+    def _misspelt(self, token: str) -> str | None:
+        candidates: set[str] = set()
+        for variant in {token, *_deletions(token)}:
+            candidates.update(self.by_deletion.get(variant, ()))
+        best = [term for term in candidates if term[0] == token[0] and OSA.distance(term, token, score_cutoff=1) <= 1]
+        return min(best, key=len) if best else None
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:index] + word[index + 1:] for index in range(len(word))]
+
+
+@cache
+def _common_words(wordfreq_language: str) -> frozenset[str]:
+    return frozenset(word for word, frequency in get_frequency_dict(wordfreq_language, wordlist="small").items()
+                     if frequency >= COMMON_WORD_FREQUENCY)
 
 
 def _marked(lowered: str, hits: list[Hit]) -> str:

@@ -32,7 +32,9 @@ _CONFUSABLE_SCRIPTS_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u
 _LEET_PATTERN = r"[^\W\d_][0-9]|[0-9][^\W\d_]|[^\W\d_][@$!|€][^\W\d_]"
 _LEET_CANDIDATE = re.compile(_LEET_PATTERN)
 _ELONGATION = re.compile(r"(\D)\1\1")
-_NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN)
+_SPACED_PATTERN = r"(?<!\w)[^\W\d_](?: [^\W\d_]){2,}(?!\w)"
+_SPACED_LETTERS = re.compile(_SPACED_PATTERN)
+_NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN + "|" + _SPACED_PATTERN)
 _SPECIAL = re.compile(r"[\ufe00-\ufe0f\u20e3\U0001F130-\U0001F1FF]")
 _NON_SPACE = re.compile(r"\S+")
 _SPACE_RUN = re.compile(r"\s+")
@@ -47,7 +49,8 @@ class NormalisedText:
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     transforms: frozenset[str] = field(default_factory=frozenset)
-    """Which tricks were undone: zawgyi, mojibake, invisible, homoglyph, styled, leet, elongation.
+    """Which tricks were undone: zawgyi, mojibake, invisible, homoglyph, styled, leet, elongation,
+    spaced.
     Several of them in one short post is itself a sign of evasion (used by the scam detectors)."""
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -83,7 +86,7 @@ def normalise(text: str) -> NormalisedText:
             pieces = _clusters([(text, 0, len(text))], transforms)
         elif not _NEEDS_SLOW_PATH.search(folded) and not _has_confusable_script(folded):
             return _identity(text, folded)
-        else:  # only leetspeak, elongation or look-alikes to undo: skip the per-cluster work
+        else:  # only leetspeak, elongation, spacing or look-alikes to undo: skip the per-cluster work
             pieces = [(char, index, index + 1) for index, char in enumerate(folded)]
     joined = folded if folded is not None else "".join(piece[0] for piece in pieces)
     pieces = _fold_homoglyphs(pieces, transforms)
@@ -91,6 +94,8 @@ def normalise(text: str) -> NormalisedText:
         pieces = _fold_leet(pieces, transforms)
     if _ELONGATION.search(joined):
         pieces = _squash_elongation(pieces, transforms)
+    if _SPACED_LETTERS.search(joined):
+        pieces = _join_spaced_letters(pieces, transforms)
     return _assemble(text, pieces, frozenset(transforms))
 
 
@@ -343,6 +348,24 @@ def _squash_elongation(pieces: list[Piece], transforms: set[str]) -> list[Piece]
             result.extend(pieces[index:run_end])
         index = run_end
     return result
+
+
+def _join_spaced_letters(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """"i h a t e m u s l i m s" -> "i hate muslims": a run of three or more single letters, each
+    followed by one space, is one word spelt out to slip past word filters. A leading "i" or "a" is
+    usually a word of its own ("I h a t e ..."), so it stays apart when the rest is a word too."""
+    text = "".join(piece[0] for piece in pieces)
+    if len(text) != len(pieces):  # a piece of several characters: offsets would not line up
+        return pieces
+    dropped: set[int] = set()
+    for match in _SPACED_LETTERS.finditer(text):
+        start = match.start()
+        if text[start] in "ia" and match.end() - start >= 7:  # "i h a t e": keep "i" apart
+            start += 2
+        dropped.update(range(start + 1, match.end(), 2))
+    if dropped:
+        transforms.add("spaced")
+    return [piece for index, piece in enumerate(pieces) if index not in dropped]
 
 
 def canonical_key(text: str) -> str:
