@@ -316,7 +316,10 @@ class CaseRepository(AccessRepository):
         return secret
 
     def _enqueue(self, session: Session, event: str, payload: dict[str, Any]) -> None:
-        if session.get(WebhookRow, self.org) is None:
+        hooked = session.info.setdefault("webhook_orgs", {})  # asked once per organisation and transaction
+        if self.org not in hooked:
+            hooked[self.org] = session.get(WebhookRow, self.org) is not None
+        if not hooked[self.org]:
             return
         now = now_utc()
         session.add(DeliveryRow(org=self.org, event=event, payload=payload, attempts=0, next_attempt_at=now,
