@@ -28,7 +28,8 @@ from jaga.store import Store
 from jaga.text.encoder import Encoder
 
 FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank", "crosslingual", "crosslingual_semantic")
-CANDIDATES = 30
+LEXICAL_CANDIDATES = 100
+SEMANTIC_CANDIDATES = 30
 MIN_LEXICAL_COVERAGE = 0.2
 
 
@@ -147,8 +148,8 @@ class ClaimMatcher:
 
     def features(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Candidate keys and their feature rows (see FEATURES), for scoring and for calibration."""
-        lexical = self.index.lexical.search(text, CANDIDATES)
-        semantic = self.index.semantic.search(vector, CANDIDATES)
+        lexical = self.index.lexical.search(text, LEXICAL_CANDIDATES)
+        semantic = self.index.semantic.search(vector, SEMANTIC_CANDIDATES)
         keys = np.unique(np.concatenate([lexical.keys, semantic.keys]))
         if not len(keys):
             return keys, np.zeros((0, len(FEATURES)), dtype=np.float32)
