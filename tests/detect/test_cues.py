@@ -124,6 +124,8 @@ def test_cue_terms_match_canonical_text_in_scripts_without_spaces(analyser: CueA
     ("typical niggerbehaviour", "en", ("nigger", "slur")),  # run together with a common word
     ("ihate women", "en", ("hate", "hate_verb")),
     ("dasar anjingg semua", "id", ("anjingg", "dehumanise")),
+    ("我想sha死所有跨性别者", "zh", ("sha死", "threat")),  # one character in pinyin
+    ("他们都是laji", "zh", ("laji", "dehumanise")),  # the whole term in pinyin
 ])
 def test_misspelt_and_run_together_cue_terms_are_found(analyser: CueAnalyser, text: str, language: str,
                                                        found: tuple[str, str]) -> None:
@@ -137,3 +139,12 @@ def test_common_words_are_never_read_as_misspellings(analyser: CueAnalyser, text
     analysis = analyser.analyse(text, "en")
     assert analysis is not None
     assert {hit.cue_class for hit in analysis.hits} <= {"identity", "positive"}
+
+
+def test_pinyin_is_read_only_as_a_whole_latin_word_and_never_as_english(analyser: CueAnalyser) -> None:
+    for text in ("我们明天去 shanghai 开会", "i shall go", "这个 ringtone 很好听"):
+        analysis = analyser.analyse(text, "zh")
+        assert analysis is not None
+        read_in_latin = [text[hit.start:hit.end] for hit in analysis.hits
+                         if any("a" <= char <= "z" for char in text[hit.start:hit.end])]
+        assert read_in_latin == [], text

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 import yaml
+from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA
 from wordfreq import get_frequency_dict
 
@@ -60,6 +61,8 @@ COMMON_WORD_FREQUENCY = 1e-6
 FUZZY_MIN_TERM = 5
 """Shorter cue terms have too many real words one edit away ("hate"/"have", "gay"/"guy")."""
 _WORD = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[a-z]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 FEATURE_SCALE = 0.5
 """Weight of a cue feature against the L2-normalised n-gram block (found on the development suites:
 large enough to be learnt, small enough not to swamp the n-grams for texts with no cue)."""
@@ -113,6 +116,15 @@ class CueLexicon:
         bounded = [re.escape(term) for term in terms if not _is_unspaced(term)]
         unbounded = [re.escape(term) for term in terms if _is_unspaced(term)]
         parts = []
+        self.romanised: re.Pattern[str] | None = None
+        if language == "zh":
+            romanised = _pinyin_variants(terms)
+            for variant, term in romanised.items():
+                self.term_class.setdefault(variant, self.term_class[term])
+            # A syllable is a variant only where it is not part of a longer Latin word ("sha" in "shall").
+            variants = sorted((variant for variant in romanised if variant not in terms), key=len, reverse=True)
+            if variants:
+                self.romanised = re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, variants)) + r")(?![a-z])")
         if bounded:
             parts.append(r"(?<!\w)(?:" + "|".join(bounded) + r")(?!\w)")
         if unbounded:
@@ -133,6 +145,9 @@ class CueLexicon:
                    self.pattern.finditer(lowered)]
         if self.spelling is not None:
             matches = self.spelling.add_variants(lowered, matches)
+        if self.romanised is not None and _LATIN.search(lowered):  # pinyin needs Latin letters: most posts skip it
+            matches = _without_overlaps(matches + [(match.start(), match.end(), self.term_class[match.group()])
+                                                   for match in self.romanised.finditer(lowered)])
         negations = [(start, end) for start, end, cue_class in matches if cue_class == "negation"
                      and not any(q_start <= start < q_end for q_start, q_end in questions)]
         hits = []
@@ -203,6 +218,35 @@ class SpellingVariants:
             candidates.update(self.by_deletion.get(variant, ()))
         best = [term for term in candidates if term[0] == token[0] and OSA.distance(term, token, score_cutoff=1) <= 1]
         return min(best, key=len) if best else None
+
+
+def _without_overlaps(matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """In text order; where two overlap, the one that starts first (or is longer) wins."""
+    kept: list[tuple[int, int, str]] = []
+    for match in sorted(matches, key=lambda match: (match[0], match[0] - match[1])):
+        if not kept or match[0] >= kept[-1][1]:
+            kept.append(match)
+    return kept
+
+
+def _pinyin_variants(terms: Sequence[str]) -> dict[str, str]:
+    """Chinese cue terms as they are typed to get past filters: one character, or all of them,
+    written in toneless pinyin ("跨xing别者", "bu诚实", "laji"). Variant -> term; terms wholly in Han
+    characters only. A fully romanised term that is an English word ("shanghai" is 伤害, "harm")
+    is left out: Chinese posts quote English."""
+    english = _common_words("en")
+    variants: dict[str, str] = {}
+    for term in terms:
+        if not _HAN.fullmatch(term):
+            continue
+        syllables = lazy_pinyin(term)
+        if len(syllables) != len(term):
+            continue
+        for index, syllable in enumerate(syllables):
+            variants.setdefault(term[:index] + syllable + term[index + 1:], term)
+        if len(term) > 1 and "".join(syllables) not in english:
+            variants.setdefault("".join(syllables), term)
+    return variants
 
 
 def _deletions(word: str) -> list[str]:
