@@ -2,7 +2,8 @@
 
 Open-loop: requests are sent on a fixed schedule (default 200/s) whatever the server's speed, so a
 slow server shows up as latency, not as a politely lower request rate. Prints achieved requests/s,
-p50/p90/p99 latency, error count and the server's peak memory. The server and this generator share
+p50/p90/p99 latency, error count, the server's peak memory and the CPU time per request of the
+server and of this generator. The server and this generator share
 the machine's cores: compare runs on the same machine only.
 
     python bench/load.py [--rate 200] [--seconds 20] [--workers 1] [--database-url URL]
@@ -75,6 +76,19 @@ async def run_load(port: int, token: str, rate: float, seconds: float) -> tuple[
     return latencies, errors
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time of the server process and its worker processes (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def peak_rss_of(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -95,9 +109,10 @@ def main() -> None:
         server, token = start_server(Path(home), args.port, args.workers, args.database_url)
         try:
             asyncio.run(run_load(args.port, token, min(args.rate, 20), 2))  # warm up
-            started = time.perf_counter()
+            started, server_cpu, own_cpu = time.perf_counter(), cpu_seconds_of(server.pid), time.process_time()
             latencies, errors = asyncio.run(run_load(args.port, token, args.rate, args.seconds))
             elapsed = time.perf_counter() - started
+            server_cpu, own_cpu = cpu_seconds_of(server.pid) - server_cpu, time.process_time() - own_cpu
             milliseconds = np.array(latencies) * 1000
             print(json.dumps({
                 "target_rps": args.rate, "achieved_rps": round(len(latencies) / elapsed, 1), "requests": len(latencies),
@@ -105,6 +120,8 @@ def main() -> None:
                 "p90_ms": round(float(np.percentile(milliseconds, 90)), 1),
                 "p99_ms": round(float(np.percentile(milliseconds, 99)), 1), "workers": args.workers,
                 "database": "postgresql" if args.database_url else "sqlite",
+                "server_cpu_ms_per_request": round(1000 * server_cpu / len(latencies), 2),
+                "generator_cpu_ms_per_request": round(1000 * own_cpu / len(latencies), 2),
                 "server_peak_rss_mb": round(peak_rss_of(server.pid))}))
         finally:
             server.terminate()

@@ -91,9 +91,3 @@ def test_policy_validate_reports_file_and_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["policy", "validate", "--policies", str(tmp_path / "p")])
     assert result.exit_code == 1
     assert "th.yaml:" in result.output and "hours" in result.output
-
-
-def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("JAGA_DATABASE_URL", f"sqlite:///{tmp_path / 'jaga.db'}")
-    result = runner.invoke(app, ["serve", "--workers", "2"])
-    assert result.exit_code != 0 and "PostgreSQL" in result.output

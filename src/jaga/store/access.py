@@ -137,12 +137,16 @@ class AccessRepository:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A write transaction that may extend the audit chain. SQLite lets a transaction that read
-        the chain's tip fail to write once another writer has committed, so its writers queue on a
-        process lock (PostgreSQL queues them on an advisory lock inside `_append`). Use one worker
-        process with SQLite; PostgreSQL for more."""
-        lock = _SQLITE_CHAIN_LOCK if self.engine.dialect.name == "sqlite" else nullcontext()
-        with lock, self.sessions.begin() as session:
+        """A write transaction that may extend the audit chain: one writer at a time. On SQLite it
+        takes the database's write lock at once (`BEGIN IMMEDIATE`): a transaction that read the
+        chain's tip and only then wrote would fail outright (SQLITE_BUSY_SNAPSHOT) whenever another
+        process committed in between, whereas waiting for the lock only waits (busy timeout).
+        Threads of one process also queue on a lock, so they don't poll SQLite's. PostgreSQL queues
+        writers on an advisory lock inside `_append`."""
+        sqlite = self.engine.dialect.name == "sqlite"
+        with _SQLITE_CHAIN_LOCK if sqlite else nullcontext(), self.sessions.begin() as session:
+            if sqlite:
+                session.execute(text("BEGIN IMMEDIATE"))
             yield session
 
     def audit(self, actor: str, action: str, subject: str, payload: dict[str, Any], session: Session | None = None) -> None:
