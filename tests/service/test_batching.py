@@ -98,3 +98,18 @@ def test_the_worker_finishes_what_is_queued_when_stopped_and_restarts_on_demand(
     assert all(future.done() for future in futures) and sorted(stored) == [f"p{index}" for index in range(5)]
     assert [d.post_id for d in batcher.submit([post("again")], None, key).result(30)] == ["again"]
     batcher.stop()
+
+
+def test_a_request_cancelled_while_queued_is_dropped_and_the_worker_goes_on(store: Store, moderator: Moderator) -> None:
+    gated = GatedModerator(moderator)
+    key, _ = store.create_key("p", Role.PLATFORM)
+    batcher = ModerationBatcher(lambda: gated, store)
+    first = batcher.submit([post("p0")], None, key)
+    assert gated.started.wait(30)
+    gone = batcher.submit([post("p1")], None, key)
+    assert gone.cancel()  # the client disconnected while its request waited
+    gated.release.set()
+    assert [d.post_id for d in first.result(30)] == ["p0"]
+    assert [d.post_id for d in batcher.submit([post("p2")], None, key).result(30)] == ["p2"]
+    batcher.stop()
+    assert not store.decisions_for_post("p1")

@@ -90,7 +90,10 @@ class ModerationBatcher:
                     break
                 batch.append(waiting)
                 posts += len(waiting.posts)
-            self._process(batch)
+            # A request whose caller has gone (its future cancelled) is dropped, not moderated.
+            batch = [request for request in batch if request.future.set_running_or_notify_cancel()]
+            if batch:
+                self._process(batch)
             if stopping:
                 return
 
