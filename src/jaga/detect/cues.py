@@ -207,7 +207,7 @@ class SpellingVariants:
         for variant in {token, *_deletions(token)}:
             candidates.update(self.by_deletion.get(variant, ()))
         best = [term for term in candidates if term[0] == token[0] and OSA.distance(term, token, score_cutoff=1) <= 1]
-        return min(best, key=len) if best else None
+        return min(best, key=lambda term: (len(term), term)) if best else None  # ties: same answer every run
 
 
 def _without_overlaps(matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
