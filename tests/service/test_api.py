@@ -145,7 +145,9 @@ def test_metrics_count_posts_read_by_the_encoder_tier(service: Service) -> None:
     hateful = {"id": "e1", "text": "Muslims should be banned from entering the country.", "country": "SG"}
     plain = {"id": "e2", "text": "The weather is lovely this morning.", "country": "SG"}
     service.client.post("/v1/moderate", json={"posts": [hateful, plain]}, headers=service.as_("acme"))
-    assert "jaga_encoder_escalations_total 1.0" in service.client.get("/metrics").text
+    body = service.client.get("/metrics").text
+    assert "jaga_encoder_escalations_total 1.0" in body
+    assert "jaga_moderation_batch_posts_count 1.0" in body and "jaga_moderation_batch_posts_sum 2.0" in body
 
 
 def test_revoked_keys_stop_working(service: Service) -> None:

@@ -109,6 +109,9 @@ class Metrics:
                                  registry=self.registry)
         self.escalations = Counter("jaga_encoder_escalations_total", "Posts the detection cascade also read with "
                                    "its sentence encoder (each costs ~10 ms)", registry=self.registry)
+        self.batch_posts = Histogram("jaga_moderation_batch_posts", "Posts moderated together (requests that "
+                                     "arrived while the worker was busy share a batch)", registry=self.registry,
+                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128))
 
 
 class LimitsAndMetrics:
@@ -181,7 +184,8 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             if read_by_encoder_tier(decision.signals):
                 app.state.metrics.escalations.inc()
 
-    batcher = ModerationBatcher(lambda: app.state.moderator, store, count_decisions)
+    batcher = ModerationBatcher(lambda: app.state.moderator, store, count_decisions,
+                                on_batch=app.state.metrics.batch_posts.observe)
     app.state.batcher = batcher
     matchers: dict[str, ClaimMatcher] = {}  # one claim index per organisation, loaded on first search
     errors.install(app)

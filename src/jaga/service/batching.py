@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Any
 
 from jaga.pipeline import Moderator, pseudonymised
 from jaga.store import ApiKey, ModerationRecord, Store
@@ -40,14 +41,16 @@ class ModerationBatcher:
     """`submit()` from any thread; the decisions arrive on the returned future once stored.
 
     `moderator` is a callable so that the application can swap its moderator (tests, reloads);
-    `on_stored` sees every request's decisions after they are committed (metrics)."""
+    `on_stored` sees every request's decisions after they are committed, and `on_batch` the number
+    of posts in every batch stored (metrics)."""
 
     def __init__(self, moderator: Callable[[], Moderator], store: Store,
                  on_stored: Callable[[list[Decision]], None] | None = None,
-                 max_posts: int = MAX_BATCH_POSTS) -> None:
+                 max_posts: int = MAX_BATCH_POSTS, on_batch: Callable[[int], None] | None = None) -> None:
         self.moderator = moderator
         self.store = store
         self.on_stored = on_stored
+        self.on_batch = on_batch
         self.max_posts = max_posts
         self.batches = 0
         self._queue: queue.SimpleQueue[_Request | None] = queue.SimpleQueue()
@@ -111,13 +114,19 @@ class ModerationBatcher:
                 self._process([request])
             return
         self.batches += 1
+        self._notify(self.on_batch, sum(len(found) for found in decisions))
         for request, found in zip(batch, decisions, strict=True):
-            if self.on_stored is not None:
-                try:
-                    self.on_stored(found)
-                except Exception:  # metrics must never fail a stored request
-                    log.exception("on_stored callback failed")
+            self._notify(self.on_stored, found)
             request.future.set_result(found)
+
+    @staticmethod
+    def _notify(callback: Callable[[Any], None] | None, value: object) -> None:
+        if callback is None:
+            return
+        try:
+            callback(value)
+        except Exception:  # metrics must never fail a stored request
+            log.exception("metrics callback failed")
 
     def _moderate_and_store(self, batch: list[_Request]) -> list[list[Decision]]:
         moderator = self.moderator()
