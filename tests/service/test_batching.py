@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Future
 
 import pytest
 
 from jaga.pipeline import Moderator
 from jaga.service.batching import ModerationBatcher
-from jaga.store import Role, Store
+from jaga.store import ApiKey, Role, Store
 from jaga.types import Decision, Post
 
 
@@ -43,6 +44,18 @@ def store(database_url: str) -> Store:
     return Store(database_url)
 
 
+def busy_batcher(store: Store, moderator: Moderator) -> tuple[GatedModerator, ApiKey, ModerationBatcher,
+                                                                 Future[list[Decision]]]:
+    """A batcher whose worker is held inside its first request ("p0"), so that what is submitted
+    next queues up behind it until `gated.release` is set."""
+    gated = GatedModerator(moderator)
+    key, _ = store.create_key("p", Role.PLATFORM)
+    batcher = ModerationBatcher(lambda: gated, store)
+    first = batcher.submit([post("p0")], None, key)
+    assert gated.started.wait(30)
+    return gated, key, batcher, first
+
+
 def test_requests_waiting_behind_a_busy_worker_are_moderated_as_one_batch(store: Store, moderator: Moderator) -> None:
     gated = GatedModerator(moderator)
     key_a, _ = store.scoped("org-a").create_key("a", Role.PLATFORM)
@@ -72,11 +85,7 @@ def test_requests_waiting_behind_a_busy_worker_are_moderated_as_one_batch(store:
 
 
 def test_a_failing_request_fails_alone(store: Store, moderator: Moderator) -> None:
-    gated = GatedModerator(moderator)
-    key, _ = store.create_key("p", Role.PLATFORM)
-    batcher = ModerationBatcher(lambda: gated, store)
-    first = batcher.submit([post("p0")], None, key)
-    assert gated.started.wait(30)
+    gated, key, batcher, first = busy_batcher(store, moderator)
     bad = batcher.submit([post("p1", text="boom")], None, key)
     good = batcher.submit([post("p2")], None, key)
     gated.release.set()
@@ -101,11 +110,7 @@ def test_the_worker_finishes_what_is_queued_when_stopped_and_restarts_on_demand(
 
 
 def test_a_request_cancelled_while_queued_is_dropped_and_the_worker_goes_on(store: Store, moderator: Moderator) -> None:
-    gated = GatedModerator(moderator)
-    key, _ = store.create_key("p", Role.PLATFORM)
-    batcher = ModerationBatcher(lambda: gated, store)
-    first = batcher.submit([post("p0")], None, key)
-    assert gated.started.wait(30)
+    gated, key, batcher, first = busy_batcher(store, moderator)
     gone = batcher.submit([post("p1")], None, key)
     assert gone.cancel()  # the client disconnected while its request waited
     gated.release.set()

@@ -117,7 +117,7 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
         concurrent requests together. Each keeps its own audit entry under its own organisation."""
         with self.writing() as session:
             for record in records:
-                scoped = self if record.org == self.org else self.scoped(record.org)
+                scoped = self.scoped(record.org)
                 decisions = list(record.decisions)
                 scoped._save_in(session, record.posts, decisions)
                 scoped._open_reviews_in(session, decisions)

@@ -65,6 +65,10 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def _row_hash(prev_hash: str, values: dict[str, Any]) -> str:
     canonical = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
@@ -91,7 +95,7 @@ class AccessRepository:
     def recently_authenticated(self, token: str) -> ApiKey | None:
         """The key of a token this process verified less than `KEY_CACHE_SECONDS` ago (no I/O), or
         None: then call `authenticate`."""
-        cached = _verified.get(hashlib.sha256(token.encode()).hexdigest())
+        cached = _verified.get(_token_digest(token))
         if cached is None or cached[1] < time.monotonic():
             return None
         return cached[0]
@@ -100,7 +104,7 @@ class AccessRepository:
         """The key a token belongs to, in any organisation, or None (unknown, malformed, revoked)."""
         key = self._authenticate(token)
         if key is not None:
-            _verified[hashlib.sha256(token.encode()).hexdigest()] = (key, time.monotonic() + KEY_CACHE_SECONDS)
+            _verified[_token_digest(token)] = (key, time.monotonic() + KEY_CACHE_SECONDS)
         return key
 
     def _authenticate(self, token: str) -> ApiKey | None:
@@ -138,11 +142,11 @@ class AccessRepository:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A write transaction that may extend the audit chain: one writer at a time. On SQLite it
-        takes the database's write lock at once (`BEGIN IMMEDIATE`): a transaction that read the
-        chain's tip and only then wrote would fail outright (SQLITE_BUSY_SNAPSHOT) whenever another
-        process committed in between, whereas waiting for the lock only waits (busy timeout).
-        Threads of one process also queue on a lock, so they don't poll SQLite's. PostgreSQL queues
-        writers on an advisory lock inside `_append`."""
+        takes the database's write lock at once (`BEGIN IMMEDIATE`): otherwise the driver reads the
+        chain's tip outside any transaction, and another process that commits before this one writes
+        forks the chain (two rows after the same tip; measured). Waiting for the lock only waits
+        (busy timeout). Threads of one process also queue on a lock, so they don't poll SQLite's.
+        PostgreSQL queues writers on an advisory lock inside `_append`."""
         sqlite = self.engine.dialect.name == "sqlite"
         with _SQLITE_CHAIN_LOCK if sqlite else nullcontext(), self.sessions.begin() as session:
             if sqlite:
