@@ -126,6 +126,8 @@ def test_cue_terms_match_canonical_text_in_scripts_without_spaces(analyser: CueA
     ("dasar anjingg semua", "id", ("anjingg", "dehumanise")),
     ("我想sha死所有跨性别者", "zh", ("sha死", "threat")),  # one character in pinyin
     ("他们都是laji", "zh", ("laji", "dehumanise")),  # the whole term in pinyin
+    ("典型的女表子行为", "zh", ("女表子", "slur")),  # a character written as two (婊 as 女表)
+    ("歹戋疾人都该滚出去", "zh", ("歹戋疾人", "identity")),
 ])
 def test_misspelt_and_run_together_cue_terms_are_found(analyser: CueAnalyser, text: str, language: str,
                                                        found: tuple[str, str]) -> None:
@@ -148,3 +150,10 @@ def test_pinyin_is_read_only_as_a_whole_latin_word_and_never_as_english(analyser
         read_in_latin = [text[hit.start:hit.end] for hit in analysis.hits
                          if any("a" <= char <= "z" for char in text[hit.start:hit.end])]
         assert read_in_latin == [], text
+
+
+def test_a_split_character_is_read_only_inside_a_cue_term(analyser: CueAnalyser) -> None:
+    """"女表" is 婊 only where it completes a term: "女表演者" is a female performer."""
+    analysis = analyser.analyse("她是一位女表演者", "zh")
+    assert analysis is not None
+    assert [hit.cue_class for hit in analysis.hits] == []

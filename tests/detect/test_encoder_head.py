@@ -68,7 +68,7 @@ def test_bundled_cascade_reads_group_statements_with_the_encoder(bundled: HarmCl
     texts = [normalise(text).text for text in (
         "Muslims should be banned from entering the country.",
         "Immigrants are not vermin, they are human beings like us.",
-        "Black people are wonderful parents and neighbours.",  # a group, but the fast tier clears it
+        "Muslims are welcome here and we are proud of them.",  # a group, but the fast tier clears it
         "The weather is lovely this morning.",
     )]
     scores = bundled.cascade(texts, ["en"] * len(texts))

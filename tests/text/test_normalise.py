@@ -49,6 +49,15 @@ def test_letters_spelt_out_with_spaces_are_joined() -> None:
     assert normalise("a b c").transforms == frozenset({"spaced"})
 
 
+def test_a_side_radical_and_the_rest_of_its_character_are_put_back_together() -> None:
+    result = normalise("我忄艮那些人，闭上你的犭句嘴")
+    assert result.text == "我恨那些人,闭上你的狗嘴"  # NFKC folds the full-width comma
+    assert "chaizi" in result.transforms
+    start = result.text.index("恨")
+    assert result.original_span(start, start + 1) == "忄艮"
+    assert normalise("女子学校").text == "女子学校"  # two whole characters stay apart (女子 is not 好)
+
+
 def test_vietnamese_composed_and_decomposed_forms_meet() -> None:
     composed = "Tôi không biết"
     decomposed = "To\u0302i kho\u0302ng bie\u0302\u0301t"

@@ -35,6 +35,7 @@ from rapidfuzz.distance import OSA
 from wordfreq import get_frequency_dict
 
 from jaga.text import normalise
+from jaga.text.chaizi import split_forms
 from jaga.text.language import script_counts
 
 CLASSES = ("identity", "slur", "dehumanise", "insult", "hate_verb", "threat", "exclude", "positive", "negation",
@@ -221,8 +222,10 @@ def _without_overlaps(matches: list[tuple[int, int, str]]) -> list[tuple[int, in
 
 class ChineseVariants:
     """Chinese cue terms with a character, or the whole term, typed in toneless pinyin to get past
-    filters ("跨xing别者", "bu诚实", "laji"). Terms wholly in Han characters only; a fully romanised
-    term that is an English word ("shanghai" is 伤害, "harm") is left out.
+    filters ("跨xing别者", "bu诚实", "laji"), or with a character written as two whole characters
+    ("女表子" for 婊子; see `jaga.text.chaizi`). Terms wholly in Han characters only; a fully romanised
+    term that is an English word ("shanghai" is 伤害, "harm") and a split form that is a common Chinese
+    word are left out.
 
     Homophone swaps ("费物" for 废物) were tried the same way (one character replaced by any character
     read alike, common Chinese words excluded) and gave nothing: the character n-grams already score
@@ -232,6 +235,7 @@ class ChineseVariants:
         english = _common_words("en")
         self.term_class: dict[str, str] = {}
         romanised: list[str] = []
+        split: list[str] = []
         for term, cue_class in term_class.items():
             if not _HAN.fullmatch(term):
                 continue
@@ -248,12 +252,23 @@ class ChineseVariants:
         # A syllable is a variant only where it is not part of a longer Latin word ("sha" in "shall").
         self.romanised = re.compile(r"(?<![a-z])(?:" + "|".join(
             map(re.escape, sorted(set(romanised), key=len, reverse=True))) + r")(?![a-z])")
+        common = _common_words("zh")
+        for term, cue_class in term_class.items():
+            if not _HAN.fullmatch(term):
+                continue
+            for index, character in enumerate(term):
+                for form in split_forms(character):
+                    variant = term[:index] + form + term[index + 1:]
+                    if variant not in common and variant not in term_class:
+                        self.term_class.setdefault(variant, cue_class)
+                        split.append(variant)
+        self.split = re.compile("|".join(map(re.escape, sorted(set(split), key=len, reverse=True))) or r"(?!)")
 
     def add_variants(self, lowered: str, matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-        if not _LATIN.search(lowered):  # pinyin needs Latin letters: most posts skip the scan
-            return matches
-        found = [(match.start(), match.end(), self.term_class[match.group()])
-                 for match in self.romanised.finditer(lowered)]
+        found = [(match.start(), match.end(), self.term_class[match.group()]) for match in self.split.finditer(lowered)]
+        if _LATIN.search(lowered):  # pinyin needs Latin letters: most posts skip that scan
+            found += [(match.start(), match.end(), self.term_class[match.group()])
+                      for match in self.romanised.finditer(lowered)]
         return _without_overlaps(matches + found) if found else matches
 
 

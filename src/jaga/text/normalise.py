@@ -21,7 +21,7 @@ from functools import lru_cache
 import ftfy
 import ftfy.badness
 
-from jaga.text import zawgyi
+from jaga.text import chaizi, zawgyi
 
 Piece = tuple[str, int, int]  # (output text, original start, original end)
 
@@ -34,7 +34,9 @@ _LEET_CANDIDATE = re.compile(_LEET_PATTERN)
 _ELONGATION = re.compile(r"(\D)\1\1")
 _SPACED_PATTERN = r"(?<!\w)[^\W\d_](?: [^\W\d_]){2,}(?!\w)"
 _SPACED_LETTERS = re.compile(_SPACED_PATTERN)
-_NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN + "|" + _SPACED_PATTERN)
+_RADICAL_PATTERN = "[" + "".join(sorted(chaizi.SIDE_RADICALS)) + "]"
+_SIDE_RADICAL = re.compile(_RADICAL_PATTERN)
+_NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN + "|" + _SPACED_PATTERN + "|" + _RADICAL_PATTERN)
 _SPECIAL = re.compile(r"[\ufe00-\ufe0f\u20e3\U0001F130-\U0001F1FF]")
 _NON_SPACE = re.compile(r"\S+")
 _SPACE_RUN = re.compile(r"\s+")
@@ -50,7 +52,7 @@ class NormalisedText:
     ends: tuple[int, ...]
     transforms: frozenset[str] = field(default_factory=frozenset)
     """Which tricks were undone: zawgyi, mojibake, invisible, homoglyph, styled, leet, elongation,
-    spaced.
+    spaced, chaizi (a Chinese character written as a side radical and the rest).
     Several of them in one short post is itself a sign of evasion (used by the scam detectors)."""
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
@@ -86,7 +88,7 @@ def normalise(text: str) -> NormalisedText:
             pieces = _clusters([(text, 0, len(text))], transforms)
         elif not _NEEDS_SLOW_PATH.search(folded) and not _has_confusable_script(folded):
             return _identity(text, folded)
-        else:  # only leetspeak, elongation, spacing or look-alikes to undo: skip the per-cluster work
+        else:  # only leetspeak, elongation, spacing, radicals or look-alikes to undo: no per-cluster work
             pieces = [(char, index, index + 1) for index, char in enumerate(folded)]
     joined = folded if folded is not None else "".join(piece[0] for piece in pieces)
     pieces = _fold_homoglyphs(pieces, transforms)
@@ -96,6 +98,8 @@ def normalise(text: str) -> NormalisedText:
         pieces = _squash_elongation(pieces, transforms)
     if _SPACED_LETTERS.search(joined):
         pieces = _join_spaced_letters(pieces, transforms)
+    if _SIDE_RADICAL.search(joined):
+        pieces = _compose_radicals(pieces, transforms)
     return _assemble(text, pieces, frozenset(transforms))
 
 
@@ -366,6 +370,25 @@ def _join_spaced_letters(pieces: list[Piece], transforms: set[str]) -> list[Piec
     if dropped:
         transforms.add("spaced")
     return [piece for index, piece in enumerate(pieces) if index not in dropped]
+
+
+def _compose_radicals(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """"我忄艮他们" -> "我恨他们": a side radical and the character after it, where the two make one
+    character (see `jaga.text.chaizi`)."""
+    pairs = chaizi.radical_pairs()
+    result: list[Piece] = []
+    index = 0
+    while index < len(pieces):
+        if index + 1 < len(pieces):
+            composed = pairs.get(pieces[index][0] + pieces[index + 1][0])
+            if composed is not None:
+                transforms.add("chaizi")
+                result.append((composed, pieces[index][1], pieces[index + 1][2]))
+                index += 2
+                continue
+        result.append(pieces[index])
+        index += 1
+    return result
 
 
 def canonical_key(text: str) -> str:
