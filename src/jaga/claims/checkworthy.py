@@ -43,8 +43,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     for group, words in groups.items():
         spaced = sorted({str(word).casefold() for word in words if not _UNSPACED.search(str(word))}, key=len, reverse=True)
         unspaced = sorted({str(word) for word in words if _UNSPACED.search(str(word))}, key=len, reverse=True)
-        alternatives = [rf"(?<!\w){re.escape(word)}(?!\w)" for word in spaced] + [re.escape(word) for word in unspaced]
-        patterns[group] = re.compile("|".join(alternatives))
+        # One word-boundary check around all the spaced words: a lookbehind on each alternative
+        # made the regex engine try every word at every position.
+        alternatives = [r"(?<!\w)(?:" + "|".join(map(re.escape, spaced)) + r")(?!\w)"] if spaced else []
+        alternatives += [re.escape(word) for word in unspaced]
+        patterns[group] = re.compile("|".join(alternatives) or r"(?!)")
     return patterns
 
 

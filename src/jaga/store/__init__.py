@@ -116,10 +116,19 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
         """Several requests, of any organisations, in one transaction: the service records
         concurrent requests together. Each keeps its own audit entry under its own organisation."""
         with self.writing() as session:
-            for record in records:
-                scoped = self.scoped(record.org)
+            now = now_utc()
+            scopes = [self.scoped(record.org) for record in records]
+            # Every request's rows in one statement per table: executing per request was most of
+            # the store's time in a batch.
+            self._execute_rows(session, PostRow.__table__, ("org", "post_id"), POST_UPDATED,
+                               [scoped._post_values(post, now)
+                                for scoped, record in zip(scopes, records, strict=True) for post in record.posts])
+            self._execute_rows(session, DecisionRow.__table__, ("org", "id"), DECISION_UPDATED,
+                               [scoped._decision_values(decision)
+                                for scoped, record in zip(scopes, records, strict=True)
+                                for decision in record.decisions])
+            for scoped, record in zip(scopes, records, strict=True):
                 decisions = list(record.decisions)
-                scoped._save_in(session, record.posts, decisions)
                 scoped._open_reviews_in(session, decisions)
                 scoped.audit(record.actor, "moderate", ",".join(decision.id for decision in decisions)[:256],
                              {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)}
@@ -127,15 +136,17 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
 
     def _save_in(self, session: Any, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
         now = now_utc()
-        if posts:
-            session.execute(self._upsert(PostRow.__table__, ("org", "post_id"), POST_UPDATED),
-                            [self._post_values(post, now) for post in posts])
-        if decisions:
-            session.execute(self._upsert(DecisionRow.__table__, ("org", "id"), DECISION_UPDATED),
-                            [self._decision_values(decision) for decision in decisions])
+        self._execute_rows(session, PostRow.__table__, ("org", "post_id"), POST_UPDATED,
+                           [self._post_values(post, now) for post in posts])
+        self._execute_rows(session, DecisionRow.__table__, ("org", "id"), DECISION_UPDATED,
+                           [self._decision_values(decision) for decision in decisions])
 
-    def _upsert(self, table: Any, conflict: tuple[str, ...], updated: tuple[str, ...]) -> Any:
-        return _upsert_statement(self.engine.dialect.name, table, conflict, updated)
+    def _execute_rows(self, session: Any, table: Any, conflict: tuple[str, ...], updated: tuple[str, ...],
+                      rows: list[dict[str, Any]]) -> None:
+        """Upsert `rows` in one executemany on the session's connection (Core: these are plain
+        rows, and the ORM's per-statement set-up cost more than the insert)."""
+        if rows:
+            session.connection().execute(_upsert_statement(self.engine.dialect.name, table, conflict, updated), rows)
 
     def _post_values(self, post: Post, now: datetime) -> dict[str, Any]:
         extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of", "authority_request"})
