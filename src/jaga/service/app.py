@@ -11,6 +11,7 @@ does not exist, so scopes leak nothing. Every change is written to the hash-chai
 
 
 import asyncio
+import gc
 import hashlib
 import math
 import os
@@ -62,7 +63,7 @@ from jaga.service.schemas import (
 )
 from jaga.service.webhooks import WebhookDispatcher
 from jaga.store import ApiKey, CaseError, Conflict, NotFound, Role, Store
-from jaga.types import Action, Decision
+from jaga.types import Action, Decision, Post
 
 MAX_BODY_BYTES = 2_000_000
 
@@ -149,6 +150,16 @@ class LimitsAndMetrics:
             self.metrics.latency.labels(name).observe(time.perf_counter() - started)
 
 
+WARM_UP_POSTS = ("Muslims are vermin and should be thrown out", "Selamat pagi semua, jumpa lagi esok",
+                 "跨性别者令人恶心", "Claim your prize now at http://bit.ly/win")
+"""Posts that reach every lazily loaded part (cue lexicons, spelling variants, the encoder tier) before
+the first request does."""
+
+
+def warm_up(moderator: Moderator) -> None:
+    moderator.moderate_batch([Post(id=f"warm-up-{index}", text=text) for index, text in enumerate(WARM_UP_POSTS)])
+
+
 def create_app(database_url: str | None = None, moderator: Moderator | None = None,
                deliver_webhooks: bool = True, rate: float | None = None, burst: int | None = None) -> FastAPI:
     """`deliver_webhooks=False` leaves delivery to the caller (`app.state.webhooks.run_once()`).
@@ -166,6 +177,11 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             os.environ.get("JAGA_THREADS", 2 * (os.cpu_count() or 1) + 2))
         if deliver_webhooks:
             dispatcher.start()
+        await run_in_threadpool(warm_up, app.state.moderator)
+        # Everything loaded so far (models, lexicons, word lists: ~400k objects) lives as long as the
+        # process: freezing it keeps the garbage collector from walking it again. A full collection
+        # over that heap took 100-250 ms, a pause every request in flight would have waited out.
+        gc.freeze()
         yield
         batcher.stop()
         dispatcher.stop()
