@@ -109,7 +109,9 @@ def write_model_card(metrics: dict[str, Any], path: Path) -> None:
         f"weights, C={metrics['C']}; Jaga's own functional templates weighted x18); Platt calibration per category "
         "and per (category, language) on a separate "
         "calibration split. Input is the canonical text from `jaga.text.normalise` (Unicode NFKC, Zawgyi to "
-        "Unicode, homoglyphs, leetspeak and elongation folded). Categories: hate_speech, harassment, "
+        "Unicode, homoglyphs, leetspeak, elongation, spaced-out letters and Chinese side radicals folded; "
+        "cue terms also found misspelt, in pinyin or with a character split in two). Categories: hate_speech, "
+        "harassment, "
         "scam_fraud, illegal_gambling.",
         "",
         *_cascade_section(metrics.get("encoder_head")),
