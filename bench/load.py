@@ -47,20 +47,21 @@ def start_server(home: Path, port: int, workers: int, database_url: str | None) 
     raise RuntimeError("the server did not start")
 
 
-async def run_load(port: int, token: str, rate: float, seconds: float, client: str = "raw") -> tuple[list[float], int]:
+async def run_load(port: int, token: str, rate: float, seconds: float,
+                   client: str = "raw") -> tuple[list[float], list[str]]:
     posts = make_posts(int(rate * seconds) + 10)
     send: RawSender | HttpxSender = RawSender(port, token) if client == "raw" else HttpxSender(port, token)
     latencies: list[float] = []
-    errors = 0
+    errors: list[str] = []
 
     async def one(index: int) -> None:
-        nonlocal errors
         started = time.perf_counter()
         try:
-            if await send(posts[index]) != 200:
-                errors += 1
-        except (OSError, httpx.HTTPError, asyncio.IncompleteReadError, ValueError):
-            errors += 1
+            status = await send(posts[index])
+            if status != 200:
+                errors.append(f"HTTP {status}")
+        except (OSError, httpx.HTTPError, asyncio.IncompleteReadError, ValueError) as error:
+            errors.append(f"{type(error).__name__}: {error}")
         latencies.append(time.perf_counter() - started)
 
     tasks = []
@@ -85,12 +86,17 @@ class RawSender:
         self.all: list[asyncio.StreamWriter] = []
 
     async def __call__(self, post: dict[str, object]) -> int:
-        if self.idle:
-            reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            self.all.append(writer)
         body = json.dumps({"post": post}).encode()
+        if self.idle:
+            try:
+                return await self._send(*self.idle.pop(), body)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass  # the server closed a kept-alive connection that sat idle: send on a new one
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.all.append(writer)
+        return await self._send(reader, writer, body)
+
+    async def _send(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: bytes) -> int:
         writer.write(b"POST /v1/moderate HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
                      b"Authorization: Bearer " + self.token.encode() + b"\r\nContent-Length: "
                      + str(len(body)).encode() + b"\r\n\r\n" + body)
@@ -164,7 +170,7 @@ def main() -> None:
             milliseconds = np.array(latencies) * 1000
             print(json.dumps({
                 "target_rps": args.rate, "achieved_rps": round(len(latencies) / elapsed, 1), "requests": len(latencies),
-                "errors": errors, "p50_ms": round(float(np.percentile(milliseconds, 50)), 1),
+                "errors": len(errors), "error_examples": sorted(set(errors))[:3], "p50_ms": round(float(np.percentile(milliseconds, 50)), 1),
                 "p90_ms": round(float(np.percentile(milliseconds, 90)), 1),
                 "p99_ms": round(float(np.percentile(milliseconds, 99)), 1), "workers": args.workers, "client": args.client,
                 "database": "postgresql" if args.database_url else "sqlite",

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import math
 import os
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -66,6 +67,7 @@ from jaga.store import ApiKey, CaseError, Conflict, NotFound, Role, Store
 from jaga.types import Action, Decision, Post
 
 MAX_BODY_BYTES = 2_000_000
+SWITCH_INTERVAL_SECONDS = 0.001
 
 READERS = frozenset(Role)
 IdParam = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
@@ -182,6 +184,10 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         # process: freezing it keeps the garbage collector from walking it again. A full collection
         # over that heap took 100-250 ms, a pause every request in flight would have waited out.
         gc.freeze()
+        # The event loop and the moderation worker share the GIL; by default a thread holds it for
+        # up to 5 ms before the other may run, so a response waited behind a batch it was not part
+        # of. Measured at 200 requests/s: p50 62 -> 40 ms, p99 166 -> 100 ms with 1 ms.
+        sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
         yield
         batcher.stop()
         dispatcher.stop()
