@@ -3,6 +3,7 @@ scopes, validation errors with stable codes, the audit chain, metrics."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from jaga.detect.classifier import ClassifierDetector
 from jaga.pipeline import Moderator
 from jaga.service import create_app
 from jaga.store import Role, Store
@@ -155,3 +157,13 @@ def test_revoked_keys_stop_working(service: Service) -> None:
     assert service.store.scoped("acme").revoke_key(key_id)
     response = service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
     assert response.status_code == 401
+
+
+def test_a_started_service_has_read_every_kind_of_post_before_its_first_request(database_url: str) -> None:
+    """The warm-up reaches the encoder tier and leaves what it loaded frozen out of the collector's way."""
+    moderator = Moderator()
+    classifier = next(detector for detector in moderator.detectors if isinstance(detector, ClassifierDetector))
+    assert classifier.escalations == 0
+    with TestClient(create_app(database_url, moderator)):
+        assert classifier.escalations >= 1
+        assert gc.get_freeze_count() > 0
