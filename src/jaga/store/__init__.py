@@ -120,13 +120,11 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
             scopes = [self.scoped(record.org) for record in records]
             # Every request's rows in one statement per table: executing per request was most of
             # the store's time in a batch.
-            self._execute_rows(session, PostRow.__table__, ("org", "post_id"), POST_UPDATED,
-                               [scoped._post_values(post, now)
-                                for scoped, record in zip(scopes, records, strict=True) for post in record.posts])
-            self._execute_rows(session, DecisionRow.__table__, ("org", "id"), DECISION_UPDATED,
-                               [scoped._decision_values(decision)
-                                for scoped, record in zip(scopes, records, strict=True)
-                                for decision in record.decisions])
+            self._save_rows(session,
+                            [scoped._post_values(post, now)
+                             for scoped, record in zip(scopes, records, strict=True) for post in record.posts],
+                            [scoped._decision_values(decision)
+                             for scoped, record in zip(scopes, records, strict=True) for decision in record.decisions])
             for scoped, record in zip(scopes, records, strict=True):
                 decisions = list(record.decisions)
                 scoped._open_reviews_in(session, decisions)
@@ -136,17 +134,17 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
 
     def _save_in(self, session: Any, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
         now = now_utc()
-        self._execute_rows(session, PostRow.__table__, ("org", "post_id"), POST_UPDATED,
-                           [self._post_values(post, now) for post in posts])
-        self._execute_rows(session, DecisionRow.__table__, ("org", "id"), DECISION_UPDATED,
-                           [self._decision_values(decision) for decision in decisions])
+        self._save_rows(session, [self._post_values(post, now) for post in posts],
+                        [self._decision_values(decision) for decision in decisions])
 
-    def _execute_rows(self, session: Any, table: Any, conflict: tuple[str, ...], updated: tuple[str, ...],
-                      rows: list[dict[str, Any]]) -> None:
-        """Upsert `rows` in one executemany on the session's connection (Core: these are plain
-        rows, and the ORM's per-statement set-up cost more than the insert)."""
-        if rows:
-            session.connection().execute(_upsert_statement(self.engine.dialect.name, table, conflict, updated), rows)
+    def _save_rows(self, session: Any, post_rows: list[dict[str, Any]], decision_rows: list[dict[str, Any]]) -> None:
+        """Upsert post and decision rows, one executemany per table on the session's connection
+        (Core: these are plain rows, and the ORM's per-statement set-up cost more than the insert)."""
+        connection = session.connection()
+        for table, conflict, updated, rows in ((PostRow.__table__, ("org", "post_id"), POST_UPDATED, post_rows),
+                                               (DecisionRow.__table__, ("org", "id"), DECISION_UPDATED, decision_rows)):
+            if rows:
+                connection.execute(_upsert_statement(self.engine.dialect.name, table, conflict, updated), rows)
 
     def _post_values(self, post: Post, now: datetime) -> dict[str, Any]:
         extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of", "authority_request"})
