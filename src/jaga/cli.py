@@ -197,10 +197,14 @@ def train(
     card: Annotated[Path | None, typer.Option(help="Write the model card here (default: docs/MODEL_CARD.md "
                                               "when training the bundled model).")] = None,
     encoder_head: Annotated[bool, typer.Option(help="Fit the cascade's encoder tier for posts about a protected "
-                                               "group (a few minutes of embedding).")] = True,
+                                               "group.")] = True,
+    encoder: Annotated[str, typer.Option(help="The encoder tier's sentence vectors: static (e5 distilled to a "
+                                         "table, thousands of posts/s) or e5 (e5 itself: more accurate, 20-40 "
+                                         "posts/s a core, adds 10-20 minutes of training).")] = "static",
 ) -> None:
     """Train the harm classifier from the labelled datasets (reproducible for a given seed)."""
     from jaga.detect.classifier import bundled_model_dir
+    from jaga.text.encoder import SENTENCE_ENCODERS
     from jaga.training.card import write_model_card
     from jaga.training.datasets import LICENCE_CLASSES, select
     from jaga.training.train import default_functional_suites
@@ -210,13 +214,16 @@ def train(
         datasets = select(tuple(licence or LICENCE_CLASSES), tuple(dataset) if dataset else None)
     except ValueError as error:
         raise _fail(str(error)) from error
+    if encoder not in SENTENCE_ENCODERS:
+        raise _fail(f"--encoder must be one of {', '.join(SENTENCE_ENCODERS)}, not {encoder!r}")
     missing = [d.name for d in datasets if not d.available(data_dir)]
     if missing:
         raise _fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
     target = output or bundled_model_dir()
     with err.status("training") as status:
         metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message),
-                               functional_suites=default_functional_suites(data_dir), encoder_head=encoder_head)
+                               functional_suites=default_functional_suites(data_dir), encoder_head=encoder_head,
+                               encoder=encoder)
     card_path = card or (Path("docs/MODEL_CARD.md") if output is None else target / "MODEL_CARD.md")
     write_model_card(metrics, card_path)
     out.print(f"model {metrics['version']} written to {target} in {metrics['train_seconds']} s; card: {card_path}")
@@ -227,6 +234,38 @@ def train(
         table.add_row(category, f"{values['precision']:.3f}", f"{values['recall']:.3f}", f"{values['f1']:.3f}",
                       str(values["support"]))
     out.print(table)
+
+
+@app.command()
+def distil(
+    output: Annotated[Path | None, typer.Option(help="Table file (default: the bundled one).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the datasets are (default: JAGA_DATA_DIR).")] = None,
+    cache: Annotated[Path, typer.Option(help="Where e5's vectors are kept between runs.")] = Path(".jaga-distil"),
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Distil multilingual-e5-small into the static table the encoder tier reads (about half an hour
+    on two cores the first time; then `jaga train`)."""
+    from jaga.text.encoder import clip
+    from jaga.text.static import TABLE_FILE
+    from jaga.training.datasets import FUNCTIONAL_DATASET, select
+    from jaga.training.distil import distil as run_distil
+    from jaga.training.distil import sentence_sample
+    from jaga.training.train import build_corpus
+
+    datasets = [dataset for dataset in select() if dataset.available(data_dir)]
+    if not datasets:
+        raise _fail(f"no datasets under {data_dir or 'JAGA_DATA_DIR'}")
+    with err.status("distilling") as status:
+        corpus = build_corpus(datasets, seed=seed, root=data_dir, progress=lambda message: status.update(message))
+        train_rows = corpus.indices("train")
+        sentences = sentence_sample([clip(corpus.texts[row]) for row in train_rows],
+                                    [corpus.languages[row] for row in train_rows],
+                                    [corpus.datasets[row] == FUNCTIONAL_DATASET for row in train_rows], seed=seed)
+        report = run_distil(corpus.texts, sentences, output or TABLE_FILE, cache,
+                            progress=lambda message: status.update(message))
+    out.print(f"{report.pieces} pieces fitted to {report.sentences} sentences, written to {output or TABLE_FILE}")
+    out.print(f"held-out posts ({report.held_out}), static against e5: cosine {report.cosine_alone} -> "
+              f"{report.cosine_fitted}, e5's vector the nearest {report.nearest_alone:.1%} -> {report.nearest_fitted:.1%}")
 
 
 @app.command("eval")

@@ -31,6 +31,13 @@ def database_url() -> str:
     return os.environ.get("JAGA_DATABASE_URL") or f"sqlite:///{home_dir() / 'jaga.db'}"
 
 
+def model_dir() -> Path | None:
+    """`JAGA_MODEL_DIR`: a harm classifier trained with `jaga train -o DIR` to use instead of the
+    bundled one (for instance one trained with `--encoder e5`, or on permissive data only)."""
+    value = os.environ.get("JAGA_MODEL_DIR", "").strip()
+    return Path(value).expanduser() if value else None
+
+
 def encoder_tier_enabled() -> bool:
     """The detection cascade's encoder tier (on by default). `JAGA_ENCODER_TIER=off` trades the
     functional accuracy it adds for the fast tier's throughput alone."""

@@ -60,3 +60,14 @@ def test_char_ngrams_do_not_depend_on_the_batch() -> None:
     # " a " has two 2-grams and one 3-gram; " slot gacor " has 11 + 10 + 9 n-grams
     assert batch[4].sum() == 3
     assert batch[0].sum() == 30
+
+
+def test_jaga_model_dir_replaces_the_bundled_model(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    texts = ["you idiot", "lovely day"] * 10
+    model = HarmClassifier(categories=(Category.HARASSMENT,)).fit(texts, np.array([[1], [0]] * 10, dtype=np.int8))
+    model.metadata = {"version": "harm-custom"}
+    model.save(tmp_path)
+    monkeypatch.setenv("JAGA_MODEL_DIR", str(tmp_path))
+    assert ClassifierDetector().version == "harm-custom"
+    monkeypatch.delenv("JAGA_MODEL_DIR")
+    assert ClassifierDetector().version != "harm-custom"

@@ -23,13 +23,13 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
-from jaga.config import encoder_tier_enabled
+from jaga.config import encoder_tier_enabled, model_dir
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
 from jaga.detect.cues import CueAnalyser
-from jaga.detect.encoder_head import EncoderHead, blend, encode, escalated
+from jaga.detect.encoder_head import EncoderHead, blend, escalated
 from jaga.types import Category, Signal
 
 ARTIFACT_DIR = "harm"
@@ -225,8 +225,7 @@ class HarmClassifier:
         if not sent.any():
             return CascadeScores(fast, fast, sent, None)
         rows = np.flatnonzero(sent)
-        encoder = self.head.predict_proba(self.head.features(encode([texts[row] for row in rows]),
-                                                             cue_block[rows].toarray()))
+        encoder = self.head.read([texts[row] for row in rows], cue_block[rows].toarray())
         probabilities = fast.copy()
         for head_index, category in enumerate(self.head.categories):
             index = self.categories.index(category)
@@ -330,7 +329,7 @@ class ClassifierDetector(Detector):
 
     def __init__(self, model: HarmClassifier | None = None, min_score: float = 0.05,
                  escalate: bool | None = None) -> None:
-        self.model = model or HarmClassifier.load(bundled_model_dir())
+        self.model = model or HarmClassifier.load(model_dir() or bundled_model_dir())
         self.min_score = min_score
         self.escalate = encoder_tier_enabled() if escalate is None else escalate
         self.escalations = 0  # posts read by the encoder tier since start (benchmarks, metrics)

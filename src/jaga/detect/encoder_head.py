@@ -2,16 +2,16 @@
 
 Functional suites showed what the n-gram tier cannot learn: hate phrased in words it never saw with
 a group ("<group> should not be allowed to vote"), praise it must not flag ("I admire <group>"),
-negated or quoted hate. A sentence encoder (`jaga.text.encoder`, multilingual-e5-small) reads those
-as sentences and carries them to languages with no training data; a network with one hidden layer
-over its vector and the cue features (`jaga.detect.cues`) learns them from Jaga's functional
-templates and from real posts. Measured on the development suites: HateCheck en 65.7 -> 72.4, zh 65.8 -> 72.4
-macro-F1 (see the model card).
+negated or quoted hate. Sentence vectors read those as sentences and carry them to languages with
+no training data; a network with one hidden layer over the vector and the cue features
+(`jaga.detect.cues`) learns them from Jaga's functional templates and from real posts.
 
-The encoder reads ~100-150 short posts/s on two cores, so the cascade sends it only the posts that
-are about a protected group (a group cue in the post's own language) and that the fast tier does not
-already clear: statements about groups are where hate speech lives and where the fast tier errs.
-Everything else never pays for it.
+The vectors come from the encoder the head was trained on (`jaga.text.encoder.sentence_encoder`):
+by default the static table distilled from multilingual-e5-small (`jaga.text.static`, microseconds
+a post), or e5 itself (`jaga train --encoder e5`: more accurate on the functional suites, 20-40
+posts/s a core). Either way the cascade sends the head only the posts that are about a protected
+group (a group cue in the post's own language) and that the fast tier does not already clear:
+statements about groups are where hate speech lives and where the fast tier errs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from sklearn.neural_network import MLPClassifier
 
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_SCALE
-from jaga.text.encoder import ENCODER_NAME
+from jaga.text.encoder import SentenceEncoder, sentence_encoder
 from jaga.types import Category
 
 HEAD_FILE = "encoder_head.npz"
@@ -55,7 +55,7 @@ class EncoderHead:
     floor: float = 0.2
     """Posts the fast tier scores below this are not escalated: at a blend of 0.5, even a certain
     encoder could not lift them to 0.6, the lowest threshold at which the bundled policies act on
-    these categories (label). A policy that acts lower should lower it (escalating costs ~10 ms a post)."""
+    these categories (label). A policy that acts lower should lower it."""
     hidden_coef_: np.ndarray | None = None  # (n_categories, n_inputs, hidden)
     hidden_intercept_: np.ndarray | None = None  # (n_categories, hidden)
     coef_: np.ndarray | None = None  # (n_categories, hidden)
@@ -135,9 +135,10 @@ class EncoderHead:
         if not (directory / HEAD_META).is_file():
             return None
         meta = json.loads((directory / HEAD_META).read_text(encoding="utf-8"))
-        if meta.get("encoder") != ENCODER_NAME:
-            warnings.warn(f"{directory / HEAD_META}: trained on {meta.get('encoder')!r}, not {ENCODER_NAME!r}; "
-                          "the encoder tier is off until the model is retrained", RuntimeWarning, stacklevel=2)
+        if sentence_encoder(meta.get("encoder", "")) is None:
+            warnings.warn(f"{directory / HEAD_META}: trained on {meta.get('encoder')!r}, which this version of Jaga "
+                          "does not have; the encoder tier is off until the model is retrained", RuntimeWarning,
+                          stacklevel=2)
             return None
         with np.load(directory / HEAD_FILE) as stored:
             arrays = {name: stored[name].astype(np.float32) for name in stored.files}
@@ -147,6 +148,17 @@ class EncoderHead:
                    hidden_intercept_=arrays["hidden_intercept"], coef_=arrays["coef"], intercept_=arrays["intercept"],
                    calibration_={key: Platt(*values) for key, values in meta.pop("calibration").items()},
                    encoder=meta.pop("encoder", ""), metadata=meta)
+
+    def sentence_encoder(self) -> SentenceEncoder:
+        """The encoder this head was trained on (its vectors mean nothing to another)."""
+        encoder = sentence_encoder(self.encoder)
+        if encoder is None:
+            raise RuntimeError(f"no sentence encoder named {self.encoder!r}")
+        return encoder
+
+    def read(self, texts: Sequence[str], cue_features: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for texts, from their sentence vectors and cue features."""
+        return self.predict_proba(self.features(self.sentence_encoder().encode(texts), cue_features))
 
     def column(self, category: Category) -> int | None:
         return self.categories.index(category) if category in self.categories else None
@@ -162,7 +174,3 @@ def blend(fast: np.ndarray, encoder: np.ndarray, share: float) -> np.ndarray:
     return share * encoder + (1.0 - share) * fast
 
 
-def encode(texts: Sequence[str]) -> np.ndarray:
-    from jaga.text.encoder import Encoder
-
-    return Encoder().encode(texts)

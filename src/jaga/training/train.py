@@ -23,9 +23,9 @@ import numpy as np
 
 from jaga.config import data_dir
 from jaga.detect.classifier import HarmClassifier
-from jaga.detect.encoder_head import EncoderHead, encode
+from jaga.detect.encoder_head import EncoderHead
 from jaga.text import detect_language, normalise
-from jaga.text.encoder import ENCODER_NAME
+from jaga.text.encoder import STATIC, sentence_encoder
 from jaga.training.datasets import FUNCTIONAL_DATASET, MODELLED, Dataset, Example
 from jaga.types import Category
 
@@ -137,7 +137,8 @@ def evaluate(model: HarmClassifier, texts: list[str], languages: list[str], data
 
 def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4.0, root: Path | None = None,
           progress: Callable[[str], None] | None = None,
-          functional_suites: Sequence[tuple[str, Path, str | None]] = (), encoder_head: bool = True) -> dict[str, Any]:
+          functional_suites: Sequence[tuple[str, Path, str | None]] = (), encoder_head: bool = True,
+          encoder: str = STATIC) -> dict[str, Any]:
     """Train, calibrate, evaluate and write the artifact to `output`. Returns the metrics."""
     started = time.perf_counter()
     corpus = build_corpus(datasets, seed=seed, root=root, progress=progress)
@@ -155,7 +156,7 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
     if encoder_head:
         if progress:
             progress("encoder tier: embedding its training sample")
-        model.head = fit_encoder_head(model, corpus, seed)
+        model.head = fit_encoder_head(model, corpus, seed, encoder)
     if progress:
         progress("evaluating on the held-out split")
     test_texts, test_languages, test_datasets, test_labels = corpus.subset("test")
@@ -209,9 +210,13 @@ group-mention posts instead of a plain balanced sample moved the threshold and c
 Template weights 3, 10 and 30 were within a point of each other."""
 
 
-def fit_encoder_head(model: HarmClassifier, corpus: Corpus, seed: int = 0) -> EncoderHead:
-    """Fit the cascade's second tier (`jaga.detect.encoder_head`) beside a fitted fast tier. Embedding
-    its ~21k texts is most of the cost (a few minutes on 2 cores)."""
+def fit_encoder_head(model: HarmClassifier, corpus: Corpus, seed: int = 0, encoder: str = STATIC) -> EncoderHead:
+    """Fit the cascade's second tier (`jaga.detect.encoder_head`) beside a fitted fast tier, over the
+    vectors of `encoder` (`static` or `e5`; with e5, embedding its ~22k texts takes 10-20 minutes on
+    2 cores, with the static table a few seconds)."""
+    reader = sentence_encoder(encoder)
+    if reader is None:
+        raise ValueError(f"unknown sentence encoder {encoder!r}")
     rng = np.random.default_rng(seed)
     columns = [MODELLED.index(category) for category in HEAD_CATEGORIES]
     known = (corpus.labels[:, columns] >= 0).any(axis=1)
@@ -226,12 +231,12 @@ def fit_encoder_head(model: HarmClassifier, corpus: Corpus, seed: int = 0) -> En
     templates = [i for i in corpus.indices("train") if known[i] and corpus.datasets[i] == FUNCTIONAL_DATASET]
     train_rows = templates + real_sample("train", HEAD_TRAIN_SAMPLE)
     calibration_rows = real_sample("calibration", HEAD_CALIBRATION_SAMPLE)
-    head = EncoderHead(categories=HEAD_CATEGORIES, encoder=ENCODER_NAME)
+    head = EncoderHead(categories=HEAD_CATEGORIES, encoder=reader.name)
 
     def features(rows: list[int]) -> np.ndarray:
         texts = [corpus.texts[row] for row in rows]
         cue_block = model.cue_features(texts, [corpus.languages[row] for row in rows])
-        return head.features(encode(texts), cue_block)
+        return head.features(reader.encode(texts), cue_block)
 
     weights = np.where(np.isin(train_rows, templates), HEAD_TEMPLATE_WEIGHT, 1.0).astype(np.float32)
     head.fit(features(train_rows), corpus.labels[np.ix_(train_rows, columns)], sample_weight=weights,
