@@ -7,8 +7,8 @@ no training data; a network with one hidden layer over the vector and the cue fe
 (`jaga.detect.cues`) learns them from Jaga's functional templates and from real posts.
 
 The vectors come from the encoder the head was trained on (`jaga.text.encoder.sentence_encoder`):
-by default the static table distilled from multilingual-e5-small (`jaga.text.static`, microseconds
-a post), or e5 itself (`jaga train --encoder e5`: more accurate on the functional suites, 20-40
+by default the static table distilled from multilingual-e5-small (`jaga.text.static`, well under a
+millisecond a post), or e5 itself (`jaga train --encoder e5`: more accurate on the functional suites, 20-40
 posts/s a core). Either way the cascade sends the head only the posts that are about a protected
 group (a group cue in the post's own language) and that the fast tier does not already clear:
 statements about groups are where hate speech lives and where the fast tier errs.

@@ -75,8 +75,8 @@ class SentenceEncoder(Protocol):
 STATIC = "static"
 E5 = "e5"
 SENTENCE_ENCODERS = (STATIC, E5)
-"""`static` (default): e5 distilled to a table of piece vectors (`jaga.text.static`), tens of thousands
-of posts/s; `e5`: e5 itself, more accurate on the functional suites and 20-40 posts/s a core."""
+"""`static` (default): e5 distilled to a table of piece vectors (`jaga.text.static`), ~2,600
+posts/s on a slow day; `e5`: e5 itself, more accurate on the functional suites and 20-40 posts/s a core."""
 
 
 def sentence_encoder(kind_or_name: str) -> SentenceEncoder | None:
