@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from jaga.text.pieces import piece_tokenizer
-from jaga.text.static import StaticEncoder, StaticTable, sif_weights, static_encoder
+from jaga.text.static import StaticEncoder, StaticTable, fingerprint, sif_weights, static_encoder
 
 
 def _tiny_table() -> StaticTable:
@@ -40,6 +40,7 @@ def test_table_round_trips_through_int8(tmp_path):
     table.save(tmp_path / "table.npz")
     loaded = StaticTable.load(tmp_path / "table.npz")
     assert loaded.name == "tiny" and np.array_equal(loaded.piece_ids, table.piece_ids)
+    assert fingerprint(loaded.vectors) == fingerprint(table.vectors)  # what a name records survives storage
     error = np.linalg.norm(loaded.vectors - table.vectors, axis=1) / np.linalg.norm(table.vectors, axis=1)
     assert error.max() < 0.01
 
@@ -69,3 +70,5 @@ def test_sentence_encoders_are_found_by_kind_or_by_the_name_a_head_recorded():
     e5 = sentence_encoder("e5")
     assert e5 is not None and e5.name == ENCODER_NAME and sentence_encoder(ENCODER_NAME) is e5
     assert sentence_encoder("an encoder from another version") is None
+    redistilled = static.name.rsplit(" ", 1)[0] + " 000000000000"  # same recipe, other vectors
+    assert sentence_encoder(redistilled) is None

@@ -15,6 +15,7 @@ table is 18 MB in the package and ~80 MB in memory.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -41,8 +42,7 @@ class StaticTable:
     weights: np.ndarray  # (n,) float32
 
     def save(self, path: Path) -> None:
-        scale = np.maximum(np.abs(self.vectors).max(axis=1), 1e-12) / 127.0
-        quantised = np.round(self.vectors / scale[:, None]).astype(np.int8)
+        quantised, scale = quantise(self.vectors)
         np.savez_compressed(path, name=np.array(self.name), piece_ids=self.piece_ids.astype(np.int32),
                             vectors=quantised, scale=scale.astype(np.float32), weights=self.weights.astype(np.float32))
 
@@ -51,6 +51,19 @@ class StaticTable:
         with np.load(path) as stored:
             vectors = stored["vectors"].astype(np.float32) * stored["scale"][:, None]
             return cls(str(stored["name"]), stored["piece_ids"], vectors, stored["weights"].astype(np.float32))
+
+
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 rows and their float32 scales."""
+    scale = (np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0).astype(np.float32)
+    return np.round(vectors / scale[:, None]).astype(np.int8), scale
+
+
+def fingerprint(vectors: np.ndarray) -> str:
+    """A short digest of the stored vectors, part of a table's name: a head trained on one table is
+    refused on another (re-distilling changes every vector), instead of reading it as noise."""
+    quantised, scale = quantise(vectors)
+    return hashlib.sha1(quantised.tobytes() + scale.tobytes()).hexdigest()[:12]
 
 
 def sif_weights(scores: np.ndarray, smoothing: float = SIF_SMOOTHING) -> np.ndarray:

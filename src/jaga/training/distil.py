@@ -36,7 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from jaga.text.pieces import METASPACE, PieceTokenizer, Vocabulary, piece_tokenizer
-from jaga.text.static import SIF_SMOOTHING, StaticTable, sif_weights
+from jaga.text.static import SIF_SMOOTHING, StaticTable, fingerprint, sif_weights
 
 STATIC_NAME = "multilingual-e5-small pieces fitted to sentences, static v1"
 TOP_PIECES = 50_000
@@ -203,7 +203,7 @@ def build_table(piece_ids: np.ndarray, alone: np.ndarray, sentences: Sequence[st
     _, _, components = np.linalg.svd(fitted - fitted.mean(axis=0), full_matrices=False)
     reduced = (fitted @ components[:dimensions].T).astype(np.float32)
     report = DistilReport(len(piece_ids), len(fitted_rows), len(held_out), before[0], after[0], before[1], after[1])
-    return StaticTable(name, piece_ids.astype(np.int32), reduced, weights), report
+    return StaticTable(f"{name} {fingerprint(reduced)}", piece_ids.astype(np.int32), reduced, weights), report
 
 
 def distil(corpus_texts: Sequence[str], sentences: Sequence[str], output: Path, cache: Path | None = None,
