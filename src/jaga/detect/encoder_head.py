@@ -29,7 +29,7 @@ from sklearn.neural_network import MLPClassifier
 
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_SCALE
-from jaga.text.encoder import SentenceEncoder, sentence_encoder
+from jaga.text.encoder import SentenceEncoder, encoder_kind, sentence_encoder
 from jaga.types import Category
 
 HEAD_FILE = "encoder_head.npz"
@@ -135,7 +135,7 @@ class EncoderHead:
         if not (directory / HEAD_META).is_file():
             return None
         meta = json.loads((directory / HEAD_META).read_text(encoding="utf-8"))
-        if sentence_encoder(meta.get("encoder", "")) is None:
+        if encoder_kind(meta.get("encoder", "")) is None:
             warnings.warn(f"{directory / HEAD_META}: trained on {meta.get('encoder')!r}, which this version of Jaga "
                           "does not have; the encoder tier is off until the model is retrained", RuntimeWarning,
                           stacklevel=2)

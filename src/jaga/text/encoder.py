@@ -79,15 +79,22 @@ SENTENCE_ENCODERS = (STATIC, E5)
 posts/s on a slow day; `e5`: e5 itself, more accurate on the functional suites and 20-40 posts/s a core."""
 
 
-def sentence_encoder(kind_or_name: str) -> SentenceEncoder | None:
-    """By kind (`static`, `e5`) or by the full name a trained head recorded; None if unknown (a head
-    trained on another encoder's vectors would read them as noise)."""
-    from jaga.text.static import static_encoder
+def encoder_kind(kind_or_name: str) -> str | None:
+    """`static` or `e5` for a kind or for the full name a trained head recorded; None if unknown (a
+    head trained on another encoder's vectors would read them as noise). Loads nothing."""
+    from jaga.text.static import bundled_table_name
 
     if kind_or_name in (E5, ENCODER_NAME):
-        return _e5_encoder()
-    static = static_encoder()
-    return static if kind_or_name in (STATIC, static.name) else None
+        return E5
+    return STATIC if kind_or_name in (STATIC, bundled_table_name()) else None
+
+
+def sentence_encoder(kind_or_name: str) -> SentenceEncoder | None:
+    """The encoder itself, by kind or recorded name (see `encoder_kind`)."""
+    from jaga.text.static import static_encoder
+
+    kind = encoder_kind(kind_or_name)
+    return _e5_encoder() if kind == E5 else static_encoder() if kind == STATIC else None
 
 
 @lru_cache(maxsize=1)

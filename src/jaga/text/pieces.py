@@ -88,11 +88,10 @@ class PieceTokenizer:
         for piece in self._ids:
             if piece and len(piece) > self._longest.get(piece[0], 0):
                 self._longest[piece[0]] = len(piece)
-        self._table = {code: replacement for code, replacement in self.vocabulary.normalisation.items()}
 
     def prepare(self, text: str) -> str:
         """e5's normalised text, with ▁ for spaces and before the first word."""
-        text = _REPEATED_SPACES.sub(" ", text.translate(self._table))
+        text = _REPEATED_SPACES.sub(" ", text.translate(self.vocabulary.normalisation))
         return (text if text.startswith(" ") else " " + text).replace(" ", METASPACE)
 
     def encode(self, texts: Sequence[str]) -> list[list[int]]:

@@ -90,18 +90,30 @@ class StaticEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = np.asarray(self.mixing(texts) @ self._vectors, dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def mixing(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Row j: text j's weight on each row of the table (its pieces' weights; a piece twice counts
+        twice). `jaga distil` fits the vectors through this same matrix."""
         ids = self.tokenizer.encode(texts)
         lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
         flat = np.fromiter((piece for row in ids for piece in row), dtype=np.int64, count=int(lengths.sum()))
         rows = self._row[flat]
         known = rows >= 0
         owners = np.repeat(np.arange(len(texts)), lengths)[known]
-        mixing = sparse.csr_matrix((self._weights[rows[known]], (owners, rows[known])),
-                                   shape=(len(texts), len(self._vectors)))
-        vectors = np.asarray(mixing @ self._vectors, dtype=np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return sparse.csr_matrix((self._weights[rows[known]], (owners, rows[known])),
+                                 shape=(len(texts), len(self.table.piece_ids)))
 
 
 @lru_cache(maxsize=1)
 def static_encoder() -> StaticEncoder:
     return StaticEncoder()
+
+
+@lru_cache(maxsize=1)
+def bundled_table_name() -> str:
+    """The bundled table's name, read without loading its vectors or the tokenizer (a model's head
+    is checked against it at load, also when the encoder tier is off)."""
+    with np.load(TABLE_FILE) as stored:
+        return str(stored["name"])

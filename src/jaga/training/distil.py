@@ -36,7 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from jaga.text.pieces import METASPACE, PieceTokenizer, Vocabulary, piece_tokenizer
-from jaga.text.static import SIF_SMOOTHING, StaticTable, fingerprint, sif_weights
+from jaga.text.static import SIF_SMOOTHING, StaticEncoder, StaticTable, fingerprint, sif_weights
 
 STATIC_NAME = "multilingual-e5-small pieces fitted to sentences, static v1"
 TOP_PIECES = 50_000
@@ -104,7 +104,8 @@ class E5Cache:
 
     def embed(self, texts: Sequence[str], progress: Progress = None, what: str = "texts") -> np.ndarray:
         """e5's raw (uncentred) vectors, one process per core for those not cached."""
-        missing = sorted({self.key(text): text for text in texts if self.key(text) not in self.vectors}.items())
+        keys = [self.key(text) for text in texts]
+        missing = sorted({key: text for key, text in zip(keys, texts, strict=True) if key not in self.vectors}.items())
         chunks = [missing[start:start + CHUNK] for start in range(0, len(missing), CHUNK)]
         if chunks:
             os.environ.setdefault("OMP_NUM_THREADS", "1")  # e5 batches gain nothing from threads here
@@ -115,22 +116,15 @@ class E5Cache:
                         progress(f"distil: e5 read {(index + 1) * CHUNK} of {len(missing)} {what}")
                         self.save()
             self.save()
-        return np.stack([self.vectors[self.key(text)] for text in texts]) if texts else np.zeros((0, 384), np.float32)
+        return np.stack([self.vectors[key] for key in keys]) if keys else np.zeros((0, 384), np.float32)
 
 
 def mixing_matrix(texts: Sequence[str], piece_ids: np.ndarray, weights: np.ndarray,
                   tokenizer: PieceTokenizer) -> sparse.csr_matrix:
-    """Row j holds text j's weights over the table's rows, summing to one (a weighted mean), exactly
-    as `StaticEncoder.encode` mixes them."""
-    row_of = np.full(len(tokenizer.vocabulary.pieces), -1, dtype=np.int64)
-    row_of[piece_ids] = np.arange(len(piece_ids))
-    ids = tokenizer.encode(texts)
-    lengths = np.fromiter((len(row) for row in ids), dtype=np.int64, count=len(ids))
-    rows = row_of[np.fromiter((piece for row in ids for piece in row), dtype=np.int64, count=int(lengths.sum()))]
-    owners = np.repeat(np.arange(len(texts)), lengths)
-    known = rows >= 0
-    mixing = sparse.csr_matrix((weights[rows[known]].astype(np.float64), (owners[known], rows[known])),
-                               shape=(len(texts), len(piece_ids)))
+    """The encoder's own mixing (`StaticEncoder.mixing`), rows scaled to sum to one: a weighted mean,
+    which e5's vectors (centred, not unit) are compared with."""
+    placeholder = StaticTable("distilling", piece_ids, np.zeros((len(piece_ids), 0), dtype=np.float32), weights)
+    mixing = StaticEncoder(placeholder, tokenizer).mixing(texts).astype(np.float64)
     totals = np.asarray(mixing.sum(axis=1)).ravel()
     return sparse.diags(1.0 / np.maximum(totals, 1e-12)) @ mixing
 
