@@ -71,3 +71,16 @@ def test_jaga_model_dir_replaces_the_bundled_model(tmp_path: Path, monkeypatch) 
     assert ClassifierDetector().version == "harm-custom"
     monkeypatch.delenv("JAGA_MODEL_DIR")
     assert ClassifierDetector().version != "harm-custom"
+
+
+def test_blockwise_scores_equal_the_joined_matrix() -> None:
+    """The service scores posts block by block; training reads the joined, normalised matrix."""
+    from jaga.detect.classifier import HarmClassifier, bundled_model_dir
+
+    model = HarmClassifier.load(bundled_model_dir())
+    texts = ["Muslims are vermin", "", "slot gacor maxwin", "ရခိုင် ကုလား", "我喜欢你", "    "]
+    blocks = model.featurizer.blocks(texts, ["en", "en", "id", "my", "zh", "en"])
+    assert blocks.cues.any(), "a group and a slur should set cue features"
+    joined = np.asarray(blocks.matrix() @ model.coef_)
+    assert np.allclose(blocks.decision_values(model.coef_), joined, atol=1e-5)
+    assert np.allclose(np.asarray(model.featurizer.transform(texts[:1], ["en"]) @ model.coef_), joined[:1], atol=1e-5)

@@ -79,12 +79,12 @@ def char_ngram_counts(texts: Sequence[str], bits: int, sizes: tuple[int, ...] = 
         hashed ^= hashed >> np.uint64(32)
         row_parts.append(document[:windows][valid])
         column_parts.append((hashed[valid] >> np.uint64(64 - bits)).astype(np.int64))
-    rows = np.concatenate(row_parts)
-    columns = np.concatenate(column_parts)
-    data = np.ones(len(rows), dtype=np.float32)
-    matrix = sp.csr_matrix((data, (rows, columns)), shape=(rows_count, 2**bits), dtype=np.float32)
-    matrix.sum_duplicates()
-    return matrix
+    # One sort of (row, column) keys gives the counts in CSR order: cheaper than scipy's COO
+    # conversion, which dominated the cost for a handful of texts.
+    keys, counts = np.unique(np.concatenate(row_parts) << bits | np.concatenate(column_parts), return_counts=True)
+    indptr = np.searchsorted(keys >> bits, np.arange(rows_count + 1))
+    return sp.csr_matrix((counts.astype(np.float32), (keys & (2**bits - 1)).astype(np.int32), indptr),
+                         shape=(rows_count, 2**bits))
 
 
 class TextFeaturizer:
@@ -105,25 +105,55 @@ class TextFeaturizer:
 
     def transform(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> sp.csr_matrix:
         """`languages` (one per text) chooses each text's cue lexicon; without it no cue applies."""
-        return self.transform_with_cues(texts, languages)[0]
+        return self.blocks(texts, languages).matrix()
 
-    def transform_with_cues(self, texts: Sequence[str],
-                            languages: Sequence[str] | None = None) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-        """The full feature matrix, and its cue block on its own (n x 0 without cues), which the
-        cascade reads to choose the posts it escalates."""
+    def blocks(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> FeatureBlocks:
+        """The features in their three blocks, before they are joined (see `FeatureBlocks`)."""
         char = char_ngram_counts(texts, self.char_bits)
         if self.cues is None:
             word = self._word.transform(texts)
-            cue_features = sp.csr_matrix((len(texts), 0), dtype=np.float32)
+            cue_features = np.zeros((len(texts), 0), dtype=np.float32)
         else:
             marked, cue_features = self.cues.transform(texts, languages or [""] * len(texts))
             word = self._word.transform(marked)
-        features = sp.hstack([char, word], format="csr", dtype=np.float32)
-        features.data = np.log1p(features.data)
-        features = normalize(features, copy=False)
-        if self.cues is None:
-            return features, cue_features
-        return sp.hstack([features, cue_features], format="csr", dtype=np.float32), cue_features
+        for block in (char, word):
+            block.data = np.log1p(block.data)
+        return FeatureBlocks(char, word, cue_features)
+
+
+@dataclass(frozen=True)
+class FeatureBlocks:
+    """Log-scaled n-gram counts (character, word) and cue features, kept apart. The model's input
+    is the n-gram blocks joined and L2-normalised, then the cue block appended (`matrix`, for
+    training); `decision_values` computes the same product block by block, because joining and
+    normalising sparse matrices cost more than the scoring itself for the one to ten posts a
+    service request brings (measured: 0.45 of 0.85 ms for one post)."""
+
+    char: sp.csr_matrix
+    word: sp.csr_matrix
+    cues: np.ndarray
+
+    def matrix(self) -> sp.csr_matrix:
+        features = normalize(sp.hstack([self.char, self.word], format="csr", dtype=np.float32), copy=False)
+        if not self.cues.shape[1]:
+            return features
+        return sp.hstack([features, sp.csr_matrix(self.cues)], format="csr", dtype=np.float32)
+
+    def decision_values(self, coef: np.ndarray) -> np.ndarray:
+        """`matrix() @ coef`, without building the matrix."""
+        char_width, word_width = self.char.shape[1], self.word.shape[1]
+        squares = _row_sums_of_squares(self.char) + _row_sums_of_squares(self.word)
+        norms = np.sqrt(squares, where=squares > 0, out=np.ones_like(squares))
+        ngrams = self.char @ coef[:char_width] + self.word @ coef[char_width:char_width + word_width]
+        values = np.asarray(ngrams) / norms[:, None]
+        if self.cues.shape[1]:
+            values += self.cues @ coef[char_width + word_width:]
+        return values
+
+
+def _row_sums_of_squares(matrix: sp.csr_matrix) -> np.ndarray:
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    return np.bincount(rows, weights=np.square(matrix.data, dtype=np.float64), minlength=matrix.shape[0])
 
 
 @dataclass(frozen=True)
@@ -176,14 +206,14 @@ class HarmClassifier:
         """The cue-feature block alone, as the fast tier sees it (scaled); empty without cues."""
         if self.featurizer.cues is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        return self.featurizer.cues.transform(texts, languages)[1].toarray()
+        return self.featurizer.cues.transform(texts, languages)[1]
 
-    def _fast(self, texts: Sequence[str], languages: Sequence[str] | None) -> tuple[np.ndarray, sp.csr_matrix]:
+    def _fast(self, texts: Sequence[str], languages: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
         """The fast tier's decision values and the cue-feature block (n x 0 without cues)."""
         if self.coef_ is None or self.intercept_ is None:
             raise RuntimeError("HarmClassifier is not fitted")
-        features, cue_block = self.featurizer.transform_with_cues(texts, languages)
-        return np.asarray(features @ self.coef_) + self.intercept_, cue_block
+        blocks = self.featurizer.blocks(texts, languages)
+        return blocks.decision_values(self.coef_) + self.intercept_, blocks.cues
 
     def calibrate(self, texts: Sequence[str], labels: np.ndarray, languages: Sequence[str]) -> HarmClassifier:
         values = self.decision_function(texts, languages)
@@ -220,12 +250,12 @@ class HarmClassifier:
         if self.head is None or not escalate or not cue_block.shape[1]:
             return CascadeScores(fast, fast, np.zeros(len(texts), dtype=bool), None)
         head_columns = [self.categories.index(category) for category in self.head.categories]
-        mentions_group = cue_block[:, CUE_INDEX["identity"]].toarray().ravel() > 0
+        mentions_group = cue_block[:, CUE_INDEX["identity"]] > 0
         sent = escalated(mentions_group, fast[:, head_columns], self.head.floor)
         if not sent.any():
             return CascadeScores(fast, fast, sent, None)
         rows = np.flatnonzero(sent)
-        encoder = self.head.read([texts[row] for row in rows], cue_block[rows].toarray())
+        encoder = self.head.read([texts[row] for row in rows], cue_block[rows])
         probabilities = fast.copy()
         for head_index, category in enumerate(self.head.categories):
             index = self.categories.index(category)
@@ -259,7 +289,7 @@ class HarmClassifier:
         if not words:
             return [([], np.zeros((0, len(self.categories)))) for _ in texts]
         vocabulary = {word: index for index, word in enumerate(dict.fromkeys(words))}  # each word featurised once
-        unique_weights = np.asarray(self.featurizer.transform(list(vocabulary)) @ self.coef_)
+        unique_weights = self.featurizer.blocks(list(vocabulary)).decision_values(self.coef_)
         weights = unique_weights[[vocabulary[word] for word in words]]
         result, offset = [], 0
         for text_spans in spans:

@@ -28,7 +28,6 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 import yaml
 from pypinyin import lazy_pinyin
 from rapidfuzz.distance import OSA
@@ -361,11 +360,11 @@ class CueAnalyser:
         lexicon = self.lexicons.get(language)
         return lexicon.analyse(text) if lexicon else None
 
-    def transform(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], sp.csr_matrix]:
-        """(marked texts for the word stream, cue features of shape (n, len(FEATURES)))."""
+    def transform(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """(marked texts for the word stream, cue features of shape (n, len(FEATURES))). Dense:
+        26 columns, mostly read a column or a few rows at a time."""
         marked: list[str] = []
-        rows: list[int] = []
-        columns: list[int] = []
+        features = np.zeros((len(texts), len(FEATURES)), dtype=np.float32)
         for row, (text, language) in enumerate(zip(texts, languages, strict=True)):
             analysis = self.analyse(text, language)
             if analysis is None:
@@ -373,11 +372,8 @@ class CueAnalyser:
                 continue
             marked.append(analysis.marked)
             for name in features_of(analysis, text):
-                rows.append(row)
-                columns.append(FEATURE_INDEX[name])
-        data = np.full(len(rows), FEATURE_SCALE, dtype=np.float32)
-        matrix = sp.csr_matrix((data, (rows, columns)), shape=(len(texts), len(FEATURES)), dtype=np.float32)
-        return marked, matrix
+                features[row, FEATURE_INDEX[name]] = FEATURE_SCALE
+        return marked, features
 
 
 FEATURE_INDEX = {name: index for index, name in enumerate(FEATURES)}
