@@ -168,7 +168,9 @@ class AccessRepository:
         if prev_hash is None:
             if self.engine.dialect.name == "postgresql":  # one writer at a time extends the chain
                 session.execute(text("SELECT pg_advisory_xact_lock(7426)"))
-            prev_hash = session.scalar(select(AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)) or GENESIS
+            log = AuditRow.__table__
+            prev_hash = session.connection().execute(
+                select(log.c.hash).order_by(log.c.seq.desc()).limit(1)).scalar() or GENESIS
         at = now_utc()
         values = {"org": self.org, "at": at.isoformat(), "actor": actor, "action": action, "subject": subject,
                   "payload": payload}

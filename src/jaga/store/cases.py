@@ -76,10 +76,15 @@ class CaseRepository(AccessRepository):
                      deadline: datetime | None) -> tuple[str, bool]:
         """The review task of a decision (one per decision), opened if there is none; and whether it is new."""
         task_id = f"rev_{decision_id.removeprefix('dec_')}"
-        if session.get(ReviewTaskRow, task_id) is not None:
+        # Core statements on the session's connection: this runs for every decision the service
+        # sends to review, and ORM loading and flushing cost several times the queries.
+        tasks = ReviewTaskRow.__table__
+        connection = session.connection()
+        if connection.execute(select(tasks.c.id).where(tasks.c.id == task_id)).first() is not None:
             return task_id, False
-        session.add(ReviewTaskRow(id=task_id, org=self.org, decision_id=decision_id, post_id=post_id,
-                                  jurisdiction=jurisdiction, status="open", deadline=deadline, created_at=now_utc()))
+        connection.execute(tasks.insert(), {"id": task_id, "org": self.org, "decision_id": decision_id,
+                                            "post_id": post_id, "jurisdiction": jurisdiction, "status": "open",
+                                            "deadline": deadline, "created_at": now_utc()})
         return task_id, True
 
     def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
@@ -318,7 +323,9 @@ class CaseRepository(AccessRepository):
     def _enqueue(self, session: Session, event: str, payload: dict[str, Any]) -> None:
         hooked = session.info.setdefault("webhook_orgs", {})  # asked once per organisation and transaction
         if self.org not in hooked:
-            hooked[self.org] = session.get(WebhookRow, self.org) is not None
+            webhooks = WebhookRow.__table__
+            hooked[self.org] = session.connection().execute(
+                select(webhooks.c.org).where(webhooks.c.org == self.org)).first() is not None
         if not hooked[self.org]:
             return
         now = now_utc()
