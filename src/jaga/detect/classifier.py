@@ -127,7 +127,7 @@ class FeatureBlocks:
     is the n-gram blocks joined and L2-normalised, then the cue block appended (`matrix`, for
     training); `decision_values` computes the same product block by block, because joining and
     normalising sparse matrices cost more than the scoring itself for the one to ten posts a
-    service request brings (measured: 0.45 of 0.85 ms for one post)."""
+    service request brings (measured: moderating one post took 1.75 ms with them, 1.05 without)."""
 
     char: sp.csr_matrix
     word: sp.csr_matrix
