@@ -268,6 +268,31 @@ def distil(
               f"{report.cosine_fitted}, e5's vector the nearest {report.nearest_alone:.1%} -> {report.nearest_fitted:.1%}")
 
 
+@app.command("language-offsets")
+def language_offsets_command(
+    output: Annotated[Path | None, typer.Option(help="Offsets file (default: the bundled one).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the datasets are (default: JAGA_DATA_DIR).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Fit the language offsets that claim matching removes from e5's vectors (about a minute; then
+    re-index: claim indexes rebuild by themselves on the next sync)."""
+    from jaga.text.encoder import LANGUAGE_OFFSETS_FILE
+    from jaga.training.datasets import select
+    from jaga.training.offsets import fit_language_offsets, save_language_offsets
+    from jaga.training.train import build_corpus
+
+    datasets = [dataset for dataset in select() if dataset.available(data_dir)]
+    if not datasets:
+        raise _fail(f"no datasets under {data_dir or 'JAGA_DATA_DIR'}")
+    with err.status("fitting language offsets") as status:
+        corpus = build_corpus(datasets, seed=seed, root=data_dir, progress=lambda message: status.update(message))
+        rows = corpus.indices("train")
+        offsets = fit_language_offsets([corpus.texts[row] for row in rows], [corpus.languages[row] for row in rows],
+                                       seed=seed)
+    save_language_offsets(offsets, output or LANGUAGE_OFFSETS_FILE)
+    out.print(f"offsets for {', '.join(sorted(offsets))}, written to {output or LANGUAGE_OFFSETS_FILE}")
+
+
 @app.command("eval")
 def evaluate(
     suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV (text, label, functionality, target, "

@@ -16,3 +16,32 @@ def test_clip_lowers_shouted_text_and_keeps_acronyms() -> None:
 
 def test_heads_trained_on_the_previous_e5_vectors_still_load() -> None:
     assert all(encoder_kind(name) == E5 for name in E5_NAMES)
+
+
+def test_language_shift_keeps_unit_vectors_and_leaves_unknown_languages() -> None:
+    import numpy as np
+
+    from jaga.text.encoder import language_offsets, shift_languages
+
+    assert {"id", "th", "tl", "vi", "ms", "km", "lo", "my", "ta", "zh", "en"} <= set(language_offsets())
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(3, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    shifted = shift_languages(vectors, ["th", "xx", "id"])
+    assert np.allclose(np.linalg.norm(shifted, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(shifted[1], vectors[1]) and not np.allclose(shifted[0], vectors[0])
+
+
+def test_language_shift_brings_a_translation_nearer_than_its_own_language() -> None:
+    """A Thai claim against its Indonesian translation and against an unrelated Thai claim: the
+    shift must favour the translation more than the plain vectors do."""
+
+    from jaga.text.encoder import Encoder
+
+    texts = ["จีนผลิตเนื้อกระป๋องจากศพมนุษย์", "Tiongkok memproduksi kornet dari tubuh manusia",
+             "รัฐบาลจะแจกเงินให้ผู้สูงอายุทุกคนเดือนหน้า"]
+    plain = Encoder().encode(texts)
+    shifted = Encoder().encode(texts, ["th", "id", "th"])
+    margin_plain = plain[0] @ plain[1] - plain[0] @ plain[2]
+    margin_shifted = shifted[0] @ shifted[1] - shifted[0] @ shifted[2]
+    assert margin_shifted > margin_plain + 0.02, (margin_plain, margin_shifted)

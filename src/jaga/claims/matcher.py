@@ -126,7 +126,8 @@ class ClaimMatcher:
         if batch:
             keys = [key for key, _ in batch]
             texts = [fact_check.claim for _, fact_check in batch]
-            self.index.add(keys, texts, self.encoder.encode(texts), [fact_check.language for _, fact_check in batch])
+            languages = [fact_check.language for _, fact_check in batch]
+            self.index.add(keys, texts, self.encoder.encode(texts, languages), languages)
         return len(batch)
 
     def search(self, text: str, top_k: int = 10) -> list[ClaimMatch]:
@@ -134,8 +135,10 @@ class ClaimMatcher:
 
     def search_many(self, texts: Sequence[str], top_k: int = 10) -> list[list[ClaimMatch]]:
         """Best first. Encodes the texts in one batch (the encoder is most of the cost)."""
-        vectors = self.encoder.encode(list(texts))
-        scored = [self._candidates(text, vector) for text, vector in zip(texts, vectors, strict=True)]
+        languages = [language_of(text) for text in texts]
+        vectors = self.encoder.encode(list(texts), languages)
+        scored = [self._candidates(text, vector, language)
+                  for text, vector, language in zip(texts, vectors, languages, strict=True)]
         wanted = sorted({key for candidates in scored for key, *_ in candidates[:top_k]})
         fact_checks = self.store.fact_checks_by_key(wanted) if wanted else {}
         results = []
@@ -146,8 +149,9 @@ class ClaimMatcher:
             results.append(matches)
         return results
 
-    def features(self, text: str, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate keys and their feature rows (see FEATURES), for scoring and for calibration."""
+    def features(self, text: str, vector: np.ndarray, language: str) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate keys and their feature rows (see FEATURES), for scoring and for calibration.
+        `vector` is the text's, encoded with its `language` (`language_of`)."""
         lexical = self.index.lexical.search(text, LEXICAL_CANDIDATES)
         semantic = self.index.semantic.search(vector, SEMANTIC_CANDIDATES)
         keys = np.unique(np.concatenate([lexical.keys, semantic.keys]))
@@ -161,12 +165,12 @@ class ClaimMatcher:
         lexical_rank = _reciprocal_rank(keys, lexical.keys) * (coverage >= MIN_LEXICAL_COVERAGE)
         # Encoders score a same-language pair higher than an equally close cross-language one, and a
         # cross-language pair shares no words: such candidates are judged on their own terms.
-        crosslingual = (self.index.lexical.language_of(keys) != language_of(text)).astype(np.float32)
+        crosslingual = (self.index.lexical.language_of(keys) != language).astype(np.float32)
         return keys, np.column_stack([similarity, coverage, semantic_rank, lexical_rank, crosslingual,
                                       crosslingual * similarity]).astype(np.float32)
 
-    def _candidates(self, text: str, vector: np.ndarray) -> list[tuple[int, float, float, float, bool]]:
-        keys, features = self.features(text, vector)
+    def _candidates(self, text: str, vector: np.ndarray, language: str) -> list[tuple[int, float, float, float, bool]]:
+        keys, features = self.features(text, vector, language)
         if not len(keys):
             return []
         scores = self.calibration.probability(features)
