@@ -33,6 +33,7 @@ _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u
 _TOKEN = re.compile(rf"[{_UNSPACED}]+|[^\W_{_UNSPACED}]+")
 _IS_UNSPACED = re.compile(rf"[{_UNSPACED}]")
 MAX_INDEXED_CHARS = 2_000
+VECTOR_DTYPE = "i8"
 
 
 def _strip_marks(word: str) -> str:
@@ -231,7 +232,7 @@ class SemanticIndex:
     """Approximate nearest neighbours by cosine; vectors kept in half precision (1M claims fit in
     under 1 GB with the graph)."""
 
-    def __init__(self, dim: int = Encoder.dim, dtype: str = "f16") -> None:
+    def __init__(self, dim: int = Encoder.dim, dtype: str = VECTOR_DTYPE) -> None:
         from usearch.index import Index
 
         # expansion_search 256: recall@30 against exact search 0.99 (64 gave 0.95) for 0.3 ms a query.
@@ -277,8 +278,8 @@ class SemanticIndex:
 # --- the pair, kept in one folder ---------------------------------------------------------------------
 
 def vectors_name() -> str:
-    """What the semantic index's vectors are: the encoder and the language offsets removed."""
-    return f"{ENCODER_NAME}; {language_offsets_name()}"
+    """What the semantic index's vectors are: the encoder, the language offsets removed, the storage."""
+    return f"{ENCODER_NAME}; {language_offsets_name()}; {VECTOR_DTYPE}"
 
 
 @dataclass
