@@ -24,6 +24,11 @@ pieces are mostly single characters, whose mean says less than the sentence), at
 cost: the tier reads ~2,000 escalated posts/s (e5: 62). Choosing e5 costs a third of the
 throughput at 3 % escalated, and more as escalation grows.
 
+The machine's speed varies by the hour: later the same day the default path (static tier) ran
+2,274-2,284 posts/s on the same 10,000 posts with 314 escalated, and 2,224 at 10 % escalated, on 2
+cores, peak RSS 592 MB (`bench/README.md`): the 2,000 posts/s target is met at that speed, not at
+the slow one above.
+
 """
 
 NOT_COVERED = """\
