@@ -76,7 +76,7 @@ def rss_mb() -> float:
 
 def run_size(size: int, queries: int) -> dict[str, float]:
     from jaga.claims.index import ClaimIndex
-    from jaga.claims.matcher import Calibration
+    from jaga.claims.matcher import LEXICAL_CANDIDATES, SEMANTIC_CANDIDATES, Calibration
 
     texts = synthetic_texts(size)
     before = rss_mb()
@@ -112,8 +112,8 @@ def run_size(size: int, queries: int) -> dict[str, float]:
     timings, hits = [], 0
     for text, vector, pick in zip(query_texts, query_vectors, picks, strict=True):
         started = time.perf_counter()
-        lexical = index.lexical.search(text, 30)
-        semantic = index.semantic.search(vector, 30)
+        lexical = index.lexical.search(text, LEXICAL_CANDIDATES)  # as deep as the matcher reads
+        semantic = index.semantic.search(vector, SEMANTIC_CANDIDATES)
         candidates = np.unique(np.concatenate([lexical.keys, semantic.keys]))
         similarity = index.semantic.similarity(vector, candidates)
         coverage = index.lexical.coverage(text, candidates)

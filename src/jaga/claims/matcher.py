@@ -29,7 +29,7 @@ from jaga.text.encoder import Encoder
 
 FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank", "crosslingual", "crosslingual_semantic")
 LEXICAL_CANDIDATES = 100
-SEMANTIC_CANDIDATES = 30
+SEMANTIC_CANDIDATES = 60
 MIN_LEXICAL_COVERAGE = 0.2
 
 
