@@ -291,7 +291,7 @@ class ClaimIndex:
     lexical: LexicalIndex
     semantic: SemanticIndex
     synced_until: str | None = None
-    encoder: str = field(default_factory=lambda: vectors_name())
+    encoder: str = field(default_factory=vectors_name)
 
     @classmethod
     def empty(cls) -> ClaimIndex:

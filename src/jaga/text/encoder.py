@@ -95,6 +95,7 @@ def language_offsets() -> dict[str, np.ndarray]:
         return {language: stored[language].astype(np.float32) for language in stored.files}
 
 
+@lru_cache(maxsize=1)
 def language_offsets_name() -> str:
     """Names the offsets a claim index's vectors were shifted with, so a refit rebuilds the index."""
     import hashlib
