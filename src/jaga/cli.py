@@ -21,7 +21,10 @@ from rich.table import Table
 from jaga import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from jaga.pipeline import Moderator
+    from jaga.training.train import Corpus
 
 EXIT_ERROR = 1
 EXIT_REJECTS = 3
@@ -247,16 +250,12 @@ def distil(
     on two cores the first time; then `jaga train`)."""
     from jaga.text.encoder import clip
     from jaga.text.static import TABLE_FILE
-    from jaga.training.datasets import FUNCTIONAL_DATASET, select
+    from jaga.training.datasets import FUNCTIONAL_DATASET
     from jaga.training.distil import distil as run_distil
     from jaga.training.distil import sentence_sample
-    from jaga.training.train import build_corpus
 
-    datasets = [dataset for dataset in select() if dataset.available(data_dir)]
-    if not datasets:
-        raise _fail(f"no datasets under {data_dir or 'JAGA_DATA_DIR'}")
     with err.status("distilling") as status:
-        corpus = build_corpus(datasets, seed=seed, root=data_dir, progress=lambda message: status.update(message))
+        corpus = _available_corpus(data_dir, seed, status.update)
         train_rows = corpus.indices("train")
         sentences = sentence_sample([clip(corpus.texts[row]) for row in train_rows],
                                     [corpus.languages[row] for row in train_rows],
@@ -268,6 +267,18 @@ def distil(
               f"{report.cosine_fitted}, e5's vector the nearest {report.nearest_alone:.1%} -> {report.nearest_fitted:.1%}")
 
 
+def _available_corpus(data_dir: Path | None, seed: int, progress: Callable[[str], None]) -> Corpus:
+    """Every dataset found under `data_dir` (default: JAGA_DATA_DIR), deduplicated and split as
+    `jaga train` does."""
+    from jaga.training.datasets import select
+    from jaga.training.train import build_corpus
+
+    datasets = [dataset for dataset in select() if dataset.available(data_dir)]
+    if not datasets:
+        raise _fail(f"no datasets under {data_dir or 'JAGA_DATA_DIR'}")
+    return build_corpus(datasets, seed=seed, root=data_dir, progress=progress)
+
+
 @app.command("language-offsets")
 def language_offsets_command(
     output: Annotated[Path | None, typer.Option(help="Offsets file (default: the bundled one).")] = None,
@@ -277,15 +288,10 @@ def language_offsets_command(
     """Fit the language offsets that claim matching removes from e5's vectors (about a minute; then
     re-index: claim indexes rebuild by themselves on the next sync)."""
     from jaga.text.encoder import LANGUAGE_OFFSETS_FILE
-    from jaga.training.datasets import select
     from jaga.training.offsets import fit_language_offsets, save_language_offsets
-    from jaga.training.train import build_corpus
 
-    datasets = [dataset for dataset in select() if dataset.available(data_dir)]
-    if not datasets:
-        raise _fail(f"no datasets under {data_dir or 'JAGA_DATA_DIR'}")
     with err.status("fitting language offsets") as status:
-        corpus = build_corpus(datasets, seed=seed, root=data_dir, progress=lambda message: status.update(message))
+        corpus = _available_corpus(data_dir, seed, status.update)
         rows = corpus.indices("train")
         offsets = fit_language_offsets([corpus.texts[row] for row in rows], [corpus.languages[row] for row in rows],
                                        seed=seed)
