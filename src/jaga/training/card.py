@@ -56,6 +56,22 @@ NOT_COVERED = """\
   retrieval from 0.85 to 0.94): refitting the head alone, two seeds, HateCheck en 76.7 -> 76.6 and
   75.1 -> 74.9, zh 72.4 -> 73.6 and 72.4 -> 72.5, SEA probes 88.8 -> 90.0 and 88.8 -> 87.5, within
   the spread between seeds.
+- **Tried and not adopted: composed functional templates.** Each hateful template case wrapped in a
+  counter-speech frame (`people who write "<case>" should be ashamed`, 3-10 frames per language:
+  the same words, the other label) and in an opinion frame (still hateful); the hateful templates
+  with individuals in place of the group ("my neighbours", "you": harassment, not hate); and 2-10
+  praise templates per language in the shapes hate takes ("<group> should be celebrated"). Same
+  harness and seed, HateCheck en / zh / SEA probes at 0.6 (the baseline reproduced exactly:
+  77.2 / 72.5 / 87.5): everything, twins at full weight 74.6 / 75.4 / 93.7; everything at 0.3 of a
+  written case's weight 74.6 / 74.6 / 92.5, the same without "you" 74.0 / 73.5 / 91.2; the frames
+  alone 72.6 / 73.2 / 91.2; individuals and praise alone 76.2 / 73.2 / 92.5 (third parties only:
+  75.1 / 72.3 / 92.5). Counter-speech and abuse of individuals rose sharply (zh quoted counter-speech
+  49 -> 78, abuse of individuals 57 -> 86; en 77 -> 83 and 83 -> 99) but hateful cases fell as much
+  (en references back to the group 77 -> 59, questions 85 -> 68, spelling variants 5-12 points):
+  a twin teaches that the hateful words themselves mean nothing, and a linear tier cannot then read
+  hate off anything but the group token and the cues. Held-out hate F1 on the real datasets moved
+  by at most 0.02 (Burmese, 20 positives: 0.33 -> 0.19-0.33). No variant beat the bundled model on
+  both development suites.
 
 - **No training data** for Thai, Khmer or Lao in any category, and none for violent extremism,
   sexual exploitation or self-harm in any language. Those are served by the per-language lexicons
