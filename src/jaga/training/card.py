@@ -65,7 +65,8 @@ NOT_COVERED = """\
   77.2 / 72.5 / 87.5): everything, twins at full weight 74.6 / 75.4 / 93.7; everything at 0.3 of a
   written case's weight 74.6 / 74.6 / 92.5, the same without "you" 74.0 / 73.5 / 91.2; the frames
   alone 72.6 / 73.2 / 91.2; individuals and praise alone 76.2 / 73.2 / 92.5 (third parties only:
-  75.1 / 72.3 / 92.5). Counter-speech and abuse of individuals rose sharply (zh quoted counter-speech
+  75.1 / 72.3 / 92.5); everything for the encoder head only, the linear tier trained without it,
+  74.4 / 72.8 / 93.7. Counter-speech and abuse of individuals rose sharply (zh quoted counter-speech
   49 -> 78, abuse of individuals 57 -> 86; en 77 -> 83 and 83 -> 99) but hateful cases fell as much
   (en references back to the group 77 -> 59, questions 85 -> 68, spelling variants 5-12 points):
   a twin teaches that the hateful words themselves mean nothing, and a linear tier cannot then read
