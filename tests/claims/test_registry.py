@@ -10,7 +10,14 @@ import pytest
 from jaga.claims.claimreview import from_claimreview, to_claimreview
 from jaga.claims.model import FactCheck, Verdict, verdict_from_rating
 from jaga.claims.registry import export_fact_checks, import_dataset, import_path
-from jaga.claims.sources import DATASETS, Rejected, read_claimreview, read_csv
+from jaga.claims.sources import (
+    DATASETS,
+    Rejected,
+    read_claimreview,
+    read_csv,
+    turnbackhoax_narrative,
+    turnbackhoax_summary,
+)
 from jaga.config import data_dir
 from jaga.store import Store
 
@@ -122,3 +129,32 @@ def test_turnbackhoax_keeps_the_circulating_message() -> None:
              if isinstance(item, FactCheck) and item.appearances]
     assert len(items) > 300
     assert all("NARASI" not in (item.appearances[0].text or "")[:20] for item in items)
+
+
+def test_turnbackhoax_summary_is_the_fact_checkers_words_not_the_message() -> None:
+    body = ("Foto: x.com Polisi memastikan tidak ada korban muazin dan pelaku orang gila. Beredar pesan: terjadi lagi "
+            "pembunuhan terhadap muadzin di desa Sindang kemarin malam. ====== (KATEGORI): Hoaks ====== (NARASI): "
+            "Terjadi lagi pembunuhan terhadap muadzin di desa Sindang kemarin malam, pemerintah gagal total. "
+            "====== (PENJELASAN): Hasil penyidikan polisi.")
+    assert turnbackhoax_summary(body, turnbackhoax_narrative(body)) == \
+        "Polisi memastikan tidak ada korban muazin dan pelaku orang gila."
+    no_opening = ("SUMBER : MEDIA SOSIAL NARASI : ALLAHU AKBAR GUDANG SENJATA MILIK ISRAEL MELEDAK PENJELASAN : Ledakan "
+                  "tersebut tidak terjadi di Israel melainkan di Tianjin, Tiongkok pada tahun 2015 lalu.")
+    assert turnbackhoax_summary(no_opening, turnbackhoax_narrative(no_opening)) == \
+        "Ledakan tersebut tidak terjadi di Israel melainkan di Tianjin, Tiongkok pada tahun 2015 lalu."
+    assert turnbackhoax_summary("KATEGORI: Hoaks NARASI: pesan berantai yang panjang sekali") is None
+
+
+@needs_data
+def test_turnbackhoax_summaries_never_repeat_the_circulating_message() -> None:
+    """The evaluation's queries are the messages: a summary quoting one would be found by its own words."""
+    import re
+
+    def runs(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"\w+", text.casefold())
+        return {tuple(words[i:i + 6]) for i in range(len(words) - 5)}
+
+    items = [item for item in DATASETS["turnbackhoax_id_2021"](data_dir() / "claims" / "turnbackhoax_id_2021")
+             if isinstance(item, FactCheck) and item.summary]
+    assert len(items) > 450
+    assert not any(runs(item.summary or "") & runs(item.appearances[0].text or "") for item in items if item.appearances)

@@ -1,8 +1,8 @@
 """schema.org ClaimReview (JSON-LD), the format fact-checkers already publish and search engines read.
 
 Export keeps everything Jaga knows, so export then import gives back the same records: the standard
-properties carry what they can (claimReviewed, reviewRating.alternateName, author, itemReviewed's
-appearances and dates); Jaga's normalised verdict, id and source travel as `jaga:` terms declared in
+properties carry what they can (claimReviewed, reviewRating.alternateName, author, reviewBody,
+itemReviewed's appearances and dates); Jaga's normalised verdict, id and source travel as `jaga:` terms declared in
 the @context, which other consumers ignore. Import reads ClaimReview from any publisher: without a
 `jaga:verdict`, the verdict comes from the textual rating.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jaga.claims.model import Appearance, FactCheck, Verdict, verdict_from_rating
+from jaga.claims.model import MAX_SUMMARY_CHARS, Appearance, FactCheck, Verdict, verdict_from_rating
 
 JAGA_NS = "https://jaga.readthedocs.io/ns#"
 CONTEXT: list[Any] = ["https://schema.org", {"jaga": JAGA_NS}]
@@ -47,6 +47,8 @@ def to_claimreview(fact_check: FactCheck) -> dict[str, Any]:
         document["url"] = fact_check.url
     if fact_check.title:
         document["name"] = fact_check.title
+    if fact_check.summary:
+        document["reviewBody"] = fact_check.summary
     if fact_check.review_date:
         document["datePublished"] = fact_check.review_date.isoformat()
     if fact_check.country:
@@ -82,8 +84,15 @@ def from_claimreview(document: dict[str, Any]) -> FactCheck:
                    if isinstance(entry, dict) and (entry.get("url") or entry.get("text"))]
     return FactCheck(id=fact_id, claim=claim, language=language, country=_country(document), verdict=verdict,
                      rating=textual or verdict.value, publisher=publisher, url=url, title=document.get("name"),
+                     summary=_summary(document.get("reviewBody")),
                      claim_date=_date(item.get("datePublished")), review_date=_date(document.get("datePublished")),
                      appearances=appearances, source=document.get("jaga:source") or document.get(f"{JAGA_NS}source"))
+
+
+def _summary(value: Any) -> str | None:
+    """A review body longer than the registry keeps is cut, not refused: its opening states the finding."""
+    text = value.strip()[:MAX_SUMMARY_CHARS] if isinstance(value, str) else ""
+    return text or None
 
 
 def _types(document: dict[str, Any]) -> list[str]:

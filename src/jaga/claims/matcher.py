@@ -80,7 +80,8 @@ class ClaimMatch:
         fact_check = self.fact_check
         return {"id": fact_check.id, "claim": fact_check.claim, "language": fact_check.language,
                 "country": fact_check.country, "verdict": fact_check.verdict.value, "rating": fact_check.rating,
-                "publisher": fact_check.publisher, "url": fact_check.url, "score": round(self.score, 4),
+                "publisher": fact_check.publisher, "url": fact_check.url, "summary": fact_check.summary,
+                "score": round(self.score, 4),
                 "match": self.is_match, "semantic": round(self.semantic, 4), "lexical": round(self.lexical, 4)}
 
 
@@ -127,7 +128,8 @@ class ClaimMatcher:
             keys = [key for key, _ in batch]
             texts = [fact_check.claim for _, fact_check in batch]
             languages = [fact_check.language for _, fact_check in batch]
-            self.index.add(keys, texts, self.encoder.encode(texts, languages), languages)
+            self.index.add(keys, texts, self.encoder.encode(texts, languages), languages,
+                           summaries=[fact_check.summary for _, fact_check in batch])
         return len(batch)
 
     def search(self, text: str, top_k: int = 10) -> list[ClaimMatch]:

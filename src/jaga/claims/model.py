@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_CLAIM_CHARS = 2_000
+MAX_SUMMARY_CHARS = 5_000
 
 
 class Verdict(StrEnum):
@@ -56,6 +57,11 @@ class FactCheck(BaseModel):
     publisher: str = Field(min_length=1, max_length=200)
     url: str | None = Field(default=None, max_length=2_000)
     title: str | None = Field(default=None, max_length=1_000, description="The fact-check article's title.")
+    summary: str | None = Field(
+        default=None, max_length=MAX_SUMMARY_CHARS,
+        description="The fact-checker's finding in their own words (ClaimReview `reviewBody`): what circulated "
+                    "and why it is rated so. Searched with the claim; the circulating text itself belongs in "
+                    "`appearances`.")
     claim_date: date | None = None
     review_date: date | None = None
     appearances: list[Appearance] = Field(default_factory=list, max_length=100)

@@ -96,6 +96,45 @@ def turnbackhoax_narrative(body: str) -> str | None:
     return narrative if len(narrative) >= 20 else None
 
 
+_BLOCK = re.compile(r"\(?\b(?:KATEGORI|SUMBER|NARASI|PENJELASAN|REFERENSI)\b")
+_PENJELASAN = re.compile(r"\(?PENJELASAN\)?\s*(?:\|\s*\w+)?\s*:?\s*(.+?)\s*(?=======|\(?REFERENSI\)?|"
+                         r"\(?SUMBER\)?\s*[:|(]|$)", re.DOTALL)
+_PHOTO_CREDIT = re.compile(r"^\s*Foto\s*:\s*\S+\s*")
+
+
+def turnbackhoax_summary(body: str, narrative: str | None = None, limit: int = 600) -> str | None:
+    """The fact-checker's finding in a TurnBackHoax article: its opening paragraph (before the
+    KATEGORI / SUMBER / NARASI blocks), or else the opening of its PENJELASAN (explanation), in whole
+    sentences up to `limit` characters. Sentences that repeat the circulating message (six words in a
+    row of `narrative`) are left out: the message is an appearance, and the summary is what the
+    fact-checker wrote about it."""
+    text = _PHOTO_CREDIT.sub("", body.strip())
+    block = _BLOCK.search(text)
+    opening = (text[:block.start()] if block else "").split("======")[0]
+    if len(opening.strip()) < 40:
+        explanation = _PENJELASAN.search(text)
+        opening = explanation.group(1) if explanation else ""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(opening.split()))
+    if narrative:
+        sentences = _without_quotes(sentences, narrative)
+    summary = _lead(" ".join(sentences), limit)
+    return summary if len(summary) >= 20 else None
+
+
+def _without_quotes(sentences: list[str], source: str, run: int = 6) -> list[str]:
+    """The sentences with no word in a run of `run` words that `source` also has (a run may cross
+    sentence boundaries: a quoted list splits into many short "sentences")."""
+    words = [(index, word) for index, sentence in enumerate(sentences) for word in re.findall(r"\w+", sentence.casefold())]
+    source_words = re.findall(r"\w+", source.casefold())
+    quoted = {tuple(source_words[start:start + run]) for start in range(len(source_words) - run + 1)}
+    touched: set[int] = set()
+    for start in range(len(words) - run + 1):
+        window = words[start:start + run]
+        if tuple(word for _, word in window) in quoted:
+            touched.update(index for index, _ in window)
+    return [sentence for index, sentence in enumerate(sentences) if index not in touched]
+
+
 def read_turnbackhoax(directory: Path) -> Iterator[Imported]:
     text = (directory / "Scrapping.csv").read_bytes().decode("cp1252", errors="replace")
     for number, (line, row) in enumerate(_csv_records(text, ";"), start=1):
@@ -111,6 +150,7 @@ def read_turnbackhoax(directory: Path) -> Iterator[Imported]:
         narrative = turnbackhoax_narrative(body) if row.get("Label") == "0" else None
         yield _build(line, row, id=f"turnbackhoax_id_2021:{number}", claim=claim, language="id", country="ID",
                      rating=rating, publisher="TurnBackHoax (Mafindo)", title=headline or None,
+                     summary=turnbackhoax_summary(body, turnbackhoax_narrative(body)),
                      appearances=[Appearance(text=narrative[:3_000])] if narrative else [],
                      source="turnbackhoax_id_2021")
 
@@ -256,7 +296,7 @@ DATASETS: dict[str, Reader] = {
 # --- Files a user brings ---------------------------------------------------------------------------
 
 CSV_COLUMNS = ["id", "claim", "language", "country", "verdict", "rating", "publisher", "url", "title",
-               "claim_date", "review_date", "appearances", "source"]
+               "summary", "claim_date", "review_date", "appearances", "source"]
 
 
 def read_claimreview(path: Path) -> Iterator[Imported]:

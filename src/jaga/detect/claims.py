@@ -58,9 +58,16 @@ class ClaimDetector(Detector):
         return Signal(source=f"claim:{fact_check.id}", category=Category.DISINFORMATION, score=round(match.score, 4),
                       details={"fact_check_id": fact_check.id, "claim": fact_check.claim, "verdict": fact_check.verdict.value,
                                "rating": fact_check.rating, "publisher": fact_check.publisher, "url": fact_check.url,
-                               "language": fact_check.language, "semantic": round(match.semantic, 4),
+                               "summary": _opening(fact_check.summary), "language": fact_check.language, "semantic": round(match.semantic, 4),
                                "lexical": round(match.lexical, 4)},
                       model_version=self.version)
+
+
+def _opening(summary: str | None, limit: int = 500) -> str | None:
+    """A statement of reasons quotes the fact-checker's finding, not a whole article."""
+    if summary is None or len(summary) <= limit:
+        return summary
+    return summary[:limit].rsplit(" ", 1)[0] + " ..."
 
 
 def registry_detector(database_url: str | None = None) -> ClaimDetector | None:

@@ -70,6 +70,7 @@ class ClaimMatchOut(BaseModel):
     rating: str
     publisher: str
     url: str | None
+    summary: str | None = Field(description="The fact-checker's finding in their own words (ClaimReview reviewBody).")
     score: float
     match: bool
     semantic: float

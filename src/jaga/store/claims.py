@@ -16,8 +16,8 @@ from jaga.types import now_utc
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
 
-_CONTENT = ("claim", "language", "country", "verdict", "rating", "publisher", "url", "title", "claim_date",
-            "review_date", "appearances", "source")
+_CONTENT = ("claim", "language", "country", "verdict", "rating", "publisher", "url", "title", "summary",
+            "claim_date", "review_date", "appearances", "source")
 
 
 def _comparable(column: Any) -> Any:

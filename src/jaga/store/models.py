@@ -87,6 +87,7 @@ class FactCheckRow(Base):
     publisher: Mapped[str] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
     claim_date: Mapped[date | None] = mapped_column(Date)
     review_date: Mapped[date | None] = mapped_column(Date)
     appearances: Mapped[list[Any]] = mapped_column(JSON, default=list)

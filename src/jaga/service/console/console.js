@@ -129,7 +129,8 @@ async function searchClaims(event) {
       cell(row, match.score.toFixed(3));
       cell(row, match.match ? "yes" : "");
       cell(row, match.verdict);
-      cell(row, match.claim);
+      const claim = cell(row, match.claim);
+      if (match.summary) claim.title = match.summary;  // the fact-checker's finding, on hover
       cell(row, match.publisher);
       rows.appendChild(row);
     }
