@@ -113,6 +113,22 @@ def test_an_index_of_other_documents_is_rebuilt(matcher: ClaimMatcher, tmp_path:
     assert len(ClaimIndex.open(copy).lexical) == 0  # claims only, from before summaries: rebuilt
 
 
+def test_the_semantic_index_is_the_same_whenever_it_is_rebuilt() -> None:
+    from jaga.claims.index import SemanticIndex
+
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((1_500, 384)).astype(np.float32)
+    queries = vectors[:50] + 0.5 * rng.standard_normal((50, 384)).astype(np.float32)
+
+    def build() -> list[np.ndarray]:
+        index = SemanticIndex()
+        for start in range(0, len(vectors), 256):  # as a sync adds them
+            index.add(list(range(start, min(start + 256, len(vectors)))), vectors[start:start + 256])
+        return [index.search(query, 30).keys for query in queries]
+
+    assert all(np.array_equal(first, second) for first, second in zip(build(), build(), strict=True))
+
+
 def test_tokens_cover_unspaced_scripts_and_dropped_diacritics() -> None:
     assert tokens("ข่าวปลอม")[:2] == ["ข่", "่า"] and "ปล" in tokens("ข่าวปลอม")
     assert {"người", "nguoi"} <= set(tokens("người Thái"))

@@ -258,11 +258,17 @@ class SemanticIndex:
     def __len__(self) -> int:
         return len(self.index)
 
-    def add(self, keys: Sequence[int], vectors: np.ndarray) -> None:
+    def add(self, keys: Sequence[int], vectors: np.ndarray, threads: int = 1) -> None:
+        """On one thread (the default) the graph depends only on what was added in which order, so
+        the same registry gives the same index and the same matches. Built on several threads, two
+        builds of the same 6,000 vectors disagreed on 2,143 of the 6,000 places in 200 queries' top
+        30, and held-out cross-lingual success@10 moved by a pair between rebuilds. A sync adds 256 claims
+        at a time, which the encoder takes seconds to read: the graph's share is small either way.
+        `threads=0` (all cores) is for bulk loads of vectors already at hand."""
         if not len(keys):
             return
         self.remove(keys)
-        self.index.add(np.asarray(keys, dtype=np.uint64), vectors, threads=0)
+        self.index.add(np.asarray(keys, dtype=np.uint64), vectors, threads=threads)
 
     def remove(self, keys: Sequence[int]) -> None:
         present = [int(key) for key in keys if int(key) in self.index]
