@@ -38,6 +38,7 @@ def test_a_debunked_claim_carries_its_fact_check(moderator: Moderator) -> None:
     assert decision.action == Action.REVIEW and decision.categories == [Category.DISINFORMATION]
     fact_check = decision.statement["fact_checks"][0]
     assert fact_check["fact_check_id"] == "turnbackhoax_id_2021:564" and fact_check["verdict"] == "false"
+    assert fact_check["summary"].startswith("Foto-foto tentang daging")  # what the fact-checker found
     assert any(signal.source == "claim:turnbackhoax_id_2021:564" for signal in decision.signals)
 
 
@@ -57,3 +58,12 @@ def test_check_worthiness_is_recorded_on_every_decision(moderator: Moderator) ->
     decision = moderator.moderate(Post(id="p4", text="BREAKING: Kemenkes confirms vaccine causes cancer in 30% of children, "
                                                      "share before it is deleted"))
     assert decision.check_worthy is not None and decision.check_worthy >= 0.5
+
+
+def test_a_long_summary_is_quoted_by_its_opening() -> None:
+    from jaga.detect.claims import _opening
+
+    summary = "Polisi memastikan tidak ada korban. " * 30
+    quoted = _opening(summary)
+    assert quoted is not None and len(quoted) <= 504 and quoted.endswith(" ...") and summary.startswith(quoted[:-4])
+    assert _opening("Pendek.") == "Pendek." and _opening(None) is None
