@@ -19,7 +19,6 @@ import json
 import subprocess
 import sys
 import time
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -39,19 +38,14 @@ def vocabulary(size: int, rng: np.random.Generator) -> list[str]:
     return sorted(words)
 
 
-@lru_cache(maxsize=1)
-def zipf_vocabulary() -> tuple[np.ndarray, np.ndarray]:
-    words = np.array(vocabulary(200_000, np.random.default_rng(7)))
-    probabilities = 1.0 / np.arange(1, len(words) + 1)
-    return words, probabilities / probabilities.sum()
-
-
-def synthetic_texts(count: int, seed: int = 7, words_per_text: tuple[int, int] = (6, 19)) -> list[str]:
+def synthetic_texts(count: int, seed: int = 7) -> list[str]:
     rng = np.random.default_rng(seed)
-    words, probabilities = zipf_vocabulary()
+    words = np.array(vocabulary(200_000, rng))
+    probabilities = 1.0 / np.arange(1, len(words) + 1)
+    probabilities /= probabilities.sum()
     texts = []
     for offset in range(0, count, 100_000):
-        lengths = rng.integers(*words_per_text, min(100_000, count - offset))
+        lengths = rng.integers(6, 19, min(100_000, count - offset))
         drawn = words[rng.choice(len(words), size=int(lengths.sum()), p=probabilities)]
         for end, length in zip(np.cumsum(lengths), lengths, strict=True):
             chosen = drawn[end - length:end].tolist()
@@ -59,14 +53,6 @@ def synthetic_texts(count: int, seed: int = 7, words_per_text: tuple[int, int] =
                 chosen.insert(int(rng.integers(0, len(chosen))), str(int(rng.integers(2, 100_000))))
             texts.append(" ".join(chosen))
     return texts
-
-
-def synthetic_summaries(start: int, count: int, share: float) -> list[str | None]:
-    """Fact-checkers' summaries for rows start..start+count: `share` of the rows get one of 30-80 words
-    (TurnBackHoax: 509 of 1,116 articles, up to 600 characters), generated a chunk at a time."""
-    chosen = np.random.default_rng((13, start)).random(count) < share
-    texts = iter(synthetic_texts(int(chosen.sum()), seed=start + 1, words_per_text=(30, 81)))
-    return [next(texts) if has_one else None for has_one in chosen]
 
 
 def synthetic_vectors(start: int, count: int, seed: int = 7) -> np.ndarray:
@@ -88,7 +74,7 @@ def rss_mb() -> float:
     return 0.0
 
 
-def run_size(size: int, queries: int, summaries: float) -> dict[str, float]:
+def run_size(size: int, queries: int) -> dict[str, float]:
     from jaga.claims.index import ClaimIndex
     from jaga.claims.matcher import LEXICAL_CANDIDATES, SEMANTIC_CANDIDATES, Calibration
 
@@ -97,14 +83,10 @@ def run_size(size: int, queries: int, summaries: float) -> dict[str, float]:
     index = ClaimIndex.empty()
     started = time.perf_counter()
     keys = list(range(1, size + 1))
-    generating = 0.0
     for offset in range(0, size, 50_000):  # incremental adds, as a registry grows
-        tick = time.perf_counter()
-        chunk_summaries = synthetic_summaries(offset, len(keys[offset:offset + 50_000]), summaries)
-        generating += time.perf_counter() - tick
-        index.lexical.add(keys[offset:offset + 50_000], texts[offset:offset + 50_000], summaries=chunk_summaries)
+        index.lexical.add(keys[offset:offset + 50_000], texts[offset:offset + 50_000])
     index.lexical.search("warm up", 1)  # builds the postings matrix once
-    lexical_seconds = time.perf_counter() - started - generating
+    lexical_seconds = time.perf_counter() - started
     started = time.perf_counter()
     generating = 0.0
     for offset in range(0, size, 20_000):
@@ -140,7 +122,7 @@ def run_size(size: int, queries: int, summaries: float) -> dict[str, float]:
         timings.append(time.perf_counter() - started)
         hits += int(best) == int(pick) + 1
     timings_ms = np.array(timings) * 1000
-    return {"fact_checks": size, "with_summary": summaries, "lexical_build_s": round(lexical_seconds, 1),
+    return {"fact_checks": size, "lexical_build_s": round(lexical_seconds, 1),
             "semantic_build_s": round(semantic_seconds, 1), "query_p50_ms": round(float(np.percentile(timings_ms, 50)), 2),
             "query_p99_ms": round(float(np.percentile(timings_ms, 99)), 2), "top1_recovered": round(hits / queries, 3),
             "index_rss_mb": round(index_mb), "process_peak_rss_mb": round(peak_rss_mb())}
@@ -169,17 +151,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=500)
-    parser.add_argument("--summaries", type=float, default=0.5,
-                        help="share of fact-checks with a summary, which lexical retrieval also reads")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_size(args.one, args.queries, args.summaries)))
+        print(json.dumps(run_size(args.one, args.queries)))
         return
     print(json.dumps(encoder_latency()), flush=True)
     for size in args.sizes:
-        result = subprocess.run([sys.executable, __file__, "--one", str(size), "--queries", str(args.queries),
-                                 "--summaries", str(args.summaries)],
+        result = subprocess.run([sys.executable, __file__, "--one", str(size), "--queries", str(args.queries)],
                                 capture_output=True, text=True, check=True)
         print(result.stdout.strip().splitlines()[-1], flush=True)
 

@@ -89,30 +89,6 @@ def test_index_grows_incrementally_and_persists(matcher: ClaimMatcher, tmp_path:
     assert reopened.sync() == 0 and len(reopened.index.lexical) == 29
 
 
-def test_the_fact_checkers_summary_is_searched_with_the_claim(matcher: ClaimMatcher) -> None:
-    """Claim 907 ("Japan's energy minister bowed for 20 minutes") never names the man in the photo;
-    the fact-checker's summary does (Takahiro Hachigo, Honda's CEO): a post naming him is found by
-    its words alone."""
-    hits = matcher.index.lexical.search("Takahiro Hachigo CEO Honda", 3)
-    found = matcher.store.fact_checks_by_key([int(hits.keys[0])])
-    assert [item.id for item in found.values()] == ["turnbackhoax_id_2021:907"]
-    assert matcher.search("Takahiro Hachigo, CEO Honda, membungkuk 20 menit")[0].fact_check.id == \
-        "turnbackhoax_id_2021:907"
-
-
-def test_an_index_of_other_documents_is_rebuilt(matcher: ClaimMatcher, tmp_path: Path) -> None:
-    import shutil
-
-    from jaga.claims.index import ClaimIndex
-
-    copy = tmp_path / "index"
-    shutil.copytree(matcher.index_dir, copy)
-    assert len(ClaimIndex.open(copy).lexical) == len(matcher.index.lexical)
-    state = json.loads((copy / "state.json").read_text(encoding="utf-8"))
-    (copy / "state.json").write_text(json.dumps({**state, "lexical": "claim"}), encoding="utf-8")
-    assert len(ClaimIndex.open(copy).lexical) == 0  # claims only, from before summaries: rebuilt
-
-
 def test_the_semantic_index_is_the_same_whenever_it_is_rebuilt() -> None:
     from jaga.claims.index import SemanticIndex
 

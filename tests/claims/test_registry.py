@@ -158,3 +158,12 @@ def test_turnbackhoax_summaries_never_repeat_the_circulating_message() -> None:
              if isinstance(item, FactCheck) and item.summary]
     assert len(items) > 450
     assert not any(runs(item.summary or "") & runs(item.appearances[0].text or "") for item in items if item.appearances)
+
+
+@needs_data
+def test_afnc_records_carry_the_fact_checkers_finding_without_links() -> None:
+    items = {item.id: item for item in DATASETS["afnc_th_opendata"](data_dir() / "claims" / "afnc_th_opendata")
+             if isinstance(item, FactCheck)}
+    summary = items["afnc_th:74850"].summary or ""
+    assert summary.startswith("ยืนยัน! เป็นข่าวปลอม") and "http" not in summary
+    assert all(len(item.summary or "") <= 600 for item in items.values())

@@ -84,7 +84,6 @@ class LexicalIndex:
         self._rows: list[np.ndarray] = []
         self._cols: list[np.ndarray] = []
         self._tfs: list[np.ndarray] = []
-        self._in_claim: list[np.ndarray] = []  # per posting: the term is in the claim, not only the summary
         self._postings: sparse.csc_matrix | None = None
         self._row_start = np.zeros(1, dtype=np.int64)
         self._row_of: dict[int, int] = {}
@@ -92,25 +91,17 @@ class LexicalIndex:
     def __len__(self) -> int:
         return int((~self.dead).sum())
 
-    def add(self, keys: Sequence[int], texts: Sequence[str], languages: Sequence[str] | None = None,
-            summaries: Sequence[str | None] | None = None) -> None:
-        """`summaries`: more of each document (a fact-checker's summary), which retrieval reads but
-        `coverage` does not: a summary is long and names what the claim leaves out, so counting it
-        in the document's share would rank a short claim quoted whole below a long summary that
-        shares a few names."""
+    def add(self, keys: Sequence[int], texts: Sequence[str], languages: Sequence[str] | None = None) -> None:
         self.remove(keys)
         start = len(self.keys)
         lengths = []
         for offset, text in enumerate(texts):
-            claim = np.fromiter((_hash(term) for term in tokens(text)), dtype=np.int32)
-            summary = summaries[offset] if summaries is not None else None
-            extra = np.fromiter((_hash(term) for term in tokens(summary)), dtype=np.int32) if summary else claim[:0]
-            columns, counts = np.unique(np.concatenate([claim, extra]), return_counts=True)
+            hashed = np.fromiter((_hash(term) for term in tokens(text)), dtype=np.int32)
+            columns, counts = np.unique(hashed, return_counts=True)
             self._rows.append(np.full(len(columns), start + offset, dtype=np.int32))
             self._cols.append(columns.astype(np.int32))
             self._tfs.append(counts.astype(np.float32))
-            self._in_claim.append(np.isin(columns, claim))
-            lengths.append(len(claim) + len(extra))
+            lengths.append(len(hashed))
         self.keys = np.concatenate([self.keys, np.asarray(keys, dtype=np.int64)])
         self.lengths = np.concatenate([self.lengths, np.asarray(lengths, dtype=np.float32)])
         self.dead = np.concatenate([self.dead, np.zeros(len(keys), dtype=bool)])
@@ -127,8 +118,7 @@ class LexicalIndex:
     def _matrix(self) -> sparse.csc_matrix:
         if self._postings is None:
             if len(self._rows) > 1:  # consolidate, so the next build starts from one block
-                self._rows, self._cols, self._tfs, self._in_claim = (
-                    [np.concatenate(part)] for part in (self._rows, self._cols, self._tfs, self._in_claim))
+                self._rows, self._cols, self._tfs = ([np.concatenate(part)] for part in (self._rows, self._cols, self._tfs))
             rows = self._rows[0] if self._rows else np.zeros(0, np.int32)
             cols = self._cols[0] if self._cols else np.zeros(0, np.int32)
             tfs = self._tfs[0] if self._tfs else np.zeros(0, np.float32)
@@ -202,12 +192,10 @@ class LexicalIndex:
         rows = np.asarray([self._row_of[int(key)] for key in keys[known]])
         starts, ends = self._row_start[rows], self._row_start[rows + 1]
         terms = np.concatenate([self._cols[0][start:end] for start, end in zip(starts, ends, strict=True)])
-        in_claim = np.concatenate([self._in_claim[0][start:end] for start, end in zip(starts, ends, strict=True)])
-        owner = np.repeat(np.arange(len(rows)), ends - starts)
-        terms, owner = terms[in_claim], owner[in_claim]  # a document's own share counts its claim only
         frequency = (matrix.indptr[terms + 1] - matrix.indptr[terms]).astype(np.float64)
         term_idf = np.log1p((len(self) - frequency + 0.5) / (frequency + 0.5))
         shared_idf = term_idf * np.isin(terms, columns)
+        owner = np.repeat(np.arange(len(rows)), ends - starts)
         document_idf = np.bincount(owner, weights=term_idf, minlength=len(rows))
         overlap = np.bincount(owner, weights=shared_idf, minlength=len(rows))
         result[known] = np.maximum(overlap / total, np.divide(overlap, document_idf, out=np.zeros_like(overlap),
@@ -219,8 +207,7 @@ class LexicalIndex:
         np.savez(path, keys=self.keys, lengths=self.lengths, dead=self.dead, languages=self.languages,
                  rows=self._rows[0] if self._rows else np.zeros(0, np.int32),
                  cols=self._cols[0] if self._cols else np.zeros(0, np.int32),
-                 tfs=self._tfs[0] if self._tfs else np.zeros(0, np.float32),
-                 in_claim=self._in_claim[0] if self._in_claim else np.zeros(0, bool))
+                 tfs=self._tfs[0] if self._tfs else np.zeros(0, np.float32))
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
@@ -229,7 +216,6 @@ class LexicalIndex:
             index.keys, index.lengths, index.dead = stored["keys"], stored["lengths"], stored["dead"]
             index.languages = stored["languages"]
             index._rows, index._cols, index._tfs = [stored["rows"]], [stored["cols"]], [stored["tfs"]]
-            index._in_claim = [stored["in_claim"]]
         index._row_of = {int(key): row for row, key in enumerate(index.keys) if not index.dead[row]}
         return index
 
@@ -299,10 +285,6 @@ class SemanticIndex:
 
 # --- the pair, kept in one folder ---------------------------------------------------------------------
 
-LEXICAL_DOCUMENTS = "claim and summary, coverage of the claim"
-"""What the lexical index files under a fact-check's key (an index of other documents is rebuilt)."""
-
-
 def vectors_name() -> str:
     """What the semantic index's vectors are: the encoder, the language offsets removed, the storage."""
     return f"{ENCODER_NAME}; {language_offsets_name()}; {VECTOR_DTYPE}"
@@ -327,8 +309,8 @@ class ClaimIndex:
         if not state_file.exists():
             return cls.empty()
         state = json.loads(state_file.read_text(encoding="utf-8"))
-        if state.get("encoder") != vectors_name() or state.get("lexical") != LEXICAL_DOCUMENTS:
-            return cls.empty()  # vectors from another encoder, or other documents, are not comparable
+        if state.get("encoder") != vectors_name():  # vectors from another encoder are not comparable
+            return cls.empty()
         return cls(LexicalIndex.load(directory / "lexical.npz"), SemanticIndex.load(directory / "semantic.usearch"),
                    state.get("synced_until"), state["encoder"])
 
@@ -338,16 +320,13 @@ class ClaimIndex:
         self.lexical.save(directory / "lexical.tmp.npz")
         self.semantic.save(directory / "semantic.tmp.usearch")
         (directory / "state.tmp.json").write_text(json.dumps({"synced_until": self.synced_until, "encoder": self.encoder,
-                                                              "lexical": LEXICAL_DOCUMENTS,
                                                               "documents": len(self.lexical)}), encoding="utf-8")
         for name in ("lexical.npz", "semantic.usearch", "state.json"):
             stem, suffix = name.split(".", 1)
             (directory / f"{stem}.tmp.{suffix}").replace(directory / name)
 
     def add(self, keys: Sequence[int], texts: Sequence[str], vectors: np.ndarray | None = None,
-            languages: Sequence[str] | None = None, summaries: Sequence[str | None] | None = None) -> None:
-        """`texts`: the claims, which both indexes read; `summaries`: the fact-checkers' summaries,
-        which lexical retrieval reads too (see `LexicalIndex.add`)."""
-        self.lexical.add(keys, texts, languages, summaries)
+            languages: Sequence[str] | None = None) -> None:
+        self.lexical.add(keys, texts, languages)
         self.semantic.add(keys, Encoder().encode(texts, languages) if vectors is None else vectors)
 

@@ -128,8 +128,7 @@ class ClaimMatcher:
             keys = [key for key, _ in batch]
             texts = [fact_check.claim for _, fact_check in batch]
             languages = [fact_check.language for _, fact_check in batch]
-            self.index.add(keys, texts, self.encoder.encode(texts, languages), languages,
-                           summaries=[fact_check.summary for _, fact_check in batch])
+            self.index.add(keys, texts, self.encoder.encode(texts, languages), languages)
         return len(batch)
 
     def search(self, text: str, top_k: int = 10) -> list[ClaimMatch]:

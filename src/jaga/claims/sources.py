@@ -181,8 +181,19 @@ def read_afnc(directory: Path) -> Iterator[Imported]:
             claim = " ".join((row.get("หัวข้อข่าว") or "").split())
             yield _build(line, row, id=f"afnc_th:{post_number.group(1) if post_number else line}", claim=claim,
                          language="th", country="TH", rating=kind or "-", publisher="Anti-Fake News Center Thailand",
-                         url=url, title=claim or None, review_date=_buddhist_date(row.get("วันและเวลาที่เผยแพร่", "")),
-                         source="afnc_th_opendata")
+                         url=url, title=claim or None, summary=_opening(row.get("เนื้อหาข่าว") or ""),
+                         review_date=_buddhist_date(row.get("วันและเวลาที่เผยแพร่", "")), source="afnc_th_opendata")
+
+
+_LINK = re.compile(r"\(?https?://\S+\)?")
+
+
+def _opening(text: str, limit: int = 600) -> str | None:
+    """The opening of an article without its links, cut at a space (Thai marks no sentence ends)."""
+    text = " ".join(_LINK.sub(" ", text).split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0]
+    return text if len(text) >= 20 else None
 
 
 # --- Labelled news articles (a claim store seed, not fact-checks proper) --------------------------
