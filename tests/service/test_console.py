@@ -5,6 +5,7 @@ the totals. The server is a real uvicorn on a local port, over SQLite and Postgr
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -88,3 +89,27 @@ def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, s
     stored = httpx.get(f"{base}/v1/decisions/{decision['id']}", headers=platform).json()
     assert stored["action"] == "remove" and stored["automated"] is False
     assert "Dehumanising language about a group." in stored["reasons"]
+
+
+def test_a_fact_checker_searches_the_registry_in_the_browser(server: tuple[str, dict[str, str]],
+                                                             database_url: str) -> None:
+    """A match shows its verdict and claim; the fact-checker's summary is on the claim, on hover."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from jaga.claims.registry import import_path
+
+    import_path(Store(database_url).scoped("acme"), Path(__file__).parents[1] / "claims" / "fixtures" / "claims.jsonl")
+    base, tokens = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.goto(f"{base}/")
+        page.fill("#key", tokens["reviewer"])
+        page.click("#login button")
+        page.click("nav button[data-tab='claims']")
+        page.fill("#claim-text", "Awas! Tiongkok produksi kornet dari tubuh manusia, jangan beli kornet kalengan")
+        page.click("#claim-form button")
+        best = page.locator("#claim-rows tr").first
+        expect(best).to_contain_text("Tiongkok Produksi Kornet Berbahan Tubuh Manusia")
+        expect(best.locator("td").nth(3)).to_have_attribute("title", re.compile("^Foto-foto tentang daging"))
+        browser.close()
