@@ -99,7 +99,7 @@ class LexicalIndex:
         self._row_of: dict[int, int] = {}
 
     def __len__(self) -> int:
-        return int((~self.dead).sum())
+        return len(self._row_of)  # live documents (counting `dead` took 0.5 ms at a million, per query)
 
     def add(self, keys: Sequence[int], texts: Sequence[str], languages: Sequence[str] | None = None) -> None:
         self.remove(keys)
