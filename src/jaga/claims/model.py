@@ -60,8 +60,8 @@ class FactCheck(BaseModel):
     summary: str | None = Field(
         default=None, max_length=MAX_SUMMARY_CHARS,
         description="The fact-checker's finding in their own words (ClaimReview `reviewBody`): what circulated "
-                    "and why it is rated so. Searched with the claim; the circulating text itself belongs in "
-                    "`appearances`.")
+                    "and why it is rated so. Shown with every match, not searched (see docs/CLAIMS.md); the "
+                    "circulating text itself belongs in `appearances`.")
     claim_date: date | None = None
     review_date: date | None = None
     appearances: list[Appearance] = Field(default_factory=list, max_length=100)
