@@ -129,6 +129,19 @@ def test_turnbackhoax_keeps_the_circulating_message() -> None:
              if isinstance(item, FactCheck) and item.appearances]
     assert len(items) > 300
     assert all("NARASI" not in (item.appearances[0].text or "")[:20] for item in items)
+    # The message ends where the fact-checker's explanation starts: it is the evaluation's query.
+    assert not [item.id for item in items if "PENJELASAN" in (item.appearances[0].text or "")]
+
+
+def test_turnbackhoax_message_ends_at_the_next_block_whatever_its_punctuation() -> None:
+    message = "Gunung Galunggung meletus melontarkan batu batu yang cukup besar"
+    for explanation in ("PENJELASAN Gunung itu terakhir meletus pada 1982.", "=PENJELASAN= (1) Foto lama.",
+                        "PENJELASANHoax lama yang kembali beredar.", "(PENJELASAN): Foto lama.",
+                        "ANALISA: video dari Bolivia.", "FAKTA Gambar diambil di Solo.",
+                        "REFERENSIhttps://goo.gl/x", "SUMBER: Facebook"):
+        body = f"KATEGORI: Hoaks NARASI: “{message}” {explanation}"
+        assert turnbackhoax_narrative(body) == message, explanation
+    assert turnbackhoax_narrative("NARASI: PENJELASAN : Belakangan ini banyak beredar tulisan.") is None
 
 
 def test_turnbackhoax_summary_is_the_fact_checkers_words_not_the_message() -> None:
