@@ -74,6 +74,17 @@ NOT_COVERED = """\
   by at most 0.02 (Burmese, 20 positives: 0.33 -> 0.19-0.33). No variant beat the bundled model on
   both development suites.
 
+- **No transfer to languages without Jaga's own material.** Measured on 2026-12-02 on the nine other
+  languages of Multilingual HateCheck, for which Jaga has no data, cue list or templates (full
+  detection stack, macro-F1 at 0.6 / at the best threshold for each suite): Arabic 23.5 / 46.9,
+  Dutch 36.3 / 53.0, French 33.2 / 55.5, German 25.6 / 53.9, Hindi 31.5 / 51.6, Italian 35.1 / 54.3,
+  Polish 26.7 / 49.8, Portuguese 44.2 / 54.7, Spanish 38.1 / 53.0: no better than calling every case
+  hateful (41, the suites being 70 % hateful). The encoder tier alone, read for every case, did no better (Spanish 55.2,
+  Hindi 54.6, German 53.1 at the best threshold): its head learnt the functional distinctions from
+  templates in Jaga's languages and does not carry them to others through the static table. So
+  Thai, Khmer and Lao are served by their own cue lists and templates, not by transfer from the
+  languages with data, and a new language needs both (`detect/cues/<code>.yaml`,
+  `training/functional/<code>.yaml`).
 - **No training data** for Thai, Khmer or Lao in any category, and none for violent extremism,
   sexual exploitation or self-harm in any language. Those are served by the per-language lexicons
   (`src/jaga/detect/lexicons/`) and by character n-grams shared with related text; their quality is
