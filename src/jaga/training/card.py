@@ -74,6 +74,19 @@ NOT_COVERED = """\
   by at most 0.02 (Burmese, 20 positives: 0.33 -> 0.19-0.33). No variant beat the bundled model on
   both development suites.
 
+- **Tried and not adopted (2026-12-02), on the bundled model without retraining**, HateCheck en / zh /
+  SEA probes at 0.6 against 77.2 / 72.5 / 87.5: (1) hate speech calibrated apart for posts with no
+  group cue, fitted on the calibration split: 76.8 / 72.4 / 87.5, since 45 % of the real hateful
+  posts name no group that the cue lists know (84 % in Vietnamese, 37 % in Chinese), so the split
+  learns nothing; capping those posts' score outright reached 78.2 / 76.6 but 83.7 on the SEA
+  probes, and would cost the real posts that recall. (2) Escalating posts below the 0.2 floor, down
+  to every group mention, and 70 % encoder in the blend: within 1.3 points of the bundled model
+  (classifier alone, 76.8 / 72.5 / 87.5). (3) A learnt combination of the two tiers (logistic
+  regression over both tiers' logits, with or without the cue features) fitted on the escalated
+  posts of the calibration split: 65.2 / 57.8 / 86.0. On those posts the two tiers disagree the
+  way real data and the suites disagree: read alone, the encoder tier gets HateCheck en's implicit
+  derogation 85 % right (the blend 67 %), threats 93 % (77 %), questions 100 % (85 %), but quoted
+  counter-speech 76 % (90 %) and positive statements 57 % (62 %).
 - **No transfer to languages without Jaga's own material.** Measured on 2026-12-02 on the nine other
   languages of Multilingual HateCheck, for which Jaga has no data, cue list or templates (full
   detection stack, macro-F1 at 0.6 / at the best threshold for each suite): Arabic 23.5 / 46.9,
