@@ -82,8 +82,9 @@ def _lead(text: str, limit: int = 300, title_line: bool = False) -> str:
 
 # --- TurnBackHoax (Mafindo), Indonesian ---------------------------------------------------------
 
-_NARASI = re.compile(r"\(?NARASI\)?\s*(?:\|\s*NARRATION)?\s*:?\s*(.*?)\s*(?=======|=?\(?\bPENJELASAN|\bANALISA\s*:|"
-                     r"(?<=[”\"]\s)FAKTA\b|(?<=[”\"])FAKTA\b|\bFAKTANYA\s*:|\(?\bREFEREN(?:SI|CE)|\(?SUMBER\)?\s*[:|(]|$)", re.DOTALL)
+_NARASI = re.compile(r"\(?NARASI\)?\s*(?:\|\s*NARRATION)?\s*:?\s*(.*?)\s*"
+                     r"(?=======|=?\(?\bPENJELASAN|\bANALISA\s*:|\(?\bREFEREN(?:SI|CE)|\(?SUMBER\)?\s*[:|(]"
+                     r"|(?<=[”\"]\s)FAKTA\b|(?<=[”\"])FAKTA\b|\bFAKTANYA\s*:|$)", re.DOTALL)
 """The NARASI block ends where the article's next block starts. Headers are upper case and often bare
 ("... pesan berantai.” PENJELASAN Foto tersebut ..."): until 2026-12-02 only "PENJELASAN:" ended
 it, and 98 of 316 messages ran on into the fact-checker's explanation."""
