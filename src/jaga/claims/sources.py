@@ -151,10 +151,12 @@ def read_turnbackhoax(directory: Path) -> Iterator[Imported]:
             rating = "Klarifikasi" if row.get("Label") == "1" else "Hoaks"
         # In a hoax debunk the NARASI block quotes the circulating message; in a clarification
         # ("Klarifikasi", label 1) it is the official's account, which is not an appearance.
-        narrative = turnbackhoax_narrative(body) if row.get("Label") == "0" else None
+        # The summary leaves out whatever repeats the NARASI block in either case.
+        quoted = turnbackhoax_narrative(body)
+        narrative = quoted if row.get("Label") == "0" else None
         yield _build(line, row, id=f"turnbackhoax_id_2021:{number}", claim=claim, language="id", country="ID",
                      rating=rating, publisher="TurnBackHoax (Mafindo)", title=headline or None,
-                     summary=turnbackhoax_summary(body, turnbackhoax_narrative(body)),
+                     summary=turnbackhoax_summary(body, quoted),
                      appearances=[Appearance(text=narrative[:3_000])] if narrative else [],
                      source="turnbackhoax_id_2021")
 
