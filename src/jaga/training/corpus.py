@@ -1,0 +1,299 @@
+"""Jaga's functional corpus: hateful and non-hateful contrast cases in every language, written for
+the project (`training/functional/<lang>.yaml`), expanded over each language's protected groups.
+
+Why it exists: the public datasets teach profanity, not the distinctions moderation needs (hate
+without slurs, threats, counter-speech that quotes hate, negation, abuse of individuals and objects,
+spelling tricks). Every case records its language, functionality, target and label, and the split
+(train / dev / test) is drawn per *template*, never per case, so the test split measures phrasings
+the model has never seen.
+
+File format (one per language)::
+
+    language: id
+    targets:                       # protected groups, as people name them in this language
+      - id: chinese                # stable English id
+        group: ethnicity           # the protected characteristic
+        forms: ["orang Cina", "etnis Tionghoa"]   # neutral names, substituted for {t}
+        slurs: ["Aseng", "Cokin"]  # slurs aimed at this group, substituted for {s}
+    non_protected: ["koruptor", "fans klub sebelah"]   # substituted for {g}
+    templates:
+      - {id: id-001, f: derog_neg_emote_h, label: hateful, text: "aku benci banget sama {t}"}
+
+A template with `{t}` is expanded once per target (cycling through its forms), one with `{s}` once
+per slur, one with `{g}` once per non-protected group, one without placeholders is one case.
+`pair: <id>` puts a template in the split of the template it is a contrast of.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+LANGUAGES = ("id", "ms", "tl", "th", "vi", "km", "lo", "my", "en", "zh", "ta")
+
+HATEFUL_FUNCTIONALITIES = (
+    "derog_neg_emote_h", "derog_neg_attrib_h", "derog_dehum_h", "derog_impl_h",
+    "threat_dir_h", "threat_norm_h", "slur_h", "profanity_h",
+    "ref_subs_clause_h", "ref_subs_sent_h", "negate_pos_h",
+    "phrase_question_h", "phrase_opinion_h",
+    "spell_char_swap_h", "spell_char_del_h", "spell_space_del_h", "spell_space_add_h",
+    "spell_leet_h", "spell_homophone_h", "spell_romanised_h",
+)
+NOT_HATEFUL_FUNCTIONALITIES = (
+    "slur_homonym_nh", "slur_reclaimed_nh", "profanity_nh", "negate_neg_nh",
+    "ident_neutral_nh", "ident_pos_nh", "counter_quote_nh", "counter_ref_nh",
+    "target_obj_nh", "target_indiv_nh", "target_group_nh",
+)
+FUNCTIONALITIES = HATEFUL_FUNCTIONALITIES + NOT_HATEFUL_FUNCTIONALITIES
+# Spelling variants the generator derives from hateful cases; authors may also write their own
+# (homophones, romanisation), which the generator cannot.
+DERIVED_SPELLING = ("spell_char_swap_h", "spell_char_del_h", "spell_space_del_h", "spell_space_add_h", "spell_leet_h")
+PLACEHOLDERS = ("{t}", "{s}", "{g}")
+SPLITS = {"train": 0.70, "dev": 0.15, "test": 0.15}
+MIN_CASES = 4000
+LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "g": "9", "b": "8"}
+UNSPACED = {"th", "km", "lo", "my", "zh"}
+
+
+@dataclass(frozen=True)
+class CorpusCase:
+    text: str
+    language: str
+    functionality: str
+    target: str
+    hateful: bool
+    template: str
+    split: str
+
+    @property
+    def harassment(self) -> bool | None:
+        """Abuse aimed at a person is harassment, not hate; other non-hateful cases are neither;
+        hateful cases say nothing about harassment (a slur at a group is not an attack on a person)."""
+        if self.functionality == "target_indiv_nh":
+            return True
+        return None if self.hateful else False
+
+
+class CorpusError(ValueError):
+    """A corpus file that breaks the format, with the file and template in the message."""
+
+
+def corpus_dir() -> Path:
+    return Path(str(resources.files("jaga.training") / "functional"))
+
+
+def split_of(key: str, seed: str = "jaga-functional-v1") -> str:
+    """A template's split, from a hash of its id: stable when other templates are added or removed."""
+    value = int.from_bytes(hashlib.sha256(f"{seed}:{key}".encode()).digest()[:8], "big") / 2 ** 64
+    cumulative = 0.0
+    for name, share in SPLITS.items():
+        cumulative += share
+        if value < cumulative:
+            return name
+    return "test"
+
+
+def _is_word(word: str) -> bool:
+    """Letters and combining marks only: Tamil, Thai or Burmese vowel signs are marks, not letters,
+    so `str.isalpha` would leave those scripts without spelling variants."""
+    return all(unicodedata.category(char)[0] in "LM" for char in word)
+
+
+def _variant(text: str, kind: str, language: str, rng: random.Random, protect: Iterable[str] = ()) -> str | None:
+    """One spelling variant of the kind used to dodge filters, applied to the most salient word
+    (the longest, preferring a target name or slur). None when the text has no word to vary."""
+    if language in UNSPACED:
+        if kind == "spell_space_add_h":
+            chars = list(text)
+            if len(chars) < 4:
+                return None
+            start = rng.randrange(0, max(1, len(chars) - 3))
+            return "".join(chars[:start]) + " ".join(chars[start:start + 3]) + "".join(chars[start + 3:])
+        if kind == "spell_space_del_h":
+            return text.replace(" ", "") if " " in text else None
+        if kind == "spell_char_del_h":
+            if len(text) < 6:
+                return None
+            position = rng.randrange(1, len(text) - 1)
+            return text[:position] + text[position + 1:]
+        if kind == "spell_char_swap_h":
+            if len(text) < 6:
+                return None
+            position = rng.randrange(1, len(text) - 2)
+            return text[:position] + text[position + 1] + text[position] + text[position + 2:]
+        return None
+    words = text.split(" ")
+    protected = [i for i, word in enumerate(words) if any(word and word in p.split() for p in protect)]
+    candidates = [i for i, word in enumerate(words) if len(word) >= 4 and _is_word(word)]
+    pool = [i for i in protected if i in candidates] or candidates
+    if kind == "spell_space_del_h":
+        if len(words) < 2:
+            return None
+        index = rng.randrange(len(words) - 1)
+        return " ".join(words[:index] + [words[index] + words[index + 1]] + words[index + 2:])
+    if not pool:
+        return None
+    index = rng.choice(pool)
+    word = words[index]
+    position = rng.randrange(1, len(word) - 1)
+    if kind == "spell_char_del_h":
+        word = word[:position] + word[position + 1:]
+    elif kind == "spell_char_swap_h":
+        word = word[:position - 1] + word[position] + word[position - 1] + word[position + 1:]
+    elif kind == "spell_space_add_h":
+        word = " ".join(word) if rng.random() < 0.5 else word[:position] + " " + word[position:]
+    elif kind == "spell_leet_h":
+        leeted = "".join(LEET.get(char, char) for char in word)
+        if leeted == word:
+            return None
+        word = leeted
+    words[index] = word
+    return " ".join(words)
+
+
+def _expand(template: dict, data: dict) -> Iterator[tuple[str, str]]:
+    """(text, target id) for every expansion of one template."""
+    text = template["text"]
+    if "{t}" in text:
+        for number, target in enumerate(data["targets"]):
+            forms = target["forms"]
+            form = forms[(number + int(hashlib.md5(template["id"].encode()).hexdigest(), 16)) % len(forms)]
+            yield text.replace("{t}", form), target["id"]
+    elif "{s}" in text:
+        for target in data["targets"]:
+            for slur in target.get("slurs") or []:
+                yield text.replace("{s}", slur), target["id"]
+    elif "{g}" in text:
+        for group in data.get("non_protected") or []:
+            yield text.replace("{g}", group), "none"
+    else:
+        yield text, template.get("target", "none")
+
+
+def load_language(path: Path, derive_spelling: bool = True) -> list[CorpusCase]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    language = data["language"]
+    templates = data.get("templates") or []
+    by_id = {template["id"]: template for template in templates}
+    rng = random.Random(f"spelling:{language}")
+    slurs = [slur for target in data["targets"] for slur in target.get("slurs") or []]
+    names = [form for target in data["targets"] for form in target["forms"]] + slurs
+    cases: list[CorpusCase] = []
+    seen: set[str] = set()
+    for template in templates:
+        key = template["id"]
+        while by_id.get(key, {}).get("pair") and by_id[key]["pair"] != key:
+            key = by_id[key]["pair"]
+        split = split_of(key)
+        hateful = template["label"] == "hateful"
+        for text, target in _expand(template, data):
+            if text in seen:
+                continue
+            seen.add(text)
+            cases.append(CorpusCase(text, language, template["f"], target, hateful, template["id"], split))
+            if derive_spelling and hateful and not template["f"].startswith("spell_") and rng.random() < 0.35:
+                kind = rng.choice(DERIVED_SPELLING)
+                variant = _variant(text, kind, language, rng, names)
+                if variant and variant not in seen:
+                    seen.add(variant)
+                    cases.append(CorpusCase(variant, language, kind, target, True, template["id"], split))
+    return cases
+
+
+def load_corpus(languages: Iterable[str] | None = None, directory: Path | None = None,
+                splits: Iterable[str] | None = None) -> list[CorpusCase]:
+    wanted = set(languages) if languages else None
+    keep = set(splits) if splits else None
+    cases = []
+    for path in sorted((directory or corpus_dir()).glob("*.yaml")):
+        if wanted is not None and path.stem not in wanted:
+            continue
+        if "templates:" not in path.read_text(encoding="utf-8"):
+            continue  # not a corpus file
+        cases.extend(case for case in load_language(path) if keep is None or case.split in keep)
+    return cases
+
+
+def check(path: Path) -> list[str]:
+    """Every problem with one language file, as readable lines (empty when it is sound)."""
+    problems: list[str] = []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        return [f"{path}: not YAML: {error}"]
+    if data.get("language") != path.stem:
+        problems.append(f"{path}: language {data.get('language')!r} differs from the file name")
+    targets = data.get("targets") or []
+    if len(targets) < 6:
+        problems.append(f"{path}: {len(targets)} targets; at least 6 protected groups expected")
+    for target in targets:
+        if not target.get("id") or not target.get("forms") or not target.get("group"):
+            problems.append(f"{path}: target {target!r} needs id, group and forms")
+    ids: Counter[str] = Counter()
+    texts: Counter[str] = Counter()
+    for template in data.get("templates") or []:
+        ids[template.get("id", "")] += 1
+        texts[template.get("text", "")] += 1
+        where = f"{path}: template {template.get('id')!r}"
+        if template.get("f") not in FUNCTIONALITIES:
+            problems.append(f"{where}: unknown functionality {template.get('f')!r}")
+            continue
+        expected = "hateful" if template["f"].endswith("_h") else "not_hateful"
+        if template.get("label") != expected:
+            problems.append(f"{where}: label must be {expected} for {template['f']}")
+        text = template.get("text") or ""
+        if sum(placeholder in text for placeholder in PLACEHOLDERS) > 1:
+            problems.append(f"{where}: one kind of placeholder per template")
+        if "{" in text.replace("{t}", "").replace("{s}", "").replace("{g}", ""):
+            problems.append(f"{where}: unknown placeholder in {text!r}")
+        if template.get("pair") and template["pair"] not in {t.get("id") for t in data["templates"]}:
+            problems.append(f"{where}: pair {template['pair']!r} is no template id")
+    problems += [f"{path}: duplicate template id {key!r}" for key, count in ids.items() if count > 1]
+    problems += [f"{path}: duplicate template text {key!r}" for key, count in texts.items() if count > 1]
+    return problems
+
+
+def summary(path: Path) -> str:
+    cases = load_language(path)
+    per_function = Counter(case.functionality for case in cases)
+    per_split = Counter(case.split for case in cases)
+    templates = Counter(t["f"] for t in yaml.safe_load(path.read_text(encoding="utf-8")).get("templates") or [])
+    hateful = sum(case.hateful for case in cases)
+    lines = [f"{path.stem}: {len(cases)} cases ({hateful} hateful, {len(cases) - hateful} not), "
+             f"splits {dict(per_split)}"]
+    for name in FUNCTIONALITIES:
+        lines.append(f"  {name:22s} templates {templates.get(name, 0):4d}  cases {per_function.get(name, 0):5d}")
+    if len(cases) < MIN_CASES:
+        lines.append(f"  below the minimum of {MIN_CASES} cases")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m jaga.training.corpus check [LANG ...]`: validate and summarise corpus files."""
+    if not argv or argv[0] != "check":
+        print("usage: python -m jaga.training.corpus check [LANG ...]", file=sys.stderr)
+        return 2
+    paths = [corpus_dir() / f"{language}.yaml" for language in argv[1:]] or sorted(corpus_dir().glob("*.yaml"))
+    status = 0
+    for path in paths:
+        problems = check(path)
+        for problem in problems:
+            print(problem)
+        if problems:
+            status = 1
+            continue
+        print(summary(path))
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
