@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,13 +30,15 @@ from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
 from jaga.detect.cues import CueAnalyser
 from jaga.detect.encoder_head import EncoderHead, blend, escalated
-from jaga.types import Category, Signal
+from jaga.types import Category, Signal, Span
+
+if TYPE_CHECKING:
+    from jaga.contextual.model import ContextualModel
 
 ARTIFACT_DIR = "harm"
 MIN_CALIBRATION_EXAMPLES = 150
 MIN_CALIBRATION_POSITIVES = 15
 EVIDENCE_THRESHOLD = 0.5
-EVIDENCE_WORDS = 3
 PRIOR_FREE_CALIBRATION = frozenset({Category.HATE_SPEECH, Category.HARASSMENT})
 """Calibrated once for all languages, as if both classes were equally common. The share of abusive
 posts differs wildly between datasets (6 % hate in English tweets, 82 % abuse in the Burmese corpus)
@@ -162,8 +164,27 @@ class CascadeScores:
 
     probabilities: np.ndarray  # (n, n_categories): the cascade's answer
     fast: np.ndarray  # (n, n_categories): the fast tier alone
-    escalated: np.ndarray  # (n,) bool: read by the encoder tier
-    encoder: np.ndarray | None  # (escalated.sum(), n_head_categories)
+    escalated: np.ndarray  # (n,) bool: read by the second tier
+    encoder: np.ndarray | None  # (escalated.sum(), n_categories): the second tier's scores, NaN where it has none
+
+
+CONTEXTUAL_CATEGORIES = (Category.HATE_SPEECH, Category.HARASSMENT)
+"""What the contextual tier decides for the posts it reads. It is trained on every modelled category,
+but scams and gambling stay with the fast tier, the lexicons and the URL lists, which are exact about
+links, numbers and brand names (and there, held-out F1 did not improve)."""
+SETTLE_BELOW = 0.15
+"""The fast tier settles a post alone only when it scores every contextual category below this and
+the post names no protected group, slur or threat (cue features): confidently benign. Everything
+else is decided by the contextual tier."""
+SETTLE_CUES = ("identity", "slur", "threat", "derogatory", "exclude", "hostile_without_group")
+
+
+def needs_context(fast: np.ndarray, cue_block: np.ndarray, settle_below: float = SETTLE_BELOW) -> np.ndarray:
+    """Which posts the fast tier cannot settle: (n,) bool. `fast` holds the contextual categories."""
+    unsettled = (fast >= settle_below).any(axis=1)
+    if cue_block.shape[1]:
+        unsettled |= (cue_block[:, [CUE_INDEX[name] for name in SETTLE_CUES]] > 0).any(axis=1)
+    return unsettled
 
 
 @dataclass
@@ -178,7 +199,8 @@ class HarmClassifier:
     intercept_: np.ndarray | None = None
     calibration_: dict[str, Platt] = field(default_factory=dict)  # "cat" or "cat:lang" -> Platt
     metadata: dict[str, Any] = field(default_factory=dict)
-    head: EncoderHead | None = None  # the cascade's second tier, for posts about a protected group
+    head: EncoderHead | None = None  # the older second tier, used only where there is no contextual model
+    contextual: ContextualModel | None = None  # the cascade's second tier (`jaga.contextual`)
 
     def fit(self, texts: Sequence[str], labels: np.ndarray, random_state: int = 0,
             sample_weight: np.ndarray | None = None, languages: Sequence[str] | None = None) -> HarmClassifier:
@@ -247,6 +269,8 @@ class HarmClassifier:
         `jaga.detect.encoder_head`), blended into the head's categories."""
         values, cue_block = self._fast(texts, languages)
         fast = self.calibrate_values(values, languages)
+        if self.contextual is not None and escalate:
+            return self._contextual_cascade(texts, languages, fast, cue_block)
         if self.head is None or not escalate or not cue_block.shape[1]:
             return CascadeScores(fast, fast, np.zeros(len(texts), dtype=bool), None)
         head_columns = [self.categories.index(category) for category in self.head.categories]
@@ -255,11 +279,35 @@ class HarmClassifier:
         if not sent.any():
             return CascadeScores(fast, fast, sent, None)
         rows = np.flatnonzero(sent)
-        encoder = self.head.read([texts[row] for row in rows], cue_block[rows])
+        head_scores = self.head.read([texts[row] for row in rows], cue_block[rows])
         probabilities = fast.copy()
+        encoder = np.full((len(rows), len(self.categories)), np.nan, dtype=np.float32)
         for head_index, category in enumerate(self.head.categories):
             index = self.categories.index(category)
-            probabilities[rows, index] = blend(fast[rows, index], encoder[:, head_index], self.head.blend)
+            encoder[:, index] = head_scores[:, head_index]
+            probabilities[rows, index] = blend(fast[rows, index], head_scores[:, head_index], self.head.blend)
+        return CascadeScores(probabilities, fast, sent, encoder)
+
+    def _contextual_cascade(self, texts: Sequence[str], languages: Sequence[str] | None, fast: np.ndarray,
+                            cue_block: np.ndarray) -> CascadeScores:
+        """The fast tier settles the confidently benign; the contextual tier decides the rest."""
+        assert self.contextual is not None
+        decided = [category for category in CONTEXTUAL_CATEGORIES
+                   if category in self.categories and category.value in self.contextual.categories]
+        columns = [self.categories.index(category) for category in decided]
+        sent = needs_context(fast[:, columns], cue_block)
+        if not sent.any():
+            return CascadeScores(fast, fast, sent, None)
+        rows = np.flatnonzero(sent)
+        language_list = list(languages) if languages is not None else [""] * len(texts)
+        scores = self.contextual.predict_proba([texts[row] for row in rows], [language_list[row] for row in rows])
+        probabilities = fast.copy()
+        encoder = np.full((len(rows), len(self.categories)), np.nan, dtype=np.float32)
+        for index, category in enumerate(self.categories):
+            if category.value in self.contextual.categories:
+                encoder[:, index] = scores[:, self.contextual.categories.index(category.value)]
+        for index in columns:
+            probabilities[rows, index] = encoder[:, index]
         return CascadeScores(probabilities, fast, sent, encoder)
 
     def calibrate_values(self, values: np.ndarray, languages: Sequence[str] | None) -> np.ndarray:
@@ -278,24 +326,6 @@ class HarmClassifier:
                     mask = np.fromiter((lang == language for lang in languages), dtype=bool, count=len(languages))
                     probabilities[mask, index] = platt(column[mask])
         return probabilities
-
-    def word_weights(self, texts: Sequence[str]) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
-        """Per text, its whitespace-separated words (as spans) and each word's weight towards every
-        category, computed for all texts in one featurisation. Used for evidence spans, so a
-        reviewer sees *why* and not just a number."""
-        assert self.coef_ is not None
-        spans = [[(match.start(), match.end()) for match in _WORDS.finditer(text)] for text in texts]
-        words = [text[start:end] for text, text_spans in zip(texts, spans, strict=True) for start, end in text_spans]
-        if not words:
-            return [([], np.zeros((0, len(self.categories)))) for _ in texts]
-        vocabulary = {word: index for index, word in enumerate(dict.fromkeys(words))}  # each word featurised once
-        unique_weights = self.featurizer.blocks(list(vocabulary)).decision_values(self.coef_)
-        weights = unique_weights[[vocabulary[word] for word in words]]
-        result, offset = [], 0
-        for text_spans in spans:
-            result.append((text_spans, weights[offset:offset + len(text_spans)]))
-            offset += len(text_spans)
-        return result
 
     # -- persistence: plain numpy and JSON, no pickle, so loading an artifact cannot run code ------
     def save(self, directory: Path) -> None:
@@ -329,12 +359,23 @@ class HarmClassifier:
             intercept_=intercept,
             calibration_={key: Platt(*values) for key, values in meta.pop("calibration").items()},
             head=EncoderHead.load(directory),
+            contextual=_contextual_for(directory),
         )
         model.metadata = meta
         return model
 
 
 _WORDS = re.compile(r"\S+")
+
+
+def _contextual_for(directory: Path) -> ContextualModel | None:
+    """The contextual model beside a fast tier's artifact (a model trained with `jaga train
+    --contextual -o DIR`), else the bundled one; None if neither exists."""
+    from jaga.contextual.model import META_FILE, ContextualModel, bundled_model
+
+    if (directory / META_FILE).is_file():
+        return ContextualModel.load(directory)
+    return bundled_model()
 
 
 ENCODER_DETAIL = "encoder_tier"
@@ -377,25 +418,20 @@ class ClassifierDetector(Detector):
         probabilities = scores.probabilities
         self.escalations += int(scores.escalated.sum())
         encoder_row = np.cumsum(scores.escalated) - 1  # a post's row among the escalated ones
-        flagged = [index for index, row in enumerate(probabilities) if row.max() >= EVIDENCE_THRESHOLD]
-        evidence_words = dict(zip(flagged, self.model.word_weights([texts[i] for i in flagged]), strict=True))
         results: list[list[Signal]] = []
         for post_index, (row, prepared) in enumerate(zip(probabilities, batch, strict=True)):
             signals = []
+            read = scores.encoder is not None and bool(scores.escalated[post_index])
             for index, category in enumerate(self.model.categories):
                 score = float(row[index])
                 if score < self.min_score:
                     continue
-                evidence = []
-                if score >= EVIDENCE_THRESHOLD and post_index in evidence_words:
-                    spans, weights = evidence_words[post_index]
-                    order = np.argsort(-weights[:, index])[:EVIDENCE_WORDS] if len(spans) else []
-                    evidence = [prepared.span(*spans[word]) for word in order if weights[word, index] > 0]
                 details = {}
-                head_column = self.model.head.column(category) if self.model.head is not None else None
-                if scores.encoder is not None and scores.escalated[post_index] and head_column is not None:
+                second = float(scores.encoder[encoder_row[post_index], index]) if read else float("nan")
+                if read and not np.isnan(second):
                     details = {"fast_tier": round(float(scores.fast[post_index, index]), 4),
-                               ENCODER_DETAIL: round(float(scores.encoder[encoder_row[post_index], head_column]), 4)}
+                               ENCODER_DETAIL: round(second, 4)}
+                evidence = self._evidence(prepared, category, score) if read else []
                 signals.append(Signal(source=f"classifier:{category.value}", category=category,
                                       score=round(score, 4), evidence=evidence, details=details,
                                       model_version=self.version))

@@ -13,12 +13,15 @@ import ast
 import csv
 import re
 import sys
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from jaga.config import data_dir
-from jaga.training.templates import generate, template_dir
+from jaga.training.corpus import corpus_dir as template_dir
+from jaga.training.corpus import load_corpus
 from jaga.types import Category
 
 csv.field_size_limit(sys.maxsize)
@@ -41,10 +44,13 @@ class Example:
     labels: dict[Category, int]
     dataset: str
     weight: float = 1.0
+    split: str | None = None
+    """Set where the material fixes its own split (the functional corpus splits by template)."""
+    functionality: str = ""
 
 
-Loader = Callable[[Path], Iterator[tuple[str, str, dict[Category, int]]]]
-"""Yields (text, language, labels) or, for material with its own balance, (text, language, labels, weight)."""
+Loader = Callable[[Path], Iterator[Any]]
+"""Yields (text, language, labels), or an `Example` for material with its own weight and split."""
 
 
 @dataclass(frozen=True)
@@ -66,11 +72,15 @@ class Dataset:
         return self.path(root).is_dir()
 
     def examples(self, root: Path | None = None) -> Iterator[Example]:
-        for text, language, labels, *weight in self.loader(self.path(root)):
+        for item in self.loader(self.path(root)):
+            if isinstance(item, Example):
+                if item.text.strip():
+                    yield replace(item, text=item.text.strip(), dataset=self.name, weight=self.weight * item.weight)
+                continue
+            text, language, labels = item
             text = text.strip()
             if text:
-                yield Example(text=text, language=language, labels=labels, dataset=self.name,
-                              weight=self.weight * (weight[0] if weight else 1.0))
+                yield Example(text=text, language=language, labels=labels, dataset=self.name, weight=self.weight)
 
 
 def _rows(path: Path, encoding: str = "utf-8-sig", delimiter: str = ",", header: bool = True) -> Iterator[list[str]]:
@@ -243,8 +253,27 @@ def _judol(root: Path) -> Iterator[tuple[str, str, dict[Category, int]]]:
         yield row["comment_text"], "id", labels
 
 
-def _functional(root: Path) -> Iterator[tuple[str, str, dict[Category, int], float]]:
-    yield from generate(root)
+CORPUS_SPLITS = {"train": "train", "dev": "calibration", "test": "test"}
+
+
+def _functional(root: Path) -> Iterator[Example]:
+    """Jaga's functional corpus (`jaga.training.corpus`), each case in its template's split. Within a
+    language, the non-hateful cases weigh as much as the hateful ones: otherwise the group names
+    (in every hateful case) would learn to signal hate, and "my neighbours are Muslims" be flagged."""
+    cases = load_corpus(directory=root)
+    hateful: dict[str, int] = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    for case in cases:
+        hateful[case.language] += case.hateful
+        total[case.language] += 1
+    for case in cases:
+        labels = {Category.HATE_SPEECH: int(case.hateful)}
+        if case.harassment is not None:
+            labels[Category.HARASSMENT] = int(case.harassment)
+        others = total[case.language] - hateful[case.language]
+        weight = 1.0 if case.hateful else hateful[case.language] / max(others, 1)
+        yield Example(text=case.text, language=case.language, labels=labels, dataset=FUNCTIONAL_DATASET,
+                      weight=weight, split=CORPUS_SPLITS[case.split], functionality=case.functionality)
 
 
 REGISTRY: dict[str, Dataset] = {
@@ -252,7 +281,7 @@ REGISTRY: dict[str, Dataset] = {
     for dataset in [
         Dataset(FUNCTIONAL_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
-                "abuse of individuals and objects.", _functional, builtin=True, weight=18.0),
+                "abuse of individuals and objects.", _functional, builtin=True, weight=4.0),
         Dataset("id_multilabel_hate_abusive", "non-commercial", ("id",), "Indonesian tweets: hate speech, abuse, targets.",
                 _id_multilabel),
         Dataset("id_abusive_2018", "non-commercial", ("id",), "Indonesian tweets: abusive or not.", _id_abusive),

