@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -191,7 +191,8 @@ def check(
 
 @app.command()
 def train(
-    output: Annotated[Path | None, typer.Option(help="Artifact directory (default: the bundled model's).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Artifact directory (default: the bundled "
+                                                "model's).")] = None,
     licence: Annotated[list[str] | None, typer.Option(help="Licence classes to train on (repeatable): permissive, "
                                                       "non-commercial, copyleft, unknown. Default: all.")] = None,
     dataset: Annotated[list[str] | None, typer.Option(help="Only these datasets (repeatable).")] = None,
@@ -199,34 +200,38 @@ def train(
     seed: Annotated[int, typer.Option()] = 0,
     card: Annotated[Path | None, typer.Option(help="Write the model card here (default: docs/MODEL_CARD.md "
                                               "when training the bundled model).")] = None,
-    encoder_head: Annotated[bool, typer.Option(help="Fit the cascade's encoder tier for posts about a protected "
-                                               "group.")] = True,
-    encoder: Annotated[str, typer.Option(help="The encoder tier's sentence vectors: static (e5 distilled to a "
-                                         "table, thousands of posts/s) or e5 (e5 itself: more accurate, 20-40 "
-                                         "posts/s a core, adds 10-20 minutes of training).")] = "static",
+    contextual: Annotated[bool, typer.Option(help="Train the contextual tier (e5-small's layers fine-tuned; needs "
+                                             "`pip install '.[train]'`; minutes on a GPU, hours on 2 cores) "
+                                             "instead of the fast tier.")] = False,
+    functional_weight: Annotated[float, typer.Option(help="Contextual tier: a functional-corpus case's weight "
+                                                     "against a real post's.")] = 2.0,
+    epochs: Annotated[int, typer.Option(help="Contextual tier: passes over the training rows.")] = 3,
+    bundle: Annotated[Path | None, typer.Option(help="Contextual tier: keep the training bundle here (reusable "
+                                                "on a GPU machine: python -m jaga.training.contextual BUNDLE OUT).")] = None,
 ) -> None:
-    """Train the harm classifier from the labelled datasets (reproducible for a given seed)."""
-    from jaga.detect.classifier import bundled_model_dir
-    from jaga.text.encoder import SENTENCE_ENCODERS
-    from jaga.training.card import write_model_card
+    """Train the fast tier (n-gram classifier) or, with --contextual, the contextual tier, from the
+    labelled datasets and Jaga's functional corpus (reproducible for a given seed)."""
     from jaga.training.datasets import LICENCE_CLASSES, select
-    from jaga.training.train import default_functional_suites
-    from jaga.training.train import train as run_training
 
     try:
         datasets = select(tuple(licence or LICENCE_CLASSES), tuple(dataset) if dataset else None)
     except ValueError as error:
         raise _fail(str(error)) from error
-    if encoder not in SENTENCE_ENCODERS:
-        raise _fail(f"--encoder must be one of {', '.join(SENTENCE_ENCODERS)}, not {encoder!r}")
     missing = [d.name for d in datasets if not d.available(data_dir)]
     if missing:
         raise _fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
+    if contextual:
+        _train_contextual(datasets, output, data_dir, seed, functional_weight, epochs, bundle)
+        return
+    from jaga.detect.classifier import bundled_model_dir
+    from jaga.training.card import write_model_card
+    from jaga.training.train import default_functional_suites
+    from jaga.training.train import train as run_training
+
     target = output or bundled_model_dir()
     with err.status("training") as status:
         metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message),
-                               functional_suites=default_functional_suites(data_dir), encoder_head=encoder_head,
-                               encoder=encoder)
+                               functional_suites=default_functional_suites(data_dir))
     card_path = card or (Path("docs/MODEL_CARD.md") if output is None else target / "MODEL_CARD.md")
     write_model_card(metrics, card_path)
     out.print(f"model {metrics['version']} written to {target} in {metrics['train_seconds']} s; card: {card_path}")
@@ -239,32 +244,36 @@ def train(
     out.print(table)
 
 
-@app.command()
-def distil(
-    output: Annotated[Path | None, typer.Option(help="Table file (default: the bundled one).")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Where the datasets are (default: JAGA_DATA_DIR).")] = None,
-    cache: Annotated[Path, typer.Option(help="Where e5's vectors are kept between runs.")] = Path(".jaga-distil"),
-    seed: Annotated[int, typer.Option()] = 0,
-) -> None:
-    """Distil multilingual-e5-small into the static table the encoder tier reads (about half an hour
-    on two cores the first time; then `jaga train`)."""
-    from jaga.text.encoder import clip
-    from jaga.text.static import TABLE_FILE
-    from jaga.training.datasets import FUNCTIONAL_DATASET
-    from jaga.training.distil import distil as run_distil
-    from jaga.training.distil import sentence_sample
+def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path | None, seed: int,
+                      functional_weight: float, epochs: int, bundle: Path | None) -> None:
+    import tempfile
+    from datetime import UTC, datetime
 
-    with err.status("distilling") as status:
-        corpus = _available_corpus(data_dir, seed, status.update)
-        train_rows = corpus.indices("train")
-        sentences = sentence_sample([clip(corpus.texts[row]) for row in train_rows],
-                                    [corpus.languages[row] for row in train_rows],
-                                    [corpus.datasets[row] == FUNCTIONAL_DATASET for row in train_rows], seed=seed)
-        report = run_distil(corpus.texts, sentences, output or TABLE_FILE, cache,
-                            progress=lambda message: status.update(message))
-    out.print(f"{report.pieces} pieces fitted to {report.sentences} sentences, written to {output or TABLE_FILE}")
-    out.print(f"held-out posts ({report.held_out}), static against e5: cosine {report.cosine_alone} -> "
-              f"{report.cosine_fitted}, e5's vector the nearest {report.nearest_alone:.1%} -> {report.nearest_fitted:.1%}")
+    from jaga.contextual.model import bundled_dir
+    from jaga.training.contextual import fit
+    from jaga.training.contextual_data import collect, prepare
+    from jaga.training.contextual_eval import finish
+
+    target = output or bundled_dir()
+    work = bundle or Path(tempfile.mkdtemp(prefix="jaga-contextual-"))
+    with err.status("contextual tier") as status:
+        rows = collect(datasets, root=data_dir, progress=status.update)
+        summary = prepare(rows, work, progress=status.update)
+        status.update(f"fine-tuning on {summary['splits']['train']} rows")
+        fitted = fit(work / "bundle.npz", work / "fit", {"seed": seed, "functional_weight": functional_weight,
+                                                         "epochs": epochs}, log=status.update)
+    trained = {"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "settings": fitted["settings"],
+               "hardware": f"{fitted['device_name']}: {fitted['train_seconds']} s for {epochs} epochs over "
+                           f"{fitted['train_examples']} rows",
+               "datasets": [{"name": d.name, "licence": d.licence} for d in datasets]}
+    metrics = finish(work, work / "fit", target, datetime.now(UTC).strftime("contextual-%Y%m%d"), trained)
+    out.print(f"contextual tier written to {target} ({trained['hardware']})")
+    table = Table(title="functional corpus, held-back test split (macro-F1, hate speech)")
+    for column in ("language", "macro-F1"):
+        table.add_column(column)
+    for language, value in metrics["test"]["functional"].items():
+        table.add_row(language, f"{value:.1f}")
+    out.print(table)
 
 
 def _available_corpus(data_dir: Path | None, seed: int, progress: Callable[[str], None]) -> Corpus:
@@ -302,7 +311,8 @@ def language_offsets_command(
 @app.command("eval")
 def evaluate(
     suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV (text, label, functionality, target, "
-                                          "language), or `claims` for the claim-matching retrieval evaluation.")],
+                                          "language); `corpus` for the held-back test split of Jaga's functional "
+                                          "corpus (11 languages); `claims` for claim-matching retrieval.")],
     lang: Annotated[str | None, typer.Option(help="Language of every case, when the suite has no language column.")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful "
                                                     "(default: the default policy's label threshold).")] = None,
@@ -310,7 +320,7 @@ def evaluate(
 ) -> None:
     """Evaluate a functional suite (macro-F1 per language and functionality) or, with `claims`, claim
     retrieval (success@1, success@10, MRR)."""
-    from jaga.evaluation.functional import DEFAULT_THRESHOLD, SuiteError, evaluate_suite, load_suite
+    from jaga.evaluation.functional import DEFAULT_THRESHOLD, SuiteError, corpus_cases, evaluate_suite, load_suite
     from jaga.pipeline import Moderator
 
     if str(suite) == "claims" and not suite.exists():
@@ -319,16 +329,16 @@ def evaluate(
         evaluate_claims(report)
         return
     try:
-        cases = load_suite(suite, lang)
+        cases = corpus_cases() if str(suite) == "corpus" and not suite.exists() else load_suite(suite, lang)
     except (SuiteError, OSError) as error:
         raise _fail(str(error)) from error
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     result = evaluate_suite(cases, Moderator(), threshold)
     out.print(f"[bold]{suite.name}[/]: {result['n']} cases, macro-F1 {100 * result['macro_f1']:.1f}, "
               f"accuracy {100 * result['accuracy']:.1f} (threshold {threshold}); "
-              f"{100 * result['escalated']:.0f} % read by the encoder tier")
+              f"{100 * result['escalated']:.0f} % read by the contextual tier")
     languages = Table(title="per language")
-    for column in ("language", "macro-F1", "cases", "encoder tier"):
+    for column in ("language", "macro-F1", "cases", "contextual tier"):
         languages.add_column(column)
     for language, values in result["by_language"].items():
         languages.add_row(language or "?", f"{100 * values['macro_f1']:.1f}", str(values["n"]),

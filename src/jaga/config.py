@@ -39,6 +39,6 @@ def model_dir() -> Path | None:
 
 
 def encoder_tier_enabled() -> bool:
-    """The detection cascade's encoder tier (on by default). `JAGA_ENCODER_TIER=off` trades the
-    functional accuracy it adds for the fast tier's throughput alone."""
+    """The detection cascade's contextual tier (on by default). `JAGA_ENCODER_TIER=off` trades the
+    functional accuracy it adds for the fast tier's throughput alone, and does not load it."""
     return os.environ.get("JAGA_ENCODER_TIER", "on").strip().lower() not in ("off", "0", "false", "no")

@@ -35,7 +35,7 @@ def test_a_debunked_claim_carries_its_fact_check(moderator: Moderator) -> None:
     decision = moderator.moderate(Post(id="p1", country="ID",
                                        text="Awas! Tiongkok produksi kornet dari tubuh manusia, jangan beli kornet kalengan"))
     # The baseline labels a match and sends a near-certain one (>= 0.9) to a person; never removal.
-    assert decision.action == Action.REVIEW and decision.categories == [Category.DISINFORMATION]
+    assert decision.action == Action.REVIEW and Category.DISINFORMATION in decision.categories
     fact_check = decision.statement["fact_checks"][0]
     assert fact_check["fact_check_id"] == "turnbackhoax_id_2021:564" and fact_check["verdict"] == "false"
     assert fact_check["summary"].startswith("Foto-foto tentang daging")  # what the fact-checker found

@@ -37,16 +37,26 @@ def test_fit_save_load_round_trip(tmp_path: Path) -> None:
     model.calibrate(texts, labels, ["en"] * len(texts))
     model.save(tmp_path)
     loaded = HarmClassifier.load(tmp_path)
-    np.testing.assert_allclose(model.predict_proba(["idiot"]), loaded.predict_proba(["idiot"]), atol=1e-2)
-    assert loaded.predict_proba(["you idiot"])[0, 0] > loaded.predict_proba(["lovely day"])[0, 0]
+    np.testing.assert_allclose(model.predict_proba(["idiot"]), loaded.predict_proba(["idiot"], escalate=False), atol=1e-2)
+    assert loaded.predict_proba(["you idiot"], escalate=False)[0, 0] > loaded.predict_proba(["lovely day"], escalate=False)[0, 0]
 
 
-def test_detector_gives_evidence_words_for_flagged_posts(moderator) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_is_the_words_that_carry_the_contextual_score(moderator) -> None:  # type: ignore[no-untyped-def]
+    detector = next(d for d in moderator.detectors if isinstance(d, ClassifierDetector))
+    text = "aku akan bunuh semua orang Kristen besok"
+    prepared = moderator.prepare(__import__("jaga").Post(id="1", text=text, lang="id"))
+    signal = next(s for s in detector.detect([prepared])[0] if s.category == Category.HATE_SPEECH)
+    assert signal.score > 0.9 and "encoder_tier" in signal.details
+    words = [span.text for span in signal.evidence]
+    assert "bunuh" in words and set(words) <= set(text.split())
+    assert not {"aku", "akan", "semua"} & set(words)  # function words are never evidence
+
+
+def test_fast_tier_signals_quote_no_fragments(moderator) -> None:  # type: ignore[no-untyped-def]
     detector = next(d for d in moderator.detectors if isinstance(d, ClassifierDetector))
     prepared = moderator.prepare(__import__("jaga").Post(id="1", text="Slot gacor maxwin hari ini, depo 10rb"))
     signal = next(s for s in detector.detect([prepared])[0] if s.category == Category.ILLEGAL_GAMBLING)
-    assert signal.score > 0.9
-    assert signal.evidence and all(span.text in prepared.post.text for span in signal.evidence)
+    assert signal.score > 0.9 and signal.evidence == []  # the lexicon detector quotes the terms
 
 
 def test_char_ngrams_do_not_depend_on_the_batch() -> None:

@@ -8,6 +8,7 @@ calibration split holds enough of that language. Thresholds stay in policy.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -24,7 +25,11 @@ from jaga.contextual.weights import LAYER_MATRICES, E5File, dequantise_rows
 
 WEIGHTS_FILE = "contextual.npz"
 OCCLUSION_WORDS = 24
-OCCLUSION_MIN_DROP = 0.1
+OCCLUSION_MIN_DROP = 1.0
+FUNCTION_WORD_ZIPF = 6.0
+WORDFREQ_CODES = {"tl": "fil"}
+WORDFREQ_SKIPPED = frozenset({"zh", "ja", "ko"})
+"""wordfreq reads these only with a segmenter Jaga does not install (jieba, MeCab)."""
 _WORD = re.compile(r"\w[\w\u0300-\u036f\u0e31-\u0e4e\u0eb1-\u0ecd\u17b4-\u17d3\u102b-\u103e\u0b82-\u0bcd'’-]*")
 META_FILE = "contextual.json"
 
@@ -64,24 +69,33 @@ class ContextualModel:
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         return self.calibrate(self.logits(texts), languages)
 
-    def occlusion(self, text: str, language: str, category: str, max_words: int = OCCLUSION_WORDS,
-                  min_drop: float = OCCLUSION_MIN_DROP, keep: int = 3) -> list[tuple[int, int]]:
-        """Evidence for a score: the words (as [start, end) spans of `text`) whose removal lowers the
-        calibrated score of `category` by at least `min_drop`, largest drop first, at most `keep`.
-        Empty when no single word carries the decision (then no evidence is shown, rather than
-        fragments). Costs one forward pass per word, so only flagged posts pay it, up to `max_words`
-        words (the longest, when a post has more)."""
-        spans = word_spans(text)
-        if not spans:
-            return []
+    def occlusion(self, text: str, language: str, max_words: int = OCCLUSION_WORDS
+                  ) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """The content words of `text` (as [start, end) spans) and, per word, how far removing it
+        lowers each category's logit: (spans, drops of shape (n_words, n_categories)).
+
+        Function words are left out (a word among the language's most frequent, wordfreq Zipf 6 or
+        more: "ako", "na", "itu", "I"): deleting one breaks the sentence rather than the meaning, and
+        measured drops for them were as large as for the slur. One forward pass per word, so only
+        flagged posts pay it, and at most `max_words` words (the longest): a post's cost stays bounded."""
+        spans = [span for span in word_spans(text) if not _function_word(text[span[0]:span[1]], language)]
         if len(spans) > max_words:
             spans = sorted(sorted(spans, key=lambda span: span[0] - span[1])[:max_words])
-        column = self.categories.index(category)
+        if not spans:
+            return [], np.zeros((0, len(self.categories)), dtype=np.float32)
         variants = [text] + [(text[:start] + text[end:]).strip() or "-" for start, end in spans]
-        probabilities = self.predict_proba(variants, [language] * len(variants))[:, column]
-        drops = probabilities[0] - probabilities[1:]
-        order = [int(i) for i in np.argsort(-drops) if drops[i] >= min_drop][:keep]
-        return [spans[i] for i in order]
+        logits = self.logits(variants)
+        return spans, logits[0] - logits[1:]
+
+    def evidence(self, spans: list[tuple[int, int]], drops: np.ndarray, category: str,
+                 min_drop: float = OCCLUSION_MIN_DROP, keep: int = 3) -> list[tuple[int, int]]:
+        """The words whose removal lowers `category`'s logit by at least `min_drop` (odds divided by
+        e), largest drop first, at most `keep`; empty when no single word carries the decision: then
+        no evidence is shown, rather than fragments."""
+        if not spans:
+            return []
+        column = drops[:, self.categories.index(category)]
+        return [spans[int(i)] for i in np.argsort(-column) if column[i] >= min_drop][:keep]
 
     @classmethod
     def load(cls, directory: Path | None = None, source: E5File | None = None) -> ContextualModel:
@@ -125,10 +139,25 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 
     spans = []
     boundaries = word_breaks(text)
-    for start, end in zip(boundaries, boundaries[1:], strict=False):
+    for start, end in itertools.pairwise(boundaries):
         if _WORD.match(text[start:end]):
             spans.append((start, end))
     return spans
+
+
+@lru_cache(maxsize=4096)
+def _function_word(word: str, language: str) -> bool:
+    from wordfreq import available_languages, zipf_frequency
+
+    code = WORDFREQ_CODES.get(language, language)
+    if code in WORDFREQ_SKIPPED:
+        return False
+    return code in _wordfreq_languages(available_languages) and zipf_frequency(word, code) >= FUNCTION_WORD_ZIPF
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_languages(available: Any) -> frozenset[str]:
+    return frozenset(available())
 
 
 @lru_cache(maxsize=1)

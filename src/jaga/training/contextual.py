@@ -56,8 +56,8 @@ def _torch() -> Any:
 
 def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float) -> Any:
     torch = _torch()
-    nn = torch.nn
-    functional = torch.nn.functional
+    nn: Any = torch.nn
+    functional: Any = torch.nn.functional
     config = json.loads(str(bundle["config"]))
     hidden, heads, ff, eps = config["hidden"], config["heads"], config["intermediate"], config["eps"]
 
@@ -210,7 +210,7 @@ def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None
             optimiser.step()
             schedule.step()
             step += 1
-            running += float(loss)
+            running += float(loss.detach())
             if step % 200 == 0:
                 log(f"epoch {epoch + 1} step {step}/{total} loss {running / 200:.4f} "
                     f"({time.perf_counter() - started:.0f} s)")
@@ -248,7 +248,7 @@ def save_weights(model: Any, path: Path) -> None:
             arrays[f"l{index}.{name}.w"] = array(getattr(layer, name).weight)
             arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
     arrays["head.w"], arrays["head.b"] = array(model.head.weight), array(model.head.bias)
-    np.savez(path, **arrays)
+    np.savez(path, **arrays)  # type: ignore[arg-type]
 
 
 def main(argv: list[str]) -> int:

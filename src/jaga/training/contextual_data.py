@@ -118,7 +118,7 @@ def prepare(rows: Rows, output: Path, progress: Callable[[str], None] | None = N
             arrays[f"l{index}.{name}.w"] = source.vector(f"l{index}.{name}.w")
             arrays[f"l{index}.{name}.b"] = source.vector(f"l{index}.{name}.b")
     output.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(output / "bundle.npz", **arrays)
+    np.savez_compressed(output / "bundle.npz", **arrays)  # type: ignore[arg-type]
     with (output / "rows.jsonl").open("w", encoding="utf-8") as handle:
         for i, text in enumerate(rows.texts):
             handle.write(json.dumps({"text": text, "language": rows.languages[i], "source": rows.sources[i],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -118,3 +119,40 @@ def measure(rows: list[dict[str, Any]], row_index: np.ndarray, probabilities: np
     report["functional_mean"] = round(float(np.mean(functional)), 1) if functional else None
     report["functional_worst"] = round(float(np.min(functional)), 1) if functional else None
     return report
+
+
+def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained: dict[str, Any]) -> dict[str, Any]:
+    """Calibrate a fitted model on its calibration rows, measure it on the test rows and suites, and
+    write the shipped artifact (`contextual.npz`, `contextual.json`, `contextual_metrics.json`) to
+    `output`. `trained` describes the run (hardware, settings, time) for the model card."""
+    import json
+    import shutil
+
+    from jaga.contextual.model import META_FILE, WEIGHTS_FILE
+    from jaga.training.contextual_data import read_rows
+
+    rows = read_rows(bundle_dir / "rows.jsonl")
+    with np.load(bundle_dir / "bundle.npz") as bundle:
+        labels_all = bundle["labels"]
+        config = json.loads(str(bundle["config"]))
+    categories = config["categories"]
+    with np.load(fit_dir / "logits.npz") as stored:
+        index, logits = stored["rows"], stored["logits"]
+    languages = [rows[i]["language"] for i in index]
+    labels = labels_all[index]
+    calibration_rows = np.array([rows[i]["split"] == 1 for i in index])
+    calibration = fit_calibration(logits[calibration_rows], labels[calibration_rows],
+                                  [language for language, keep in zip(languages, calibration_rows, strict=True) if keep],
+                                  categories)
+    probabilities = apply_calibration(logits, languages, categories, calibration)
+    metrics = {"version": version, **trained, "test": measure(rows, index, probabilities, labels, categories, split=2),
+               "dev": measure(rows, index, probabilities, labels, categories, split=1)}
+    output.mkdir(parents=True, exist_ok=True)
+    if fit_dir.resolve() != output.resolve():
+        shutil.copyfile(fit_dir / WEIGHTS_FILE, output / WEIGHTS_FILE)
+    meta = {"version": version, "layers": config["layers"], "categories": categories, **trained,
+            "calibration": {key: [round(a, 6), round(b, 6)] for key, (a, b) in sorted(calibration.items())}}
+    (output / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (output / "contextual_metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
+                                                    encoding="utf-8")
+    return metrics

@@ -139,7 +139,7 @@ def _variant(text: str, kind: str, language: str, rng: random.Random, protect: I
         if len(words) < 2:
             return None
         index = rng.randrange(len(words) - 1)
-        return " ".join(words[:index] + [words[index] + words[index + 1]] + words[index + 2:])
+        return " ".join([*words[:index], words[index] + words[index + 1], *words[index + 2:]])
     if not pool:
         return None
     index = rng.choice(pool)
@@ -213,7 +213,7 @@ def load_corpus(languages: Iterable[str] | None = None, directory: Path | None =
                 splits: Iterable[str] | None = None) -> list[CorpusCase]:
     wanted = set(languages) if languages else None
     keep = set(splits) if splits else None
-    cases = []
+    cases: list[CorpusCase] = []
     for path in sorted((directory or corpus_dir()).glob("*.yaml")):
         if wanted is not None and path.stem not in wanted:
             continue

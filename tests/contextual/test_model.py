@@ -1,0 +1,78 @@
+"""The shipped contextual model: it loads without torch, separates what the functional corpus
+teaches in every language, and its evidence is words that carry the score."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from jaga.contextual.model import ContextualModel, bundled_model, word_spans
+
+CASES = [  # (text, language, hateful)
+    ("orang Papua itu monyet, usir mereka semua dari kampung ini", "id", True),
+    ("orang Papua itu saudara kita, jangan pernah sebut mereka monyet", "id", False),
+    ("kaum pendatang Bangla ni semua sampah, halau je balik", "ms", True),
+    ("I think women are a plague on society and should not vote", "en", True),
+    ("Women deserve the same pay and the same vote as anyone", "en", False),
+    ("คนพม่าเป็นเชื้อโรคของประเทศนี้ ไล่มันออกไปให้หมด", "th", True),
+    ("ตัวแทนแรงงานพม่าได้รับเชิญมาพูดในงานวันนี้", "th", False),
+    ("我讨厌马来人 他们都是垃圾", "zh", True),
+    ("我的马来同事人很好，周末一起去吃饭", "zh", False),
+    ("Dapat ipagbawal ang mga Muslim sa bansang ito", "tl", True),
+    ("Bọn bê đê nên bị đánh chết hết", "vi", True),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> ContextualModel:
+    loaded = bundled_model()
+    assert loaded is not None, "the package ships a contextual model"
+    return loaded
+
+
+def test_loads_and_runs_without_torch(model: ContextualModel) -> None:
+    probe = ("import sys; from jaga.contextual.model import bundled_model; "
+             "bundled_model().predict_proba(['hello'], ['en']); assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", probe], check=True)
+    assert model.categories[:2] == ("hate_speech", "harassment")
+    assert model.metadata["layers"] == 12
+
+
+def test_separates_hate_from_its_contrasts_across_languages(model: ContextualModel) -> None:
+    scores = model.predict_proba([text for text, _, _ in CASES], [language for _, language, _ in CASES])[:, 0]
+    for (text, _, hateful), score in zip(CASES, scores, strict=True):
+        assert (score >= 0.6) == hateful, (text, float(score))
+
+
+def test_calibration_is_per_language_where_there_is_enough(model: ContextualModel) -> None:
+    assert "hate_speech" in model.calibration
+    assert {f"hate_speech:{language}" for language in ("id", "th", "zh", "km", "lo", "my")} <= set(model.calibration)
+
+
+def test_word_spans_cut_unspaced_scripts_into_words() -> None:
+    text = "คนพม่าเป็นเชื้อโรค"
+    words = [text[start:end] for start, end in word_spans(text)]
+    assert "พม่า" in words and "".join(words) == text
+    latin = "hello, world!"
+    assert [latin[start:end] for start, end in word_spans(latin)] == ["hello", "world"]
+
+
+def test_occlusion_finds_the_word_that_carries_the_score(model: ContextualModel) -> None:
+    text = "aku akan bunuh semua orang Kristen besok"
+    spans, drops = model.occlusion(text, "id")
+    assert drops.shape == (len(spans), len(model.categories))
+    words = [text[start:end] for start, end in model.evidence(spans, drops, "hate_speech")]
+    assert words and words[0] == "bunuh"
+    benign = "selamat pagi semua, hari ini cerah sekali"
+    spans, drops = model.occlusion(benign, "id")
+    assert model.evidence(spans, drops, "hate_speech") == []  # nothing stands out: no evidence
+
+
+def test_occlusion_reads_a_bounded_number_of_words(model: ContextualModel) -> None:
+    text = " ".join(f"kata{index}" for index in range(200))
+    spans, drops = model.occlusion(text, "id", max_words=10)
+    assert len(spans) == 10 and len(drops) == 10
+    assert np.all(np.diff([start for start, _ in spans]) > 0)  # in reading order

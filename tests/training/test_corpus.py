@@ -1,0 +1,99 @@
+"""Jaga's functional corpus: well formed in all 11 languages, large enough, and split by template."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from jaga.training.corpus import (
+    FUNCTIONALITIES,
+    LANGUAGES,
+    MIN_CASES,
+    check,
+    corpus_dir,
+    load_corpus,
+    load_language,
+    main,
+    split_of,
+)
+
+CORE = ("derog_neg_emote_h", "derog_neg_attrib_h", "derog_dehum_h", "derog_impl_h", "threat_dir_h", "threat_norm_h",
+        "slur_h", "profanity_h", "ref_subs_clause_h", "ref_subs_sent_h", "negate_pos_h", "phrase_question_h",
+        "phrase_opinion_h", "profanity_nh", "negate_neg_nh", "ident_neutral_nh", "ident_pos_nh", "counter_quote_nh",
+        "counter_ref_nh", "target_obj_nh", "target_indiv_nh", "target_group_nh")
+
+
+@pytest.fixture(scope="module")
+def cases() -> list:
+    return load_corpus()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_file_is_sound(language: str) -> None:
+    assert check(corpus_dir() / f"{language}.yaml") == []
+
+
+def test_every_language_has_enough_cases_of_every_core_functionality(cases: list) -> None:
+    per_language = defaultdict(Counter)
+    for case in cases:
+        per_language[case.language][case.functionality] += 1
+    assert set(per_language) == set(LANGUAGES)
+    for language, functionalities in per_language.items():
+        assert sum(functionalities.values()) >= MIN_CASES, language
+        missing = [name for name in CORE if functionalities[name] < 8]
+        assert not missing, (language, missing)
+        assert set(functionalities) <= set(FUNCTIONALITIES)
+
+
+def test_no_template_spans_two_splits(cases: list) -> None:
+    splits = defaultdict(set)
+    for case in cases:
+        splits[case.template].add(case.split)
+    assert all(len(found) == 1 for found in splits.values())
+    shares = Counter(case.split for case in cases)
+    assert 0.6 < shares["train"] / len(cases) < 0.8 and shares["test"] > 0.1 * len(cases)
+
+
+def test_a_contrast_pair_stays_in_one_split(tmp_path: Path) -> None:
+    (tmp_path / "xx.yaml").write_text("""
+language: xx
+targets:
+  - {id: a, group: religion, forms: ["group a"], slurs: []}
+templates:
+  - {id: xx-1, f: derog_dehum_h, label: hateful, text: "{t} are vermin"}
+  - {id: xx-2, f: counter_quote_nh, label: not_hateful, text: "saying \\"{t} are vermin\\" is vile", pair: xx-1}
+""", encoding="utf-8")
+    found = load_language(tmp_path / "xx.yaml", derive_spelling=False)
+    assert len({case.split for case in found}) == 1 and found[0].split == split_of("xx-1")
+    assert [case.hateful for case in found] == [True, False]
+
+
+def test_check_reports_what_is_wrong(tmp_path: Path) -> None:
+    (tmp_path / "yy.yaml").write_text("""
+language: zz
+targets: []
+templates:
+  - {id: yy-1, f: no_such_thing, label: hateful, text: "x"}
+  - {id: yy-2, f: derog_dehum_h, label: not_hateful, text: "{t} {s}"}
+""", encoding="utf-8")
+    problems = "\\n".join(check(tmp_path / "yy.yaml"))
+    for expected in ("differs from the file name", "at least 6", "unknown functionality", "label must be hateful",
+                     "one kind of placeholder"):
+        assert expected in problems
+
+
+def test_spelling_variants_are_derived_in_every_script(cases: list) -> None:
+    derived = Counter(case.language for case in cases if case.functionality.startswith("spell_char"))
+    assert all(derived[language] > 20 for language in LANGUAGES), derived
+
+
+def test_loading_is_deterministic() -> None:
+    assert load_language(corpus_dir() / "ta.yaml") == load_language(corpus_dir() / "ta.yaml")
+
+
+def test_the_check_command_exits_non_zero_on_a_bad_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "en"]) == 0
+    assert "cases" in capsys.readouterr().out
+    assert main([]) == 2
