@@ -320,8 +320,14 @@ def evaluate(
 ) -> None:
     """Evaluate a functional suite (macro-F1 per language and functionality) or, with `claims`, claim
     retrieval (success@1, success@10, MRR)."""
-    from jaga.evaluation.functional import DEFAULT_THRESHOLD, SuiteError, corpus_cases, evaluate_suite, load_suite
-    from jaga.pipeline import Moderator
+    from jaga.evaluation.functional import (
+        DEFAULT_THRESHOLD,
+        SuiteError,
+        corpus_cases,
+        evaluate_suite,
+        load_suite,
+        scoring_moderator,
+    )
 
     if str(suite) == "claims" and not suite.exists():
         from jaga.claims.cli import evaluate_claims
@@ -333,7 +339,7 @@ def evaluate(
     except (SuiteError, OSError) as error:
         raise _fail(str(error)) from error
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
-    result = evaluate_suite(cases, Moderator(), threshold)
+    result = evaluate_suite(cases, scoring_moderator(), threshold)
     out.print(f"[bold]{suite.name}[/]: {result['n']} cases, macro-F1 {100 * result['macro_f1']:.1f}, "
               f"accuracy {100 * result['accuracy']:.1f} (threshold {threshold}); "
               f"{100 * result['escalated']:.0f} % read by the contextual tier")

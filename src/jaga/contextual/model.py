@@ -69,23 +69,26 @@ class ContextualModel:
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         return self.calibrate(self.logits(texts), languages)
 
-    def occlusion(self, text: str, language: str, max_words: int = OCCLUSION_WORDS
-                  ) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """The content words of `text` (as [start, end) spans) and, per word, how far removing it
-        lowers each category's logit: (spans, drops of shape (n_words, n_categories)).
+    def content_spans(self, text: str, language: str) -> list[tuple[int, int]]:
+        """The words of `text` as [start, end) spans, without function words (a word among the
+        language's most frequent, wordfreq Zipf 6 or more: "ako", "na", "itu", "I"): deleting one
+        breaks the sentence rather than the meaning, and measured drops for them were as large as
+        for the slur."""
+        return [span for span in word_spans(text) if not _function_word(text[span[0]:span[1]], language)]
 
-        Function words are left out (a word among the language's most frequent, wordfreq Zipf 6 or
-        more: "ako", "na", "itu", "I"): deleting one breaks the sentence rather than the meaning, and
-        measured drops for them were as large as for the slur. One forward pass per word, so only
-        flagged posts pay it, and at most `max_words` words (the longest): a post's cost stays bounded."""
-        spans = [span for span in word_spans(text) if not _function_word(text[span[0]:span[1]], language)]
-        if len(spans) > max_words:
-            spans = sorted(sorted(spans, key=lambda span: span[0] - span[1])[:max_words])
-        if not spans:
+    def occlusion(self, text: str, language: str, spans: Sequence[tuple[int, int]] | None = None,
+                  max_words: int = OCCLUSION_WORDS) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """How far removing each word lowers each category's logit: (spans, drops of shape
+        (n_words, n_categories)). `spans`: the words to try (default: the content words). One
+        forward pass per word, at most `max_words` words (the longest): a post's cost stays bounded."""
+        chosen = list(spans) if spans is not None else self.content_spans(text, language)
+        if len(chosen) > max_words:
+            chosen = sorted(sorted(chosen, key=lambda span: span[0] - span[1])[:max_words])
+        if not chosen:
             return [], np.zeros((0, len(self.categories)), dtype=np.float32)
-        variants = [text] + [(text[:start] + text[end:]).strip() or "-" for start, end in spans]
+        variants = [text] + [(text[:start] + text[end:]).strip() or "-" for start, end in chosen]
         logits = self.logits(variants)
-        return spans, logits[0] - logits[1:]
+        return chosen, logits[0] - logits[1:]
 
     def evidence(self, spans: list[tuple[int, int]], drops: np.ndarray, category: str,
                  min_drop: float = OCCLUSION_MIN_DROP, keep: int = 3) -> list[tuple[int, int]]:

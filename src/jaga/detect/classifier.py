@@ -29,7 +29,7 @@ from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
 from jaga.detect.cues import CueAnalyser
-from jaga.types import Category, Signal, Span
+from jaga.types import LANGUAGES, Category, Signal, Span
 
 if TYPE_CHECKING:
     from jaga.contextual.model import ContextualModel
@@ -38,6 +38,8 @@ ARTIFACT_DIR = "harm"
 MIN_CALIBRATION_EXAMPLES = 150
 MIN_CALIBRATION_POSITIVES = 15
 EVIDENCE_THRESHOLD = 0.5
+EVIDENCE_CANDIDATES = 4
+"""Words per flagged category that occlusion tries, proposed by the fast tier's per-word weights."""
 PRIOR_FREE_CALIBRATION = frozenset({Category.HATE_SPEECH, Category.HARASSMENT})
 """Calibrated once for all languages, as if both classes were equally common. The share of abusive
 posts differs wildly between datasets (6 % hate in English tweets, 82 % abuse in the Burmese corpus)
@@ -268,21 +270,24 @@ class HarmClassifier:
     def cascade(self, texts: Sequence[str], languages: Sequence[str] | None = None,
                 escalate: bool = True) -> CascadeScores:
         """The fast tier for every text; with a contextual model (and `escalate`), the contextual
-        tier decides the speech categories of every text the fast tier cannot settle as benign."""
+        tier decides the speech categories of every text the fast tier cannot settle as benign. The
+        fast tier never settles a text in a language it was not trained on (its cue lists and n-grams
+        know nothing of it: Multilingual HateCheck's Arabic rose from 45.6 to 63.0 macro-F1)."""
         values, cue_block = self._fast(texts, languages)
         fast = self.calibrate_values(values, languages)
         if self.contextual is not None and escalate:
-            return self._contextual_cascade(texts, languages, fast, cue_block)
+            unfamiliar = np.array([language not in LANGUAGES for language in (languages or [""] * len(texts))])
+            return self._contextual_cascade(texts, languages, fast, cue_block, unfamiliar)
         return CascadeScores(fast, fast, np.zeros(len(texts), dtype=bool), None)
 
     def _contextual_cascade(self, texts: Sequence[str], languages: Sequence[str] | None, fast: np.ndarray,
-                            cue_block: np.ndarray) -> CascadeScores:
+                            cue_block: np.ndarray, unfamiliar: np.ndarray) -> CascadeScores:
         """The fast tier settles the confidently benign; the contextual tier decides the rest."""
         assert self.contextual is not None
         decided = [category for category in CONTEXTUAL_CATEGORIES
                    if category in self.categories and category.value in self.contextual.categories]
         columns = [self.categories.index(category) for category in decided]
-        sent = needs_context(fast[:, columns], cue_block)
+        sent = needs_context(fast[:, columns], cue_block) | unfamiliar
         if not sent.any():
             return CascadeScores(fast, fast, sent, None)
         rows = np.flatnonzero(sent)
@@ -298,6 +303,14 @@ class HarmClassifier:
             share = CONTEXTUAL_SHARE.get(category, 1.0)
             probabilities[rows, index] = share * encoder[:, index] + (1.0 - share) * fast[rows, index]
         return CascadeScores(probabilities, fast, sent, encoder)
+
+    def word_values(self, words: Sequence[str], language: str) -> np.ndarray:
+        """The fast tier's decision value for each word on its own, (n_words, n_categories): which
+        words it would blame. Cheap: one featurisation of the words."""
+        assert self.coef_ is not None
+        if not words:
+            return np.zeros((0, len(self.categories)), dtype=np.float32)
+        return np.asarray(self.featurizer.blocks(words, [language] * len(words)).decision_values(self.coef_))
 
     def calibrate_values(self, values: np.ndarray, languages: Sequence[str] | None) -> np.ndarray:
         probabilities = np.empty_like(values)
@@ -443,6 +456,17 @@ class ClassifierDetector(Detector):
                    and row[self.model.categories.index(category)] >= EVIDENCE_THRESHOLD]
         if not flagged:
             return {}
-        spans, drops = contextual.occlusion(prepared.text.text, prepared.language.code)
+        text, language = prepared.text.text, prepared.language.code
+        words = contextual.content_spans(text, language)
+        if not words:
+            return {}
+        # The fast tier proposes (its per-word weights cost one featurisation), occlusion decides: a
+        # pass per candidate instead of a pass per word (measured: 142 -> 50 posts/s with every word).
+        values = self.model.word_values([text[start:end] for start, end in words], language)
+        candidates: set[tuple[int, int]] = set()
+        for category in flagged:
+            column = values[:, self.model.categories.index(category)]
+            candidates.update(words[int(i)] for i in np.argsort(-column)[:EVIDENCE_CANDIDATES])
+        spans, drops = contextual.occlusion(text, language, sorted(candidates))
         return {category: [prepared.span(start, end) for start, end in contextual.evidence(spans, drops, category.value)]
                 for category in flagged}

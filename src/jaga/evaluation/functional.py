@@ -71,6 +71,16 @@ def load_suite(path: Path, language: str | None = None) -> list[Case]:
     return cases
 
 
+def scoring_moderator() -> Moderator:
+    """The default detectors, with the classifier's occlusion evidence off: scores do not depend on
+    it, and a suite of thousands of mostly flagged cases would pay a pass per word for nothing."""
+    from jaga.detect import DETECTORS
+    from jaga.detect.classifier import ClassifierDetector
+
+    return Moderator(detectors=[ClassifierDetector(evidence=False) if name == ClassifierDetector.name else factory()
+                                for name, factory in DETECTORS.items()])
+
+
 def corpus_cases(split: str = "test") -> list[Case]:
     """The held-back split of Jaga's functional corpus (`jaga.training.corpus`) as suite cases: its
     templates were never trained on, so it measures unseen phrasings in all 11 languages."""
@@ -98,11 +108,6 @@ DEFAULT_THRESHOLD = load_policy("asean").policy.categories[Category.HATE_SPEECH]
 def evaluate_suite(cases: Sequence[Case], moderator: Moderator, threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """Macro-F1 overall and per language; accuracy per functionality and per target (a
     functionality holds one gold class, so accuracy is what it can report)."""
-    from jaga.detect.classifier import ClassifierDetector
-
-    for detector in moderator.detectors:
-        if isinstance(detector, ClassifierDetector):
-            detector.evidence = False  # scores do not depend on it, and suites have thousands of cases
     posts = [Post(id=str(index), text=case.text, lang=case.language or None) for index, case in enumerate(cases)]
     decisions = moderator.moderate_batch(posts)
     scores = [decision.scores.get(Category.HATE_SPEECH, 0.0) for decision in decisions]

@@ -208,7 +208,7 @@ def evaluate_functional(model: HarmClassifier, suites: Sequence[tuple[str, Path,
     from jaga.evaluation.functional import evaluate_suite, load_suite
     from jaga.pipeline import Moderator
 
-    moderator = Moderator(detectors=[ClassifierDetector(model), LexiconDetector(), UrlDetector()])
+    moderator = Moderator(detectors=[ClassifierDetector(model, evidence=False), LexiconDetector(), UrlDetector()])
     return {name: evaluate_suite(load_suite(path, language), moderator) for name, path, language in suites}
 
 
