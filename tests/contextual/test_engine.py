@@ -67,3 +67,11 @@ def test_a_post_s_cost_is_bounded() -> None:
     pieces = to_pieces(["kata " * 50_000, "x" * 50_000, ""], config)
     assert all(len(sequence) <= MAX_PIECES for sequence in pieces)
     assert pieces[2][0] == config.bos and pieces[2][-1] == config.eos
+
+
+def test_onnx_runtime_runs_the_same_forward_pass(pretrained: Encoder) -> None:
+    from jaga.contextual.engine import OnnxEncoder
+
+    onnx = OnnxEncoder(pretrained.weights, pretrained.source)
+    sequences = pretrained.pieces(TEXTS)
+    np.testing.assert_allclose(onnx.pool(sequences), pretrained.pool(sequences), atol=1e-4)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -107,8 +108,10 @@ class Encoder:
             start = end
         return out
 
-    def _forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
-        config, weights = self.config, self.weights
+    def _embed(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Embedded inputs (batch, length, hidden) after the embedding LayerNorm, the padding mask,
+        and the attention bias (0 for a token, -1e9 for padding)."""
+        config, embeddings = self.config, self.weights.embeddings
         size, length = len(batch), max(len(ids) for ids in batch)
         ids = np.full((size, length), config.pad, dtype=np.int64)
         mask = np.zeros((size, length), dtype=bool)
@@ -117,11 +120,20 @@ class Encoder:
             mask[row, :len(sequence)] = True
         unique, inverse = np.unique(ids, return_inverse=True)
         x = self.source.word_rows(unique)[inverse.reshape(-1)].reshape(size, length, config.hidden)
-        embeddings = weights.embeddings
         x = x + embeddings["pos"][:length] + embeddings["type"]
         x = layer_norm(x, embeddings["ln.w"], embeddings["ln.b"], config.eps).astype(np.float32)
+        return x, mask, np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
+
+    @staticmethod
+    def _mean(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        weights_mask = mask[:, :, None].astype(np.float32)
+        return (x * weights_mask).sum(axis=1) / weights_mask.sum(axis=1)
+
+    def _forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        config, weights = self.config, self.weights
+        x, mask, bias = self._embed(batch)
+        size, length = mask.shape
         heads, head_size = config.heads, config.hidden // config.heads
-        bias = np.where(mask, 0.0, -1e9).astype(np.float32)[:, None, None, :]
         scale = np.float32(1.0 / np.sqrt(head_size))
         for layer in weights.layers:
             flat = x.reshape(-1, config.hidden)
@@ -141,5 +153,89 @@ class Encoder:
             middle = gelu(flat @ layer["fi.w"] + layer["fi.b"])
             flat = layer_norm(flat + middle @ layer["fo.w"] + layer["fo.b"], layer["oln.w"], layer["oln.b"], config.eps)
             x = flat.reshape(size, length, config.hidden).astype(np.float32)
-        weights_mask = mask[:, :, None].astype(np.float32)
-        return (x * weights_mask).sum(axis=1) / weights_mask.sum(axis=1)
+        return self._mean(x, mask)
+
+
+class OnnxEncoder(Encoder):
+    """The same forward pass run by ONNX Runtime's CPU kernels, on a graph built here from the same
+    float32 weights (nothing is shipped twice): twice numpy's speed on 2 cores with the same answers
+    (measured on 600 posts: 64 -> 138 posts/s, logits within 4e-5). Int8 kernels were tried: 404
+    posts/s, but dynamic activation quantisation moved logits by 0.4 on average and up to 10.8, so
+    they are not used."""
+
+    def __init__(self, weights: EncoderWeights, source: E5File | None = None, threads: int = 0) -> None:
+        import onnxruntime
+
+        super().__init__(weights, source)
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(onnx_graph(weights).SerializeToString(), options,
+                                                    providers=["CPUExecutionProvider"])
+
+    def _forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        x, mask, bias = self._embed(batch)
+        hidden = self.session.run(None, {"x": x, "bias": bias})[0]
+        return self._mean(hidden, mask)
+
+
+def onnx_graph(weights: EncoderWeights) -> Any:
+    """The transformer layers as an ONNX graph over embedded inputs `x` (batch, length, hidden) and
+    an additive attention `bias` (batch, 1, 1, length); output `hidden`, the last layer's states."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    config = weights.config
+    hidden, heads = config.hidden, config.heads
+    head_size = hidden // heads
+    nodes: list[Any] = []
+    initialisers = [numpy_helper.from_array(np.array([0, 0, heads, head_size], dtype=np.int64), "split_shape"),
+                    numpy_helper.from_array(np.array([0, 0, hidden], dtype=np.int64), "merge_shape"),
+                    numpy_helper.from_array(np.array([1.0 / np.sqrt(head_size)], dtype=np.float32), "scale")]
+
+    def constant(name: str, value: np.ndarray) -> str:
+        initialisers.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
+        return name
+
+    def node(op: str, inputs: list[str], **attributes: Any) -> str:
+        output = f"{op.lower()}_{len(nodes)}"
+        domain = attributes.pop("domain", "")
+        nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attributes))
+        return output
+
+    def linear(x: str, layer: dict[str, np.ndarray], name: str, index: int) -> str:
+        product = node("MatMul", [x, constant(f"l{index}.{name}.w", layer[f"{name}.w"])])
+        return node("Add", [product, constant(f"l{index}.{name}.b", layer[f"{name}.b"])])
+
+    def norm(x: str, layer: dict[str, np.ndarray], name: str, index: int) -> str:
+        return node("LayerNormalization", [x, constant(f"l{index}.{name}.w", layer[f"{name}.w"]),
+                                           constant(f"l{index}.{name}.b", layer[f"{name}.b"])],
+                    axis=-1, epsilon=config.eps)
+
+    x = "x"
+    for index, layer in enumerate(weights.layers):
+        q, k, v = (node("Transpose", [node("Reshape", [linear(x, layer, name, index), "split_shape"])],
+                        perm=[0, 2, 1, 3]) for name in ("q", "k", "v"))
+        scores = node("Add", [node("Mul", [node("MatMul", [q, node("Transpose", [k], perm=[0, 1, 3, 2])]), "scale"]),
+                              "bias"])
+        context = node("MatMul", [node("Softmax", [scores], axis=-1), v])
+        merged = node("Reshape", [node("Transpose", [context], perm=[0, 2, 1, 3]), "merge_shape"])
+        x = norm(node("Add", [x, linear(merged, layer, "ao", index)]), layer, "aln", index)
+        middle = node("Gelu", [linear(x, layer, "fi", index)], domain="com.microsoft")  # exact (erf) GELU
+        x = norm(node("Add", [x, linear(middle, layer, "fo", index)]), layer, "oln", index)
+    nodes.append(helper.make_node("Identity", [x], ["hidden"], name="hidden"))
+    graph = helper.make_graph(
+        nodes, "e5_small_layers",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "length", hidden]),
+         helper.make_tensor_value_info("bias", TensorProto.FLOAT, ["batch", 1, 1, "length"])],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "length", hidden])],
+        initializer=initialisers)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)])
+
+
+def fastest_encoder(weights: EncoderWeights, source: E5File | None = None) -> Encoder:
+    """ONNX Runtime where it is installed (a dependency; twice as fast), else numpy."""
+    try:
+        return OnnxEncoder(weights, source)
+    except ImportError:
+        return Encoder(weights, source)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from jaga.contextual.engine import Encoder, EncoderWeights
+from jaga.contextual.engine import Encoder, EncoderWeights, fastest_encoder
 from jaga.contextual.weights import LAYER_MATRICES, E5File, dequantise_rows
 
 WEIGHTS_FILE = "contextual.npz"
@@ -122,7 +122,7 @@ class ContextualModel:
         weights = EncoderWeights(source.config, embeddings, layers)
         return cls(
             categories=tuple(meta["categories"]),
-            encoder=Encoder(weights, source),
+            encoder=fastest_encoder(weights, source),
             head_weight=np.ascontiguousarray(arrays["head.w"].T),
             head_bias=arrays["head.b"],
             calibration={key: (float(a), float(b)) for key, (a, b) in meta.get("calibration", {}).items()},

@@ -38,7 +38,7 @@ ARTIFACT_DIR = "harm"
 MIN_CALIBRATION_EXAMPLES = 150
 MIN_CALIBRATION_POSITIVES = 15
 EVIDENCE_THRESHOLD = 0.5
-EVIDENCE_CANDIDATES = 4
+EVIDENCE_CANDIDATES = 3
 """Words per flagged category that occlusion tries, proposed by the fast tier's per-word weights."""
 PRIOR_FREE_CALIBRATION = frozenset({Category.HATE_SPEECH, Category.HARASSMENT})
 """Calibrated once for all languages, as if both classes were equally common. The share of abusive
