@@ -157,3 +157,18 @@ def test_a_split_character_is_read_only_inside_a_cue_term(analyser: CueAnalyser)
     analysis = analyser.analyse("她是一位女表演者", "zh")
     assert analysis is not None
     assert [hit.cue_class for hit in analysis.hits] == []
+
+
+def test_a_huge_token_costs_little() -> None:
+    import resource
+    import time
+
+    from jaga.detect.cues import CueAnalyser
+
+    analyser = CueAnalyser()
+    token = ("abcабвαβγ" * 6000)[:50_000]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.process_time()
+    analyser.transform([token, f"kaum {token} itu sampah"], ["id", "id"])
+    assert time.process_time() - started < 2.0  # was 15-29 s
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB; was 5.3 GB

@@ -65,3 +65,12 @@ def test_declared_urls_are_checked_too() -> None:
     signals = UrlDetector().detect([PreparedPost(post, text, detect_language(text.text))])[0]
     assert [(s.category, s.evidence) for s in signals] == [(Category.SCAM_FRAUD, [])]
     assert signals[0].details["imitates"] == "GCash"
+
+
+def test_a_port_that_is_no_number_is_no_url() -> None:
+    from jaga.detect.urls import extract_urls, normalise_url
+
+    assert normalise_url("http://shop.example.com:sale") is None
+    assert normalise_url("shop.example.com:99999") is None
+    assert normalise_url("shop.example.com:8080/x") == "http://shop.example.com:8080/x"
+    assert extract_urls("promo http://shop.example.com:sale") == []

@@ -59,6 +59,9 @@ value is wordfreq's code for the language's list of common words."""
 COMMON_WORD_FREQUENCY = 1e-6
 """A word at least this frequent (Zipf 3) in the language is taken as meant, never as a misspelling."""
 FUZZY_MIN_TERM = 5
+MAX_VARIANT_TOKEN = 64
+"""Longer tokens are not searched for misspelt or glued cue terms: every such term is far shorter,
+and the deletion search is quadratic (a 50,000-character token took 15-29 s and 5.3 GB)."""
 """Shorter cue terms have too many real words one edit away ("hate"/"have", "gay"/"guy")."""
 _WORD = re.compile(r"[^\W\d_]+")
 _LATIN = re.compile(r"[a-z]")
@@ -188,6 +191,8 @@ class SpellingVariants:
         return sorted(matches + found) if found else matches
 
     def _variants(self, token: str, start: int) -> list[tuple[int, int, str]]:
+        if len(token) > MAX_VARIANT_TOKEN:
+            return []  # no term or term-plus-word is this long; and the search is quadratic in the token
         term = self._misspelt(token)
         if term is not None:
             return [(start, start + len(token), self.term_class[term])]

@@ -67,6 +67,7 @@ def normalise_url(raw: str) -> str | None:
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").rstrip(".")
+        port = parts.port  # raises for "host:sale" or a port out of range: not a URL after all
     except ValueError:
         return None
     if not host or "." not in host:
@@ -75,8 +76,7 @@ def normalise_url(raw: str) -> str | None:
         with contextlib.suppress(UnicodeError):  # invalid punycode: keep the ASCII form
             host = host.encode("ascii").decode("idna")
     host = host.lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = f"{host}:{port}" if port else host
+    netloc = f"{host}:{port}" if port not in (None, 80, 443) else host
     query = urlencode([(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
                        if not _TRACKING_PARAMS.match(key)])
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "", query, ""))
