@@ -123,3 +123,26 @@ def test_authority_requests_are_counted_separately(tmp_path: Path, moderator: Mo
     assert summary.rejects == 1  # an invalid request is refused with the reason, never half-read
     reject = json.loads(paths.rejects.read_text().splitlines()[0])
     assert "authority_request.channel" in reject["error"]
+
+
+def test_a_record_that_breaks_a_detector_is_rejected_and_the_rest_decided(tmp_path: Path) -> None:
+    from jaga.detect.base import Detector
+
+    class Fragile(Detector):
+        name = "fragile"
+        categories = ()
+
+        def detect(self, batch):  # type: ignore[no-untyped-def]
+            if any("boom" in prepared.text.text for prepared in batch):
+                raise RuntimeError("this detector cannot read that")
+            return [[] for _ in batch]
+
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "1", "text": "hello"}\n{"id": "2", "text": "boom"}\n{"id": "3", "text": "bye"}\n',
+                      encoding="utf-8")
+    output = tmp_path / "out.jsonl"
+    summary, _ = scan(str(source), str(output), moderator=Moderator(detectors=[Fragile()]), batch_size=10)
+    assert [json.loads(line)["post_id"] for line in output.read_text().splitlines()] == ["1", "3"]
+    rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["error"]) for r in rejects] == [(2, "moderation failed: RuntimeError: this detector cannot read that")]
+    assert summary.records == 3 and summary.rejects == 1

@@ -10,6 +10,7 @@ duplicates. The store is written with upserts, so a replayed batch cannot duplic
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections import Counter
@@ -24,7 +25,9 @@ from jaga.pipeline import Moderator
 from jaga.policy.accounts import apply_account_measures
 from jaga.policy.schema import AccountMeasures
 from jaga.store import Store
-from jaga.types import Decision, now_utc
+from jaga.types import Decision, Post, now_utc
+
+logger = logging.getLogger(__name__)
 
 CHECKPOINT_VERSION = 1
 
@@ -179,9 +182,9 @@ def _open_truncated(path: Path, keep_bytes: int) -> IO[str]:
 
 def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: IO[str], store: Store | None,
              jurisdiction: str | None, summary: ScanSummary, paths: ScanPaths, input_path: str) -> None:
-    posts = [record.post for record in batch if record.post is not None]
-    bad = [record for record in batch if record.post is None]
-    decisions = moderator.moderate_batch(posts, jurisdiction) if posts else []
+    posts, decisions, failed = _moderate_guarded(moderator, [record for record in batch if record.post is not None],
+                                                 jurisdiction)
+    bad = [record for record in batch if record.post is None] + failed
     if store is not None:  # strikes need memory of earlier posts, so they exist only with a store
         decisions = [apply_account_measures(store, decision, post.author_id, _account_rules(moderator, decision))
                      for post, decision in zip(posts, decisions, strict=True)]
@@ -196,6 +199,30 @@ def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: I
     summary.add(decisions, len(bad))
     if paths.checkpoint is not None and paths.output is not None:
         _write_checkpoint(paths, input_path, summary)
+
+
+def _moderate_guarded(moderator: Moderator, records: list[Record], jurisdiction: str | None
+                      ) -> tuple[list[Post], list[Decision], list[Record]]:
+    """Decisions for the records' posts; a post that makes a stage fail is rejected with the error as
+    its reason (and logged with the traceback), never the batch: one record must not stop a scan, nor
+    make `--resume` fail on the same batch forever."""
+    posts = [record.post for record in records if record.post is not None]
+    try:
+        return posts, moderator.moderate_batch(posts, jurisdiction) if posts else [], []
+    except Exception:
+        kept: list[Post] = []
+        decisions: list[Decision] = []
+        failed: list[Record] = []
+        for record in records:
+            assert record.post is not None
+            try:
+                decisions.append(moderator.moderate(record.post, jurisdiction))
+                kept.append(record.post)
+            except Exception as error:
+                logger.exception("record at line %s could not be moderated", record.line)
+                failed.append(Record(line=record.line, error=f"moderation failed: {type(error).__name__}: {error}",
+                                     raw=record.post.model_dump_json()))
+        return kept, decisions, failed
 
 
 def _account_rules(moderator: Moderator, decision: Decision) -> AccountMeasures:

@@ -68,3 +68,23 @@ def test_nul_characters_are_rejected_with_their_line(tmp_path: Path) -> None:
     records = list(RecordReader(str(path)))
     assert records[0].post is not None
     assert [(r.line, "NUL" in (r.error or "")) for r in records[1:]] == [(2, True), (3, True)]
+
+
+def test_hostile_records_are_rejected_one_by_one(tmp_path: Path) -> None:
+    path = tmp_path / "posts.jsonl"
+    deep = "[" * 5_000 + "]" * 5_000
+    path.write_text('{"id": "1", "text": "fine"}\n'
+                    f'{{"id": "2", "text": "x", "n": {deep}}}\n'
+                    f'{{"id": "3", "text": "x", "n": {"9" * 5_000}}}\n'
+                    '{"id": "4", "text": "also fine"}\n', encoding="utf-8")
+    records = list(RecordReader(str(path)))
+    assert [r.post.id if r.post else None for r in records] == ["1", None, None, "4"]
+    assert "nested too deeply" in (records[1].error or "") and "digits" in (records[2].error or "")
+
+
+def test_a_csv_field_over_the_module_limit_is_the_record_s_problem(tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text(f'id,text\n1,fine\n2,"{"x" * 200_000}"\n3,also fine\n', encoding="utf-8")
+    records = list(RecordReader(str(path)))
+    assert [r.post.id if r.post else None for r in records] == ["1", None, "3"]
+    assert "text" in (records[1].error or "")

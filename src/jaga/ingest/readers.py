@@ -145,11 +145,18 @@ class RecordReader:
             except json.JSONDecodeError as error:
                 yield Record(line=number, error=f"invalid JSON: {error.msg} at column {error.colno}", raw=text)
                 continue
+            except RecursionError:
+                yield Record(line=number, error="invalid JSON: nested too deeply", raw=text)
+                continue
+            except ValueError as error:  # e.g. an integer of more than 4,300 digits
+                yield Record(line=number, error=f"invalid JSON: {error}", raw=text)
+                continue
             yield to_record(number, data, text)
 
     def _csv(self, stream: BinaryIO) -> Iterator[Record]:
         text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         delimiter = "\t" if self.path.endswith(".tsv") else ","
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))  # a long field is the record's problem, not the file's
         reader = csv.reader(text_stream, delimiter=delimiter)
         header = next(reader, None)
         if header is None:
