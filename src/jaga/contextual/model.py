@@ -78,17 +78,29 @@ class ContextualModel:
 
     def occlusion(self, text: str, language: str, spans: Sequence[tuple[int, int]] | None = None,
                   max_words: int = OCCLUSION_WORDS) -> tuple[list[tuple[int, int]], np.ndarray]:
-        """How far removing each word lowers each category's logit: (spans, drops of shape
-        (n_words, n_categories)). `spans`: the words to try (default: the content words). One
+        """How far removing each word lowers each category's calibrated log-odds: (spans, drops of
+        shape (n_words, n_categories)). `spans`: the words to try (default: the content words). One
         forward pass per word, at most `max_words` words (the longest): a post's cost stays bounded."""
         chosen = list(spans) if spans is not None else self.content_spans(text, language)
         if len(chosen) > max_words:
             chosen = sorted(sorted(chosen, key=lambda span: span[0] - span[1])[:max_words])
-        if not chosen:
-            return [], np.zeros((0, len(self.categories)), dtype=np.float32)
-        variants = [text] + [(text[:start] + text[end:]).strip() or "-" for start, end in chosen]
-        logits = self.logits(variants)
-        return chosen, logits[0] - logits[1:]
+        base = self.predict_proba([text], [language])[0]
+        return chosen, self.occlusion_many([(text, language, chosen, base)])[0]
+
+    def occlusion_many(self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]], np.ndarray]]
+                       ) -> list[np.ndarray]:
+        """`occlusion` for many posts in one run of the encoder (bigger batches run faster): each item
+        is (text, language, the spans to try, the post's own calibrated scores, already known)."""
+        variants, languages = [], []
+        for text, language, spans, _ in items:
+            variants += [(text[:start] + text[end:]).strip() or "-" for start, end in spans]
+            languages += [language] * len(spans)
+        odds = _log_odds(self.predict_proba(variants, languages)) if variants else np.zeros((0, len(self.categories)))
+        drops, offset = [], 0
+        for _, _, spans, base in items:
+            drops.append(_log_odds(np.asarray(base, dtype=np.float32))[None, :] - odds[offset:offset + len(spans)])
+            offset += len(spans)
+        return drops
 
     def evidence(self, spans: list[tuple[int, int]], drops: np.ndarray, category: str,
                  min_drop: float = OCCLUSION_MIN_DROP, keep: int = 3) -> list[tuple[int, int]]:
@@ -146,6 +158,11 @@ def word_spans(text: str) -> list[tuple[int, int]]:
         if _WORD.match(text[start:end]):
             spans.append((start, end))
     return spans
+
+
+def _log_odds(probabilities: np.ndarray) -> np.ndarray:
+    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    return np.log(clipped / (1 - clipped))
 
 
 @lru_cache(maxsize=4096)

@@ -421,12 +421,12 @@ class ClassifierDetector(Detector):
         probabilities = scores.probabilities
         self.escalations += int(scores.escalated.sum())
         encoder_row = np.cumsum(scores.escalated) - 1  # a post's row among the escalated ones
+        second_tier = scores.encoder
+        evidence = self._evidence(batch, scores) if second_tier is not None else {}
         results: list[list[Signal]] = []
-        for post_index, (row, prepared) in enumerate(zip(probabilities, batch, strict=True)):
+        for post_index, row in enumerate(probabilities):
             signals = []
-            second_tier = scores.encoder
             read = second_tier is not None and bool(scores.escalated[post_index])
-            evidence = self._evidence(prepared, row) if read else {}
             for index, category in enumerate(self.model.categories):
                 score = float(row[index])
                 if score < self.min_score:
@@ -438,35 +438,48 @@ class ClassifierDetector(Detector):
                     details = {"fast_tier": round(float(scores.fast[post_index, index]), 4),
                                ENCODER_DETAIL: round(second, 4)}
                 signals.append(Signal(source=f"classifier:{category.value}", category=category,
-                                      score=round(score, 4), evidence=evidence.get(category, []), details=details,
+                                      score=round(score, 4), evidence=evidence.get((post_index, category), []),
+                                      details=details,
                                       model_version=self.version))
             results.append(signals)
         return results
 
-    def _evidence(self, prepared: PreparedPost, row: np.ndarray) -> dict[Category, list[Span]]:
-        """Per flagged contextual category, the words whose removal most lowers its contextual score
-        (occlusion, one pass over the post's words for all categories); none where no word stands
-        out. Never n-gram fragments: a statement of reasons that quotes "ako" or "naman" as evidence
-        misleads whoever reads it."""
+    def _evidence(self, batch: Sequence[PreparedPost], scores: CascadeScores) -> dict[tuple[int, Category], list[Span]]:
+        """(post, category) -> the words whose removal most lowers the contextual score (occlusion),
+        for every flagged contextual category of the posts the contextual tier read; none where no
+        word stands out. Never n-gram fragments: a statement of reasons that quotes "ako" or "naman"
+        as evidence misleads whoever reads it.
+
+        The fast tier proposes candidates (its per-word weights cost one featurisation) for the
+        highest-scoring flagged category, and occlusion decides, for all the batch's flagged posts in
+        one run: measured, 50 posts/s with a pass per word of each post, 140 with three candidates."""
         contextual = self.model.contextual
-        if contextual is None or not self.evidence:
+        if contextual is None or not self.evidence or scores.encoder is None:
             return {}
-        flagged = [category for category in CONTEXTUAL_CATEGORIES
-                   if category in self.model.categories and category.value in contextual.categories
-                   and row[self.model.categories.index(category)] >= EVIDENCE_THRESHOLD]
-        if not flagged:
-            return {}
-        text, language = prepared.text.text, prepared.language.code
-        words = contextual.content_spans(text, language)
-        if not words:
-            return {}
-        # The fast tier proposes (its per-word weights cost one featurisation), occlusion decides: a
-        # pass per candidate instead of a pass per word (measured: 142 -> 50 posts/s with every word).
-        values = self.model.word_values([text[start:end] for start, end in words], language)
-        candidates: set[tuple[int, int]] = set()
-        for category in flagged:
-            column = values[:, self.model.categories.index(category)]
-            candidates.update(words[int(i)] for i in np.argsort(-column)[:EVIDENCE_CANDIDATES])
-        spans, drops = contextual.occlusion(text, language, sorted(candidates))
-        return {category: [prepared.span(start, end) for start, end in contextual.evidence(spans, drops, category.value)]
-                for category in flagged}
+        rows = np.flatnonzero(scores.escalated)
+        items, owners = [], []
+        for encoder_index, post_index in enumerate(rows):
+            row = scores.probabilities[post_index]
+            flagged = [category for category in CONTEXTUAL_CATEGORIES
+                       if category in self.model.categories and category.value in contextual.categories
+                       and row[self.model.categories.index(category)] >= EVIDENCE_THRESHOLD]
+            prepared = batch[int(post_index)]
+            text, language = prepared.text.text, prepared.language.code
+            words = contextual.content_spans(text, language) if flagged else []
+            if not words:
+                continue
+            top = max(flagged, key=lambda category: row[self.model.categories.index(category)])
+            values = self.model.word_values([text[start:end] for start, end in words], language)
+            column = values[:, self.model.categories.index(top)]
+            candidates = sorted(words[int(i)] for i in np.argsort(-column)[:EVIDENCE_CANDIDATES])
+            base = np.array([scores.encoder[encoder_index, self.model.categories.index(Category(name))]
+                             for name in contextual.categories], dtype=np.float32)
+            items.append((text, language, candidates, base))
+            owners.append((int(post_index), flagged))
+        found: dict[tuple[int, Category], list[Span]] = {}
+        for (post_index, flagged), (_, _, spans, _), drops in zip(owners, items, contextual.occlusion_many(items),
+                                                                  strict=True):
+            for category in flagged:
+                found[(post_index, category)] = [batch[post_index].span(start, end) for start, end
+                                                 in contextual.evidence(list(spans), drops, category.value)]
+        return found

@@ -84,7 +84,7 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "--contextual` uses CUDA when present.",
         "",
         "Speed, measured 2026-12-04 (`bench/bench_moderate.py`, 2 cores, 10,000 posts, 45 % read by the contextual tier): "
-        "125 posts/s with evidence, peak RSS 927 MB; the tier alone 157-168 posts/s (ONNX Runtime, float32); "
+        "169 posts/s with evidence, peak RSS 926 MB; the tier alone 157-168 posts/s (ONNX Runtime, float32); "
         "with `JAGA_ENCODER_TIER=off` 2,327 posts/s and 452 MB.",
         "",
         "### The cascade",
