@@ -6,6 +6,7 @@ derived from these, so they are strict, versioned by `SCHEMA_VERSION` and round-
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
@@ -70,16 +71,23 @@ class Action(IntEnum):
         return self.name.lower()
 
 
-def no_nul(value: str) -> str:
-    """NUL is never meaningful in social media text, and PostgreSQL cannot store it in text columns:
-    refuse it at the door rather than fail when saving."""
+def valid_text(value: str) -> str:
+    """NUL is never meaningful in social media text, and PostgreSQL cannot store it in text columns;
+    a lone surrogate (U+D800-U+DFFF, from a JSON escape such as "\\ud800") is not text at all and
+    cannot be written as UTF-8 (it also broke the policy engine). Refuse both at the door rather
+    than fail later."""
     if "\x00" in value:
         raise ValueError("contains a NUL character (U+0000)")
+    if _SURROGATE.search(value):
+        raise ValueError("contains a lone surrogate (U+D800-U+DFFF), which is not valid Unicode text")
     return value
 
 
-NoNul = AfterValidator(no_nul)
-NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), NoNul]
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+ValidText = AfterValidator(valid_text)
+NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), ValidText]
 
 
 class AuthorityRequest(BaseModel):
@@ -127,10 +135,10 @@ class Post(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul_anywhere(cls, data: Any) -> Any:
+    def _valid_text_anywhere(cls, data: Any) -> Any:
         def check(value: Any) -> None:
             if isinstance(value, str):
-                no_nul(value)
+                valid_text(value)
             elif isinstance(value, dict):
                 for item in value.values():
                     check(item)
@@ -146,7 +154,7 @@ class Post(BaseModel):
     def _text_not_blank(cls, text: str) -> str:
         if not text.strip():
             raise ValueError("text is empty")
-        return no_nul(text)
+        return valid_text(text)
 
     @field_validator("lang")
     @classmethod

@@ -76,10 +76,12 @@ def test_hostile_records_are_rejected_one_by_one(tmp_path: Path) -> None:
     path.write_text('{"id": "1", "text": "fine"}\n'
                     f'{{"id": "2", "text": "x", "n": {deep}}}\n'
                     f'{{"id": "3", "text": "x", "n": {"9" * 5_000}}}\n'
-                    '{"id": "4", "text": "also fine"}\n', encoding="utf-8")
+                    '{"id": "4", "text": "also fine"}\n'
+                    '{"id": "5", "text": "promo", "urls": ["http://a\\ud800b.com"]}\n', encoding="utf-8")
     records = list(RecordReader(str(path)))
-    assert [r.post.id if r.post else None for r in records] == ["1", None, None, "4"]
+    assert [r.post.id if r.post else None for r in records] == ["1", None, None, "4", None]
     assert "nested too deeply" in (records[1].error or "") and "digits" in (records[2].error or "")
+    assert "lone surrogate" in (records[4].error or "")
 
 
 def test_a_csv_field_over_the_module_limit_is_the_record_s_problem(tmp_path: Path) -> None:

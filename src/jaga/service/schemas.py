@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from jaga.types import Decision, NoNul, Post
+from jaga.types import Decision, Post, ValidText
 
 ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
-Text = Annotated[str, NoNul]
+Text = Annotated[str, ValidText]
 
 MAX_BATCH = 100
 
