@@ -59,12 +59,7 @@ class ContextualModel:
         return pooled @ self.head_weight + self.head_bias
 
     def calibrate(self, logits: np.ndarray, languages: Sequence[str]) -> np.ndarray:
-        probabilities = 1.0 / (1.0 + np.exp(-logits))
-        for column, category in enumerate(self.categories):
-            for row, language in enumerate(languages):
-                a, b = self.calibration.get(f"{category}:{language}") or self.calibration.get(category) or (1.0, 0.0)
-                probabilities[row, column] = 1.0 / (1.0 + np.exp(-(a * logits[row, column] + b)))
-        return probabilities
+        return calibrate(logits, languages, self.categories, self.calibration)
 
     def predict_proba(self, texts: Sequence[str], languages: Sequence[str]) -> np.ndarray:
         return self.calibrate(self.logits(texts), languages)
@@ -104,8 +99,8 @@ class ContextualModel:
 
     def evidence(self, spans: list[tuple[int, int]], drops: np.ndarray, category: str,
                  min_drop: float = OCCLUSION_MIN_DROP, keep: int = 3) -> list[tuple[int, int]]:
-        """The words whose removal lowers `category`'s logit by at least `min_drop` (odds divided by
-        e), largest drop first, at most `keep`; empty when no single word carries the decision: then
+        """The words whose removal lowers `category`'s calibrated log-odds by at least `min_drop`
+        (odds divided by e), largest drop first, at most `keep`; empty when no single word carries the decision: then
         no evidence is shown, rather than fragments."""
         if not spans:
             return []
@@ -141,10 +136,6 @@ class ContextualModel:
             metadata={key: value for key, value in meta.items() if key not in ("categories", "calibration")},
         )
 
-    def save_meta(self, directory: Path) -> None:
-        meta = {**self.metadata, "categories": list(self.categories),
-                "calibration": {key: [round(a, 6), round(b, 6)] for key, (a, b) in sorted(self.calibration.items())}}
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
@@ -160,6 +151,21 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def calibrate(logits: np.ndarray, languages: Sequence[str], categories: Sequence[str],
+              calibration: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Probabilities from logits: per category, the language's Platt scale where there is one, else
+    the category's, else the plain sigmoid. One vector operation per (category, language) present."""
+    language_array = np.asarray(languages)
+    scale = np.ones_like(logits)
+    shift = np.zeros_like(logits)
+    for column, category in enumerate(categories):
+        for language in set(languages):
+            a, b = calibration.get(f"{category}:{language}") or calibration.get(category) or (1.0, 0.0)
+            rows = language_array == language
+            scale[rows, column], shift[rows, column] = a, b
+    return 1.0 / (1.0 + np.exp(-(scale * logits + shift)))
+
+
 def _log_odds(probabilities: np.ndarray) -> np.ndarray:
     clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)
     return np.log(clipped / (1 - clipped))
@@ -170,14 +176,9 @@ def _function_word(word: str, language: str) -> bool:
     from wordfreq import available_languages, zipf_frequency
 
     code = WORDFREQ_CODES.get(language, language)
-    if code in WORDFREQ_SKIPPED:
+    if code in WORDFREQ_SKIPPED or code not in available_languages():
         return False
-    return code in _wordfreq_languages(available_languages) and zipf_frequency(word, code) >= FUNCTION_WORD_ZIPF
-
-
-@lru_cache(maxsize=1)
-def _wordfreq_languages(available: Any) -> frozenset[str]:
-    return frozenset(available())
+    return zipf_frequency(word, code) >= FUNCTION_WORD_ZIPF
 
 
 @lru_cache(maxsize=1)

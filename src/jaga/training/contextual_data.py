@@ -57,6 +57,7 @@ def collect(datasets: Sequence[Dataset], suites: bool = True,
             root: Path | None = None, progress: Callable[[str], None] | None = None) -> Rows:
     corpus = build_corpus(datasets, root=root, progress=progress)
     functional = np.array([name == FUNCTIONAL_DATASET for name in corpus.datasets])
+    # The corpus's own balance weights, without the fast tier's dataset weight: fit() applies its own.
     weights = np.where(functional, corpus.weights / _dataset_weight(datasets), 1.0)
     from jaga.text import normalise
     from jaga.training.corpus import load_corpus

@@ -20,8 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from jaga.contextual.model import calibrate
 from jaga.detect.calibration import Platt
+from jaga.evaluation.functional import macro_f1
 from jaga.training.datasets import FUNCTIONAL_DATASET
+from jaga.training.train import prf
 
 PRIOR_FREE = ("hate_speech", "harassment")
 MIN_ROWS, MIN_CLASS = 150, 15
@@ -47,37 +50,6 @@ def fit_calibration(logits: np.ndarray, labels: np.ndarray, languages: Sequence[
     return calibration
 
 
-def apply_calibration(logits: np.ndarray, languages: Sequence[str], categories: Sequence[str],
-                      calibration: dict[str, tuple[float, float]]) -> np.ndarray:
-    probabilities = np.empty_like(logits)
-    for column, category in enumerate(categories):
-        for row, language in enumerate(languages):
-            a, b = calibration.get(f"{category}:{language}") or calibration.get(category) or (1.0, 0.0)
-            probabilities[row, column] = 1.0 / (1.0 + np.exp(-(a * logits[row, column] + b)))
-    return probabilities
-
-
-def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
-    scores = []
-    for positive in (1, 0):
-        tp = int(((truth == positive) & (predicted == positive)).sum())
-        fp = int(((truth != positive) & (predicted == positive)).sum())
-        fn = int(((truth == positive) & (predicted != positive)).sum())
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return 100 * float(np.mean(scores))
-
-
-def f1(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    tp = int(((truth == 1) & (predicted == 1)).sum())
-    fp = int(((truth == 0) & (predicted == 1)).sum())
-    fn = int(((truth == 1) & (predicted == 0)).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4),
-            "f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
-            "support": int((truth == 1).sum())}
-
-
 def measure(rows: list[dict[str, Any]], row_index: np.ndarray, probabilities: np.ndarray, labels: np.ndarray,
             categories: Sequence[str], threshold: float = 0.6, split: int = 2) -> dict[str, Any]:
     """Figures on the evaluation rows (`row_index` into `rows`; `probabilities` and `labels` aligned
@@ -99,12 +71,12 @@ def measure(rows: list[dict[str, Any]], row_index: np.ndarray, probabilities: np
         index = np.array(positions)
         truth, scores = labels[index, hate], probabilities[index, hate]
         if kind == "functional":
-            report["functional"][name] = round(macro_f1(truth, (scores >= threshold).astype(int)), 1)
+            report["functional"][name] = round(100 * macro_f1(list(truth == 1), list(scores >= threshold)), 1)
         elif kind == "functionality":
             report["functional_by_functionality"][name] = round(
                 100 * float(((scores >= threshold).astype(int) == truth).mean()), 1)
         elif kind == "suite":
-            report["suites"][name] = round(macro_f1(truth, (scores >= threshold).astype(int)), 1)
+            report["suites"][name] = round(100 * macro_f1(list(truth == 1), list(scores >= threshold)), 1)
         elif kind == "suite_functionality":
             report.setdefault("suite_functionalities", {})[name] = round(
                 100 * float(((scores >= threshold).astype(int) == truth).mean()), 1)
@@ -113,7 +85,7 @@ def measure(rows: list[dict[str, Any]], row_index: np.ndarray, probabilities: np
             for column, category in enumerate(categories):
                 known = labels[index, column] >= 0
                 if (labels[index[known], column] == 1).sum() >= 5:
-                    report["real"][name][category] = f1(labels[index[known], column],
+                    report["real"][name][category] = prf(labels[index[known], column],
                                                         (probabilities[index[known], column] >= 0.5).astype(int))
     functional = list(report["functional"].values())
     report["functional_mean"] = round(float(np.mean(functional)), 1) if functional else None
@@ -144,7 +116,7 @@ def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained:
     calibration = fit_calibration(logits[calibration_rows], labels[calibration_rows],
                                   [language for language, keep in zip(languages, calibration_rows, strict=True) if keep],
                                   categories)
-    probabilities = apply_calibration(logits, languages, categories, calibration)
+    probabilities = calibrate(logits, languages, categories, calibration)
     metrics = {"version": version, **trained, "test": measure(rows, index, probabilities, labels, categories, split=2),
                "dev": measure(rows, index, probabilities, labels, categories, split=1)}
     output.mkdir(parents=True, exist_ok=True)
