@@ -75,3 +75,41 @@ def test_onnx_runtime_runs_the_same_forward_pass(pretrained: Encoder) -> None:
     onnx = OnnxEncoder(pretrained.weights, pretrained.source)
     sequences = pretrained.pieces(TEXTS)
     np.testing.assert_allclose(onnx.pool(sequences), pretrained.pool(sequences), atol=1e-4)
+
+
+def test_input_ranges_cover_the_smoothed_matrices_of_every_layer(pretrained: Encoder) -> None:
+    from jaga.contextual.engine import SMOOTHED
+
+    ranges = pretrained.input_ranges(pretrained.pieces(TEXTS))
+    config = pretrained.config
+    assert set(ranges) == {f"l{index}.{name}" for index in range(config.layers) for name in SMOOTHED}
+    assert ranges["l0.fi"].shape == (config.hidden,) and ranges["l0.fo"].shape == (config.intermediate,)
+    # the maximum over all posts is at least each post's own maximum
+    alone = pretrained.input_ranges(pretrained.pieces(TEXTS[:1]))
+    assert all((ranges[name] >= alone[name]).all() for name in ranges)
+
+
+def test_smoothing_leaves_the_float_forward_pass_unchanged(pretrained: Encoder) -> None:
+    """SmoothQuant is exact in float32: x/s times s-scaled rows is the same product."""
+    import onnxruntime
+
+    from jaga.contextual.engine import onnx_graph, smoothing_scales
+
+    sequences = pretrained.pieces(TEXTS)
+    scales = smoothing_scales(pretrained.weights, pretrained.input_ranges(sequences))
+    session = onnxruntime.InferenceSession(onnx_graph(pretrained.weights, scales).SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    x, mask, bias = pretrained._embed(sequences)
+    smoothed = pretrained._mean(session.run(None, {"x": x, "bias": bias})[0], mask)
+    np.testing.assert_allclose(smoothed, pretrained._forward(sequences), atol=2e-3)
+
+
+def test_int8_kernels_stay_close_to_float(pretrained: Encoder) -> None:
+    from jaga.contextual.engine import OnnxEncoder
+
+    sequences = pretrained.pieces(TEXTS)
+    int8 = OnnxEncoder(pretrained.weights, pretrained.source, ranges=pretrained.input_ranges(sequences))
+    assert int8.int8
+    exact, approximate = pretrained.pool(sequences), int8.pool(sequences)
+    cosine = (exact * approximate).sum(axis=1) / np.linalg.norm(exact, axis=1) / np.linalg.norm(approximate, axis=1)
+    assert cosine.min() > 0.99

@@ -47,6 +47,19 @@ def test_separates_hate_from_its_contrasts_across_languages(model: ContextualMod
         assert (score >= 0.6) == hateful, (text, float(score))
 
 
+def test_runs_on_int8_kernels_close_to_float32(model: ContextualModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped file carries its input ranges, so the default path is int8; float32 stays one
+    setting away and gives the same decisions on the contrast cases."""
+    assert getattr(model.encoder, "int8", False)
+    monkeypatch.setenv("JAGA_CONTEXTUAL_INT8", "off")
+    exact = ContextualModel.load()
+    assert not getattr(exact.encoder, "int8", False)
+    texts, languages = [text for text, _, _ in CASES], [language for _, language, _ in CASES]
+    difference = np.abs(model.logits(texts) - exact.logits(texts))
+    assert difference.mean() < 0.3
+    assert ((model.predict_proba(texts, languages) >= 0.6) == (exact.predict_proba(texts, languages) >= 0.6)).all()
+
+
 def test_calibration_is_per_language_where_there_is_enough(model: ContextualModel) -> None:
     assert "hate_speech" in model.calibration
     assert {f"hate_speech:{language}" for language in ("id", "th", "zh", "km", "lo", "my")} <= set(model.calibration)

@@ -32,6 +32,8 @@ WORDFREQ_SKIPPED = frozenset({"zh", "ja", "ko"})
 """wordfreq reads these only with a segmenter Jaga does not install (jieba, MeCab)."""
 _WORD = re.compile(r"\w[\w\u0300-\u036f\u0e31-\u0e4e\u0eb1-\u0ecd\u17b4-\u17d3\u102b-\u103e\u0b82-\u0bcd'’-]*")
 META_FILE = "contextual.json"
+RANGE_SUFFIX = ".range"
+"""Arrays "l{layer}.{matrix}.range" in the weights file: the encoder's `input_ranges`, for int8."""
 
 
 def bundled_dir() -> Path:
@@ -108,7 +110,12 @@ class ContextualModel:
         return [spans[int(i)] for i in np.argsort(-column) if column[i] >= min_drop][:keep]
 
     @classmethod
-    def load(cls, directory: Path | None = None, source: E5File | None = None) -> ContextualModel:
+    def load(cls, directory: Path | None = None, source: E5File | None = None, int8: bool | None = None) -> ContextualModel:
+        """The model in `directory` (default: the bundled one). `int8` (default: `JAGA_CONTEXTUAL_INT8`,
+        on): run the layers on int8 kernels when the file carries their input ranges."""
+        from jaga.config import contextual_int8
+
+        int8 = contextual_int8() if int8 is None else int8
         directory = directory or bundled_dir()
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         source = source or E5File()
@@ -127,9 +134,10 @@ class ContextualModel:
         embeddings = {"pos": arrays["emb.pos"], "type": arrays["emb.type"].reshape(-1),
                       "ln.w": arrays["emb.ln.w"], "ln.b": arrays["emb.ln.b"]}
         weights = EncoderWeights(source.config, embeddings, layers)
+        ranges = {name.removesuffix(RANGE_SUFFIX): values for name, values in arrays.items() if name.endswith(RANGE_SUFFIX)}
         return cls(
             categories=tuple(meta["categories"]),
-            encoder=fastest_encoder(weights, source),
+            encoder=fastest_encoder(weights, source, ranges if ranges and int8 else None),
             head_weight=np.ascontiguousarray(arrays["head.w"].T),
             head_bias=arrays["head.b"],
             calibration={key: (float(a), float(b)) for key, (a, b) in meta.get("calibration", {}).items()},
@@ -188,3 +196,17 @@ def bundled_model() -> ContextualModel | None:
     if not (directory / WEIGHTS_FILE).is_file():
         return None
     return ContextualModel.load(directory)
+
+
+def write_input_ranges(directory: Path, texts: Sequence[str]) -> int:
+    """Measure the float32 model's `input_ranges` on `texts` (a few hundred posts of every language
+    the model serves, from its training split) and add them to its weights file, so that it runs on
+    int8 kernels. Returns how many range vectors were written."""
+    encoder = ContextualModel.load(directory, int8=False).encoder
+    ranges = encoder.input_ranges(encoder.pieces(texts))
+    path = directory / WEIGHTS_FILE
+    with np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files if not name.endswith(RANGE_SUFFIX)}
+    arrays.update({f"{name}{RANGE_SUFFIX}": values.astype(np.float32) for name, values in ranges.items()})
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    return len(ranges)

@@ -70,8 +70,9 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         f"{settings.get('learning_rate')} (head {settings.get('head_learning_rate')}), up to "
         f"{settings.get('max_pieces')} pieces a post in training (128 at run time); functional-corpus cases weighted "
         f"x{settings.get('functional_weight')} against a real post. Trained on {contextual.get('hardware')}. "
-        "Shipped as int8 matrices with one scale per output row (19.6 MB) and run with numpy alone: no torch at "
-        "run time. Calibrated (Platt) per category and per language on the calibration split, prior-free for "
+        "Shipped as int8 matrices with one scale per output row (19.7 MB, with the input ranges int8 inference "
+        "needs); run on ONNX Runtime's int8 kernels after SmoothQuant (float32 and a numpy fallback one setting "
+        "away): no torch at run time. Calibrated (Platt) per category and per language on the calibration split, prior-free for "
         "the speech categories.",
         "",
         f"Selection: {contextual.get('selected', '')}.",
@@ -140,10 +141,30 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         for category, values in categories.items():
             lines.append(f"| {dataset} | {category} | {values['precision']:.3f} | {values['recall']:.3f} | "
                          f"{values['f1']:.3f} | {values['support']} |")
+    lines += _precision_lines(contextual.get("int8"))
     tried = contextual.get("tried")
     if tried:
         lines += ["", "Tried and not adopted: " + "; ".join(f"{key}: {value}" for key, value in tried.items()) + "."]
     lines += [""]
+    return lines
+
+
+def _precision_lines(int8: dict[str, Any] | None) -> list[str]:
+    """The shipped int8 path against float32 on the same rows: what the speed costs in quality."""
+    if not int8:
+        return []
+    fast, exact = int8["int8"], int8["float32"]
+    lines = ["", "### Run time: int8 against float32", "",
+             f"The layers run on int8 kernels by default (`JAGA_CONTEXTUAL_INT8=off` for float32): {int8['note']}.", "",
+             "| rows | int8 | float32 |", "|---|---:|---:|"]
+    lines += [f"| corpus test, {language} | {fast['functional'][language]:.1f} | {value:.1f} |"
+              for language, value in exact["functional"].items()]
+    lines += [f"| {suite} | {fast['suites'][suite]:.1f} | {value:.1f} |" for suite, value in exact["suites"].items()]
+    changes = sorted((fast["real"][dataset][category]["f1"] - values["f1"], dataset, category)
+                     for dataset, categories in exact["real"].items() for category, values in categories.items())
+    lines += ["", "Real test splits, F1 int8 minus float32, largest losses first: " + "; ".join(
+        f"{dataset} {category} {change:+.3f}" for change, dataset, category in changes[:4])
+        + f"; mean over {len(changes)} {sum(change for change, _, _ in changes) / len(changes):+.4f}."]
     return lines
 
 

@@ -248,7 +248,7 @@ def save_weights(model: Any, path: Path) -> None:
             arrays[f"l{index}.{name}.w"] = array(getattr(layer, name).weight)
             arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
     arrays["head.w"], arrays["head.b"] = array(model.head.weight), array(model.head.bias)
-    np.savez(path, **arrays)  # type: ignore[arg-type]
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
 def main(argv: list[str]) -> int:

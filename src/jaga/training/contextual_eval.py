@@ -27,6 +27,9 @@ from jaga.training.datasets import FUNCTIONAL_DATASET
 from jaga.training.train import prf
 
 PRIOR_FREE = ("hate_speech", "harassment")
+RANGE_POSTS_PER_LANGUAGE = 48
+"""Training posts per language measured for the int8 input ranges (`finish`): enough that every
+language's outlier channels are seen, a few seconds of float32 forward passes."""
 MIN_ROWS, MIN_CLASS = 150, 15
 
 
@@ -93,6 +96,33 @@ def measure(rows: list[dict[str, Any]], row_index: np.ndarray, probabilities: np
     return report
 
 
+def range_texts(texts: Sequence[str], languages: Sequence[str], splits: Sequence[int],
+                per_language: int = RANGE_POSTS_PER_LANGUAGE, seed: int = 0) -> list[str]:
+    """Training-split posts (split code 0) for measuring the int8 input ranges: `per_language` of
+    every language, drawn with a fixed seed, so that every language's activation outliers are seen."""
+    by_language: dict[str, list[str]] = {}
+    for text, language, split in zip(texts, languages, splits, strict=True):
+        if split == 0:
+            by_language.setdefault(language, []).append(text)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for language in sorted(by_language):
+        pool = by_language[language]
+        chosen += [pool[i] for i in sorted(rng.choice(len(pool), min(per_language, len(pool)), replace=False))]
+    return chosen
+
+
+def add_input_ranges(model_dir: Path) -> int:
+    """Give an already trained model its int8 input ranges (what `finish` does for a new one),
+    from the training registry's train split in `JAGA_DATA_DIR`."""
+    from jaga.contextual.model import write_input_ranges
+    from jaga.training.contextual_data import collect
+    from jaga.training.datasets import select
+
+    rows = collect(select(), suites=False)
+    return write_input_ranges(model_dir, range_texts(rows.texts, rows.languages, rows.splits))
+
+
 def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained: dict[str, Any]) -> dict[str, Any]:
     """Calibrate a fitted model on its calibration rows, measure it on the test rows and suites, and
     write the shipped artifact (`contextual.npz`, `contextual.json`, `contextual_metrics.json`) to
@@ -100,7 +130,7 @@ def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained:
     import json
     import shutil
 
-    from jaga.contextual.model import META_FILE, WEIGHTS_FILE
+    from jaga.contextual.model import META_FILE, WEIGHTS_FILE, write_input_ranges
     from jaga.training.contextual_data import read_rows
 
     rows = read_rows(bundle_dir / "rows.jsonl")
@@ -125,6 +155,16 @@ def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained:
     meta = {"version": version, "layers": config["layers"], "categories": categories, **trained,
             "calibration": {key: [round(a, 6), round(b, 6)] for key, (a, b) in sorted(calibration.items())}}
     (output / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_input_ranges(output, range_texts([row["text"] for row in rows], [row["language"] for row in rows],
+                                           [row["split"] for row in rows]))
     (output / "contextual_metrics.json").write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n",
                                                     encoding="utf-8")
     return metrics
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 3 or sys.argv[1] != "ranges":
+        sys.exit("usage: python -m jaga.training.contextual_eval ranges MODEL_DIR")
+    print(f"{add_input_ranges(Path(sys.argv[2]))} input ranges written to {sys.argv[2]}")
