@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,26 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     from jaga.privacy import pseudonym_key
 
     pseudonym_key.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_dns_for_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook URLs are resolved when registered and before each delivery (`jaga.outbound`). Here
+    only IP literals resolve (AI_NUMERICHOST: never a DNS query), so no test, fuzzing included, can
+    look up or reach a public name; a test that needs a name injects its own resolver."""
+    import functools
+    import socket
+
+    import jaga.outbound
+
+    monkeypatch.setattr(jaga.outbound, "default_resolver", functools.partial(socket.getaddrinfo, flags=socket.AI_NUMERICHOST))
+
+
+@pytest.fixture
+def local_webhooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operator's allow-lists for a webhook receiver on this machine (plain http on 127.0.0.1)."""
+    monkeypatch.setenv("JAGA_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("JAGA_WEBHOOK_ALLOW_HTTP_HOSTS", "127.0.0.1")
 
 
 @pytest.fixture(scope="session")
@@ -43,12 +64,12 @@ def _postgres_available() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Every store test runs on SQLite and on the real PostgreSQL server, each in a fresh schema.
-    In CI (CI=true) a missing PostgreSQL is a failure, not a skip."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jaga.db'}"
+@contextmanager
+def _database(kind: str, directory: Path) -> Iterator[str]:
+    """A fresh database of `kind`: a SQLite file in `directory`, or a new schema on the PostgreSQL
+    server (dropped afterwards). In CI (CI=true) a missing PostgreSQL is a failure, not a skip."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'jaga.db'}"
         return
     if not _postgres_available():
         if os.environ.get("CI"):
@@ -65,3 +86,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs on SQLite and on the real PostgreSQL server, each in a fresh schema."""
+    with _database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same, shared by the tests of one module: for a world that is costly to build once."""
+    with _database(request.param, tmp_path_factory.mktemp("database")) as url:
+        yield url

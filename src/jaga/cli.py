@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from jaga import __version__
+from jaga.banks.cli import banks_app as _banks_app
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,6 +47,7 @@ def _claims_app() -> typer.Typer:
 
 
 app.add_typer(_claims_app(), name="claims")
+app.add_typer(_banks_app, name="banks")
 
 
 def _version(value: bool) -> None:
@@ -144,9 +146,10 @@ def _print_summary(summary: object, elapsed: float) -> None:
 
 
 def _moderator(claims: bool) -> Moderator:
+    from jaga.moderation import registry_moderator
     from jaga.pipeline import Moderator
 
-    return Moderator.with_registry() if claims else Moderator()
+    return registry_moderator() if claims else Moderator()
 
 
 @app.command()
@@ -312,7 +315,8 @@ def language_offsets_command(
 def evaluate(
     suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV (text, label, functionality, target, "
                                           "language); `corpus` for the held-back test split of Jaga's functional "
-                                          "corpus (11 languages); `claims` for claim-matching retrieval.")],
+                                          "corpus (11 languages); `claims` for claim-matching retrieval; `harms` for the "
+                                          "sexual exploitation, self-harm and violent extremism suites.")],
     lang: Annotated[str | None, typer.Option(help="Language of every case, when the suite has no language column.")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful "
                                                     "(default: the default policy's label threshold).")] = None,
@@ -323,16 +327,19 @@ def evaluate(
     from jaga.evaluation.functional import (
         DEFAULT_THRESHOLD,
         SuiteError,
-        corpus_cases,
         evaluate_suite,
         load_suite,
         scoring_moderator,
     )
+    from jaga.training.corpus_cases import corpus_cases
 
     if str(suite) == "claims" and not suite.exists():
         from jaga.claims.cli import evaluate_claims
 
         evaluate_claims(report)
+        return
+    if str(suite) == "harms" and not suite.exists():
+        _evaluate_harms(lang, report)
         return
     try:
         cases = corpus_cases() if str(suite) == "corpus" and not suite.exists() else load_suite(suite, lang)
@@ -358,6 +365,33 @@ def evaluate(
     out.print(functionalities)
     if report:
         report.write_text(json.dumps({"suite": str(suite), **result}, indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        out.print(f"report: {report}")
+
+
+def _evaluate_harms(lang: str | None, report: Path | None) -> None:
+    """`jaga eval harms`: recall and look-alike false-positive rate per category, language and half
+    of the bundled functional suites (sexual exploitation, self-harm, violent extremism)."""
+    from jaga.evaluation.harms import FALSE_POSITIVE_TARGET, RECALL_TARGET, evaluate_harms, load_harm_suites
+
+    cases = load_harm_suites(languages=lang.split(",") if lang else None)
+    result = evaluate_harms(cases)
+    table = Table(title=f"harm suites: {len(cases)} cases (targets: recall >= {RECALL_TARGET:.0%}, "
+                        f"look-alikes flagged <= {FALSE_POSITIVE_TARGET:.0%})")
+    for column in ("category", "language", "half", "recall", "look-alikes flagged"):
+        table.add_column(column)
+    for row in result["rows"]:
+        table.add_row(row["category"], row["language"], row["half"],
+                      f"{row['caught']}/{row['harmful']} ({100 * row['recall']:.0f} %)",
+                      f"{row['flagged']}/{row['benign']} ({100 * row['false_positive_rate']:.0f} %)")
+    out.print(table)
+    for half, totals in result["totals"].items():
+        out.print(f"{half}: recall {100 * totals['recall']:.1f} %, look-alikes flagged "
+                  f"{100 * totals['false_positive_rate']:.1f} % (for another category: "
+                  f"{100 * totals['other_category_rate']:.1f} %), {totals['cells_meeting_targets']}/{totals['cells']} "
+                  "category-language cells meet both targets")
+    if report:
+        report.write_text(json.dumps({"suite": "harms", **result}, indent=2, ensure_ascii=False) + "\n",
                           encoding="utf-8")
         out.print(f"report: {report}")
 
@@ -589,16 +623,112 @@ def keys_revoke(key_id: str, org: OrgOption) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk the whole chain; exit 1 and list the breaks if a row was changed or deleted."""
-    from jaga.store import Store
+def audit_verify(
+    checkpoint: Annotated[Path | None, typer.Option(
+        "--checkpoint", help="A file from `jaga audit checkpoint`: also prove the log still begins with the rows it "
+        "signed (detects rows deleted from the end, or a tail recomputed after an edit).")] = None,
+    public_key: Annotated[Path | None, typer.Option(
+        "--public-key", help="The signer's public key (PEM, from `jaga audit public-key`), kept apart from this "
+        "machine; default: this machine's audit key.")] = None,
+) -> None:
+    """Walk the whole chain and check every decision and key row against it; exit 1 and list the
+    problems if a row was changed, deleted or malformed, or the log no longer matches the checkpoint."""
+    from rich.markup import escape
 
-    problems = Store().verify_audit()
+    from jaga.store import Store
+    from jaga.store.checkpoints import Checkpoint, CheckpointError, load_public_key, signing_key
+
+    problems: list[str] = []
+    pinned = None
+    if checkpoint is not None:
+        try:
+            pinned = Checkpoint.from_json(_read_text(checkpoint), str(checkpoint))
+            key = (load_public_key(_read_text(public_key).encode(), str(public_key)) if public_key is not None
+                   else signing_key(create=False).public_key())
+        except CheckpointError as error:
+            raise _fail(escape(str(error))) from error
+        problems += pinned.signature_problems(key)
+    problems += Store().verify_audit(None if problems else pinned)  # an unsigned prefix proves nothing
     for line in problems:
-        err.print(f"[red]{line}[/]")
+        err.print(f"[red]{escape(line)}[/]")
     if problems:
         raise typer.Exit(EXIT_ERROR)
-    out.print("audit log intact")
+    out.print("audit log intact" + (f"; it begins with the {pinned.length} rows signed at {pinned.at}"
+                                    if pinned is not None else ""))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write it here (default: stdout).")] = None,
+) -> None:
+    """Sign the chain's tip (row count, last sequence number, hash) with this machine's audit key
+    (JAGA_AUDIT_KEY_FILE, else made in Jaga's home). Keep the file where this database's writers
+    can't reach it; `jaga audit verify --checkpoint FILE` later shows rows deleted or rewritten
+    before that point. Refuses to sign a log that does not verify."""
+    from rich.markup import escape
+
+    from jaga.store import Store
+    from jaga.store.checkpoints import Checkpoint, CheckpointError, signing_key
+
+    store = Store()
+    seq, length, tip = store.audit_tip()
+    problems = store.verify_audit(Checkpoint(seq=seq, length=length, hash=tip, at="now", key_id=""))
+    for line in problems:
+        err.print(f"[red]{escape(line)}[/]")
+    if problems:
+        raise _fail("the audit log does not verify; not signing it")
+    try:
+        signed = Checkpoint.sign(seq, length, tip, signing_key())
+    except CheckpointError as error:
+        raise _fail(escape(str(error))) from error
+    if output is None:
+        typer.echo(signed.to_json(), nl=False)
+    else:
+        output.write_text(signed.to_json(), encoding="utf-8")
+        err.print(f"checkpoint of {length} rows (up to seq {seq}) written to {output}")
+
+
+@audit_app.command("public-key")
+def audit_public_key(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write it here (default: stdout).")] = None,
+) -> None:
+    """The audit key's public half (PEM), for whoever verifies checkpoints elsewhere."""
+    from rich.markup import escape
+
+    from jaga.store.checkpoints import CheckpointError, public_key_pem, signing_key
+
+    try:
+        pem = public_key_pem(signing_key()).decode("ascii")
+    except CheckpointError as error:
+        raise _fail(escape(str(error))) from error
+    if output is None:
+        typer.echo(pem, nl=False)
+    else:
+        output.write_text(pem, encoding="ascii")
+
+
+@audit_app.command("adopt")
+def audit_adopt() -> None:
+    """Once, after upgrading from a Jaga that did not seal decisions and keys in the chain: record
+    the rows the chain does not know yet. Rows that differ from what the chain recorded stay findings."""
+    from rich.markup import escape
+
+    from jaga.store import Store
+
+    try:
+        counts = Store().adopt_unsealed()
+    except ValueError as error:
+        raise _fail(escape(str(error))) from error
+    out.print(f"adopted {counts['decisions']} decisions and {counts['keys']} keys into the audit chain")
+
+
+def _read_text(path: Path) -> str:
+    from rich.markup import escape
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(f"cannot read {escape(str(path))}: {escape(str(error))}") from error
 
 
 @db_app.command("retention")
@@ -627,8 +757,12 @@ def serve(
     # threads spin against the request threads (measured at 150 requests/s: p99 180-220 ms with two
     # threads, 27-40 ms with one). Batch jobs keep every core. OMP_NUM_THREADS set by the user wins.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from jaga.service.transport import server_options
+
+    # Header size, count and deadline, keep-alive and a connection cap (JAGA_HEADER_TIMEOUT,
+    # JAGA_MAX_HEADER_BYTES, JAGA_MAX_HEADERS, JAGA_MAX_CONNECTIONS): see jaga.service.transport.
     uvicorn.run("jaga.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+                log_level="info", **server_options())
 
 
 if __name__ == "__main__":

@@ -79,18 +79,6 @@ class Moderator:
             for item, signals in zip(prepared, all_signals, strict=True)
         ]
 
-    @classmethod
-    def with_registry(cls, database_url: str | None = None, **options: object) -> Moderator:
-        """The default detectors plus claim matching against the store's fact-check registry, when
-        it has one (see `jaga claims import`)."""
-        from jaga.detect.claims import registry_detector
-
-        detectors = default_detectors()
-        claims = registry_detector(database_url)
-        if claims is not None:
-            detectors.append(claims)
-        return cls(detectors, **options)  # type: ignore[arg-type]
-
     def _jurisdiction_for(self, post: Post, override: str | None) -> str:
         """An explicit jurisdiction wins; otherwise the post's own country; otherwise the baseline."""
         return (override or self.jurisdiction or post.country or DEFAULT_JURISDICTION).upper()

@@ -4,7 +4,11 @@ Crash safety: output and rejects are appended batch by batch and fsynced, then a
 how many input records are done and how long both files were at that moment (written atomically:
 temp file + rename). `--resume` truncates both files back to the checkpoint and skips the records
 already done, so a scan killed at any instant (Ctrl-C or kill -9) resumes with no loss and no
-duplicates. The store is written with upserts, so a replayed batch cannot duplicate rows either.
+duplicates. With `--store`, each batch goes through the one after-decision path (`jaga.moderation`:
+strikes, storage, review tasks, audit, webhook events), as the service's requests do. Posts,
+decisions, strikes and review tasks are upserted, so a replayed batch cannot duplicate them; a batch
+replayed after its commit does add a second audit entry and `decision.created` event for the same
+decisions (webhook receivers deduplicate by decision id).
 """
 
 from __future__ import annotations
@@ -21,15 +25,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from jaga.ingest.readers import InputError, Record, RecordReader
+from jaga.moderation import ModerationRecord, account_rules
+from jaga.moderation import record as record_decided
 from jaga.pipeline import Moderator
-from jaga.policy.accounts import apply_account_measures
-from jaga.policy.schema import AccountMeasures
 from jaga.store import Store
 from jaga.types import Decision, Post, now_utc
 
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_VERSION = 1
+SCAN_ACTOR = "scan"
+"""Who the audit log names for what a scan records (the service names the API key)."""
 
 
 @dataclass
@@ -160,11 +166,15 @@ def _start(paths: ScanPaths, input_path: str, resume: bool) -> tuple[ScanSummary
             raise ScanError(f"nothing to resume: no checkpoint for {paths.output} (the scan had finished, or "
                             "never started)")
         return ScanSummary(), 0, 0, 0
-    checkpoint = json.loads(paths.checkpoint.read_text())
-    if checkpoint.get("input") != os.path.abspath(input_path):
-        raise ScanError(f"the checkpoint belongs to a scan of {checkpoint.get('input')}, not {input_path}")
-    return (ScanSummary.from_json(checkpoint["summary"]), int(checkpoint["records_done"]),
-            int(checkpoint["output_bytes"]), int(checkpoint["rejects_bytes"]))
+    try:
+        checkpoint = json.loads(paths.checkpoint.read_text())
+        if checkpoint.get("input") != os.path.abspath(input_path):
+            raise ScanError(f"the checkpoint belongs to a scan of {checkpoint.get('input')}, not {input_path}")
+        return (ScanSummary.from_json(checkpoint["summary"]), int(checkpoint["records_done"]),
+                int(checkpoint["output_bytes"]), int(checkpoint["rejects_bytes"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:  # written atomically, but disks fail
+        raise ScanError(f"the checkpoint {paths.checkpoint} cannot be read ({type(error).__name__}: {error}); "
+                        "delete it, and the output, to start over") from error
 
 
 def _open_output(path: Path | None, keep_bytes: int) -> IO[str]:
@@ -185,17 +195,15 @@ def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: I
     posts, decisions, failed = _moderate_guarded(moderator, [record for record in batch if record.post is not None],
                                                  jurisdiction)
     bad = [record for record in batch if record.post is None] + failed
-    if store is not None:  # strikes need memory of earlier posts, so they exist only with a store
-        decisions = [apply_account_measures(store, decision, post.author_id, _account_rules(moderator, decision))
-                     for post, decision in zip(posts, decisions, strict=True)]
+    if store is not None:  # the one after-decision path (strikes, storage, reviews, audit, webhooks)
+        decisions = record_decided(store, [ModerationRecord(store.org, posts, decisions, SCAN_ACTOR)],
+                                   account_rules(moderator))[0]
     for decision in decisions:
-        out.write(json.dumps(decision.to_json_dict(), ensure_ascii=False) + "\n")
+        _write_line(out, decision.to_json_dict())
     for record in bad:
-        rejects.write(json.dumps(record.reject_json(), ensure_ascii=False) + "\n")
+        _write_line(rejects, record.reject_json())
     _sync(out)
     _sync(rejects)
-    if store is not None:
-        store.save(posts, decisions)
     summary.add(decisions, len(bad))
     if paths.checkpoint is not None and paths.output is not None:
         _write_checkpoint(paths, input_path, summary)
@@ -221,13 +229,23 @@ def _moderate_guarded(moderator: Moderator, records: list[Record], jurisdiction:
             except Exception as error:
                 logger.exception("record at line %s could not be moderated", record.line)
                 failed.append(Record(line=record.line, error=f"moderation failed: {type(error).__name__}: {error}",
-                                     raw=record.post.model_dump_json()))
+                                     raw=record.post.model_dump_json(), id=record.post.id))
         return kept, decisions, failed
 
 
-def _account_rules(moderator: Moderator, decision: Decision) -> AccountMeasures:
-    policy_for = getattr(moderator.policy, "policy_for", None)
-    return policy_for(decision.jurisdiction).policy.accounts if policy_for else AccountMeasures()
+_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+"""Characters JSON leaves as they are but many line readers (Python's `str.splitlines`, JavaScript
+before ES2019) take for the end of a line: escaped, so that one record stays one line for them too."""
+
+
+def _write_line(handle: IO[str], data: dict[str, Any]) -> None:
+    """One JSON line in UTF-8, or with escapes where the data holds what UTF-8 cannot encode (a lone
+    surrogate in a reject's id): a reject must never fail to be written. (The text is encoded whole
+    before any of it is written, so a refused line leaves nothing behind.)"""
+    try:
+        handle.write(json.dumps(data, ensure_ascii=False).translate(_LINE_BREAKS) + "\n")
+    except UnicodeEncodeError:
+        handle.write(json.dumps(data) + "\n")
 
 
 def _sync(handle: IO[str]) -> None:

@@ -86,6 +86,20 @@ def valid_text(value: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def aware_time(value: datetime | None) -> datetime | None:
+    """A time with its zone (UTC when it has none) that can be expressed in UTC: "9999-12-31T23:59
+    -14:00" is year 10000 there, which neither Python nor the store can hold (it failed at save)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("time out of range: it must fall in the years 1 to 9999 in UTC") from error
+    return value
+
+
 ValidText = AfterValidator(valid_text)
 NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), ValidText]
 
@@ -106,9 +120,7 @@ class AuthorityRequest(BaseModel):
     @field_validator("received_at", "deadline")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        return aware_time(value)
 
 
 class Post(BaseModel):
@@ -179,9 +191,7 @@ class Post(BaseModel):
     @field_validator("created_at")
     @classmethod
     def _aware(cls, created_at: datetime | None) -> datetime | None:
-        if created_at is not None and created_at.tzinfo is None:
-            return created_at.replace(tzinfo=UTC)
-        return created_at
+        return aware_time(created_at)
 
 
 class Span(BaseModel):
@@ -248,7 +258,11 @@ class Decision(BaseModel):
     deadline: datetime | None = None
     extra_actions: list[str] = Field(default_factory=list, description="geo_restrict, correction_notice, "
                                      "report_to_authority")
-    statement: dict[str, Any] | None = Field(default=None, description="Statement of reasons (policy engine).")
+    statement: dict[str, Any] | None = Field(default=None, description="Statement of reasons (policy engine); "
+                                             "a person's later decision issues a new version of it.")
+    history: list[dict[str, Any]] = Field(default_factory=list, description="Earlier versions of the statement, "
+                                          "oldest first, each with the action, review status and reasons it went "
+                                          "with (`jaga.policy.statements`).")
     check_worthy: float | None = Field(default=None, ge=0.0, le=1.0,
                                        description="How much the post reads like a checkable factual claim: "
                                        "triage for fact-checkers, never an action by itself.")

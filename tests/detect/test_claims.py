@@ -8,6 +8,7 @@ import pytest
 
 from jaga.claims.registry import import_path
 from jaga.detect.claims import ClaimDetector, registry_detector
+from jaga.moderation import registry_moderator
 from jaga.pipeline import Moderator
 from jaga.store import Store
 from jaga.types import Action, Category, Post
@@ -19,15 +20,15 @@ FIXTURE = Path(__file__).parents[1] / "claims" / "fixtures" / "claims.jsonl"
 def moderator(tmp_path_factory: pytest.TempPathFactory) -> Moderator:
     url = f"sqlite:///{tmp_path_factory.mktemp('registry') / 'jaga.db'}"
     import_path(Store(url), FIXTURE)
-    return Moderator.with_registry(url)
+    return registry_moderator(url)
 
 
 def test_no_registry_means_no_claim_detector(tmp_path: Path) -> None:
-    assert registry_detector(f"sqlite:///{tmp_path / 'absent.db'}") is None
+    absent = registry_moderator(f"sqlite:///{tmp_path / 'absent.db'}")
+    assert not any(isinstance(detector, ClaimDetector) for detector in absent.detectors)
     assert not (tmp_path / "absent.db").exists()  # looking does not create a database
-    empty = f"sqlite:///{tmp_path / 'empty.db'}"
-    Store(empty)
-    assert registry_detector(empty) is None
+    with Store(f"sqlite:///{tmp_path / 'empty.db'}") as empty:
+        assert registry_detector(empty) is None
 
 
 def test_a_debunked_claim_carries_its_fact_check(moderator: Moderator) -> None:

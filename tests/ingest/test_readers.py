@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jaga.ingest.readers import InputError, RecordReader
+from jaga.ingest.readers import MAX_LINE_BYTES, MAX_NESTING, InputError, RecordReader
 
 
 def test_jsonl_reports_each_bad_line_with_its_number(tmp_path: Path) -> None:
@@ -90,3 +90,51 @@ def test_a_csv_field_over_the_module_limit_is_the_record_s_problem(tmp_path: Pat
     records = list(RecordReader(str(path)))
     assert [r.post.id if r.post else None for r in records] == ["1", None, "3"]
     assert "text" in (records[1].error or "")
+
+
+def test_limits_are_named_in_the_reject_and_the_file_reads_on(tmp_path: Path) -> None:
+    """Nesting, number size and line size each have a limit, and a record over one is rejected
+    with that limit named; the line after it is read as usual. A byte order mark is not a record's."""
+    path = tmp_path / "posts.jsonl"
+    nested = "[" * 9 + "]" * 9
+    with open(path, "wb") as handle:
+        handle.write(b'\xef\xbb\xbf{"id": "1", "text": "after a BOM"}\r\n')
+        handle.write(f'{{"id": "2", "text": "x", "urls": {nested}}}\n'.encode())
+        handle.write(b'{"id": "3", "text": "x", "n": ' + b"9" * 5_000 + b"}\n")
+        handle.write(b'{"id": "4", "text": "' + b"x" * (MAX_LINE_BYTES + 5) + b'"}\n')
+        handle.write(b'{"id": "5", "text": "fine"}\n')
+    records = list(RecordReader(str(path)))
+    assert [(r.line, r.post.id if r.post else r.id) for r in records] == [(1, "1"), (2, "2"), (3, None), (4, None), (5, "5")]
+    assert records[1].error == f"nested too deeply: records are limited to {MAX_NESTING} levels of objects and lists"
+    assert records[2].error == "invalid JSON: a number has more than 4,300 digits"
+    assert "over the 1,000,000-byte limit" in (records[3].error or "") and len(records[3].raw or "") == 1_000
+    assert records[1].reject_json()["id"] == "2"
+
+
+def test_a_csv_record_over_the_limit_is_skipped_to_its_end(tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    huge = "line\n" * (MAX_LINE_BYTES // 5 + 10)  # a quoted field over many lines, over the limit in all
+    path.write_text(f'id,text\n1,fine\n2,"{huge}"\n3,"also\nfine"\n4,last\n', encoding="utf-8")
+    records = list(RecordReader(str(path)))
+    assert [(r.line, r.post.id if r.post else None) for r in records] == [
+        (2, "1"), (3, None), (3 + huge.count("\n") + 1, "3"), (5 + huge.count("\n") + 1, "4")]
+    assert "over the 1,000,000-character limit" in (records[1].error or "")
+
+
+def test_parquet_rows_and_row_groups_that_cannot_be_read_are_rejects(tmp_path: Path) -> None:
+    """A timestamp past Python's dates spoils its row only; a corrupt row group its own rows only."""
+    path = tmp_path / "posts.parquet"
+    table = pa.table({"id": [f"p{index}" for index in range(30)],
+                      "text": [f"hello number {index} " * 5 for index in range(30)],
+                      "created_at": pa.array([2**62 if index == 3 else 0 for index in range(30)], pa.timestamp("us"))})
+    pq.write_table(table, path, row_group_size=10)
+    column = pq.ParquetFile(path).metadata.row_group(1).column(1)
+    start = column.dictionary_page_offset or column.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start:start + column.total_compressed_size] = b"\xab" * column.total_compressed_size
+    path.write_bytes(bytes(data))
+    records = list(RecordReader(str(path)))
+    assert [r.line for r in records] == list(range(1, 31))
+    assert [r.line for r in records if r.post is None] == [4, *range(11, 21)]
+    assert "unreadable Parquet row:" in (records[3].error or "")
+    assert all("unreadable Parquet row group 1" in (r.error or "") for r in records[10:20])

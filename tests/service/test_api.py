@@ -128,7 +128,7 @@ def test_every_change_is_audited_and_tampering_is_detected(service: Service) -> 
 
 def test_metrics_count_decisions(service: Service) -> None:
     service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
-    body = service.client.get("/metrics").text
+    body = service.client.get("/metrics", headers=service.as_("acme_auditor")).text
     assert 'jaga_decisions_total{action="remove",jurisdiction="MY"} 1.0' in body
 
 
@@ -136,7 +136,7 @@ def test_metrics_count_requests_by_route_and_status(service: Service) -> None:
     service.client.post("/v1/moderate", json={"post": SCAM_MY}, headers=service.as_("acme"))
     service.client.post("/v1/moderate", json={"post": SCAM_MY})  # no key
     service.client.get("/no/such/page")
-    body = service.client.get("/metrics").text
+    body = service.client.get("/metrics", headers=service.as_("acme_auditor")).text
     assert 'jaga_http_requests_total{route="/v1/moderate",status="200"} 1.0' in body
     assert 'jaga_http_requests_total{route="/v1/moderate",status="401"} 1.0' in body
     assert 'jaga_http_requests_total{route="unmatched",status="404"} 1.0' in body
@@ -147,7 +147,7 @@ def test_metrics_count_posts_read_by_the_encoder_tier(service: Service) -> None:
     hateful = {"id": "e1", "text": "Muslims should be banned from entering the country.", "country": "SG"}
     plain = {"id": "e2", "text": "The weather is lovely this morning.", "country": "SG"}
     service.client.post("/v1/moderate", json={"posts": [hateful, plain]}, headers=service.as_("acme"))
-    body = service.client.get("/metrics").text
+    body = service.client.get("/metrics", headers=service.as_("acme_auditor")).text
     assert "jaga_encoder_escalations_total 1.0" in body
     assert "jaga_moderation_batch_posts_count 1.0" in body and "jaga_moderation_batch_posts_sum 2.0" in body
 

@@ -61,7 +61,7 @@ def test_government_orders_are_reviewed_against_the_law_and_counted_apart(
     assert client.get("/v1/transparency?jurisdiction=TH", headers=keys["regulator_vn"]).status_code == 404
 
 
-def test_malaysia_tells_the_reporter_the_outcome(database_url: str, moderator: Moderator) -> None:
+def test_malaysia_tells_the_reporter_the_outcome(database_url: str, moderator: Moderator, local_webhooks: None) -> None:
     """Act 866 s.22(4): both the poster and the reporter are told; the reporter's notice goes out
     as a `notice.reporter` webhook event once a person has decided."""
     store = Store(database_url).scoped("acme")
@@ -91,3 +91,15 @@ def test_a_report_outside_the_keys_jurisdictions_writes_nothing(database_url: st
         refused = client.post("/v1/reports", json={"post_id": "t1", "reporter": "u", "reason": "x"}, headers=malaysia_only)
         assert refused.status_code == 404
     assert store.transparency()["reports"]["total"] == 0 and store.review_tasks(None, ()) == []
+
+
+def test_a_trusted_flagger_may_have_the_longest_name_the_api_allows(
+        client_and_keys: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    """PostgreSQL answered 500 from 65 characters on (the reporter's column and the audit entry's actor)."""
+    client, keys = client_and_keys
+    client.post("/v1/moderate", json={"post": ALLOWED_TH}, headers=keys["platform"])
+    name = "Persatuan Pemeriksa Fakta dan Keselamatan Dalam Talian Malaysia " * 4
+    report = client.post("/v1/reports", json={"post_id": "t1", "reporter": name[:256], "trusted_flagger": True,
+                                              "reason": "notice under the code of practice"}, headers=keys["platform"])
+    assert report.status_code == 201, report.text
+    assert client.get("/v1/transparency", headers=keys["auditor"]).json()["reports"] == {"total": 1, "trusted_flaggers": 1}

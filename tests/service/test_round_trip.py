@@ -56,7 +56,7 @@ class Receiver:
 
 
 @pytest.fixture
-def parties(database_url: str, moderator: Moderator) -> Iterator[tuple[TestClient, Store, dict[str, dict[str, str]]]]:
+def parties(database_url: str, moderator: Moderator, local_webhooks: None) -> Iterator[tuple[TestClient, Store, dict[str, dict[str, str]]]]:
     store = Store(database_url)
     acme = store.scoped("acme")
     keys = {name: {"Authorization": f"Bearer {acme.create_key(name, role)[1]}"} for name, role in (
@@ -124,7 +124,7 @@ def test_failed_deliveries_are_retried_with_backoff(parties: tuple[TestClient, S
     assert len(receiver.received) == 2
 
 
-def test_backoff_doubles_and_gives_up(database_url: str) -> None:
+def test_backoff_doubles_and_gives_up(database_url: str, local_webhooks: None) -> None:
     from datetime import timedelta
 
     from jaga.store.cases import MAX_DELIVERY_ATTEMPTS

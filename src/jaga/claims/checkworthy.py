@@ -16,6 +16,8 @@ from importlib import resources
 
 import yaml
 
+from jaga.text.alternation import any_term
+
 _UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u4e00-\u9fff]")
 _FIGURE = re.compile(r"(?<![\w.])(?:\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(?:%|persen|percent|phần trăm|เปอร์เซ็นต์|"
                      r"juta|ribu|miliar|triliun|million|billion|triệu|tỷ|ล้าน|พัน|万|亿|rp|rm|usd|baht|บาท|đồng|₱|peso|"
@@ -41,13 +43,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     groups = yaml.safe_load((resources.files("jaga.claims") / "data" / "checkworthy.yaml").read_text(encoding="utf-8"))
     patterns = {}
     for group, words in groups.items():
-        spaced = sorted({str(word).casefold() for word in words if not _UNSPACED.search(str(word))}, key=len, reverse=True)
-        unspaced = sorted({str(word) for word in words if _UNSPACED.search(str(word))}, key=len, reverse=True)
+        spaced = {str(word).casefold() for word in words if not _UNSPACED.search(str(word))}
+        unspaced = {str(word) for word in words if _UNSPACED.search(str(word))}
         # One word-boundary check around all the spaced words: a lookbehind on each alternative
-        # made the regex engine try every word at every position.
-        alternatives = [r"(?<!\w)(?:" + "|".join(map(re.escape, spaced)) + r")(?!\w)"] if spaced else []
-        alternatives += [re.escape(word) for word in unspaced]
-        patterns[group] = re.compile("|".join(alternatives) or r"(?!)")
+        # made the regex engine try every word at every position (and see `any_term`).
+        patterns[group] = re.compile(r"(?<!\w)" + any_term(spaced) + r"(?!\w)|" + any_term(unspaced))
     return patterns
 
 

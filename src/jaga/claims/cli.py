@@ -152,12 +152,14 @@ def calibrate_command(
     """Fit the match calibration on the calibration half of the retrieval pairs."""
     from jaga.claims.evaluation import all_pairs, fit_calibration
     from jaga.config import data_dir
+    from jaga.training.harmless import unrelated_posts
 
     try:
         matcher = _matcher(evaluation_store())
     except FileNotFoundError as error:
         raise _fail(str(error)) from error
-    pairs = [pair for pair in all_pairs(data_dir() / "claims") if pair.half == "calibration"]
+    pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
+             if pair.half == "calibration"]
     calibration = fit_calibration(matcher, pairs, precision, crosslingual_precision)
     target = output or Path(__file__).parent / "data" / "matcher.json"
     target.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
@@ -169,12 +171,14 @@ def evaluate_claims(report: Path | None) -> None:
     """`jaga eval claims`: success@1, success@10 and MRR on the held-out pairs."""
     from jaga.claims.evaluation import all_pairs, check_worthiness_rates, evaluate, summary_rows
     from jaga.config import data_dir
+    from jaga.training.harmless import unrelated_posts
 
     try:
         matcher = _matcher(evaluation_store())
     except FileNotFoundError as error:
         raise _fail(str(error)) from error
-    pairs = [pair for pair in all_pairs(data_dir() / "claims") if pair.half == "test"]
+    pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
+             if pair.half == "test"]
     rows = summary_rows(evaluate(matcher, pairs))
     table = Table(title=f"claim retrieval, held-out pairs, {matcher.store.count_fact_checks()} fact-checks searched")
     for column in ("set", "pairs", "success@1", "success@10", "MRR", "match precision", "match recall"):

@@ -117,9 +117,11 @@ def sea_crosslingual_pairs(path: Path = CROSSLINGUAL_SET, source: str = "sea_cro
         return pairs
 
 
-def all_pairs(data_dir: Path) -> list[Pair]:
-    """Every pair, plus ordinary social posts with no fact-check at all (`unrelated`, empty gold)."""
-    unrelated = [Pair(text, "und", frozenset(), frozenset(), "unrelated") for text in unrelated_posts(data_dir)]
+def all_pairs(data_dir: Path, unrelated_posts: Sequence[str] = ()) -> list[Pair]:
+    """Every pair, plus ordinary social posts with no fact-check at all (`unrelated`, empty gold):
+    the caller samples those from the harm datasets (`jaga.training.harmless.unrelated_posts`),
+    which belong to training, a later stage than claims."""
+    unrelated = [Pair(text, "und", frozenset(), frozenset(), "unrelated") for text in unrelated_posts]
     return (turnbackhoax_pairs(data_dir) + semeval_pairs(data_dir) + sea_crosslingual_pairs()
             + sea_crosslingual_pairs(CALIBRATION_SET, "sea_crosslingual_calibration") + unrelated)
 
@@ -205,27 +207,6 @@ def _threshold_for_precision(top: list[tuple[float, bool]], target: float) -> fl
         if correct / count >= target:
             best = score
     return round(best, 4)
-
-
-UNRELATED_SOURCES = ("id_abusive_2018", "vihsd", "tagalog_hate_elf", "sg_online_attacks", "davidson_en", "cold_zh",
-                     "tamil_offensive_dravidian_eacl2021", "my_hatespeech")
-
-
-def unrelated_posts(data_dir: Path, per_source: int = 60) -> list[str]:
-    """Ordinary social posts (labelled harmless in the harm datasets), a fixed sample per source:
-    what a match or a check-worthy flag on them costs. Some do state facts; most are chatter."""
-    from jaga.training.datasets import REGISTRY
-
-    posts = []
-    for name in UNRELATED_SOURCES:
-        dataset = REGISTRY[name]
-        if not dataset.available(data_dir.parent):
-            continue
-        harmless = [example.text for example in dataset.examples(data_dir.parent)
-                    if not any(example.labels.values()) and len(example.text) >= 20]
-        harmless.sort(key=lambda text: hashlib.sha256(text.encode("utf-8")).digest())
-        posts.extend(harmless[:per_source])
-    return posts
 
 
 def check_worthiness_rates(pairs: Sequence[Pair]) -> dict[str, float]:

@@ -23,8 +23,8 @@ import numpy as np
 
 from jaga.claims.index import ClaimIndex
 from jaga.claims.model import FactCheck
+from jaga.claims.source import FactCheckSource
 from jaga.config import home_dir
-from jaga.store import Store
 from jaga.text.encoder import Encoder
 
 FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank", "crosslingual", "crosslingual_semantic")
@@ -85,7 +85,7 @@ class ClaimMatch:
                 "match": self.is_match, "semantic": round(self.semantic, 4), "lexical": round(self.lexical, 4)}
 
 
-def default_index_dir(store: Store) -> Path:
+def default_index_dir(store: FactCheckSource) -> Path:
     """One index folder per database and organisation, under JAGA_HOME."""
     import hashlib
 
@@ -94,7 +94,7 @@ def default_index_dir(store: Store) -> Path:
 
 
 class ClaimMatcher:
-    def __init__(self, store: Store, index_dir: Path | None = None, calibration: Calibration | None = None,
+    def __init__(self, store: FactCheckSource, index_dir: Path | None = None, calibration: Calibration | None = None,
                  encoder: Encoder | None = None) -> None:
         self.store = store
         self.index_dir = index_dir or default_index_dir(store)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from jaga.claims.claimreview import CONTEXT, to_claimreview
 from jaga.claims.model import FactCheck
+from jaga.claims.source import FactCheckRegistry, FactCheckSource
 from jaga.claims.sources import CSV_COLUMNS, DATASETS, Imported, Rejected, read_file
-from jaga.store import Store
 
 
 @dataclass
@@ -22,7 +22,7 @@ class ImportReport:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def import_fact_checks(store: Store, items: Iterable[Imported], source: str) -> ImportReport:
+def import_fact_checks(store: FactCheckRegistry, items: Iterable[Imported], source: str) -> ImportReport:
     """Upsert what is usable, collect the rest. `written` counts new or changed rows only."""
     report = ImportReport(source)
 
@@ -38,7 +38,7 @@ def import_fact_checks(store: Store, items: Iterable[Imported], source: str) -> 
     return report
 
 
-def import_dataset(store: Store, name: str, data_dir: Path) -> ImportReport:
+def import_dataset(store: FactCheckRegistry, name: str, data_dir: Path) -> ImportReport:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
     directory = data_dir / name
@@ -47,7 +47,7 @@ def import_dataset(store: Store, name: str, data_dir: Path) -> ImportReport:
     return import_fact_checks(store, DATASETS[name](directory), name)
 
 
-def import_path(store: Store, path: Path) -> ImportReport:
+def import_path(store: FactCheckRegistry, path: Path) -> ImportReport:
     return import_fact_checks(store, read_file(path), str(path))
 
 
@@ -63,7 +63,7 @@ def write_rejects(path: Path, reports: Iterable[ImportReport]) -> int:
     return count
 
 
-def export_fact_checks(store: Store, path: Path) -> int:
+def export_fact_checks(store: FactCheckSource, path: Path) -> int:
     """By extension: `.json` / `.jsonld` (one JSON-LD document with an @graph of ClaimReviews),
     `.jsonl` (one ClaimReview per line) or `.csv`."""
     suffix = path.suffix.lower()

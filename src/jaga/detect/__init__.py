@@ -7,12 +7,14 @@ from collections.abc import Callable
 
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.classifier import ClassifierDetector, HarmClassifier
+from jaga.detect.harms import HarmDetector
 from jaga.detect.lexicon import LexiconDetector
 from jaga.detect.urls import UrlDetector, extract_urls, normalise_url
 
 DETECTORS: dict[str, Callable[[], Detector]] = {
     ClassifierDetector.name: ClassifierDetector,
     LexiconDetector.name: LexiconDetector,
+    HarmDetector.name: HarmDetector,
     UrlDetector.name: UrlDetector,
 }
 
@@ -21,6 +23,7 @@ __all__ = [
     "ClassifierDetector",
     "Detector",
     "HarmClassifier",
+    "HarmDetector",
     "LexiconDetector",
     "PreparedPost",
     "UrlDetector",

@@ -10,11 +10,11 @@ skips it; the lexical index alone costs well under a millisecond.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import ClassVar
 
 from jaga.claims.checkworthy import check_worthiness
 from jaga.claims.matcher import ClaimMatch, ClaimMatcher
+from jaga.claims.source import FactCheckSource
 from jaga.detect.base import Detector, PreparedPost
 from jaga.types import Category, Signal
 
@@ -70,19 +70,13 @@ def _opening(summary: str | None, limit: int = 500) -> str | None:
     return summary[:limit].rsplit(" ", 1)[0] + " ..."
 
 
-def registry_detector(database_url: str | None = None) -> ClaimDetector | None:
-    """A ClaimDetector over the configured store's registry, or None when there is no registry yet
-    (no database file, or no fact-checks): moderation then runs without claim matching."""
-    from jaga.config import database_url as configured_url
-    from jaga.store import Store
-
-    url = database_url or configured_url()
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+def registry_detector(source: FactCheckSource) -> ClaimDetector | None:
+    """A ClaimDetector over `source`'s registry (its index brought up to date), or None when the
+    registry is empty: moderation then runs without claim matching. The source is handed in (the
+    store, by whoever wires the stages: `jaga.moderation.registry_moderator`): detection opens no
+    database of its own."""
+    if not source.count_fact_checks():
         return None
-    store = Store(url)
-    if not store.count_fact_checks():
-        store.close()
-        return None
-    matcher = ClaimMatcher(store)
+    matcher = ClaimMatcher(source)
     matcher.sync()
     return ClaimDetector(matcher)

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from jaga.config import encoder_tier_enabled, model_dir
+from jaga.contextual.engine import MAX_CHARACTERS
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
@@ -465,7 +466,9 @@ class ClassifierDetector(Detector):
                        and row[self.model.categories.index(category)] >= EVIDENCE_THRESHOLD]
             prepared = batch[int(post_index)]
             text, language = prepared.text.text, prepared.language.code
-            words = contextual.content_spans(text, language) if flagged else []
+            # Only the words the encoder reads: removing a later one cannot change its score, and
+            # featurising every word of a 50,000-character post cost more than the encoder itself.
+            words = contextual.content_spans(text[:MAX_CHARACTERS], language) if flagged else []
             if not words:
                 continue
             top = max(flagged, key=lambda category: row[self.model.categories.index(category)])

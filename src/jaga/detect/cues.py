@@ -20,6 +20,7 @@ without spaces covered.
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from rapidfuzz.distance import OSA
 from wordfreq import get_frequency_dict
 
 from jaga.text import normalise
+from jaga.text.alternation import any_term
 from jaga.text.chaizi import split_forms
 from jaga.text.language import script_counts
 
@@ -45,7 +47,9 @@ UNSPACED_SCRIPTS = {"thai", "lao", "khmer", "myanmar", "han"}
 NEGATION_REACH = {"spaced": 48, "unspaced": 8}
 """How far (in characters) a negation cue reaches forward within its clause."""
 CLAUSE_BREAK = re.compile(r"[.!?;:,\n。！？；：，]|\s(?:but|however|tapi|tetapi|namun|pero|ngunit|nhưng|แต่|但是|可是)\s")
-QUOTES = re.compile(r"\"[^\"]+\"|“[^”]+”|«[^»]+»|「[^」]+」|『[^』]+』|‘[^’]+’|(?<!\w)'[^']+'(?!\w)")
+QUOTES = re.compile(r"\"[^\"]+\"|“[^“”]+”|«[^«»]+»|「[^「」]+」|『[^『』]+』|‘[^‘’]+’|(?<!\w)'[^']+'(?!\w)")
+"""A quotation runs to its closing mark and stops at another opening one: otherwise every unclosed
+mark searched to the end of the text (quadratic: 60,000 characters of "“a " took 0.6 s)."""
 FEATURES = (
     "identity", "slur", "slur_quoted", "derogatory", "derogatory_negated", "derogatory_quoted", "threat",
     "threat_negated", "exclude", "exclude_negated", "positive", "positive_negated", "counter", "question",
@@ -116,14 +120,9 @@ class CueLexicon:
                 self.term_class.setdefault(normalise(term).text.lower(), cue_class)
         terms = sorted(self.term_class, key=len, reverse=True)
         self.unspaced = bool(terms) and _mostly_unspaced(terms)
-        bounded = [re.escape(term) for term in terms if not _is_unspaced(term)]
-        unbounded = [re.escape(term) for term in terms if _is_unspaced(term)]
-        parts = []
-        if bounded:
-            parts.append(r"(?<!\w)(?:" + "|".join(bounded) + r")(?!\w)")
-        if unbounded:
-            parts.append("(?:" + "|".join(unbounded) + ")")
-        self.pattern = re.compile("|".join(parts) or r"(?!)")
+        bounded = [term for term in terms if not _is_unspaced(term)]
+        unbounded = [term for term in terms if _is_unspaced(term)]
+        self.pattern = re.compile(r"(?<!\w)" + any_term(bounded) + r"(?!\w)|" + any_term(unbounded))
         self.reach = NEGATION_REACH["unspaced" if self.unspaced else "spaced"]
         self.variants: SpellingVariants | ChineseVariants | None = (
             SpellingVariants(self.term_class, language) if language in WORDFREQ_LANGUAGE
@@ -141,17 +140,28 @@ class CueLexicon:
                    self.pattern.finditer(lowered)]
         if self.variants is not None:
             matches = self.variants.add_variants(lowered, matches)
-        negations = [(start, end) for start, end, cue_class in matches if cue_class == "negation"
-                     and not any(q_start <= start < q_end for q_start, q_end in questions)]
+        # Every lookup below is a binary search over sorted, non-overlapping spans: a test against
+        # every negation or quotation made long posts quadratic (50,000 characters of "not? ": 8 s).
+        negations = sorted((end, start) for start, end, cue_class in matches if cue_class == "negation"
+                           and not _inside(questions, start))
+        negation_ends = [end for end, _ in negations]
         hits = []
         for start, end, cue_class in matches:
             clause = clause_starts[bisect_right(clause_starts, start) - 1]
-            negated = cue_class != "negation" and any(
-                clause <= cue_start and cue_end <= start and start - cue_end <= self.reach
-                for cue_start, cue_end in negations)
-            quoted = any(quote_start < start and end < quote_end for quote_start, quote_end in quoted_spans)
+            negated = cue_class != "negation" and self._negated(negations, negation_ends, clause, start)
+            quoted = _inside(quoted_spans, start, end, strict=True)
             hits.append(Hit(cue_class, start, end, negated, quoted))
         return Analysis(tuple(hits), _marked(lowered, hits))
+
+    def _negated(self, negations: list[tuple[int, int]], ends: list[int], clause: int, start: int) -> bool:
+        """Whether a negation cue ends within `reach` characters before `start`, in the same clause.
+        `negations` is (end, start) sorted by end; only the few ending in that window are looked at."""
+        index = bisect_right(ends, start) - 1
+        while index >= 0 and ends[index] >= start - self.reach:
+            if negations[index][1] >= clause:
+                return True
+            index -= 1
+        return False
 
 
 class SpellingVariants:
@@ -260,9 +270,8 @@ class ChineseVariants:
                 romanised.append(whole)
                 self.term_class.setdefault(whole, cue_class)
         # A syllable is a variant only where it is not part of a longer Latin word ("sha" in "shall").
-        self.romanised = re.compile(r"(?<![a-z])(?:" + "|".join(
-            map(re.escape, sorted(set(romanised), key=len, reverse=True))) + r")(?![a-z])")
-        self.split = re.compile("|".join(map(re.escape, sorted(set(split), key=len, reverse=True))) or r"(?!)")
+        self.romanised = re.compile(r"(?<![a-z])" + any_term(romanised) + r"(?![a-z])")
+        self.split = re.compile(any_term(split))
 
     def add_variants(self, lowered: str, matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         found = [(match.start(), match.end(), self.term_class[match.group()]) for match in self.split.finditer(lowered)]
@@ -270,6 +279,19 @@ class ChineseVariants:
             found += [(match.start(), match.end(), self.term_class[match.group()])
                       for match in self.romanised.finditer(lowered)]
         return _without_overlaps(matches + found) if found else matches
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int | None = None, strict: bool = False) -> bool:
+    """Whether [start, end) lies in one of `spans` (sorted and non-overlapping, as `finditer` gives
+    them): only the last span that opens at or before `start` can hold it. `strict`: the span must
+    open before `start` and close after `end` (a quotation holds what is between its marks)."""
+    index = bisect_right(spans, (start, -1) if strict else (start, sys.maxsize)) - 1
+    if index < 0:
+        return False
+    span_start, span_end = spans[index]
+    if strict:
+        return span_start < start and (end if end is not None else start) < span_end
+    return span_start <= start < span_end
 
 
 def _deletions(word: str) -> list[str]:

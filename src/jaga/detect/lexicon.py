@@ -19,6 +19,7 @@ from typing import ClassVar
 import yaml
 
 from jaga.detect.base import Detector, PreparedPost
+from jaga.text.alternation import any_term
 from jaga.text.language import script_counts
 from jaga.text.normalise import canonical_key
 from jaga.types import Category, Signal, Span
@@ -80,17 +81,13 @@ class LexiconDetector(Detector):
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        bounded, unbounded = [], []
-        for term in sorted(self._by_term, key=len, reverse=True):
+        bounded: list[str] = []
+        unbounded: list[str] = []
+        for term in self._by_term:
             scripts = script_counts(term)
             target = unbounded if scripts and set(scripts) <= UNSPACED_SCRIPTS else bounded
-            target.append(re.escape(term))
-        parts = []
-        if bounded:
-            parts.append(r"(?<!\w)(?:" + "|".join(bounded) + r")(?!\w)")
-        if unbounded:
-            parts.append("(?:" + "|".join(unbounded) + ")")
-        return re.compile("|".join(parts) or r"(?!)")
+            target.append(term)
+        return re.compile(r"(?<!\w)" + any_term(bounded) + r"(?!\w)|" + any_term(unbounded))
 
     def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
         return [self._detect_one(prepared) for prepared in batch]

@@ -81,15 +81,6 @@ def scoring_moderator() -> Moderator:
                                 for name, factory in DETECTORS.items()])
 
 
-def corpus_cases(split: str = "test") -> list[Case]:
-    """The held-back split of Jaga's functional corpus (`jaga.training.corpus`) as suite cases: its
-    templates were never trained on, so it measures unseen phrasings in all 11 languages."""
-    from jaga.training.corpus import load_corpus
-
-    return [Case(text=case.text, hateful=case.hateful, functionality=case.functionality, target=case.target,
-                 language=case.language) for case in load_corpus(splits=[split])]
-
-
 def macro_f1(truth: Sequence[bool], predicted: Sequence[bool]) -> float:
     """Mean F1 of the hateful and the non-hateful class (HateCheck's headline metric)."""
     scores = []

@@ -10,11 +10,12 @@ import base64
 import csv
 import io
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from pydantic import ValidationError
 
@@ -24,6 +25,15 @@ from jaga.types import Post
 FORMATS = ("jsonl", "csv", "parquet")
 LIST_FIELDS = ("urls", "media")
 MAX_LINE_BYTES = 1_000_000
+"""Longest JSONL line, and longest CSV record in characters. What is over it is skipped unread (a
+record's problem, reported with its line; the file reads on), so a 1 GB line never sits in memory."""
+MAX_NESTING = 8
+"""Deepest nesting of objects and lists a record may have: a post needs two (`authority_request`,
+`urls`); deeper is an attack on whatever walks it recursively."""
+RAW_PREVIEW_CHARS = 1_000
+"""What a reject keeps of a record over the size limit: enough to recognise it (its line says where)."""
+
+logger = logging.getLogger(__name__)
 
 
 class InputError(Exception):
@@ -32,16 +42,20 @@ class InputError(Exception):
 
 @dataclass(frozen=True)
 class Record:
-    """One input record: a valid `post`, or an `error` with the raw input kept for the rejects file."""
+    """One input record: a valid `post`, or an `error` with the raw input kept for the rejects file.
+    `id` is the record's own id when it could be read, so that a reject can be matched to its input."""
 
     line: int
     post: Post | None = None
     error: str | None = None
     raw: str | None = None
     raw_base64: str | None = None
+    id: str | None = None
 
     def reject_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"line": self.line, "error": self.error, "raw": self.raw}
+        if self.id is not None:
+            data["id"] = self.id
         if self.raw_base64 is not None:
             data["raw_base64"] = self.raw_base64
         return data
@@ -74,15 +88,45 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 def to_record(line: int, data: Any, raw: str) -> Record:
+    """The record's post, or the reason it has none. Never raises: whatever a hostile value makes
+    validation throw is that record's reject (logged with its traceback), not the file's end."""
     if not isinstance(data, dict):
         return Record(line=line, error=f"expected a JSON object, got {type(data).__name__}", raw=raw)
+    record_id = _id_of(data)
+    if _deeper_than(data, MAX_NESTING):
+        return Record(line=line, error=f"nested too deeply: records are limited to {MAX_NESTING} levels of "
+                      "objects and lists", raw=raw, id=record_id)
     try:
         post = Post.model_validate(data)
+        if post.author_id is not None:  # pseudonymised on ingest: the raw id goes no further than here
+            post = post.model_copy(update={"author_id": pseudonymise(post.author_id)})
     except ValidationError as error:
-        return Record(line=line, error=describe_validation_error(error), raw=raw)
-    if post.author_id is not None:  # pseudonymised on ingest: the raw id goes no further than here
-        post = post.model_copy(update={"author_id": pseudonymise(post.author_id)})
+        return Record(line=line, error=describe_validation_error(error), raw=raw, id=record_id)
+    except Exception as error:
+        logger.exception("record at line %s could not be read", line)
+        return Record(line=line, error=f"cannot read the record: {type(error).__name__}: {error}", raw=raw,
+                      id=record_id)
     return Record(line=line, post=post)
+
+
+def _id_of(data: dict[str, Any]) -> str | None:
+    """The record's id as text, when it has one (a reject names it)."""
+    value = data.get("id")
+    return None if isinstance(value, bool) or not isinstance(value, str | int) else str(value)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and lists nest more than `limit` deep (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 class RecordReader:
@@ -124,68 +168,93 @@ class RecordReader:
                 yield record
 
     def _jsonl(self, stream: BinaryIO) -> Iterator[Record]:
-        for number, raw_bytes in enumerate(stream, start=1):
+        number = 0
+        while raw_bytes := stream.readline(MAX_LINE_BYTES + 1):
+            number += 1
             self.position += len(raw_bytes)
+            if len(raw_bytes) > MAX_LINE_BYTES and not raw_bytes.endswith(b"\n"):
+                self.position += _skip_line(stream)
+                yield Record(line=number, error=f"line is over the {MAX_LINE_BYTES:,}-byte limit (raw: its first "
+                             f"{RAW_PREVIEW_CHARS:,} characters)",
+                             raw=raw_bytes[:RAW_PREVIEW_CHARS].decode("utf-8", "backslashreplace"))
+                continue
             line = raw_bytes.rstrip(b"\r\n")
+            if number == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as some editors write
             if not line.strip():
                 continue  # blank lines separate nothing and hold nothing: not records
-            if len(line) > MAX_LINE_BYTES:
-                yield Record(line=number, error=f"line is {len(line)} bytes, over the {MAX_LINE_BYTES} limit",
-                             raw=line.decode("utf-8", "backslashreplace"))
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield Record(line=number, error=f"not valid UTF-8 at byte {error.start}",
-                             raw=line.decode("utf-8", "backslashreplace"),
-                             raw_base64=base64.b64encode(line).decode())
-                continue
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as error:
-                yield Record(line=number, error=f"invalid JSON: {error.msg} at column {error.colno}", raw=text)
-                continue
-            except RecursionError:
-                yield Record(line=number, error="invalid JSON: nested too deeply", raw=text)
-                continue
-            except ValueError as error:  # e.g. an integer of more than 4,300 digits
-                yield Record(line=number, error=f"invalid JSON: {error}", raw=text)
-                continue
-            yield to_record(number, data, text)
+            yield self._json_record(number, line)
+
+    @staticmethod
+    def _json_record(number: int, line: bytes) -> Record:
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return Record(line=number, error=f"not valid UTF-8 at byte {error.start}",
+                          raw=line.decode("utf-8", "backslashreplace"), raw_base64=base64.b64encode(line).decode())
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            return Record(line=number, error=f"invalid JSON: {error.msg} at column {error.colno}", raw=text)
+        except RecursionError:
+            return Record(line=number, error=f"invalid JSON: nested too deeply (records are limited to {MAX_NESTING} "
+                          "levels of objects and lists)", raw=text)
+        except ValueError as error:
+            if "integer string conversion" in str(error):
+                error = ValueError(f"a number has more than {sys.get_int_max_str_digits():,} digits")
+            return Record(line=number, error=f"invalid JSON: {error}", raw=text)
+        return to_record(number, data, text)
 
     def _csv(self, stream: BinaryIO) -> Iterator[Record]:
         text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         delimiter = "\t" if self.path.endswith(".tsv") else ","
-        csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))  # a long field is the record's problem, not the file's
-        reader = csv.reader(text_stream, delimiter=delimiter)
-        header = next(reader, None)
+        # A record is bounded by `_BoundedLines`; csv's own limit on a field must not come first.
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES + 1))
+        lines = _BoundedLines(text_stream, MAX_LINE_BYTES)
+        reader = csv.reader(lines, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+        except (csv.Error, RecordTooLong) as error:
+            raise InputError(f"cannot read the CSV header of {self.path}: {error}") from error
         if header is None:
             return
         header = [name.strip() for name in header]
-        last_line = reader.line_num
-        for row in reader:
-            number = last_line + 1  # the line the record starts on (quoted fields may span lines)
-            last_line = reader.line_num
+        while True:
+            lines.start_record()
+            number = lines.line + 1  # the line the record starts on (quoted fields may span lines)
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, RecordTooLong) as error:
+                lines.skip_record()
+                self.position = _tell(stream)
+                yield Record(line=number, error=f"unreadable CSV record: {error}", raw=lines.preview)
+                continue
             self.position = _tell(stream)
-            raw = delimiter.join(row)
             if not any(field.strip() for field in row):
                 continue
-            if any(_has_surrogates(field) for field in row):
-                yield Record(line=number, error="not valid UTF-8",
-                             raw=raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
-                             raw_base64=base64.b64encode(raw.encode("utf-8", "surrogateescape")).decode())
+            yield self._csv_record(number, header, row, delimiter)
+
+    @staticmethod
+    def _csv_record(number: int, header: list[str], row: list[str], delimiter: str) -> Record:
+        raw = delimiter.join(row)
+        if any(_has_surrogates(field) for field in row):
+            return Record(line=number, error="not valid UTF-8",
+                          raw=raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"),
+                          raw_base64=base64.b64encode(raw.encode("utf-8", "surrogateescape")).decode())
+        if len(row) != len(header):
+            return Record(line=number, error=f"expected {len(header)} columns, found {len(row)}", raw=raw)
+        data: dict[str, Any] = {}
+        for name, value in zip(header, row, strict=True):
+            if value == "":
                 continue
-            if len(row) != len(header):
-                yield Record(line=number, error=f"expected {len(header)} columns, found {len(row)}", raw=raw)
-                continue
-            data: dict[str, Any] = {}
-            for name, value in zip(header, row, strict=True):
-                if value == "":
-                    continue
-                data[name] = _split_list(value) if name in LIST_FIELDS else value
-            yield to_record(number, data, raw)
+            data[name] = _split_list(value) if name in LIST_FIELDS else value
+        return to_record(number, data, raw)
 
     def _parquet(self) -> Iterator[Record]:
+        """Row group by row group: a group that cannot be decoded makes each of its rows a reject
+        (counted, so that `--resume` skips them too), and the file reads on."""
         import pyarrow.parquet as pq
 
         try:
@@ -194,12 +263,111 @@ class RecordReader:
             raise InputError(f"cannot read Parquet file {self.path}: {error}") from error
         self.total = parquet.metadata.num_rows
         number = 0
-        for batch in parquet.iter_batches(batch_size=1024):
-            for row in batch.to_pylist():
-                number += 1
-                self.position = number
-                data = {key: value for key, value in row.items() if value is not None}
-                yield to_record(number, data, json.dumps(data, ensure_ascii=False, default=str))
+        for group in range(parquet.num_row_groups):
+            group_rows = parquet.metadata.row_group(group).num_rows
+            read = 0
+            try:
+                for batch in parquet.iter_batches(batch_size=1024, row_groups=[group]):
+                    for row in _rows(batch):
+                        number, read = number + 1, read + 1
+                        self.position = number
+                        yield _parquet_record(number, row)
+            except Exception as error:  # a corrupt page: pyarrow raises OSError, ArrowException, ...
+                logger.exception("row group %s of %s could not be read", group, self.path)
+                for _ in range(group_rows - read):
+                    number += 1
+                    self.position = number
+                    yield Record(line=number, error=f"unreadable Parquet row group {group}: {error}",
+                                 raw=f"row {number}")
+
+
+def _rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
+    """The batch's rows as dicts; a row pyarrow cannot turn into Python values (a timestamp out of
+    Python's range) is the exception it raised, in its place."""
+    try:
+        yield from batch.to_pylist()
+        return
+    except Exception:
+        pass
+    for index in range(batch.num_rows):
+        try:
+            yield batch.slice(index, 1).to_pylist()[0]
+        except Exception as error:
+            yield error
+
+
+def _parquet_record(number: int, row: dict[str, Any] | Exception) -> Record:
+    if isinstance(row, Exception):
+        return Record(line=number, error=f"unreadable Parquet row: {type(row).__name__}: {row}", raw=f"row {number}")
+    data = {key: value for key, value in row.items() if value is not None}
+    try:
+        raw = json.dumps(data, ensure_ascii=False, default=str)
+    except (TypeError, ValueError) as error:
+        raw = f"row {number} ({error})"
+    return to_record(number, data, raw)
+
+
+class RecordTooLong(Exception):
+    """A CSV record over `MAX_LINE_BYTES` characters."""
+
+
+class _BoundedLines:
+    """A text stream's lines for `csv.reader`, read at most `limit` characters at a time, and a record
+    (the lines one `next(reader)` pulls) at most `limit` characters in all: over that, `RecordTooLong`
+    is raised before more is read. `skip_record` then reads past the rest of the record: to the end
+    of its line, and on while a quoted field is open (an odd number of quote marks so far)."""
+
+    def __init__(self, stream: TextIO, limit: int) -> None:
+        self.stream, self.limit = stream, limit
+        self.line = 0
+        self.preview = ""
+        self._record_chars = self._quotes = 0
+        self._line_open = False  # the last read stopped inside a line
+
+    def start_record(self) -> None:
+        self._record_chars = self._quotes = 0
+        self.preview = ""
+
+    def __iter__(self) -> _BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        text = self._read()
+        if not text:
+            raise StopIteration
+        if self._record_chars > self.limit:
+            raise RecordTooLong(f"the record is over the {self.limit:,}-character limit (raw: its first "
+                                f"{RAW_PREVIEW_CHARS:,} characters)")
+        return text
+
+    def skip_record(self) -> None:
+        while self._line_open or self._quotes % 2:
+            if not self._read():
+                return
+
+    def _read(self) -> str:
+        text = self.stream.readline(self.limit + 1)
+        if not text:
+            self._line_open = False
+            return text
+        if not self._line_open:
+            self.line += 1
+        self._line_open = not text.endswith(("\n", "\r"))
+        self._record_chars += len(text)
+        self._quotes += text.count('"')
+        if len(self.preview) < RAW_PREVIEW_CHARS:
+            self.preview += text[:RAW_PREVIEW_CHARS - len(self.preview)]
+        return text
+
+
+def _skip_line(stream: BinaryIO) -> int:
+    """Read past the rest of an over-long line, a bounded chunk at a time; the bytes skipped."""
+    skipped = 0
+    while chunk := stream.readline(MAX_LINE_BYTES):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
 
 
 def _tell(stream: BinaryIO) -> int:

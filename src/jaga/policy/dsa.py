@@ -2,7 +2,8 @@
 database's field rules before they leave Jaga.
 
 Platforms that also operate in the EU submit these; regulators elsewhere use the same, well-known
-shape. A decision still pending human review is not a decision yet and is not exported. The field
+shape. A decision still pending human review is not a decision yet and is not exported; one a
+person has since decided is exported as its latest version of the statement (its own `puid`). The field
 rules follow the Transparency Database API documentation as summarised in POLICY_SOURCES.md.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jaga.policy.statements import statement_id, version_of, visibility_for
 from jaga.types import Action, Category, Decision
 
 EU_EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split())
@@ -31,11 +33,6 @@ TAXONOMY: dict[Category, tuple[str, str]] = {
     Category.DISINFORMATION: ("NEGATIVE_EFFECTS_ON_CIVIC_DISCOURSE_OR_ELECTIONS", "KEYWORD_MISINFORMATION_DISINFORMATION"),
     Category.SELF_HARM: ("SELF_HARM", "KEYWORD_OTHER"),
 }
-VISIBILITY = {
-    Action.LABEL: "DECISION_VISIBILITY_CONTENT_LABELLED",
-    Action.REDUCE: "DECISION_VISIBILITY_CONTENT_DEMOTED",
-    Action.REMOVE: "DECISION_VISIBILITY_CONTENT_REMOVED",
-}
 EUROPEAN_LANGUAGES = frozenset("BG CS DA DE EL EN ES ET FI FR GA HR HU IT LT LV MT NL PL PT RO SK SL SV".split())
 PUID = re.compile(r"^[A-Za-z0-9_-]{1,500}$")
 
@@ -45,32 +42,33 @@ class NotExportable(ValueError):
 
 
 def to_dsa_statement(decision: Decision, territorial_scope: list[str]) -> dict[str, Any]:
-    if decision.action in (Action.ALLOW, Action.REVIEW):
-        raise NotExportable(f"{decision.id}: action {decision.action} is not a restriction (review is pending)")
+    if decision.action == Action.REVIEW:
+        raise NotExportable(f"{decision.id}: review is pending; nothing is restricted yet")
+    if decision.action == Action.ALLOW:
+        why = "a person allowed it" if decision.history else "nothing was restricted"
+        raise NotExportable(f"{decision.id}: action allow is not a restriction ({why})")
     scope = sorted({code.upper() for code in territorial_scope})
     statement = decision.statement or {}
     categories = decision.categories or [Category.HATE_SPEECH]
     primary = TAXONOMY[categories[0]][0]
     additions = sorted({TAXONOMY[category][0] for category in categories[1:]} - {primary})
     keywords = sorted({TAXONOMY[category][1] for category in categories})
-    visibility = VISIBILITY[decision.action]
-    if "geo_restrict" in decision.extra_actions and decision.action == Action.REMOVE:
-        visibility = "DECISION_VISIBILITY_CONTENT_DISABLED"
     laws = statement.get("legal_basis") or []
     facts = decision.reasons[:5000]
     record: dict[str, Any] = {
-        "decision_visibility": [visibility],
+        "decision_visibility": visibility_for(decision.action, decision.extra_actions),
         "decision_facts": facts,
         "content_type": ["CONTENT_TYPE_TEXT"],
         "category": f"STATEMENT_CATEGORY_{primary}",
         "category_specification": keywords,
         "territorial_scope": scope,
         "content_date": decision.decided_at.date().isoformat(),
-        "application_date": decision.decided_at.date().isoformat(),
+        # a later version (a person's decision) applies from when it was issued
+        "application_date": str(statement.get("issued_at") or decision.decided_at.isoformat())[:10],
         "source_type": statement.get("source_type", "SOURCE_VOLUNTARY"),
         "automated_detection": "Yes" if statement.get("automated_detection", True) else "No",
         "automated_decision": statement.get("automated_decision", "AUTOMATED_DECISION_FULLY"),
-        "puid": decision.id,
+        "puid": statement_id(decision.id, version_of(decision)),  # each version is its own statement
     }
     if additions:
         record["category_addition"] = [f"STATEMENT_CATEGORY_{name}" for name in additions]

@@ -16,11 +16,13 @@ from typing import Any
 import cel
 
 from jaga.detect.base import PreparedPost
+from jaga.policy.contacts import helpline_texts, report_channel
 from jaga.policy.context import context_cues, quoted_ranges
 from jaga.policy.loader import LoadedPolicy, PolicyError, jurisdictions, load_policy
 from jaga.policy.notices import render_notice
 from jaga.policy.reasons import aggregate_scores, explain
 from jaga.policy.schema import Deadline, ExtraAction
+from jaga.policy.statements import visibility_for
 from jaga.types import Action, Category, Decision, Signal, now_utc
 
 BASELINE = "ASEAN"
@@ -206,20 +208,12 @@ class PolicyEngine:
         laws = [instruments[basis] for basis in dict.fromkeys(bases) if basis in instruments]
         binding = any(law.binding for law in laws)
         ground = "DECISION_GROUND_ILLEGAL_CONTENT" if binding else "DECISION_GROUND_INCOMPATIBLE_CONTENT"
-        visibility = {
-            Action.LABEL: "DECISION_VISIBILITY_CONTENT_LABELLED",
-            Action.REDUCE: "DECISION_VISIBILITY_CONTENT_DEMOTED",
-            Action.REVIEW: None,
-            Action.REMOVE: "DECISION_VISIBILITY_CONTENT_REMOVED",
-        }[action]
-        if "geo_restrict" in extra and action >= Action.REVIEW:
-            visibility = "DECISION_VISIBILITY_CONTENT_DISABLED"
         return {
             "schema": STATEMENT_SCHEMA,
-            "decision_visibility": [visibility] if visibility else [],
+            "decision_visibility": visibility_for(action, extra),
             "decision_ground": ground,
             "legal_basis": [{"id": law.id, "title": law.title, "provisions": law.provisions,
-                             "assumption": law.assumption} for law in laws],
+                             "assumption": law.assumption, "binding": law.binding} for law in laws],
             "terms_of_service": any(basis == "terms_of_service" for basis in bases),
             "decision_facts": reasons,
             "categories": [{"category": category.value, "action": str(actions[category])} for category in flagged],
@@ -228,6 +222,7 @@ class PolicyEngine:
             "automated_decision": "AUTOMATED_DECISION_PARTIALLY" if action == Action.REVIEW
             else "AUTOMATED_DECISION_FULLY",
             "jurisdiction": policy.jurisdiction,
+            "jurisdiction_name": policy.name,  # a later version's notice names it as this one did
             "policy_version": loaded.version,
             "sla_class": deadline_policy.sla_class if deadline_policy else None,
             "sla_assumption": deadline_policy.assumption if deadline_policy else None,
@@ -236,6 +231,8 @@ class PolicyEngine:
             "safeguard": safeguard,
             # The fact-checks the post repeats (claim matching): what a label or correction links to.
             "fact_checks": [signal.details for signal in used if signal.source.startswith("claim:")],
+            # Known content the post repeats (hash banks): which bank, signal type, distance, entry id.
+            "hash_matches": [signal.details for signal in used if signal.source.startswith("bank:")],
             "authority_request": prepared.post.authority_request.model_dump(mode="json")
             if prepared.post.authority_request else None,
             "source_type": "SOURCE_TYPE_OTHER_NOTIFICATION" if prepared.post.authority_request else "SOURCE_VOLUNTARY",
@@ -246,6 +243,11 @@ class PolicyEngine:
             "user_notice": dict(zip(("language", "text"), render_notice(
                 prepared.language.code, str(action), [category.value for category in flagged],
                 [law.title for law in laws if law.binding], policy.name, extra, deadline, list(policy.appeal_path),
-                authority=prepared.post.authority_request is not None),
+                authority=prepared.post.authority_request is not None,
+                helplines=helpline_texts(policy.jurisdiction) if "support_notice" in extra else None),
                 strict=True)),
+            # Where the content is reported (`report_to_authority`) and the helplines offered
+            # (`support_notice`), from policy/contacts.yaml with their sources.
+            "report_to": report_channel(policy.jurisdiction) if "report_to_authority" in extra else None,
+            "support_helplines": helpline_texts(policy.jurisdiction) if "support_notice" in extra else None,
         }

@@ -24,8 +24,9 @@ def notice_languages() -> list[str]:
 
 def render_notice(language: str, action: str, categories: list[str], law_titles: list[str], jurisdiction: str,
                   extra_actions: list[str], deadline: datetime | None, appeal_path: list[str],
-                  authority: bool = False) -> tuple[str, str]:
-    """(language used, notice text) for a decision other than allow."""
+                  authority: bool = False, helplines: list[str] | None = None) -> tuple[str, str]:
+    """(language used, notice text) for a decision other than allow. With `helplines` (a self-harm
+    support notice) the notice opens with them: the offer of help comes before anything else."""
     texts = _texts()
     used = language if language in texts else FALLBACK
     words, english = texts[used], texts[FALLBACK]
@@ -36,7 +37,8 @@ def render_notice(language: str, action: str, categories: list[str], law_titles:
     names = [text("categories").get(category, english["categories"][category]) for category in categories]
     paths = {**english["appeal_paths"], **text("appeal_paths")}
     appeal = f" {text('or')} ".join(paths.get(step, step.replace("_", " ")) for step in appeal_path)
-    parts = [text("actions")[action]]
+    parts = [text("support").format(helplines="; ".join(helplines))] if helplines else []
+    parts.append(text("actions")[action])
     if names:
         parts.append(text("reason").format(categories=", ".join(names)))
     if authority:
@@ -51,3 +53,27 @@ def render_notice(language: str, action: str, categories: list[str], law_titles:
         parts.append(text("deadline").format(deadline=deadline.strftime("%Y-%m-%d %H:%M UTC")))
     parts.append(text("appeal").format(appeal=appeal))
     return used, " ".join(parts)
+
+
+def render_outcome_notice(language: str, outcome: str, action: str, categories: list[str], law_titles: list[str],
+                          jurisdiction: str, extra_actions: list[str], appeal_path: list[str],
+                          authority: bool = False, helplines: list[str] | None = None) -> tuple[str, str]:
+    """(language used, notice text) once a person has decided: `outcome` is `review` (a reviewer's
+    action), `appeal_upheld` or `appeal_rejected`. The notice tells what was done in the end: an
+    automatic notice ("a person will check...") must not outlive the person's decision."""
+    texts = _texts()
+    used = language if language in texts else FALLBACK
+    words, english = texts[used], texts[FALLBACK]
+
+    def text(key: str) -> Any:
+        return words.get(key, english[key])
+
+    support = [text("support").format(helplines="; ".join(helplines))] if helplines else []
+    if outcome == "appeal_upheld":
+        return used, " ".join([*support, text("restored")])
+    if action == "allow":
+        return used, " ".join([*support, text("reviewed"), text("kept")])
+    lead = text("appeal_rejected") if outcome == "appeal_rejected" else text("reviewed")
+    _, body = render_notice(used, action, categories, law_titles, jurisdiction, extra_actions, None, appeal_path,
+                            authority=authority)
+    return used, " ".join([*support, lead, body])

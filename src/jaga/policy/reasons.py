@@ -31,7 +31,9 @@ def explain(action: Action, flagged: list[Category], scores: dict[Category, floa
         return "No policy violation detected."
     parts = []
     for category in flagged:
-        sources = sorted({signal.source.split(":")[0] for signal in signals if signal.category == category})
+        # a bank match names its bank (the statement must say which list of known content it is on)
+        sources = sorted({signal.source if signal.source.startswith("bank:") else signal.source.split(":")[0]
+                          for signal in signals if signal.category == category})
         quotes = [span.text for signal in signals if signal.category == category for span in signal.evidence][:3]
         quoted = f" (evidence: {', '.join(repr(quote) for quote in quotes)})" if quotes else ""
         parts.append(f"{category.value.replace('_', ' ')} {scores[category]:.2f} from {', '.join(sources)}{quoted}")

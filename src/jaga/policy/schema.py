@@ -16,7 +16,10 @@ class ExtraAction(StrEnum):
 
     GEO_RESTRICT = "geo_restrict"  # withheld in this jurisdiction only, distinct from global removal
     CORRECTION_NOTICE = "correction_notice"  # the post stays, with a correction attached (POFMA-style)
-    REPORT_TO_AUTHORITY = "report_to_authority"
+    REPORT_TO_AUTHORITY = "report_to_authority"  # the channel and deadline are in contacts.yaml
+    PRESERVE_EVIDENCE = "preserve_evidence"  # keep the content and its metadata for law enforcement
+    BLUR_BY_DEFAULT = "blur_by_default"  # reviewers see it blurred until they choose to unblur
+    SUPPORT_NOTICE = "support_notice"  # the poster is offered the jurisdiction's helplines (contacts.yaml)
 
 
 class Strict(BaseModel):

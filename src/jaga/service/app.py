@@ -35,13 +35,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jaga import __version__
+from jaga import __version__, config
 from jaga.claims.matcher import ClaimMatcher
 from jaga.detect.classifier import read_by_encoder_tier
+from jaga.moderation import registry_moderator
+from jaga.outbound import OutboundPolicy, UnsafeUrl
 from jaga.pipeline import Moderator
 from jaga.privacy import pseudonymise
 from jaga.service import errors
-from jaga.service.batching import ModerationBatcher
+from jaga.service.banks import banks_router
+from jaga.service.batching import ModerationBatcher, PostsRejected
 from jaga.service.errors import ApiError
 from jaga.service.schemas import (
     AppealDecisionOut,
@@ -64,9 +67,12 @@ from jaga.service.schemas import (
 )
 from jaga.service.webhooks import WebhookDispatcher
 from jaga.store import ApiKey, CaseError, Conflict, NotFound, Role, Store
+from jaga.store.access import idempotency_scope
 from jaga.types import Action, Decision, Post
 
 MAX_BODY_BYTES = 2_000_000
+TOO_LARGE = f"request bodies are limited to {MAX_BODY_BYTES} bytes"
+CLOSE = {"Connection": "close"}
 SWITCH_INTERVAL_SECONDS = 0.001
 
 READERS = frozenset(Role)
@@ -118,25 +124,54 @@ class Metrics:
 
 
 class LimitsAndMetrics:
-    """Body-size limit and request metrics as plain ASGI middleware. (Starlette's `@app.middleware`
-    wraps every request in extra tasks and streams: measured at a sizeable share of a one-post
-    moderation request's cost.)"""
+    """Request limits and metrics as plain ASGI middleware. (Starlette's `@app.middleware` wraps
+    every request in extra tasks and streams: measured at a sizeable share of a one-post moderation
+    request's cost.)
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    The body limit counts bytes as they are received, so a chunked body (no Content-Length) or one
+    longer than it declared is stopped too: 413 once the count passes MAX_BODY_BYTES, with no more
+    than that (and one read) held. The body must also arrive within `body_timeout` seconds, else
+    408. Header count and size are bounded again here for servers other than `jaga serve` (whose
+    `jaga.service.transport` protocol refuses them before they are buffered). Refusals close the
+    connection, so the rest of an oversized body is not read."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, body_timeout: float | None = None) -> None:
         self.app, self.metrics = app, metrics
+        self.body_timeout = body_timeout if body_timeout is not None else config.body_timeout()
+        self.max_headers, self.max_header_bytes = config.max_headers(), config.max_header_bytes()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            response = JSONResponse({"error": {"code": "payload_too_large",
-                                               "message": f"request bodies are limited to {MAX_BODY_BYTES} bytes"}}, 413)
-            await response(scope, receive, send)
+        refusal = self.refusal(scope)
+        if refusal is not None:
+            status, code, message = refusal
+            await JSONResponse({"error": {"code": code, "message": message}}, status, headers=CLOSE)(scope, receive, send)
             return
         started = time.perf_counter()
         status = 500
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
+        received, body_complete = 0, False
+
+        async def limited_receive() -> Message:
+            nonlocal received, body_complete
+            if body_complete:  # later reads wait for a disconnect, which may take as long as it takes
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise ApiError(408, "request_timeout", f"the request body did not arrive within {self.body_timeout:g} s",
+                               headers=CLOSE) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise ApiError(413, "payload_too_large", TOO_LARGE, headers=CLOSE)
+                body_complete = not message.get("more_body", False)
+            else:
+                body_complete = True
+            return message
 
         async def send_and_note(message: Message) -> None:
             nonlocal status
@@ -145,11 +180,23 @@ class LimitsAndMetrics:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_and_note)
+            await self.app(scope, limited_receive, send_and_note)
         finally:
             name = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.requests.labels(name, str(status)).inc()
             self.metrics.latency.labels(name).observe(time.perf_counter() - started)
+
+    def refusal(self, scope: Scope) -> tuple[int, str, str] | None:
+        """(status, code, message) for a request refused on its headers alone."""
+        headers = scope["headers"]
+        if len(headers) > self.max_headers:
+            return 431, "headers_too_large", f"at most {self.max_headers} header fields"
+        if sum(len(name) + len(value) + 4 for name, value in headers) > self.max_header_bytes:
+            return 431, "headers_too_large", f"headers are limited to {self.max_header_bytes} bytes"
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return 413, "payload_too_large", TOO_LARGE
+        return None
 
 
 WARM_UP_POSTS = ("Muslims are vermin and should be thrown out", "Selamat pagi semua, jumpa lagi esok",
@@ -163,13 +210,25 @@ def warm_up(moderator: Moderator) -> None:
 
 
 def create_app(database_url: str | None = None, moderator: Moderator | None = None,
-               deliver_webhooks: bool = True, rate: float | None = None, burst: int | None = None) -> FastAPI:
-    """`deliver_webhooks=False` leaves delivery to the caller (`app.state.webhooks.run_once()`).
-    Rate limits per key default to JAGA_RATE_LIMIT requests/s (50) with bursts of twice that."""
+               deliver_webhooks: bool | None = None, rate: float | None = None, burst: int | None = None,
+               webhook_policy: OutboundPolicy | None = None, open_metrics: bool | None = None,
+               moderation_budget: float | None = None) -> FastAPI:
+    """`deliver_webhooks=False` leaves delivery to the caller (`app.state.webhooks.run_once()`);
+    by default it follows JAGA_WEBHOOK_DELIVERY (on). `webhook_policy` decides where webhooks may
+    go (default: public addresses and the operator's allow-lists, `jaga.outbound`).
+    Rate limits per key default to JAGA_RATE_LIMIT requests/s (50) with bursts of twice that.
+    `open_metrics` serves /metrics without a key (default: JAGA_METRICS_OPEN, off).
+    `moderation_budget`: seconds a moderation request may wait for its decisions before it is
+    answered 503 with Retry-After (default: JAGA_MODERATION_BUDGET, 10)."""
     store = Store(database_url)
+    budget = moderation_budget if moderation_budget is not None else config.moderation_budget()
+    open_metrics = open_metrics if open_metrics is not None else config.metrics_open()
     rate = rate if rate is not None else float(os.environ.get("JAGA_RATE_LIMIT", "50"))
     limiter = RateLimiter(rate, burst if burst is not None else max(1, int(2 * rate)))
-    dispatcher = WebhookDispatcher(store)
+    webhook_policy = webhook_policy or OutboundPolicy.from_environment()
+    dispatcher = WebhookDispatcher(store, policy=webhook_policy)
+    if deliver_webhooks is None:
+        deliver_webhooks = config.webhook_delivery_enabled()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -196,7 +255,8 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
                   description="Trust and safety for social media in Southeast Asia: moderation with a statement of "
                               "reasons, fact-check matching, review and appeals.")
     app.state.store = store
-    app.state.moderator = moderator or Moderator.with_registry(store.url)
+    # Over HTTP a post's media are hashes; files are read only under JAGA_MEDIA_ROOTS (jaga.banks).
+    app.state.moderator = moderator or registry_moderator(store.url, media_roots=config.media_roots() or ())
     app.state.metrics = Metrics()
     app.state.webhooks = dispatcher
 
@@ -211,6 +271,18 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     app.state.batcher = batcher
     matchers: dict[str, ClaimMatcher] = {}  # one claim index per organisation, loaded on first search
     errors.install(app)
+
+    @app.exception_handler(PostsRejected)
+    async def _posts_rejected(_: Request, error: PostsRejected) -> Response:
+        details = [{"index": index, "post_id": post_id, "problem": problem} for index, post_id, problem in error.problems]
+        return JSONResponse({"error": {"code": "post_rejected", "message": "some posts could not be moderated; nothing "
+                                       "of this request was stored", "details": details}}, 422)
+
+    def over_budget() -> ApiError:
+        """A request past its time: the worker goes on with it (what it finishes is stored), but the
+        caller is told at once, so that one slow request cannot hold every other caller's connection."""
+        return ApiError(503, "moderation_timeout", f"the posts were not moderated within {budget:g} s (the service is "
+                        "busy or they are long); retry later", headers={"Retry-After": str(max(1, math.ceil(budget)))})
 
     @app.exception_handler(CaseError)
     async def _case_error(_: Request, error: CaseError) -> Response:
@@ -246,14 +318,17 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             return JSONResponse(jsonable_encoder(result) if not isinstance(result, dict) else result, status)
         scoped = store.scoped(key.org)
         fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
-        remembered = scoped.remembered(idempotency_key)
+        # Per organisation and jurisdiction scope: a TH-scoped key never replays a response made for
+        # a key that may act in MY, whatever Idempotency-Key it sends.
+        scope = idempotency_scope(key)
+        remembered = scoped.remembered(idempotency_key, scope)
         if remembered is not None:
             first, stored_status, stored_body = remembered
             if first != fingerprint:
                 raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used for another request")
             return JSONResponse(stored_body, stored_status, headers={"Idempotent-Replayed": "true"})
         content = jsonable_encoder(produce())
-        scoped.remember(idempotency_key, fingerprint, status, content)
+        scoped.remember(idempotency_key, fingerprint, status, content, scope)
         return JSONResponse(content, status)
 
     def role_in(allowed: frozenset[Role]) -> Callable[[ApiKey], Awaitable[ApiKey]]:
@@ -262,6 +337,8 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
                 raise ApiError(403, "forbidden", f"the {key.role.value} role cannot do this")
             return key
         return check
+
+    app.include_router(banks_router(store, role_in))
 
     console = FilePath(__file__).parent / "console"
     app.mount("/console", StaticFiles(directory=console, html=True), name="console")
@@ -276,7 +353,16 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             connection.execute(text("SELECT 1"))
         return Health(status="ok", version=__version__, database=store.engine.dialect.name)
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def metrics_reader(authorization: Annotated[str | None, Header()] = None) -> None:
+        """The metrics count every organisation's traffic together: an organisation-wide admin or
+        auditor key reads them, unless the operator opened them (JAGA_METRICS_OPEN)."""
+        if open_metrics:
+            return
+        key = await principal(authorization)
+        if key.role not in (Role.ADMIN, Role.AUDITOR) or key.jurisdictions:
+            raise ApiError(403, "forbidden", "metrics need an admin or auditor key for every jurisdiction")
+
+    @app.get("/metrics", tags=["operations"], response_class=Response, dependencies=[Depends(metrics_reader)])
     def metrics() -> Response:
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
@@ -289,7 +375,11 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
             return await run_in_threadpool(idempotent, key, http, body, idempotency_key,
                                            lambda: moderate_now(request, key))
         check_jurisdictions(request, key)
-        decisions = await asyncio.wrap_future(batcher.submit(request.all_posts(), request.jurisdiction, key))
+        try:  # a request still queued at the deadline is dropped (its future cancelled), not moderated
+            decisions = await asyncio.wait_for(asyncio.wrap_future(
+                batcher.submit(request.all_posts(), request.jurisdiction, key)), budget)
+        except TimeoutError:
+            raise over_budget() from None
         return JSONResponse(decisions_document(decisions))
 
     def check_jurisdictions(request: ModerateRequest, key: ApiKey) -> None:
@@ -302,7 +392,12 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         """From a request thread: moderated and stored with whatever else is waiting (see
         `jaga.service.batching`)."""
         check_jurisdictions(request, key)
-        return decisions_document(batcher.submit(request.all_posts(), request.jurisdiction, key).result())
+        future = batcher.submit(request.all_posts(), request.jurisdiction, key)
+        try:
+            return decisions_document(future.result(timeout=budget))
+        except TimeoutError:
+            future.cancel()  # dropped if it has not started
+            raise over_budget() from None
 
     def decisions_document(decisions: list[Decision]) -> dict[str, Any]:
         # Decision.to_json_dict is already the documented schema: skip re-validating it.
@@ -389,13 +484,12 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
                http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ReportOut:
         """A user's flag or a trusted flagger's notice: the post's decision goes to a person."""
         def file() -> ReportOut:
-            scoped = store.scoped(key.org)
-            # Scope first: a key must not be able to file (and so write) against a case it cannot see.
-            if not any(key.may_see(decision.jurisdiction) for decision in scoped.decisions_for_post(request.post_id)):
-                raise ApiError(404, "not_found", f"no decision for post {request.post_id!r}")
             reporter = request.reporter if request.trusted_flagger else pseudonymise(request.reporter) or "anonymous"
-            return ReportOut(**scoped.file_report(request.post_id, reporter, request.reason, request.category,
-                                                  request.trusted_flagger))
+            # Only the organisation's decisions in the key's jurisdictions: a key cannot file (and
+            # so write) against a case it cannot see; that answers 404 like a post never sent.
+            return ReportOut(**store.scoped(key.org).file_report(request.post_id, reporter, request.reason,
+                                                                 request.category, request.trusted_flagger,
+                                                                 actor=key.id, jurisdictions=key.jurisdictions))
 
         return idempotent(key, http, body, idempotency_key, file, status=201)
 
@@ -428,20 +522,30 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     @app.get("/v1/authors/{author_id}/data", tags=["privacy"])
     def author_data(author_id: AuthorParam,
                     key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN, Role.AUDITOR})))]) -> dict[str, Any]:
-        """Everything held about one author in the organisation: posts, decisions, strikes, reports."""
-        return jsonable_encoder(store.scoped(key.org).author_data(author_pseudonym(author_id)))
+        """Everything held about one author in the organisation: posts, decisions, strikes, reports.
+        A key limited to some jurisdictions gets the posts decided there and only those decisions."""
+        return jsonable_encoder(store.scoped(key.org).author_data(author_pseudonym(author_id), key.jurisdictions))
 
     @app.delete("/v1/authors/{author_id}", tags=["privacy"])
     def erase_author(author_id: AuthorParam,
                      key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN})))]) -> dict[str, int]:
         """Erase one author's posts, strikes and reports; their words are removed from decisions,
-        which are kept for transparency and appeals."""
-        return store.scoped(key.org).erase_author(author_pseudonym(author_id), key.id)
+        which are kept for transparency and appeals, and from every copy (reviews, appeals,
+        reports about the posts, webhook deliveries, remembered responses). A key limited to some
+        jurisdictions erases only posts all of whose decisions lie in them."""
+        return store.scoped(key.org).erase_author(author_pseudonym(author_id), key.id, key.jurisdictions)
 
     @app.put("/v1/webhook", response_model=WebhookOut, tags=["webhooks"])
     def set_webhook(request: WebhookRequest, key: Annotated[ApiKey, Depends(role_in(frozenset({Role.ADMIN})))]) -> WebhookOut:
-        """Where the organisation's events go (decision.created, decision.reviewed, appeal.decided)."""
-        secret = store.scoped(key.org).set_webhook(str(request.url))
+        """Where the organisation's events go (decision.created, decision.reviewed, appeal.decided).
+        The webhook serves every jurisdiction: only an organisation-wide admin key may set it."""
+        if key.jurisdictions:
+            raise ApiError(403, "forbidden", "the webhook serves the whole organisation: use an admin key "
+                           "for every jurisdiction")
+        try:
+            secret = store.scoped(key.org).set_webhook(str(request.url), webhook_policy)
+        except UnsafeUrl as refusal:
+            raise ApiError(422, "webhook_url_refused", str(refusal)) from None
         store.scoped(key.org).audit(key.id, "webhook.set", str(request.url)[:256], {})
         return WebhookOut(url=str(request.url), secret=secret)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -29,6 +30,19 @@ _DEFAULT_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 
                   405: "method_not_allowed", 413: "payload_too_large", 429: "rate_limited"}
 
 
+def _unparsable_body(error: StarletteHTTPException) -> str | None:
+    """Why a body could not be parsed, in words (FastAPI says only "There was an error parsing the
+    body", whatever the cause)."""
+    cause = error.__cause__
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (at byte {cause.start})"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        return f"the JSON body holds a number of more than {sys.get_int_max_str_digits():,} digits"
+    return None
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, error: ApiError) -> JSONResponse:
@@ -44,7 +58,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
         code = _DEFAULT_CODES.get(error.status_code, "error")
-        return JSONResponse(_body(code, str(error.detail)), error.status_code)
+        return JSONResponse(_body(code, _unparsable_body(error) or str(error.detail)), error.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:  # logged by the server, not leaked

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
@@ -33,8 +33,22 @@ class ModerateRequest(BaseModel):
         return [self.post] if self.post is not None else list(self.posts or [])
 
 
+class StatementVersionOut(BaseModel):
+    """An earlier version of a decision's statement of reasons, as it was issued."""
+
+    version: int
+    id: str = Field(description="The version's id (its DSA puid): the decision's id, or `<id>-v<n>`.")
+    action: str
+    review_status: str
+    automated: bool
+    reasons: str
+    statement: dict[str, Any] | None
+
+
 class DecisionOut(BaseModel):
-    """A decision as stored: the same JSON `jaga scan` writes."""
+    """A decision as stored: the same JSON `jaga scan` writes. `statement` is the current statement
+    of reasons; `history` the versions it superseded, oldest first (a person's review, an appeal
+    or an authority order each issue a new one)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -44,6 +58,7 @@ class DecisionOut(BaseModel):
     jurisdiction: str
     policy_version: str
     reasons: str
+    history: list[StatementVersionOut] = Field(default_factory=list)
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionOut:

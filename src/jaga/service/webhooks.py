@@ -8,14 +8,17 @@ language) and rejects stale timestamps to stop replays.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 
 import httpx
 
+from jaga.outbound import OutboundPolicy, Target, UnsafeUrl
 from jaga.store import Store
 from jaga.types import now_utc
 
@@ -37,30 +40,58 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, n
 
 
 class WebhookDispatcher:
-    def __init__(self, store: Store, interval: float = 1.0, base_seconds: float = 1.0, timeout: float = 5.0) -> None:
+    """Sends what the store's outbox holds. Every delivery checks its URL again (`jaga.outbound`) and
+    connects to the address that check resolved, with the URL's own host name in `Host` and in TLS
+    (SNI and certificate), so what was allowed is exactly what is reached."""
+
+    def __init__(self, store: Store, interval: float = 1.0, base_seconds: float = 1.0, timeout: float = 5.0,
+                 policy: OutboundPolicy | None = None, verify: ssl.SSLContext | bool = True) -> None:
         self.store = store
         self.interval = interval
         self.base_seconds = base_seconds
-        self.client = httpx.Client(timeout=timeout)
+        self.timeout = timeout
+        self.policy = policy or OutboundPolicy.from_environment()
+        self.verify = verify
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
         """Attempt every delivery that is due; returns how many succeeded."""
         delivered = 0
-        for delivery_id, _org, url, secret, event, payload in self.store.due_deliveries(now_utc()):
-            body = json.dumps({"event": event, "delivery": delivery_id, **payload}, ensure_ascii=False).encode("utf-8")
-            timestamp = str(int(time.time()))
-            headers = {"Content-Type": "application/json", "X-Jaga-Event": event, "X-Jaga-Delivery": str(delivery_id),
-                       "X-Jaga-Timestamp": timestamp, "X-Jaga-Signature": sign(secret, timestamp, body)}
-            try:
-                response = self.client.post(url, content=body, headers=headers)
-                error = None if response.is_success else f"HTTP {response.status_code}"
-            except httpx.HTTPError as problem:
-                error = f"{type(problem).__name__}: {problem}"
-            self.store.record_attempt(delivery_id, error, self.base_seconds)
-            delivered += error is None
+        # One client per checked target and run: a kept-alive connection is only ever reused for the
+        # same host name and address it was opened (and its certificate verified) for.
+        with contextlib.ExitStack() as clients_closed:
+            clients: dict[tuple[str, str, str, int], httpx.Client] = {}
+            for delivery_id, _org, url, secret, event, payload in self.store.due_deliveries(now_utc()):
+                body = json.dumps({"event": event, "delivery": delivery_id, **payload}, ensure_ascii=False).encode("utf-8")
+                timestamp = str(int(time.time()))
+                headers = {"Content-Type": "application/json", "X-Jaga-Event": event, "X-Jaga-Delivery": str(delivery_id),
+                           "X-Jaga-Timestamp": timestamp, "X-Jaga-Signature": sign(secret, timestamp, body)}
+                try:
+                    target = self.policy.check(url)
+                    key = (target.scheme, target.host, str(target.address), target.port)
+                    if key not in clients:
+                        clients[key] = clients_closed.enter_context(httpx.Client(
+                            timeout=self.timeout, verify=self.verify, trust_env=False, follow_redirects=False))
+                    error = self._send(clients[key], target, body, headers)
+                except UnsafeUrl as refusal:
+                    error = f"refused: {refusal}"
+                except httpx.HTTPError as problem:
+                    error = f"{type(problem).__name__}: {problem}"
+                self.store.record_attempt(delivery_id, error, self.base_seconds)
+                delivered += error is None
         return delivered
+
+    @staticmethod
+    def _send(client: httpx.Client, target: Target, body: bytes, headers: dict[str, str]) -> str | None:
+        """POST to the pinned address; None when the receiver accepted it. (The response body is
+        never read: a receiver cannot make Jaga hold a large one.)"""
+        url = httpx.URL(target.url)
+        pinned = url.copy_with(host=str(target.address))
+        extensions = {} if target.host_is_address or target.scheme != "https" else {"sni_hostname": target.host}
+        with client.stream("POST", pinned, content=body, headers={**headers, "Host": url.netloc.decode("ascii")},
+                           extensions=extensions) as response:
+            return None if response.is_success else f"HTTP {response.status_code}"
 
     def start(self) -> None:
         def loop() -> None:
@@ -77,4 +108,3 @@ class WebhookDispatcher:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
-        self.client.close()

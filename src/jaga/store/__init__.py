@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 
 from jaga.config import database_url
-from jaga.store.access import ApiKey, IdempotencyRepository, Role
+from jaga.store.access import ApiKey, IdempotencyRepository, Role, decision_digest
+from jaga.store.banks import BankRepository
 from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
@@ -57,6 +58,9 @@ def make_engine(url: str) -> Engine:
             # corrupted, and a crash of Jaga loses nothing; only a power cut can roll back the last
             # commits. FULL made the fsync most of a one-post moderation request (measured).
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Deleted and rewritten content is overwritten with zeros, not left in free space: an
+            # erased author's words must not stay readable in the file.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -64,7 +68,9 @@ def make_engine(url: str) -> Engine:
 
 
 POST_UPDATED = ("text", "lang", "country", "author", "platform", "created_at", "extra")
-DECISION_UPDATED = ("action", "categories", "max_score", "language", "review_status", "deadline", "decided_at", "document")
+# Every column but the key: a replayed decision leaves the row exactly as written, as its seal says.
+DECISION_UPDATED = ("post_id", "jurisdiction", "policy_version", "action", "categories", "max_score", "language",
+                    "automated", "review_status", "deadline", "decided_at", "document")
 
 
 @cache
@@ -78,6 +84,12 @@ def _upsert_statement(dialect_name: str, table: Any, conflict: tuple[str, ...], 
                                            set_={name: statement.excluded[name] for name in updated})
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """In UTC (naive is taken as UTC already): SQLite keeps a timestamp's wall-clock time and drops
+    its offset, so one stored in another zone would read back as a different instant."""
+    return moment.astimezone(UTC) if moment is not None and moment.tzinfo is not None else moment
+
+
 @dataclass(frozen=True)
 class ModerationRecord:
     """One moderation request to record: whose it was, its posts and their decisions."""
@@ -88,7 +100,7 @@ class ModerationRecord:
     actor: str
 
 
-class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository):
+class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository, BankRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org
@@ -101,11 +113,12 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
 
-    def save(self, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
-        """Upsert posts and their decisions in one transaction. Idempotent: replaying a batch (a
-        resumed scan) leaves exactly one row per post and per decision."""
-        with self.sessions.begin() as session:
-            self._save_in(session, posts, decisions)
+    def save(self, posts: Sequence[Post], decisions: Sequence[Decision], actor: str = "batch") -> None:
+        """Upsert posts and their decisions in one transaction, with one audit entry sealing the
+        decisions. Idempotent: replaying a batch (a resumed scan) leaves exactly one row per post and
+        per decision."""
+        with self.writing() as session:
+            self._save_in(session, posts, decisions, actor)
 
     def record_moderation(self, posts: Sequence[Post], decisions: Sequence[Decision], actor: str) -> None:
         """What the service does for each moderation request, in one transaction (one commit to
@@ -116,26 +129,42 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
         """Several requests, of any organisations, in one transaction: the service records
         concurrent requests together. Each keeps its own audit entry under its own organisation."""
         with self.writing() as session:
-            now = now_utc()
-            scopes = [self.scoped(record.org) for record in records]
-            # Every request's rows in one statement per table: executing per request was most of
-            # the store's time in a batch.
-            self._save_rows(session,
-                            [scoped._post_values(post, now)
-                             for scoped, record in zip(scopes, records, strict=True) for post in record.posts],
-                            [scoped._decision_values(decision)
-                             for scoped, record in zip(scopes, records, strict=True) for decision in record.decisions])
-            for scoped, record in zip(scopes, records, strict=True):
-                decisions = list(record.decisions)
-                scoped._open_reviews_in(session, decisions)
-                scoped.audit(record.actor, "moderate", ",".join(decision.id for decision in decisions)[:256],
-                             {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action)}
-                                            for d in decisions]}, session)
+            self.record_moderations_in(session, records)
 
-    def _save_in(self, session: Any, posts: Sequence[Post], decisions: Sequence[Decision]) -> None:
+    def record_moderations_in(self, session: Any, records: Sequence[ModerationRecord]) -> list[list[Decision]]:
+        """`record_moderations` inside the caller's `writing()` transaction (the after-decision path,
+        `jaga.moderation.record`, counts strikes in the same transaction): the posts and decisions,
+        review tasks, webhook events, and one audit entry per record that seals its decision rows.
+        Returns each record's decisions as stored: an authority order on a post already decided
+        here is stored as the next version of that decision (`CaseRepository._supersede_orders`)."""
         now = now_utc()
-        self._save_rows(session, [self._post_values(post, now) for post in posts],
-                        [self._decision_values(decision) for decision in decisions])
+        scopes = [self.scoped(record.org) for record in records]
+        records = [replace(record, decisions=scoped._supersede_orders(session, record.decisions, record.actor))
+                   for scoped, record in zip(scopes, records, strict=True)]
+        # Every request's rows in one statement per table: executing per request was most of
+        # the store's time in a batch.
+        decision_rows = [[scoped._decision_values(decision) for decision in record.decisions]
+                         for scoped, record in zip(scopes, records, strict=True)]
+        self._save_rows(session,
+                        [scoped._post_values(post, now)
+                         for scoped, record in zip(scopes, records, strict=True) for post in record.posts],
+                        [values for rows in decision_rows for values in rows])
+        for scoped, record, rows in zip(scopes, records, decision_rows, strict=True):
+            decisions = list(record.decisions)
+            scoped._open_reviews_in(session, decisions)
+            # the entry seals each decision row as written (its digest): see access.py
+            scoped.audit(record.actor, "moderate", ",".join(decision.id for decision in decisions)[:256],
+                         {"decisions": [{"id": d.id, "post_id": d.post_id, "action": str(d.action),
+                                         "digest": decision_digest(values)}
+                                        for d, values in zip(decisions, rows, strict=True)]}, session)
+        return [list(record.decisions) for record in records]
+
+    def _save_in(self, session: Any, posts: Sequence[Post], decisions: Sequence[Decision], actor: str) -> None:
+        now = now_utc()
+        decisions = self._supersede_orders(session, decisions, actor)
+        decision_rows = [self._decision_values(decision) for decision in decisions]
+        self._save_rows(session, [self._post_values(post, now) for post in posts], decision_rows)
+        self._seal_decisions(session, actor, "decisions.save", f"{len(decision_rows)} decisions", decision_rows)
 
     def _save_rows(self, session: Any, post_rows: list[dict[str, Any]], decision_rows: list[dict[str, Any]]) -> None:
         """Upsert post and decision rows, one executemany per table on the session's connection
@@ -158,22 +187,26 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
                 "action": str(decision.action), "categories": [c.value for c in decision.categories],
                 "max_score": max(decision.scores.values(), default=0.0), "language": decision.language.code,
                 "automated": decision.automated, "review_status": decision.review_status,
-                "deadline": decision.deadline, "decided_at": decision.decided_at,
+                "deadline": _utc(decision.deadline), "decided_at": _utc(decision.decided_at),
                 "document": decision.to_json_dict()}
 
     def record_strike(self, decision: Decision, author: str, ttl_days: int) -> int:
         """Count this removal against `author` (once per decision, so replays add nothing) and return
         the author's strikes still live at the decision's time."""
-        category = decision.categories[0].value if decision.categories else "unspecified"
         with self.sessions.begin() as session:
-            statement = self._insert(StrikeRow.__table__).values(
-                org=self.org, decision_id=decision.id, author=author, category=category,
-                jurisdiction=decision.jurisdiction, created_at=decision.decided_at,
-                expires_at=decision.decided_at + timedelta(days=ttl_days))
-            session.execute(statement.on_conflict_do_nothing(index_elements=["org", "decision_id"]))
-            live = session.scalar(select(func.count()).select_from(StrikeRow).where(
-                StrikeRow.org == self.org, StrikeRow.author == author,
-                StrikeRow.created_at <= decision.decided_at, StrikeRow.expires_at > decision.decided_at))
+            return self.record_strike_in(session, decision, author, ttl_days)
+
+    def record_strike_in(self, session: Any, decision: Decision, author: str, ttl_days: int) -> int:
+        """`record_strike` inside the caller's transaction."""
+        category = decision.categories[0].value if decision.categories else "unspecified"
+        statement = self._insert(StrikeRow.__table__).values(
+            org=self.org, decision_id=decision.id, author=author, category=category,
+            jurisdiction=decision.jurisdiction, created_at=_utc(decision.decided_at),
+            expires_at=_utc(decision.decided_at + timedelta(days=ttl_days)))
+        session.execute(statement.on_conflict_do_nothing(index_elements=["org", "decision_id"]))
+        live = session.scalar(select(func.count()).select_from(StrikeRow).where(
+            StrikeRow.org == self.org, StrikeRow.author == author,
+            StrikeRow.created_at <= _utc(decision.decided_at), StrikeRow.expires_at > _utc(decision.decided_at)))
         return int(live or 0)
 
     def decision(self, decision_id: str) -> Decision | None:

@@ -2,19 +2,26 @@
 
 A decision the policy sends to review opens a task; a reviewer claims it and decides. A user's
 appeal reopens a decided case for a different person; an upheld appeal reverses the decision. Each
-step rewrites the stored decision (its action, `review_status`, reasons and statement), appends to
-the audit log and queues a webhook event in the same transaction, so what the platform hears and
-what the store holds cannot diverge.
+step rewrites the stored decision (its action, `review_status` and reasons; a person's decision, an
+appeal's outcome and an authority's order issue a new version of the statement of reasons, the old
+one kept in its `history`), appends to the audit log and queues a webhook event in the same
+transaction, so what the platform hears and what the store holds cannot diverge.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from jaga.outbound import OutboundPolicy
+from jaga.policy.statements import reissue, supersede
 from jaga.store.access import AccessRepository
 from jaga.store.models import AppealRow, DecisionRow, DeliveryRow, ReportRow, ReviewTaskRow, WebhookRow
 from jaga.types import Action, Decision, now_utc
@@ -49,6 +56,20 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in values.items()}
 
 
+def review_task_id(org: str, decision_id: str) -> str:
+    """Organisations moderate the same post ids (and so get the same decision ids): the
+    organisation is part of the task's id, or two of them would share one task."""
+    return "rev_" + hashlib.sha256(f"{org}\x00{decision_id}".encode()).hexdigest()[:24]
+
+
+@cache
+def _insert_task_statement(dialect_name: str) -> Any:
+    """Insert a review task unless the organisation's decision has one: concurrent reports on one
+    post (each in its own transaction) open it once, and none fails. Built once per dialect."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(ReviewTaskRow.__table__).on_conflict_do_nothing()
+
+
 class CaseRepository(AccessRepository):
     """Writes go through `writing()` and are audited (both from AccessRepository)."""
 
@@ -74,38 +95,49 @@ class CaseRepository(AccessRepository):
 
     def _ensure_task(self, session: Session, decision_id: str, post_id: str, jurisdiction: str,
                      deadline: datetime | None) -> tuple[str, bool]:
-        """The review task of a decision (one per decision), opened if there is none; and whether it is new."""
-        task_id = f"rev_{decision_id.removeprefix('dec_')}"
+        """The review task of a decision (one per decision of the organisation), opened if there is
+        none; and whether it is new. Tasks opened before ids carried the organisation keep theirs:
+        the task is found by organisation and decision."""
         # Core statements on the session's connection: this runs for every decision the service
         # sends to review, and ORM loading and flushing cost several times the queries.
         tasks = ReviewTaskRow.__table__
         connection = session.connection()
-        if connection.execute(select(tasks.c.id).where(tasks.c.id == task_id)).first() is not None:
-            return task_id, False
-        connection.execute(tasks.insert(), {"id": task_id, "org": self.org, "decision_id": decision_id,
-                                            "post_id": post_id, "jurisdiction": jurisdiction, "status": "open",
-                                            "deadline": deadline, "created_at": now_utc()})
-        return task_id, True
+        existing = select(tasks.c.id).where(tasks.c.org == self.org, tasks.c.decision_id == decision_id)
+        found = connection.execute(existing).scalar()
+        if found is not None:
+            return found, False
+        task_id = review_task_id(self.org, decision_id)
+        inserted = connection.execute(_insert_task_statement(self.engine.dialect.name),
+                                      {"id": task_id, "org": self.org, "decision_id": decision_id, "post_id": post_id,
+                                       "jurisdiction": jurisdiction, "status": "open", "deadline": deadline,
+                                       "created_at": now_utc()})
+        if inserted.rowcount:
+            return task_id, True
+        return connection.execute(existing).scalar_one(), False  # a concurrent transaction opened it first
 
     def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
-                    trusted_flagger: bool) -> dict[str, Any]:
+                    trusted_flagger: bool, actor: str = "api", jurisdictions: tuple[str, ...] = ()) -> dict[str, Any]:
         """Record a flag and put the post's latest decision in front of a person (a task is opened
-        unless one is already open or the decision was already made by a person)."""
+        unless one is already open or the decision was already made by a person). Only this
+        organisation's decisions in `jurisdictions` (all when empty) are considered: a report
+        never attaches to a case its sender cannot see. `actor` (the key filing it) goes in the
+        audit log; the reporter does not (a user's pseudonym would outlive an erasure there)."""
         with self.writing() as session:
-            decision_row = session.scalar(select(DecisionRow).where(DecisionRow.org == self.org,
-                                                                    DecisionRow.post_id == post_id)
-                                          .order_by(DecisionRow.decided_at.desc()).limit(1))
+            query = select(DecisionRow).where(DecisionRow.org == self.org, DecisionRow.post_id == post_id)
+            if jurisdictions:
+                query = query.where(DecisionRow.jurisdiction.in_(jurisdictions))
+            decision_row = session.scalar(query.order_by(DecisionRow.decided_at.desc()).limit(1))
             if decision_row is None:
                 raise NotFound("not_found", f"no decision for post {post_id!r}: moderate it first")
             task_id, _ = self._ensure_task(session, decision_row.id, post_id, decision_row.jurisdiction,
                                            decision_row.deadline)
             report = ReportRow(id=f"rep_{secrets.token_hex(8)}", org=self.org, post_id=post_id, reporter=reporter,
-                               trusted_flagger=trusted_flagger, category=category, reason=reason,
-                               review_task=task_id, created_at=now_utc())
+                               jurisdiction=decision_row.jurisdiction, trusted_flagger=trusted_flagger,
+                               category=category, reason=reason, review_task=task_id, created_at=now_utc())
             session.add(report)
-            self.audit(reporter, "report.file", report.id, {"post": post_id, "trusted_flagger": trusted_flagger}, session)
+            self.audit(actor, "report.file", report.id, {"post": post_id, "trusted_flagger": trusted_flagger}, session)
             session.flush()
-            return {**_row_dict(report), "jurisdiction": decision_row.jurisdiction}
+            return _row_dict(report)
 
     def review_tasks(self, status: str | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
         """Tasks of this organisation, oldest deadline first; limited to `jurisdictions` when given."""
@@ -142,8 +174,8 @@ class CaseRepository(AccessRepository):
                 raise Conflict("not_claimed", f"claim {task_id} before deciding it")
             now = now_utc()
             row.status, row.decided_by, row.decided_at, row.outcome, row.note = "decided", reviewer, now, str(action), note
-            decision = self._rewrite(session, row.decision_id, action=action, review_status="decided",
-                                     reason=f"Reviewed by a person: {action!s}. {note}".strip())
+            decision = self._rewrite(session, row.decision_id, review_status="decided", outcome="review",
+                                     action=action, actor=reviewer, note=note, at=now)
             self.audit(reviewer, "review.decide", task_id, {"decision": row.decision_id, "action": str(action)}, session)
             self._enqueue(session, "decision.reviewed", {"decision": decision.to_json_dict(), "review_task": task_id})
             self._notify_reporters(session, decision)
@@ -212,11 +244,11 @@ class CaseRepository(AccessRepository):
             appeal.status, appeal.outcome, appeal.note = "decided", "upheld" if upheld else "rejected", note
             appeal.decided_by, appeal.decided_at = reviewer, now
             if upheld:
-                decision = self._rewrite(session, appeal.decision_id, action=Action.ALLOW, review_status="reversed",
-                                         reason=f"Appeal upheld: the decision was reversed. {note}".strip())
+                decision = self._rewrite(session, appeal.decision_id, review_status="reversed", outcome="appeal_upheld",
+                                         action=Action.ALLOW, actor=reviewer, note=note, at=now)
             else:
                 decision = self._rewrite(session, appeal.decision_id, review_status="appeal_rejected",
-                                         reason=f"Appeal rejected: the decision stands. {note}".strip())
+                                         outcome="appeal_rejected", actor=reviewer, note=note, at=now)
             self.audit(reviewer, "appeal.decide", appeal_id, {"decision": appeal.decision_id, "outcome": appeal.outcome},
                        session)
             self._enqueue(session, "appeal.decided", {"appeal": _jsonable(_row_dict(appeal)),
@@ -225,28 +257,55 @@ class CaseRepository(AccessRepository):
 
     # --- the decision document ------------------------------------------------------------------
 
+    def _supersede_orders(self, session: Session, decisions: Sequence[Decision], actor: str) -> list[Decision]:
+        """The decisions to store, where each on an authority order for a post this organisation has
+        already decided becomes the next version of the stored decision (`statements.supersede`):
+        written over it, the order's statement would erase the earlier one, and a person's decision
+        with it. Only decisions on orders are looked up, so a scan's batch pays nothing."""
+        orders = [decision.id for decision in decisions
+                  if decision.statement is not None and decision.statement.get("authority_request")]
+        if not orders:
+            return list(decisions)
+        table = DecisionRow.__table__
+        connection = session.connection()
+        stored = {decision_id: document for decision_id, document in connection.execute(
+            select(table.c.id, table.c.document).where(table.c.org == self.org, table.c.id.in_(orders)))}
+        result = []
+        for decision in decisions:
+            if decision.id in stored:
+                earlier = Decision.model_validate(stored[decision.id])
+                decision = supersede(earlier, decision, actor=actor)
+                if decision is not earlier and decision.review_status == "pending":
+                    # the case's one task opens again for the order (a person decided it before)
+                    connection.execute(update(ReviewTaskRow).where(ReviewTaskRow.org == self.org,
+                                                                   ReviewTaskRow.decision_id == decision.id)
+                                       .values(status="open", claimed_by=None, deadline=decision.deadline))
+            result.append(decision)
+        return result
+
     def _decision_row(self, session: Session, decision_id: str) -> DecisionRow:
         row = session.get(DecisionRow, (self.org, decision_id), with_for_update=True)
         if row is None:
             raise NotFound("not_found", f"no decision {decision_id!r}")
         return row
 
-    def _rewrite(self, session: Session, decision_id: str, *, review_status: str, action: Action | None = None,
-                 reason: str | None = None) -> Decision:
+    def _rewrite(self, session: Session, decision_id: str, *, review_status: str, outcome: str | None = None,
+                 action: Action | None = None, actor: str = "", note: str = "", at: datetime | None = None) -> Decision:
+        """The decision with a new `review_status`; with an `outcome` (a person decided: see
+        `jaga.policy.statements.OUTCOMES`) also a new version of its statement of reasons, the old one
+        kept in its history. Written and sealed in the caller's transaction."""
         row = self._decision_row(session, decision_id)
         decision = Decision.model_validate(row.document)
-        update: dict[str, Any] = {"review_status": review_status}
-        if action is not None:
-            update.update(action=action, automated=False)
-        if reason:
-            update["reasons"] = f"{decision.reasons} {reason}"
-        statement = dict(decision.statement or {})
-        if statement and action is not None:
-            statement.update(automated_decision="AUTOMATED_DECISION_NOT_AUTOMATED", decision_facts=update["reasons"])
-        update["statement"] = statement or decision.statement
-        decision = decision.model_copy(update=update)
+        if outcome is None:
+            decision = decision.model_copy(update={"review_status": review_status})
+        else:
+            if outcome == "review" and (decision.statement or {}).get("authority_request"):
+                outcome = "authority_order"  # the person's decision on a government order
+            decision = reissue(decision, outcome=outcome, action=decision.action if action is None else action,
+                               review_status=review_status, actor=actor, note=note, at=at or now_utc())
         row.document = decision.to_json_dict()
         row.action, row.review_status, row.automated = str(decision.action), decision.review_status, decision.automated
+        self._seal_decisions(session, "jaga", "decision.rewrite", decision_id, [row])  # the step's own entry names who
         return decision
 
     # --- transparency ---------------------------------------------------------------------------
@@ -255,7 +314,8 @@ class CaseRepository(AccessRepository):
                      until: datetime | None = None) -> dict[str, Any]:
         """Aggregates for a transparency report (Santa Clara Principles / DSA style): decisions by
         action, category and jurisdiction, how many were automated, government orders counted
-        apart, reviews, appeals and their outcomes, reports."""
+        apart, reviews, appeals and their outcomes, reports. Final outcomes: a decision counts under
+        its action as it stands now, and under its categories only while it restricts the post."""
         from collections import Counter
         from statistics import median
 
@@ -279,7 +339,8 @@ class CaseRepository(AccessRepository):
                                           DecisionRow, DecisionRow.decided_at).execution_options(yield_per=2_000))
             for action, decision_categories, jurisdiction, is_automated, document in rows:
                 actions[action] += 1
-                categories.update(decision_categories)
+                if action != str(Action.ALLOW):  # final outcomes: a post allowed by a person restricted nothing
+                    categories.update(decision_categories)
                 by_jurisdiction[jurisdiction] += 1
                 automated += bool(is_automated)
                 authority += bool((document.get("statement") or {}).get("authority_request"))
@@ -287,12 +348,8 @@ class CaseRepository(AccessRepository):
                                                        ReviewTaskRow.decided_at), ReviewTaskRow, ReviewTaskRow.created_at)))
             appeals = Counter(outcome or "open" for (outcome,) in session.execute(
                 scoped(select(AppealRow.outcome), AppealRow, AppealRow.filed_at)))
-            report_query = select(ReportRow.trusted_flagger).where(ReportRow.org == self.org)
-            if since is not None:
-                report_query = report_query.where(ReportRow.created_at >= since)
-            if until is not None:
-                report_query = report_query.where(ReportRow.created_at < until)
-            reports = [bool(flag) for (flag,) in session.execute(report_query)]
+            reports = [bool(flag) for (flag,) in session.execute(
+                scoped(select(ReportRow.trusted_flagger), ReportRow, ReportRow.created_at))]
         hours = [(decided - created).total_seconds() / 3600 for status, created, decided in tasks
                  if status == "decided" and decided is not None]
         total = sum(actions.values())
@@ -309,8 +366,11 @@ class CaseRepository(AccessRepository):
 
     # --- webhooks -----------------------------------------------------------------------------
 
-    def set_webhook(self, url: str) -> str:
-        """Where this organisation's events go; returns the signing secret (new on every call)."""
+    def set_webhook(self, url: str, policy: OutboundPolicy | None = None) -> str:
+        """Where this organisation's events go; returns the signing secret (new on every call).
+        Raises `UnsafeUrl` for a URL Jaga will not send to (`jaga.outbound`; the operator's
+        allow-lists from the environment unless `policy` is given)."""
+        (policy or OutboundPolicy.from_environment()).check(url)
         secret = secrets.token_hex(32)
         with self.writing() as session:
             row = session.get(WebhookRow, self.org)

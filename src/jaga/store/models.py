@@ -131,7 +131,9 @@ class ReviewTaskRow(Base):
     """A decision waiting for a person: sent to review by the policy, or reopened by an appeal."""
 
     __tablename__ = "review_tasks"
-    __table_args__ = (Index("ix_review_tasks_org_status", "org", "status"),)
+    __table_args__ = (Index("ix_review_tasks_org_status", "org", "status"),
+                      # one task per decision of an organisation: concurrent openers insert-or-ignore on it
+                      Index("uq_review_tasks_org_decision", "org", "decision_id", unique=True))
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org: Mapped[str] = mapped_column(String(64))
@@ -192,11 +194,14 @@ class DeliveryRow(Base):
 
 
 class IdempotencyRow(Base):
-    """The response to a POST sent with an Idempotency-Key, replayed when the same request comes again."""
+    """The response to a POST sent with an Idempotency-Key, replayed when the same request comes
+    again: only to a key of the same organisation and the same jurisdictions (`scope`)."""
 
     __tablename__ = "idempotency_keys"
 
     org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(Text, primary_key=True, default="",
+                                       doc="the caller key's jurisdictions, comma-separated; empty: all")
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), doc="SHA-256 of method, path and body")
     status: Mapped[int] = mapped_column(Integer)
@@ -213,9 +218,45 @@ class ReportRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org: Mapped[str] = mapped_column(String(64))
     post_id: Mapped[str] = mapped_column(String(256))
-    reporter: Mapped[str] = mapped_column(String(64), doc="pseudonym of the reporting user or the flagger's name")
+    reporter: Mapped[str] = mapped_column(String(256), doc="pseudonym of the reporting user or the flagger's name")
+    jurisdiction: Mapped[str | None] = mapped_column(String(16), doc="the reported decision's")
     trusted_flagger: Mapped[bool] = mapped_column(Boolean, default=False)
     category: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
     review_task: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HashBankRow(Base):
+    """A bank of known content (`jaga.banks`): block banks flag matches under their category; an
+    allow-list bank (`allow`) suppresses matches of the same content in block banks."""
+
+    __tablename__ = "hash_banks"
+
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(32), doc="None only for allow-lists")
+    allow: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HashBankEntryRow(Base):
+    """One signal (hash or canonical text) in a bank. `digest` (SHA-256 of the signal) keeps entries
+    unique without indexing long texts."""
+
+    __tablename__ = "hash_bank_entries"
+    __table_args__ = (UniqueConstraint("org", "bank", "signal_type", "digest", name="uq_hash_bank_entries_signal"),
+                      Index("ix_hash_bank_entries_org_key", "org", "key"))
+
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org: Mapped[str] = mapped_column(String(64))
+    bank: Mapped[str] = mapped_column(String(64))
+    signal_type: Mapped[str] = mapped_column(String(16))
+    signal: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    content_id: Mapped[str | None] = mapped_column(String(256), doc="the exchange's or platform's id of the content")
+    note: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

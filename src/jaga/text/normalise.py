@@ -37,6 +37,7 @@ _SPACED_LETTERS = re.compile(_SPACED_PATTERN)
 _RADICAL_PATTERN = "[" + "".join(sorted(chaizi.SIDE_RADICALS)) + "]"
 _SIDE_RADICAL = re.compile(_RADICAL_PATTERN)
 _NEEDS_SLOW_PATH = re.compile(r"(\D)\1\1|" + _LEET_PATTERN + "|" + _SPACED_PATTERN + "|" + _RADICAL_PATTERN)
+_RUN = re.compile(r"(.)\1{2,}", re.DOTALL)
 _SPECIAL = re.compile(r"[\ufe00-\ufe0f\u20e3\U0001F130-\U0001F1FF]")
 _NON_SPACE = re.compile(r"\S+")
 _SPACE_RUN = re.compile(r"\s+")
@@ -188,6 +189,7 @@ def _explode(pieces: list[Piece]) -> list[Piece]:
 def _map_tokens(pieces: list[Piece], convert: Callable[[str], str]) -> list[Piece]:
     """Apply a non-local conversion token by token, so offsets stay exact at token granularity."""
     result: list[Piece] = []
+    converted_before: dict[str, str] = {}  # words recur: each is converted once
     for out, start, _end in pieces:
         for match in re.finditer(r"\S+|\s+", out):
             token = match.group()
@@ -196,7 +198,9 @@ def _map_tokens(pieces: list[Piece], convert: Callable[[str], str]) -> list[Piec
             if token.isspace():
                 result.extend(_explode([(token, token_start, token_end)]))
                 continue
-            converted = convert(token)
+            converted = converted_before.get(token)
+            if converted is None:
+                converted = converted_before[token] = convert(token)
             if converted == token:
                 result.extend(_explode([(token, token_start, token_end)]))
             else:
@@ -206,7 +210,7 @@ def _map_tokens(pieces: list[Piece], convert: Callable[[str], str]) -> list[Piec
 
 def _fix_mojibake(token: str, transforms: set[str]) -> str:
     """UTF-8 read as Latin-1 or Windows-1252 ("bá»‹ lá»«a" for "bị lừa"), token by token."""
-    if not ftfy.badness.is_bad(token):
+    if token.isascii() or not ftfy.badness.is_bad(token):
         return token
     fixed = ftfy.fix_encoding(token)
     if fixed != token:
@@ -226,35 +230,60 @@ def _is_removed(char: str) -> bool:
 def _clusters(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
     """NFKC and case-folding per grapheme-ish cluster (a base and its combining marks), so that
     composed Vietnamese, decomposed Vietnamese and styled letters all meet in one form while each
-    output character still knows where it came from."""
+    output character still knows where it came from.
+
+    Linear in the text: a cluster's characters are gathered in a list (appending to a string made a
+    base with 50,000 combining marks quadratic), and what a character is (removed, styled, a mark)
+    and how a one-character cluster folds are looked up once per distinct character."""
     result: list[Piece] = []
-    cluster_text = ""
+    cluster: list[str] = []
     cluster_start = cluster_end = 0
-
-    def flush() -> None:
-        if cluster_text:
-            folded = unicodedata.normalize("NFKC", cluster_text).casefold()
-            folded = unicodedata.normalize("NFC", folded)
-            if folded != cluster_text.lower() and not cluster_text.isascii():
-                transforms.add("styled")
-            result.append((folded, cluster_start, cluster_end))
-
     for out, start, end in _explode(pieces):
-        if _is_removed(out):
+        char, styled, combining = _char_role(out)
+        if char is None:
             transforms.add("invisible")
             continue
-        styled = _styled_letter(out)
-        if styled is not None:
+        if styled:
             transforms.add("styled")
-            out = styled
-        if unicodedata.combining(out) and cluster_text:
-            cluster_text += out
+        if combining and cluster:
+            cluster.append(char)
             cluster_end = end
             continue
-        flush()
-        cluster_text, cluster_start, cluster_end = out, start, end
-    flush()
+        if cluster:
+            result.append(_folded_cluster(cluster, cluster_start, cluster_end, transforms))
+        cluster, cluster_start, cluster_end = [char], start, end
+    if cluster:
+        result.append(_folded_cluster(cluster, cluster_start, cluster_end, transforms))
     return _explode(result)
+
+
+@lru_cache(maxsize=65536)
+def _char_role(char: str) -> tuple[str | None, bool, bool]:
+    """(the character as it enters a cluster, None when it is removed; whether it was a styled
+    letter; whether it is a combining mark)."""
+    if _is_removed(char):
+        return None, False, False
+    styled = _styled_letter(char)
+    out = styled if styled is not None else char
+    return out, styled is not None, bool(unicodedata.combining(out))
+
+
+def _folded_cluster(chars: list[str], start: int, end: int, transforms: set[str]) -> Piece:
+    folded, styled = _fold_one(chars[0]) if len(chars) == 1 else _fold("".join(chars))
+    if styled:
+        transforms.add("styled")
+    return folded, start, end
+
+
+def _fold(cluster: str) -> tuple[str, bool]:
+    """The cluster's canonical form, and whether that differs from plain lower-casing (styled)."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", cluster).casefold())
+    return folded, folded != cluster.lower() and not cluster.isascii()
+
+
+_fold_one = lru_cache(maxsize=65536)(_fold)
+"""`_fold` for one-character clusters (most of them), cached: longer ones are not, since a cache of
+long strings of combining marks would grow without bound."""
 
 
 def _styled_letter(char: str) -> str | None:
@@ -338,7 +367,21 @@ def _fold_leet(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
 
 def _squash_elongation(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
     """"bodohhhhh" -> "bodoh", "มากกกก" -> "มาก". Digits are never squashed (amounts, phones)."""
-    result: list[Piece] = []
+    text = "".join(piece[0] for piece in pieces)
+    if len(text) == len(pieces):  # one character per piece (the usual case): only the runs are visited
+        result: list[Piece] = []
+        done = 0
+        for run in _RUN.finditer(text):
+            char = run.group(1)
+            if char.isdigit() or char.isspace():
+                continue
+            transforms.add("elongation")
+            result.extend(pieces[done:run.start()])
+            result.append((char, pieces[run.start()][1], pieces[run.end() - 1][2]))
+            done = run.end()
+        result.extend(pieces[done:])
+        return result
+    result = []
     index = 0
     while index < len(pieces):
         char, start, _ = pieces[index]

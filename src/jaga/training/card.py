@@ -14,8 +14,8 @@ NOT_COVERED = """\
   upper bound on what independent suites will show. The authors were not native speakers of every
   language; Khmer, Lao and Burmese most need a native review (see the corpus README).
 - **No training data** for Thai, Khmer or Lao outside the functional corpus, and none for violent
-  extremism, sexual exploitation or self-harm in any language: those are served by the per-language
-  lexicons (`src/jaga/detect/lexicons/`) and are **not measured here**.
+  extremism, sexual exploitation or self-harm in any language: those are served by rules with context
+  (`jaga.detect.harms`, measured above on Jaga's own suites only) and the per-language lexicons.
 - **Scams and gambling stay with the fast tier** (and the lexicons and URL lists): the contextual tier
   is trained on them too but did not beat the fast tier on held-out SMS smishing (0.68 vs 0.82 F1).
 - **Labels differ by dataset**; the mapping to Jaga's taxonomy is in `src/jaga/training/datasets.py`.
@@ -84,9 +84,10 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "pass, about 140 posts/s, and three passes' worth per training row; not run end to end); `jaga train "
         "--contextual` uses CUDA when present.",
         "",
-        "Speed, measured 2026-12-04 (`bench/bench_moderate.py`, 2 cores, 10,000 posts, 45 % read by the contextual tier): "
-        "169 posts/s with evidence, peak RSS 926 MB; the tier alone 157-168 posts/s (ONNX Runtime, float32); "
-        "with `JAGA_ENCODER_TIER=off` 2,327 posts/s and 452 MB.",
+        "Speed, measured 2026-12-04 (`bench/bench_moderate.py`, 2 shared cores, 10,000 posts, 45 % read by the "
+        "contextual tier): 335 posts/s with evidence on int8 kernels, peak RSS 902 MB (float32 in the same run: 80 "
+        "posts/s); the tier alone 346 posts/s on int8, 65 on float32; with `JAGA_ENCODER_TIER=off` 2,052 posts/s "
+        "and 458 MB.",
         "",
         "### The cascade",
         "",
@@ -224,7 +225,9 @@ def write_model_card(metrics: dict[str, Any], path: Path, contextual: dict[str, 
     lines += ["", "### Per dataset", ""]
     lines += _table(test["by_dataset"], "dataset")
     lines += _functional_section(metrics.get("functional") or {})
-    lines += ["", NOT_COVERED]
+    from jaga.evaluation.harms import card_section
+
+    lines += ["", *card_section(), NOT_COVERED]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
 

@@ -1,0 +1,328 @@
+"""Rules with context for the harms the classifier was never trained on: child sexual exploitation,
+self-harm and violent extremism.
+
+A single word decides nothing here: "bocil" is every Indonesian gamer's word for a kid, "I want to die"
+follows a spicy meal, "bomb" is planted on site B in Counter-Strike. What makes a post harmful is a
+*combination*: a child + sexual material + a sale; a move to private chat + a question about age +
+secrecy; a death wish + a method + a time. So each language's file (`harm_cues/<code>.yaml`) lists word
+classes (the way people write them online, with the region's code words), and `harm_cues/rules.yaml`
+says, in one place for all languages, which classes together make which sub-type and how strong it
+is. A rule does not fire when the post also carries its `unless` classes (news and court reporting,
+condemnation, awareness and helpline talk, recovery stories, gaming and food banter), and the
+`negatable` classes of a category do not count when a negation cue stands just before them in the
+same clause ("I would never hurt myself").
+
+Each signal carries the sub-type (`details.subtype`, e.g. self_harm: imminent / ideation /
+encouragement) so policies and notices can treat a person's own disclosure differently from
+encouragement, and the matched words as evidence spans.
+
+Text arrives normalised (`jaga.text.normalise`: leetspeak, homoglyphs, Zawgyi folded). Scripts
+written without spaces are matched inside words; for very short terms there the match must start
+and end on an ICU word break (`jaga.text.icu.word_breaks`), so that a one- or two-character term
+does not fire inside an unrelated word.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import ClassVar
+
+import yaml
+
+from jaga.detect.base import Detector, PreparedPost
+from jaga.text.alternation import NOTHING, any_term
+from jaga.text.icu import word_breaks
+from jaga.text.language import script_counts
+from jaga.text.normalise import normalise
+from jaga.types import Category, Signal
+
+CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM)
+UNSPACED_SCRIPTS = {"thai", "lao", "khmer", "myanmar", "han"}
+SHORT_UNSPACED = 2
+"""Unspaced-script terms this short (in characters) must sit on ICU word breaks."""
+NEGATION_REACH = {"spaced": 24, "unspaced": 8}
+"""How far (characters) before a cue a negation still applies, within the clause."""
+PREFIX_SCRIPTS = {"tamil"}
+"""Scripts whose words take suffixes glued on (Tamil: சாகணும் -> சாகணும்னா): terms match word starts."""
+_UNSPACED_RANGES = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3400-\u9fff\uf900-\ufaff"
+WORD_EDGE_BEFORE = rf"(?<![^\W{_UNSPACED_RANGES}])"
+WORD_EDGE_AFTER = rf"(?![^\W{_UNSPACED_RANGES}])"
+"""Word edges for spaced terms; a neighbouring Thai, Lao, Burmese, Khmer or Han letter is an edge
+("ISIS才是..." has the word "isis")."""
+GAP = "~"
+"""In a term, `~` stands for a short gap: up to three words (spaced scripts) or twelve characters."""
+CLAUSE_BREAK = re.compile(r"[.!?;\n。！？；]|\s(?:but|tapi|tetapi|pero|nhưng|แต่|但是|可是)\s")
+COMPANIONS = {"id": ("ms",), "ms": ("id",), "en": (), "tl": ()}
+"""Languages whose cue words are read together with the post's own (close varieties)."""
+MAX_EVIDENCE = 10
+HEAD_CHARS = 4_000
+TAIL_CHARS = 1_000
+"""Characters read: the opening and the end of a post. The harms here are said in a sentence or two,
+and the scan is one pass per class and language (about 2 ms per 1,000 characters), so a
+50,000-character post costs what 5,000 do; text buried in the middle of a pasted document is missed."""
+
+
+class HarmRulesError(ValueError):
+    """A rule or cue file that cannot be used, with the file named in the message."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    subtype: str
+    score: float
+    all: tuple[str, ...]
+    any: tuple[str, ...]
+    unless: tuple[str, ...]
+    min_any: int = 1
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    category: Category
+    negatable: frozenset[str]
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class CuePattern:
+    category: Category | None
+    """None: a class shared by every category (negation, news framing)."""
+    cue_class: str
+    pattern: re.Pattern[str]
+    on_breaks: bool
+    """Matches must start and end on ICU word breaks (short terms of unspaced scripts)."""
+
+
+@dataclass(frozen=True)
+class LanguageCues:
+    language: str
+    version: str
+    patterns: tuple[CuePattern, ...]
+    gate: re.Pattern[str] = re.compile(NOTHING)
+    """The longest word of every category term, as one trie pattern: a term matches only where all
+    its words appear, so a post this misses skips the ~50 class patterns (one scan, not fifty)."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    category: Category | None
+    cue_class: str
+    start: int
+    end: int
+
+
+def _term_pattern(term: str, unspaced: bool) -> str:
+    pieces = [re.escape(piece.strip()) for piece in term.split(GAP)]
+    gap = r".{0,12}?" if unspaced else r"(?:\s+\S+){0,3}?\s+"
+    body = gap.join(piece for piece in pieces if piece)
+    return body.replace(r"\ ", r"\s+")
+
+
+def load_rules(directory: Path) -> tuple[dict[Category, CategoryRules], dict[str, list[str]]]:
+    path = directory / "rules.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        shared = {str(name): [str(term) for term in terms] for name, terms in (data.get("shared") or {}).items()}
+        rules: dict[Category, CategoryRules] = {}
+        for name, block in data["categories"].items():
+            category = Category(name)
+            parsed = []
+            for item in block["rules"]:
+                score = float(item["score"])
+                if not 0.0 < score < 1.0:
+                    raise ValueError(f"{name}/{item['subtype']}: score must be in (0, 1)")
+                parsed.append(Rule(subtype=str(item["subtype"]), score=score, all=tuple(item.get("all", ())),
+                                   any=tuple(item.get("any", ())), unless=tuple(item.get("unless", ())),
+                                   min_any=int(item.get("min_any", 1))))
+            rules[category] = CategoryRules(category, frozenset(block.get("negatable", ())), tuple(parsed))
+    except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as error:
+        raise HarmRulesError(f"{path}: {error}") from error
+    return rules, shared
+
+
+def load_language(path: Path, rules: dict[Category, CategoryRules]) -> LanguageCues:
+    """Compile one language file: every class of every category becomes a named group of one regex."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        language = str(data["language"])
+        blocks: list[tuple[Category | None, str, list[str]]] = []
+        for name, classes in data.items():
+            if name in ("language", "version"):
+                continue
+            category = None if name == "context" else Category(name)
+            if category is not None and category not in rules:
+                raise ValueError(f"no rules for category {name}")
+            for cue_class, terms in classes.items():
+                # YAML reads a bare no/yes/on/off as a boolean: refuse it rather than match "False".
+                if not isinstance(terms, list) or not all(isinstance(term, str | int) and not isinstance(term, bool)
+                                                          for term in terms):
+                    raise ValueError(f"{name}/{cue_class}: a list of terms is needed (quote no, yes, on, off)")
+                blocks.append((category, str(cue_class), [str(term) for term in terms]))
+    except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as error:
+        raise HarmRulesError(f"{path}: {error}") from error
+    return _compile(language, str(data.get("version", "1")), blocks)
+
+
+def _compile(language: str, version: str, blocks: list[tuple[Category | None, str, list[str]]]) -> LanguageCues:
+    """One pattern per class and kind of term (one class may match where another does: "video bocil"
+    is material and a child at once, so classes are scanned separately)."""
+    patterns = []
+    gate_words: dict[bool, set[str]] = {False: set(), True: set()}  # spaced, unspaced
+    for category, cue_class, terms in blocks:
+        kinds: dict[str, list[str]] = {"bounded": [], "prefix": [], "unspaced": [], "short": []}
+        firsts: dict[str, set[str]] = defaultdict(set)
+        for raw in terms:
+            term = normalise(raw).text.lower().strip()
+            if not term or not term.replace(GAP, "").strip():
+                continue
+            scripts = set(script_counts(term.replace(GAP, "")))
+            if scripts and scripts <= UNSPACED_SCRIPTS:
+                kind = "short" if len(term) <= SHORT_UNSPACED else "unspaced"
+            else:
+                kind = "prefix" if scripts & PREFIX_SCRIPTS else "bounded"
+            kinds[kind].append(_term_pattern(term, kind in ("short", "unspaced")))
+            if category is not None:  # every word of a term must appear: gate on its longest
+                gate_words[kind in ("short", "unspaced")].add(max(term.replace(GAP, " ").split(), key=len))
+            firsts[kind].add(next(piece.strip() for piece in term.split(GAP) if piece.strip())[0])
+        for kind, sources in kinds.items():
+            if not sources:
+                continue
+            body = "|".join(sorted(sources, key=len, reverse=True))
+            # Every term starts with one of these characters: `re` skips every other position at once
+            # instead of trying each term there (50,000 characters of emoji: 120 -> a few ms).
+            ahead = "(?=[" + "".join(sorted(re.escape(char) for char in firsts[kind])) + "])"
+            source = ahead + {"bounded": rf"{WORD_EDGE_BEFORE}(?:{body}){WORD_EDGE_AFTER}",
+                              "prefix": rf"{WORD_EDGE_BEFORE}(?:{body})"}.get(kind, f"(?:{body})")
+            patterns.append(CuePattern(category, cue_class, re.compile(source), on_breaks=kind == "short"))
+    gate = f"{WORD_EDGE_BEFORE}(?:{any_term(gate_words[False])})|{any_term(gate_words[True])}"
+    return LanguageCues(language, version, tuple(patterns), re.compile(gate))
+
+
+@lru_cache(maxsize=4)
+def _compiled(root: Path) -> tuple[dict[Category, CategoryRules], dict[str, LanguageCues], LanguageCues]:
+    """The rules and every language's compiled patterns, once per process (about a second of
+    regex compilation, which every `Moderator()` would otherwise pay again); all of it is read-only."""
+    rules, shared = load_rules(root)
+    languages: dict[str, LanguageCues] = {}
+    for path in sorted(root.glob("*.yaml")):
+        if path.name != "rules.yaml":
+            cues = load_language(path, rules)
+            languages[cues.language] = cues
+    return rules, languages, _compile("*", "1", [(None, name, terms) for name, terms in shared.items()])
+
+
+class HarmDetector(Detector):
+    """Sexual exploitation (csam_trade, grooming, sextortion, trafficking), self-harm (imminent,
+    ideation, encouragement, instructions) and violent extremism (threat, support, recruitment,
+    funding, instructions)."""
+
+    name: ClassVar[str] = "harms"
+    categories: ClassVar[tuple[Category, ...]] = CATEGORIES
+
+    def __init__(self, directory: Path | None = None) -> None:
+        root = directory or Path(str(resources.files("jaga.detect") / "harm_cues"))
+        self.rules, self.languages, self.shared = _compiled(root.resolve())
+
+    @property
+    def version(self) -> str:
+        return ",".join(f"{code}:{cues.version}" for code, cues in sorted(self.languages.items()))
+
+    def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
+        return [self._detect_one(prepared) for prepared in batch]
+
+    def languages_for(self, prepared: PreparedPost) -> list[str]:
+        """The post's language, its close varieties, the other languages seen in it, and English
+        (mixed into posts in every language of the region)."""
+        code = prepared.language.code
+        wanted = [code, *COMPANIONS.get(code, ()), *prepared.language.mixed, "en"]
+        return [language for language in dict.fromkeys(wanted) if language in self.languages]
+
+    def hits(self, prepared: PreparedPost) -> list[Hit]:
+        """Every cue found in the post's windows. Context cues (negation, news framing, ...) are read
+        only when a category cue was found: no rule fires on context alone, and most posts have no
+        category cue, so they cost one scan of the category patterns (half the detector's time)."""
+        text = prepared.text.text.lower()
+        windows = [(0, len(text))] if len(text) <= HEAD_CHARS + TAIL_CHARS else [
+            (0, HEAD_CHARS), (len(text) - TAIL_CHARS, len(text))]
+        cue_sets = [self.languages[code] for code in self.languages_for(prepared)]
+        if not any(cue_set.gate.search(text, start, end) for cue_set in cue_sets for start, end in windows):
+            return []
+        cues = [cue for cue_set in (self.shared, *cue_sets) for cue in cue_set.patterns]
+        found = _scan(text, windows, [cue for cue in cues if cue.category is not None])
+        if not found:
+            return []
+        return found + _scan(text, windows, [cue for cue in cues if cue.category is None])
+
+    def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
+        found = self.hits(prepared)
+        if not found:
+            return []
+        text = prepared.text.text.lower()
+        unspaced = prepared.language.code in ("th", "lo", "km", "my", "zh")
+        negations = [hit for hit in found if hit.cue_class == "negation"]
+        clause_starts = [0] + [match.end() for match in CLAUSE_BREAK.finditer(text)]
+        reach = NEGATION_REACH["unspaced" if unspaced else "spaced"]
+        signals = []
+        for category, category_rules in self.rules.items():
+            present: dict[str, list[Hit]] = defaultdict(list)
+            for hit in found:
+                if hit.category not in (category, None):
+                    continue
+                if hit.cue_class in category_rules.negatable and _negated(hit, negations, clause_starts, reach):
+                    continue
+                present[hit.cue_class].append(hit)
+            best: tuple[Rule, list[Hit]] | None = None
+            for rule in category_rules.rules:
+                if any(name in present for name in rule.unless):
+                    continue
+                if not all(name in present for name in rule.all):
+                    continue
+                matched_any = [name for name in rule.any if name in present]
+                if rule.any and len(matched_any) < rule.min_any:
+                    continue
+                if best is None or rule.score > best[0].score:
+                    best = (rule, [hit for name in (*rule.all, *matched_any) for hit in present[name]])
+            if best is None:
+                continue
+            rule, evidence_hits = best
+            spans = {(hit.start, hit.end): prepared.span(hit.start, hit.end)
+                     for hit in sorted(evidence_hits, key=lambda hit: hit.start)}
+            classes = sorted({hit.cue_class for hit in evidence_hits})
+            signals.append(Signal(
+                source=f"harms:{prepared.language.code}",
+                category=category,
+                score=rule.score,
+                evidence=list(spans.values())[:MAX_EVIDENCE],
+                details={"subtype": rule.subtype, "cues": ",".join(classes)},
+                model_version=self.version,
+            ))
+        return signals
+
+
+def _scan(text: str, windows: list[tuple[int, int]], cues: list[CuePattern]) -> list[Hit]:
+    found: list[Hit] = []
+    for window_start, window_end in windows:
+        breaks: set[int] | None = None
+        for cue in cues:
+            for match in cue.pattern.finditer(text, window_start, window_end):
+                if cue.on_breaks:
+                    if breaks is None:
+                        breaks = {window_start + offset for offset in word_breaks(text[window_start:window_end])}
+                    if match.start() not in breaks or match.end() not in breaks:
+                        continue
+                found.append(Hit(cue.category, cue.cue_class, match.start(), match.end()))
+    return found
+
+
+def _negated(hit: Hit, negations: list[Hit], clause_starts: list[int], reach: int) -> bool:
+    """A negation cue ends before the hit, close to it, in the same clause."""
+    clause = clause_starts[bisect_right(clause_starts, hit.start) - 1]
+    return any(clause <= negation.start and negation.end <= hit.start and hit.start - negation.end <= reach
+               for negation in negations)

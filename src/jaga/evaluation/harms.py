@@ -1,0 +1,160 @@
+"""Functional suites for the harms without a trained model: sexual exploitation, self-harm and
+violent extremism, in each of the 11 languages (`suites/<category>/<code>.yaml`).
+
+Each suite holds harmful cases and benign look-alikes (news about a case, awareness campaigns,
+recovery stories, helpline sharing, gaming and food talk, a parent warning other parents), split in
+a `dev` half (used while writing the cue files) and a `heldout` half (kept for measuring). A case
+counts as flagged when the full pipeline's decision lists the suite's category, so the number
+includes every detector that might misfire, not only the rules written for these harms.
+
+Reported per category, language and half: recall on the harmful cases and the share of look-alikes
+flagged (false-positive rate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jaga.pipeline import Moderator
+from jaga.types import Category, Post
+
+HALVES = ("dev", "heldout")
+SUITE_CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM)
+RECALL_TARGET = 0.90
+FALSE_POSITIVE_TARGET = 0.02
+
+
+@dataclass(frozen=True)
+class HarmCase:
+    category: Category
+    language: str
+    half: str
+    harmful: bool
+    text: str
+
+
+def suites_root() -> Path:
+    return Path(str(resources.files("jaga.evaluation") / "suites"))
+
+
+def load_harm_suites(root: Path | None = None, categories: Iterable[Category] = SUITE_CATEGORIES,
+                     languages: Iterable[str] | None = None) -> list[HarmCase]:
+    """Every case of the chosen suites; a suite file names its language and category itself."""
+    wanted_languages = set(languages) if languages is not None else None
+    cases: list[HarmCase] = []
+    for category in categories:
+        for path in sorted((root or suites_root()).joinpath(category.value).glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if Category(data["category"]) != category:
+                raise ValueError(f"{path}: category {data['category']} filed under {category.value}")
+            language = str(data["language"])
+            if wanted_languages is not None and language not in wanted_languages:
+                continue
+            for half in HALVES:
+                for label in ("harmful", "benign"):
+                    for text in data[half][label]:
+                        cases.append(HarmCase(category, language, half, label == "harmful", str(text)))
+    return cases
+
+
+def evaluate_harms(cases: list[HarmCase], moderator: Moderator | None = None) -> dict[str, Any]:
+    """Recall and false-positive rate per category, language and half (plus the misjudged cases)."""
+    moderator = moderator or Moderator()
+    posts = [Post(id=f"suite-{index}", text=case.text, lang=case.language) for index, case in enumerate(cases)]
+    decisions = moderator.moderate_batch(posts, "ASEAN")
+    table: dict[tuple[str, str, str], dict[str, int]] = {}
+    errors: list[dict[str, str]] = []
+    for case, decision in zip(cases, decisions, strict=True):
+        flagged = case.category in decision.categories
+        cell = table.setdefault((case.category.value, case.language, case.half),
+                                {"harmful": 0, "caught": 0, "benign": 0, "flagged": 0, "other_flagged": 0})
+        if case.harmful:
+            cell["harmful"] += 1
+            cell["caught"] += flagged
+        else:
+            cell["benign"] += 1
+            cell["flagged"] += flagged
+            # A look-alike flagged for any other category (the classifier reading news of a bombing
+            # as hate speech): not this suite's miss, but a misfire all the same.
+            cell["other_flagged"] += any(category != case.category for category in decision.categories)
+        if flagged != case.harmful:
+            errors.append({"category": case.category.value, "language": case.language, "half": case.half,
+                           "expected": "harmful" if case.harmful else "benign", "text": case.text})
+    rows = [{"category": category, "language": language, "half": half, **counts,
+             "recall": counts["caught"] / counts["harmful"] if counts["harmful"] else None,
+             "false_positive_rate": counts["flagged"] / counts["benign"] if counts["benign"] else None}
+            for (category, language, half), counts in sorted(table.items())]
+    return {"rows": rows, "errors": errors, "totals": _totals(rows)}
+
+
+def _totals(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    totals: dict[str, dict[str, float]] = {}
+    for half in HALVES:
+        chosen = [row for row in rows if row["half"] == half]
+        harmful = sum(row["harmful"] for row in chosen)
+        benign = sum(row["benign"] for row in chosen)
+        totals[half] = {
+            "recall": sum(row["caught"] for row in chosen) / harmful if harmful else 0.0,
+            "other_category_rate": sum(row["other_flagged"] for row in chosen) / benign if benign else 0.0,
+            "false_positive_rate": sum(row["flagged"] for row in chosen) / benign if benign else 0.0,
+            "cells_meeting_targets": sum(1 for row in chosen if (row["recall"] or 0) >= RECALL_TARGET
+                                         and (row["false_positive_rate"] or 0) <= FALSE_POSITIVE_TARGET),
+            "cells": len(chosen),
+        }
+    return totals
+
+
+RESULTS_FILE = "results.json"
+"""The last full run (`jaga eval harms --report src/jaga/evaluation/suites/results.json`), which the
+model card is written from."""
+
+
+def card_section(result: dict[str, Any] | None = None) -> list[str]:
+    """The model card's section on these suites (empty when no run is stored)."""
+    if result is None:
+        path = suites_root() / RESULTS_FILE
+        if not path.is_file():
+            return []
+        import json
+
+        result = json.loads(path.read_text(encoding="utf-8"))
+    assert result is not None
+    lines = [
+        "## Sexual exploitation, self-harm, violent extremism: rules with context (`jaga.detect.harms`)",
+        "",
+        "No trained model: per-language word classes (`src/jaga/detect/harm_cues/<code>.yaml`) combined by shared "
+        "rules (`harm_cues/rules.yaml`) into sub-types (csam_trade, grooming, sextortion, trafficking; imminent, "
+        "ideation, encouragement, instructions; threat, support, recruitment, funding, instructions), with "
+        "negation and news, condemnation, recovery, gaming and food framing. Measured by `jaga eval harms` on "
+        "Jaga's own functional suites (`src/jaga/evaluation/suites/`, 40 cases per category and language: half "
+        "harmful, half benign look-alikes; a `dev` half used while writing the cue files and a `heldout` half "
+        "not used for tuning). A case counts as flagged when the whole pipeline's decision (every detector, "
+        "ASEAN baseline) lists the category. The suites and the cue files were written by the same authors, "
+        "suites first; the held-out half was not tuned on but was seen when written, so it is an optimistic "
+        "estimate of performance on independent posts.",
+        "",
+    ]
+    for half in HALVES:
+        totals = result["totals"][half]
+        lines.append(f"- **{half}**: recall {100 * totals['recall']:.1f} %, look-alikes flagged "
+                     f"{100 * totals['false_positive_rate']:.1f} %; {totals['cells_meeting_targets']} of "
+                     f"{totals['cells']} category-language cells meet both targets (recall >= 90 %, <= 2 % flagged); "
+                     f"{100 * totals.get('other_category_rate', 0.0):.1f} % of look-alikes flagged for another "
+                     "category by the other detectors.")
+    lines += ["", "| category | language | recall dev | recall held-out | flagged dev | flagged held-out |",
+              "|---|---|---|---|---|---|"]
+    cells: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for row in result["rows"]:
+        cells.setdefault((row["category"], row["language"]), {})[row["half"]] = row
+    for (category, language), halves in sorted(cells.items()):
+        dev, held = halves.get("dev", {}), halves.get("heldout", {})
+        lines.append(f"| {category} | {language} | {dev.get('caught')}/{dev.get('harmful')} | "
+                     f"{held.get('caught')}/{held.get('harmful')} | {dev.get('flagged')}/{dev.get('benign')} | "
+                     f"{held.get('flagged')}/{held.get('benign')} |")
+    return [*lines, ""]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jaga.detect import DETECTORS
+from jaga.detect.harms import HarmDetector, HarmRulesError
+from jaga.pipeline import Moderator
+from jaga.types import Category, Post, Signal
+
+
+@pytest.fixture(scope="module")
+def moderator() -> Moderator:
+    return Moderator(detectors=[HarmDetector()])
+
+
+def _signals(moderator: Moderator, text: str, lang: str) -> dict[Category, Signal]:
+    prepared = moderator.prepare(Post(id="p", text=text, lang=lang))
+    return {signal.category: signal for signal in moderator.detectors[0].detect([prepared])[0]}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "category", "subtype", "evidence"),
+    [
+        # The three posts the issue found allowed.
+        ("Jual video bocil SD full no sensor, DM", "id", Category.SEXUAL_EXPLOITATION, "csam_trade", "bocil"),
+        ("tonight I'm going to end my life, goodbye everyone", "en", Category.SELF_HARM, "imminent", "end my life"),
+        ("we will bomb the church this Sunday", "en", Category.VIOLENT_EXTREMISM, "threat", "church"),
+        # Leetspeak is folded before matching; the evidence is the original spelling.
+        ("jual vid b0c1l bugil murah, dm", "id", Category.SEXUAL_EXPLOITATION, "csam_trade", "b0c1l"),
+        ("transfer 3 juta atau foto bugilmu aku sebar ke grup keluarga", "id", Category.SEXUAL_EXPLOITATION,
+         "sextortion", "aku sebar"),
+        ("umur berapa dek? pindah ke wa aja, jangan bilang mama ya", "id", Category.SEXUAL_EXPLOITATION,
+         "grooming", "umur berapa"),
+        ("ikaw na lang mamatay ka na lang, walang may pake", "tl", Category.SELF_HARM, "encouragement",
+         "mamatay ka na lang"),
+        ("这个星期天我们要炸教堂", "zh", Category.VIOLENT_EXTREMISM, "threat", "炸"),
+        ("นักรบรัฐอิสลามคือวีรบุรุษ", "th", Category.VIOLENT_EXTREMISM, "support", "รัฐอิสลาม"),
+        ("கயிறு ரெடி, இன்னைக்கு ராத்திரி தற்கொலை பண்ணிக்கப் போறேன்", "ta", Category.SELF_HARM, "imminent", "தற்கொலை"),
+        # Zawgyi-encoded Burmese is converted to Unicode before matching; evidence is the Zawgyi text.
+        ("ဒီည ကိုယ့္အသက္ကို အဆံုးသတ္ေတာ့မယ္ အားလံုးကို ႏႈတ္ဆက္ပါတယ္", "my", Category.SELF_HARM, "imminent", "ဒီည"),
+    ],
+)
+def test_harms_are_found_with_subtype_and_evidence(moderator: Moderator, text: str, lang: str, category: Category,
+                                                   subtype: str, evidence: str) -> None:
+    signal = _signals(moderator, text, lang)[category]
+    assert signal.details["subtype"] == subtype
+    assert signal.source == f"harms:{lang}"
+    assert evidence in [span.text for span in signal.evidence]
+    assert all(text[span.start:span.end] == span.text for span in signal.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Mabar ML yuk bocil-bocil, jangan toxic", "id"),  # a code word alone is not evidence
+        ("Bagong CP ko, ang ganda ng camera", "tl"),  # CP = cellphone
+        ("Polisi tangkap pria yang jual video bocil di Telegram", "id"),  # news about a case
+        ("Moms hati-hati, ada orang asing minta anak pindah ke WA dan kasih diamond", "id"),  # a parent's warning
+        ("this boss is impossible, gonna kill myself lol", "en"),  # gaming banter
+        ("I would never kill myself, I love my life", "en"),  # negated
+        ("Three years clean from self-harm, reach out if you need help", "en"),  # recovery talk
+        ("plant the bomb on site B and rotate", "en"),  # Counter-Strike
+        ("We condemn the attack on the church; violence has no religion", "en"),  # condemnation
+        ("这个星期天我们在教堂旁边吃炸鸡", "zh"),  # 炸 inside 炸鸡 (fried chicken) is not on a word break
+    ],
+)
+def test_look_alikes_are_not_flagged(moderator: Moderator, text: str, lang: str) -> None:
+    assert _signals(moderator, text, lang) == {}
+
+
+def test_ideation_is_told_apart_from_imminent_risk(moderator: Moderator) -> None:
+    assert _signals(moderator, "lately i keep wanting to die", "en")[Category.SELF_HARM].details["subtype"] == "ideation"
+    imminent = _signals(moderator, "i want to die, the pills are here, tonight", "en")[Category.SELF_HARM]
+    assert imminent.details["subtype"] == "imminent"
+    assert imminent.score > _signals(moderator, "lately i keep wanting to die", "en")[Category.SELF_HARM].score
+
+
+def test_the_detector_is_registered() -> None:
+    assert DETECTORS["harms"] is HarmDetector
+    assert set(HarmDetector.categories) == {Category.SEXUAL_EXPLOITATION, Category.SELF_HARM,
+                                            Category.VIOLENT_EXTREMISM}
+    assert len(HarmDetector().languages) == 11
+
+
+def test_a_bare_yaml_boolean_is_refused(tmp_path: Path) -> None:
+    source = Path(__file__).parents[2] / "src" / "jaga" / "detect" / "harm_cues" / "rules.yaml"
+    (tmp_path / "rules.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "xx.yaml").write_text("language: xx\ncontext:\n  negation: [not, no]\n", encoding="utf-8")
+    with pytest.raises(HarmRulesError, match=r"xx\.yaml"):
+        HarmDetector(tmp_path)
