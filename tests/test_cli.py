@@ -91,3 +91,23 @@ def test_policy_validate_reports_file_and_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["policy", "validate", "--policies", str(tmp_path / "p")])
     assert result.exit_code == 1
     assert "th.yaml:" in result.output and "hours" in result.output
+
+
+def test_scan_says_when_the_input_is_empty_and_names_a_missing_column(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(empty), "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert result.exit_code == 0 and "the input is empty" in result.output
+    headless = tmp_path / "export.csv"
+    headless.write_text("id,body\n1,hello\n", encoding="utf-8")
+    result = runner.invoke(app, ["scan", str(headless), "-o", str(tmp_path / "csv.jsonl"), "-q"])
+    output = " ".join(result.output.split())  # the console wraps long lines
+    assert result.exit_code == 1 and "has no 'text' column (columns found: 'id', 'body')" in output
+
+
+def test_scan_strict_rejects_unknown_fields(tmp_path: Path) -> None:
+    source = tmp_path / "export.jsonl"
+    source.write_text('{"id": "1", "text": "Selamat pagi semua", "likes": 3}\n', encoding="utf-8")
+    assert runner.invoke(app, ["scan", str(source), "-o", str(tmp_path / "a.jsonl"), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["scan", str(source), "-o", str(tmp_path / "b.jsonl"), "-q", "--strict"])
+    assert result.exit_code == EXIT_REJECTS

@@ -146,3 +146,15 @@ def test_a_record_that_breaks_a_detector_is_rejected_and_the_rest_decided(tmp_pa
     rejects = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text().splitlines()]
     assert [(r["line"], r["error"]) for r in rejects] == [(2, "moderation failed: RuntimeError: this detector cannot read that")]
     assert summary.records == 3 and summary.rejects == 1
+
+
+def test_unknown_fields_travel_with_the_decision_unless_strict(tmp_path: Path, moderator: Moderator) -> None:
+    source = tmp_path / "export.csv"
+    source.write_text("id,text,author,label\n1,Selamat pagi semua,bob,ok\n2,Good morning all,,\n", encoding="utf-8")
+    summary, _ = scan(str(source), str(tmp_path / "out.jsonl"), moderator=moderator)
+    decisions = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert summary.rejects == 0 and [d["post_extra"] for d in decisions] == [{"author": "bob", "label": "ok"}, {}]
+    summary, paths = scan(str(source), str(tmp_path / "strict.jsonl"), moderator=moderator, strict=True)
+    assert summary.decisions == 1 and summary.rejects == 1
+    [reject] = [json.loads(line) for line in paths.rejects.read_text().splitlines()]
+    assert reject["line"] == 2 and "author: Extra inputs are not permitted" in reject["error"]

@@ -84,6 +84,8 @@ def scan(
     claims: Annotated[bool, typer.Option(help="Match posts against the fact-check registry, when the database "
                                          "has one (jaga claims import).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Reject records with fields Jaga does not know, instead "
+                                         "of keeping them in the post's `extra` (returned with its decision).")] = False,
 ) -> None:
     """Moderate a file of posts: one decision per post, malformed records kept aside."""
     from jaga.ingest.readers import InputError
@@ -108,7 +110,7 @@ def scan(
         try:
             summary, paths = run_scan(input, target, moderator=_moderator(claims), input_format=input_format, rejects=rejects,
                                       resume=resume, store=database, jurisdiction=jurisdiction, batch_size=batch_size,
-                                      progress=on_progress)
+                                      progress=on_progress, strict=strict)
         except (InputError, ScanError, OSError) as error:
             raise _fail(str(error)) from error
         except KeyboardInterrupt:
@@ -118,6 +120,8 @@ def scan(
             if database is not None:
                 database.close()
     elapsed = time.perf_counter() - started
+    if summary.records == 0:
+        err.print(f"[yellow]the input is empty[/]: {input} holds no records, so no decisions were written")
     if show:
         _print_summary(summary, elapsed)
         destination = paths.parquet or paths.output or "stdout"
@@ -741,6 +745,36 @@ def db_retention(
 
     counts = Store(org=org).apply_retention(days)
     out.print(f"removed {counts['posts']} posts' text; {counts['decisions_redacted']} decisions redacted")
+
+
+@app.command("report")
+def report_command(
+    period: Annotated[str, typer.Option(help="A quarter (2026-Q3), a month (2026-07) or a year (2026), in UTC.")],
+    org: OrgOption,
+    jurisdiction: Annotated[str | None, typer.Option(help="Only this jurisdiction, e.g. MY; default: all.")] = None,
+    format: Annotated[str, typer.Option("--format", help="json, csv or html (with bar charts).")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """A transparency report for a period: decisions by category, action, source and language,
+    automated shares, time to action, appeals and reversals, authority requests by agency."""
+    from jaga.store import Store
+    from jaga.store.reports import FORMATS, PeriodError, to_csv, to_html, transparency_report
+
+    if format not in FORMATS:
+        raise _fail(f"unknown format {format!r}; one of {', '.join(FORMATS)}")
+    store = Store(org=org)
+    try:
+        report = transparency_report(store, period, jurisdiction)
+    except PeriodError as error:
+        raise _fail(str(error)) from error
+    finally:
+        store.close()
+    text = (json.dumps(report, ensure_ascii=False, indent=2) + "\n" if format == "json"
+            else to_csv(report) if format == "csv" else to_html(report))
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 @app.command()

@@ -116,10 +116,12 @@ def scan(
     jurisdiction: str | None = None,
     batch_size: int = 256,
     progress: ProgressCallback | None = None,
+    strict: bool = False,
 ) -> tuple[ScanSummary, ScanPaths]:
+    """`strict` rejects records with fields Jaga does not know, rather than keeping them in `Post.extra`."""
     paths = ScanPaths.for_output(output, rejects)
     summary, skip, output_bytes, rejects_bytes = _start(paths, input_path, resume)
-    reader = RecordReader(input_path, input_format, skip=skip)
+    reader = RecordReader(input_path, input_format, skip=skip, strict=strict)
     moderator = moderator or Moderator()
     out_handle = _open_output(paths.output, output_bytes)
     rejects_handle = _open_truncated(paths.rejects, rejects_bytes)

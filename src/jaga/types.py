@@ -6,12 +6,24 @@ derived from these, so they are strict, versioned by `SCHEMA_VERSION` and round-
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 import re
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION = "1"
 MAX_TEXT_CHARS = 50_000
@@ -101,6 +113,41 @@ def aware_time(value: datetime | None) -> datetime | None:
 
 
 ValidText = AfterValidator(valid_text)
+
+MAX_EXTRA_KEYS = 64
+"""Most fields a platform may send beyond the ones Jaga knows (kept in `Post.extra`)."""
+MAX_EXTRA_KEY_CHARS = 128
+MAX_EXTRA_DEPTH = 4
+"""Deepest nesting of objects and lists inside one extra value."""
+MAX_EXTRA_BYTES = 16_384
+"""Largest `extra` as compact UTF-8 JSON: it is stored with every post and returned with every decision."""
+STRICT = "strict"
+"""Validation context key: `Post.model_validate(data, context={STRICT: True})` refuses unknown fields
+(`jaga scan --strict`) instead of keeping them in `extra`."""
+
+
+def valid_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """Bounds on what a platform sends beyond the known fields: it travels with the post into the store
+    and back out with the decision, so it must stay small, shallow and plain JSON (finite numbers)."""
+    if len(extra) > MAX_EXTRA_KEYS:
+        raise ValueError(f"{len(extra)} unknown fields; at most {MAX_EXTRA_KEYS} are kept (pass fewer columns)")
+    for key, value in extra.items():
+        valid_text(key)
+        if len(key) > MAX_EXTRA_KEY_CHARS:
+            raise ValueError(f"field name {key[:40]!r}... is over {MAX_EXTRA_KEY_CHARS} characters")
+        stack: list[tuple[Any, int]] = [(value, 0)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, float) and not math.isfinite(item):
+                raise ValueError(f"field {key!r} holds {item}, which JSON cannot carry")
+            if isinstance(item, dict | list):
+                if depth + 1 > MAX_EXTRA_DEPTH:
+                    raise ValueError(f"field {key!r} nests objects and lists more than {MAX_EXTRA_DEPTH} deep")
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    size = len(json.dumps(extra, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > MAX_EXTRA_BYTES:
+        raise ValueError(f"unknown fields take {size:,} bytes as JSON; at most {MAX_EXTRA_BYTES:,} are kept")
+    return extra
 NonEmptyId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), ValidText]
 
 
@@ -123,14 +170,21 @@ class AuthorityRequest(BaseModel):
         return aware_time(value)
 
 
+def _open_to_unknown_fields(schema: dict[str, Any]) -> None:
+    """The JSON Schema of `Post` says what is accepted: unknown fields are (they go to `extra`)."""
+    schema["additionalProperties"] = True
+
+
 class Post(BaseModel):
     """One item of user content, as accepted by every entry point (library, CLI, HTTP).
 
     `author_id` is pseudonymised on ingest (see `jaga.privacy`): what reaches a store or an output
-    file is a keyed hash, never the platform's own identifier.
+    file is a keyed hash, never the platform's own identifier. Fields sent under other names
+    (`author`, say) are kept in `extra` as sent: pseudonymise them upstream if they identify people.
+    `extra="forbid"` applies only under the strict validation context (see `_keep_unknown_fields`).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_open_to_unknown_fields)
 
     id: NonEmptyId
     text: str = Field(max_length=MAX_TEXT_CHARS)
@@ -144,6 +198,28 @@ class Post(BaseModel):
     reply_to: str | None = Field(default=None, max_length=256)
     repost_of: str | None = Field(default=None, max_length=256)
     authority_request: AuthorityRequest | None = None
+    extra: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="Fields the platform sent that Jaga does not know (`author`, `label`, `likes` ...), kept as "
+        f"sent, stored with the post and returned with its decision. At most {MAX_EXTRA_KEYS} fields, "
+        f"{MAX_EXTRA_BYTES:,} bytes of JSON and {MAX_EXTRA_DEPTH} levels of nesting.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_unknown_fields(cls, data: Any, info: ValidationInfo) -> Any:
+        """Platform exports carry columns of their own; refusing the whole post for one of them lost
+        every row of such a file. They go to `extra` instead, unless the caller asked for strictness
+        (then `extra="forbid"` rejects them, as before). A name sent both ways keeps the explicit one."""
+        if not isinstance(data, dict) or (info.context or {}).get(STRICT):
+            return data
+        unknown = {key: value for key, value in data.items() if key not in cls.model_fields}
+        if not unknown:
+            return data
+        known = {key: value for key, value in data.items() if key in cls.model_fields}
+        explicit = known.get("extra")
+        if explicit is not None and not isinstance(explicit, dict):
+            return data  # validation names the bad `extra`
+        return {**known, "extra": {**unknown, **(explicit or {})}}
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +268,11 @@ class Post(BaseModel):
     @classmethod
     def _aware(cls, created_at: datetime | None) -> datetime | None:
         return aware_time(created_at)
+
+    @field_validator("extra")
+    @classmethod
+    def _bounded_extra(cls, extra: dict[str, Any]) -> dict[str, Any]:
+        return valid_extra(extra)
 
 
 class Span(BaseModel):
@@ -266,6 +347,9 @@ class Decision(BaseModel):
     check_worthy: float | None = Field(default=None, ge=0.0, le=1.0,
                                        description="How much the post reads like a checkable factual claim: "
                                        "triage for fact-checkers, never an action by itself.")
+    post_extra: dict[str, JsonValue] = Field(default_factory=dict,
+                                             description="The post's fields that Jaga does not know (`Post.extra`), "
+                                             "as the platform sent them: for joining the decision to its own record.")
     decided_at: datetime
 
     @field_validator("action", mode="before")

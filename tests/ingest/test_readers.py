@@ -138,3 +138,61 @@ def test_parquet_rows_and_row_groups_that_cannot_be_read_are_rejects(tmp_path: P
     assert [r.line for r in records if r.post is None] == [4, *range(11, 21)]
     assert "unreadable Parquet row:" in (records[3].error or "")
     assert all("unreadable Parquet row group 1" in (r.error or "") for r in records[10:20])
+
+
+def test_unknown_fields_are_kept_in_extra_and_strict_rejects_them(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text('{"id": "1", "text": "hello", "author": "bob", "label": "spam", "likes": 3, '
+                    '"meta": {"tags": ["a", "b"]}}\n{"id": "2", "text": "plain"}\n', encoding="utf-8")
+    records = list(RecordReader(str(path)))
+    assert records[0].post is not None and records[1].post is not None
+    assert records[0].post.extra == {"author": "bob", "label": "spam", "likes": 3, "meta": {"tags": ["a", "b"]}}
+    assert records[1].post.extra == {}
+    strict = list(RecordReader(str(path), strict=True))
+    assert strict[0].post is None and "author: Extra inputs are not permitted" in (strict[0].error or "")
+    assert strict[1].post is not None
+
+
+@pytest.mark.parametrize(("extra", "reason"), [
+    ({f"k{i}": i for i in range(65)}, "65 unknown fields; at most 64"),
+    ({"deep": [[[[["x"]]]]]}, "nests objects and lists more than 4 deep"),
+    ({"big": "x" * 20_000}, "at most 16,384 are kept"),
+    ({"k" * 129: 1}, "over 128 characters"),
+])
+def test_extra_past_its_limits_is_a_reject_with_the_reason(tmp_path: Path, extra: dict[str, object],
+                                                           reason: str) -> None:
+    path = tmp_path / "posts.jsonl"
+    path.write_text(json.dumps({"id": "1", "text": "hello", **extra}) + "\n", encoding="utf-8")
+    [record] = list(RecordReader(str(path)))
+    assert record.post is None and record.id == "1" and reason in (record.error or "")
+
+
+def test_csv_extra_columns_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("id,text,author,likes\n1,hello,bob,3\n2,world,,\n", encoding="utf-8")
+    posts = [record.post for record in RecordReader(str(path))]
+    assert [post.extra if post else None for post in posts] == [{"author": "bob", "likes": "3"}, {}]
+
+
+@pytest.mark.parametrize(("header", "named"), [("id,body,author", "'text'"), ("post,text", "'id'"),
+                                               ("author,likes", "'id' or 'text'")])
+def test_csv_without_a_required_column_fails_at_once_naming_it(tmp_path: Path, header: str, named: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(header + "\n" + "\n".join("a,b,c"[: len(header.split(",")) * 2 - 1] for _ in range(1000)) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError, match=f"has no {named} column") as raised:
+        next(iter(RecordReader(str(path))))
+    assert header.split(",")[0] in str(raised.value)  # the header it found is named
+
+
+def test_parquet_extra_columns_become_plain_json_and_a_missing_column_fails(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    path = tmp_path / "export.parquet"
+    pq.write_table(pa.table({"id": ["1"], "text": ["hello"], "seen": [datetime(2026, 1, 2, tzinfo=UTC)],
+                             "likes": [7]}), path)
+    [record] = list(RecordReader(str(path)))
+    assert record.post is not None and record.post.extra == {"likes": 7, "seen": "2026-01-02 00:00:00+00:00"}
+    pq.write_table(pa.table({"id": ["1"], "body": ["hello"]}), path)
+    with pytest.raises(InputError, match="has no 'text' column"):
+        list(RecordReader(str(path)))

@@ -4,7 +4,10 @@ against the maintained domain data in `data/domains.yaml`.
 Phishing in the region imitates a small set of institutions: banks, e-wallets, postal services and
 government portals. So besides known-bad domains we look for look-alikes of known-good ones: the same
 skeleton (Unicode TR39: "maybаnk" with Cyrillic а), a small edit distance ("rnaybank", "gcassh"), or
-the brand's name inside somebody else's domain ("gcash-verify.top").
+the brand's name inside somebody else's domain ("gcash-verify.top"). Government-aid phishing dresses
+up as a portal by spelling a country's government suffix where it does not belong ("btr-gov-my.com",
+"gov.ph.verify-xyz.com"): only that government registers under ".gov.my", so the spelling anywhere
+else is a disguise.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -127,6 +131,9 @@ class DomainData:
     gambling_words: tuple[str, ...]
     shorteners: frozenset[str]
     cheap_tlds: frozenset[str]
+    short_labels: dict[str, str]  # brand name under four letters ("bca") -> brand; needs other evidence
+    gov_suffixes: dict[str, str]  # government suffix ("gov.my") -> country code
+    phishing_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -135,13 +142,18 @@ def load_domain_data() -> DomainData:
     data = yaml.safe_load(text)
     protected: dict[str, str] = {}
     labels: dict[str, str] = {}
+    short_labels: dict[str, str] = {}
     for brand in data["protected"]:
         for domain in brand["domains"]:
             registered = _extractor()(domain)
-            protected[f"{registered.domain}.{registered.suffix}"] = brand["name"]
+            # setdefault: a portal under another institution's domain (bantuantunai.hasil.gov.my)
+            # does not take that institution's name over.
+            protected.setdefault(f"{registered.domain}.{registered.suffix}", brand["name"])
             protected[domain] = brand["name"]
             if len(registered.domain) >= 4:
-                labels[registered.domain] = brand["name"]
+                labels.setdefault(registered.domain, brand["name"])
+        for label in brand.get("labels") or []:
+            (labels if len(label) >= 4 else short_labels)[label] = brand["name"]
     return DomainData(
         version=str(data["version"]),
         protected=protected,
@@ -153,6 +165,9 @@ def load_domain_data() -> DomainData:
         gambling_words=tuple(data.get("gambling_words") or []),
         shorteners=frozenset(data.get("shorteners") or []),
         cheap_tlds=frozenset(data.get("cheap_tlds") or []),
+        short_labels=short_labels,
+        gov_suffixes={suffix: country for country, suffix in (data.get("gov_suffixes") or {}).items()},
+        phishing_words=frozenset(data.get("phishing_words") or []),
     )
 
 
@@ -178,7 +193,12 @@ def assess_url(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
     if disguised:
         findings.append(UrlFinding(Category.SCAM_FRAUD, 0.93, f"{disguised} used as a disguise in front of {registered}",
                                    data.protected[disguised]))
-    findings.extend(_brand_findings(found, data))
+    gov = _misplaced_gov_suffix(found.host, data)
+    if gov:
+        findings.append(UrlFinding(Category.SCAM_FRAUD, 0.93,
+                                   f"imitates a government portal: spells .{gov} but is not under .{gov}",
+                                   f"government ({data.gov_suffixes[gov]})"))
+    findings.extend(_brand_findings(found, data, gov is not None))
     lowered_host = found.host.replace("-", "")
     gambling = [word for word in data.gambling_words if word in lowered_host]
     if gambling:
@@ -192,9 +212,27 @@ def assess_url(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
     return sorted(findings, key=lambda finding: -finding.score)
 
 
-def _brand_findings(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
+def _host_labels(host: str) -> list[str]:
+    """A host's words: its labels split again at hyphens ("btr-gov-my.com" -> btr, gov, my, com)."""
+    return re.split(r"[.-]", host)
+
+
+def _misplaced_gov_suffix(host: str, data: DomainData) -> str | None:
+    """The government suffix ("gov.my") a host spells out of place, as adjacent words ("gov-my",
+    "gov.my.") or one word ("govmy"), when the host is not under that suffix itself."""
+    words = _host_labels(host)
+    spelled = [f"{first}.{second}" for first, second in pairwise(words)]
+    spelled += [f"gov.{word[3:]}" for word in words if word.startswith("gov") and len(word) == 5]
+    for suffix in spelled:
+        if suffix in data.gov_suffixes and not host.endswith("." + suffix):
+            return suffix
+    return None
+
+
+def _brand_findings(found: FoundUrl, data: DomainData, gov_disguise: bool = False) -> list[UrlFinding]:
     """At most one finding per imitated brand, the most specific: its exact name, look-alike
-    letters, a misspelling, or its name inside another host name."""
+    letters, a misspelling, or its name inside another host name. A short name ("bca") counts only
+    as a whole word of a host that otherwise looks like phishing (`gov_disguise` is one such sign)."""
     label = found.domain_label
     cheap = found.suffix.split(".")[-1] in data.cheap_tlds
     by_brand: dict[str, UrlFinding] = {}
@@ -218,6 +256,12 @@ def _brand_findings(found: FoundUrl, data: DomainData) -> list[UrlFinding]:
     for match in data.brand_in_host.finditer(found.host.replace(found.registered_domain, label)):
         brand = data.brand_labels[match.group(1)]
         add(brand, 0.9 if cheap else 0.82, f"{brand}'s name inside another domain")
+    words = _host_labels(found.host.replace(found.registered_domain, label))
+    if cheap or gov_disguise or data.phishing_words.intersection(words):
+        for word in words:
+            if word in data.short_labels:
+                brand = data.short_labels[word]
+                add(brand, 0.9, f"{brand}'s name inside another domain that looks like phishing")
     return list(by_brand.values())
 
 

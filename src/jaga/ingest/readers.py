@@ -1,7 +1,11 @@
 """Reading posts from JSONL, CSV or Parquet files (or standard input), record by record.
 
 A reader never raises on a bad record: it yields a `Record` with an `error` and the raw input, so the
-caller can keep it aside with its line number and go on. Only an unreadable *file* is an exception.
+caller can keep it aside with its line number and go on. Only an unreadable *file* is an exception, and
+so is a CSV or Parquet file without a required column: every row would fail for the same reason.
+
+Fields Jaga does not know (a platform's `author`, `label`, `likes`) are kept in `Post.extra`; with
+`strict=True` they make the record a reject instead.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from typing import Any, BinaryIO, TextIO
 from pydantic import ValidationError
 
 from jaga.privacy import pseudonymise
-from jaga.types import Post
+from jaga.types import STRICT, Post
 
 FORMATS = ("jsonl", "csv", "parquet")
 LIST_FIELDS = ("urls", "media")
+REQUIRED_FIELDS = ("id", "text")
 MAX_LINE_BYTES = 1_000_000
 """Longest JSONL line, and longest CSV record in characters. What is over it is skipped unread (a
 record's problem, reported with its line; the file reads on), so a 1 GB line never sits in memory."""
@@ -87,9 +92,10 @@ def describe_validation_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def to_record(line: int, data: Any, raw: str) -> Record:
+def to_record(line: int, data: Any, raw: str, strict: bool = False) -> Record:
     """The record's post, or the reason it has none. Never raises: whatever a hostile value makes
-    validation throw is that record's reject (logged with its traceback), not the file's end."""
+    validation throw is that record's reject (logged with its traceback), not the file's end.
+    `strict` rejects unknown fields rather than keeping them in `Post.extra`."""
     if not isinstance(data, dict):
         return Record(line=line, error=f"expected a JSON object, got {type(data).__name__}", raw=raw)
     record_id = _id_of(data)
@@ -97,7 +103,7 @@ def to_record(line: int, data: Any, raw: str) -> Record:
         return Record(line=line, error=f"nested too deeply: records are limited to {MAX_NESTING} levels of "
                       "objects and lists", raw=raw, id=record_id)
     try:
-        post = Post.model_validate(data)
+        post = Post.model_validate(data, context={STRICT: strict})
         if post.author_id is not None:  # pseudonymised on ingest: the raw id goes no further than here
             post = post.model_copy(update={"author_id": pseudonymise(post.author_id)})
     except ValidationError as error:
@@ -133,10 +139,11 @@ class RecordReader:
     """Iterates records from `path` ("-" for stdin), skipping the first `skip` records (resume).
     `position` and `total` (bytes, or rows for Parquet) drive the progress bar."""
 
-    def __init__(self, path: str, format: str | None = None, skip: int = 0) -> None:
+    def __init__(self, path: str, format: str | None = None, skip: int = 0, strict: bool = False) -> None:
         self.path = path
         self.format = detect_format(path, format)
         self.skip = skip
+        self.strict = strict
         self.position = 0
         self.total: int | None = None
         if path != "-":
@@ -183,10 +190,10 @@ class RecordReader:
                 line = line.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as some editors write
             if not line.strip():
                 continue  # blank lines separate nothing and hold nothing: not records
-            yield self._json_record(number, line)
+            yield self._json_record(number, line, self.strict)
 
     @staticmethod
-    def _json_record(number: int, line: bytes) -> Record:
+    def _json_record(number: int, line: bytes, strict: bool = False) -> Record:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -203,7 +210,7 @@ class RecordReader:
             if "integer string conversion" in str(error):
                 error = ValueError(f"a number has more than {sys.get_int_max_str_digits():,} digits")
             return Record(line=number, error=f"invalid JSON: {error}", raw=text)
-        return to_record(number, data, text)
+        return to_record(number, data, text, strict)
 
     def _csv(self, stream: BinaryIO) -> Iterator[Record]:
         text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -219,6 +226,7 @@ class RecordReader:
         if header is None:
             return
         header = [name.strip() for name in header]
+        _require_columns(header, f"the CSV header of {self.path}")
         while True:
             lines.start_record()
             number = lines.line + 1  # the line the record starts on (quoted fields may span lines)
@@ -234,10 +242,10 @@ class RecordReader:
             self.position = _tell(stream)
             if not any(field.strip() for field in row):
                 continue
-            yield self._csv_record(number, header, row, delimiter)
+            yield self._csv_record(number, header, row, delimiter, self.strict)
 
     @staticmethod
-    def _csv_record(number: int, header: list[str], row: list[str], delimiter: str) -> Record:
+    def _csv_record(number: int, header: list[str], row: list[str], delimiter: str, strict: bool = False) -> Record:
         raw = delimiter.join(row)
         if any(_has_surrogates(field) for field in row):
             return Record(line=number, error="not valid UTF-8",
@@ -250,7 +258,7 @@ class RecordReader:
             if value == "":
                 continue
             data[name] = _split_list(value) if name in LIST_FIELDS else value
-        return to_record(number, data, raw)
+        return to_record(number, data, raw, strict)
 
     def _parquet(self) -> Iterator[Record]:
         """Row group by row group: a group that cannot be decoded makes each of its rows a reject
@@ -262,6 +270,7 @@ class RecordReader:
         except Exception as error:  # pyarrow raises several types for a corrupt file
             raise InputError(f"cannot read Parquet file {self.path}: {error}") from error
         self.total = parquet.metadata.num_rows
+        _require_columns(parquet.schema_arrow.names, f"the Parquet schema of {self.path}")
         number = 0
         for group in range(parquet.num_row_groups):
             group_rows = parquet.metadata.row_group(group).num_rows
@@ -271,7 +280,7 @@ class RecordReader:
                     for row in _rows(batch):
                         number, read = number + 1, read + 1
                         self.position = number
-                        yield _parquet_record(number, row)
+                        yield _parquet_record(number, row, self.strict)
             except Exception as error:  # a corrupt page: pyarrow raises OSError, ArrowException, ...
                 logger.exception("row group %s of %s could not be read", group, self.path)
                 for _ in range(group_rows - read):
@@ -296,15 +305,37 @@ def _rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
             yield error
 
 
-def _parquet_record(number: int, row: dict[str, Any] | Exception) -> Record:
+def _require_columns(names: list[str], where: str) -> None:
+    """Fail the file at once when a required column is missing: row by row, every record would be
+    rejected for the same reason."""
+    missing = [name for name in REQUIRED_FIELDS if name not in names]
+    if missing:
+        found = ", ".join(repr(name) for name in names) or "none"
+        raise InputError(f"{where} has no {' or '.join(repr(name) for name in missing)} column "
+                         f"(columns found: {found})")
+
+
+def _parquet_record(number: int, row: dict[str, Any] | Exception, strict: bool = False) -> Record:
     if isinstance(row, Exception):
         return Record(line=number, error=f"unreadable Parquet row: {type(row).__name__}: {row}", raw=f"row {number}")
-    data = {key: value for key, value in row.items() if value is not None}
+    data = {key: value if key in Post.model_fields else _plain_json(value)
+            for key, value in row.items() if value is not None}
     try:
         raw = json.dumps(data, ensure_ascii=False, default=str)
     except (TypeError, ValueError) as error:
         raw = f"row {number} ({error})"
-    return to_record(number, data, raw)
+    return to_record(number, data, raw, strict)
+
+
+def _plain_json(value: Any) -> Any:
+    """An unknown Parquet column's value as JSON can hold it (timestamps, decimals and dates as their
+    text), since it is kept in `Post.extra`. Bytes become text too, lossily where not UTF-8."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return str(value)
 
 
 class RecordTooLong(Exception):

@@ -138,6 +138,7 @@ class PolicyEngine:
             deadline=deadline,
             extra_actions=extra,
             statement=statement,
+            post_extra=prepared.post.extra,
             decided_at=decided_at,
         )
 

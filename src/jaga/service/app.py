@@ -45,6 +45,7 @@ from jaga.privacy import pseudonymise
 from jaga.service import errors
 from jaga.service.banks import banks_router
 from jaga.service.batching import ModerationBatcher, PostsRejected
+from jaga.service.docs import install_docs
 from jaga.service.errors import ApiError
 from jaga.service.schemas import (
     AppealDecisionOut,
@@ -251,7 +252,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         batcher.stop()
         dispatcher.stop()
 
-    app = FastAPI(title="Jaga", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="Jaga", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Trust and safety for social media in Southeast Asia: moderation with a statement of "
                               "reasons, fact-check matching, review and appeals.")
     app.state.store = store
@@ -340,6 +341,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
 
     app.include_router(banks_router(store, role_in))
 
+    install_docs(app)  # /docs and /redoc with their assets served from the package, not a CDN
     console = FilePath(__file__).parent / "console"
     app.mount("/console", StaticFiles(directory=console, html=True), name="console")
 

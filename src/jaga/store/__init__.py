@@ -176,7 +176,8 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
                 connection.execute(_upsert_statement(self.engine.dialect.name, table, conflict, updated), rows)
 
     def _post_values(self, post: Post, now: datetime) -> dict[str, Any]:
-        extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of", "authority_request"})
+        extra = post.model_dump(mode="json", include={"urls", "media", "reply_to", "repost_of", "authority_request",
+                                                      "extra"})
         return {"org": self.org, "post_id": post.id, "text": post.text, "lang": post.lang, "country": post.country,
                 "author": post.author_id, "platform": post.platform, "created_at": post.created_at,
                 "extra": extra, "ingested_at": now}

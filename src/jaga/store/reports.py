@@ -1,0 +1,163 @@
+"""Transparency reports for a period (`jaga report`): the numbers regulators and the public ask for
+(Santa Clara Principles "Numbers", the DSA transparency database, Malaysia's and Singapore's
+online-safety reporting), as JSON, CSV or an HTML page with bar charts drawn in inline SVG.
+
+The headline figures are `Store.transparency`'s, the ones `GET /v1/transparency` serves, so a
+published report and the API never disagree; the breakdowns added here (language, source, authority
+requests by agency and within their deadline) are SQL aggregates, computed by the database."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from jaga.store.cases import CaseRepository
+from jaga.store.models import DecisionRow, ReportRow, ReviewTaskRow
+
+FORMATS = ("json", "csv", "html")
+
+
+class PeriodError(ValueError):
+    """A period that is not a year (2026), a quarter (2026-Q3) or a month (2026-07)."""
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of '2026', '2026-Q3' or '2026-07'."""
+    match = re.fullmatch(r"(\d{4})(?:-Q([1-4])|-(\d{2}))?", period.strip())
+    if match is None or (match[3] is not None and not 1 <= int(match[3]) <= 12):
+        raise PeriodError(f"unknown period {period!r}: use a year (2026), a quarter (2026-Q3) or a month (2026-07)")
+    year = int(match[1])
+    if match[2] is not None:
+        first, months = (int(match[2]) - 1) * 3 + 1, 3
+    elif match[3] is not None:
+        first, months = int(match[3]), 1
+    else:
+        first, months = 1, 12
+    end_month = first + months
+    start = datetime(year, first, 1, tzinfo=UTC)
+    end = datetime(year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def transparency_report(store: CaseRepository, period: str, jurisdiction: str | None = None) -> dict[str, Any]:
+    """The report for one organisation (`store` is scoped to it), a period and optionally one
+    jurisdiction."""
+    since, until = period_bounds(period)
+    wanted = (jurisdiction,) if jurisdiction else ()
+    report: dict[str, Any] = {"period": period, "since": since.isoformat(), "until": until.isoformat(),
+                              "jurisdiction": jurisdiction or "all"}
+    report.update(store.transparency(wanted, since, until))
+
+    def scoped(query: Any, table: Any, when: Any) -> Any:
+        query = query.where(table.org == store.org, when >= since, when < until)
+        return query.where(table.jurisdiction.in_(wanted)) if wanted else query
+
+    request = DecisionRow.document["statement"]["authority_request"]
+    agency = request["agency"].as_string()
+    within = and_(ReviewTaskRow.status == "decided", ReviewTaskRow.deadline.is_not(None),
+                  ReviewTaskRow.decided_at <= ReviewTaskRow.deadline)
+    with store.sessions() as session:
+        by_language = dict(session.execute(scoped(select(DecisionRow.language, func.count()), DecisionRow,
+                                                  DecisionRow.decided_at).group_by(DecisionRow.language)).all())
+        ordered = session.execute(scoped(select(func.count()), DecisionRow, DecisionRow.decided_at)
+                                  .where(agency.is_not(None))).scalar_one()
+        flags = dict(session.execute(scoped(select(ReportRow.trusted_flagger, func.count()), ReportRow,
+                                            ReportRow.created_at).group_by(ReportRow.trusted_flagger)).all())
+        agencies = session.execute(
+            scoped(select(agency, func.count(), func.sum(case((within, 1), else_=0))), DecisionRow,
+                   DecisionRow.decided_at)
+            .outerjoin(ReviewTaskRow, and_(ReviewTaskRow.org == DecisionRow.org,
+                                           ReviewTaskRow.decision_id == DecisionRow.id))
+            .where(agency.is_not(None)).group_by(agency)).all()
+    total = report["decisions"]
+    report["by_language"] = by_language
+    # Where each decision came from: the system's own detection or a government order; user and
+    # trusted-flagger reports are counted as filed (a report may bring in an already-decided post).
+    report["by_source"] = {"automated_detection": total - ordered, "authority_order": ordered,
+                           "user_report": int(flags.get(False, 0)), "trusted_flagger": int(flags.get(True, 0))}
+    report["automated_detection_share"] = round((total - ordered) / total, 4) if total else 0.0
+    report["automated_decision_share"] = report["automated_share"]
+    decided_appeals = report["appeals"]["upheld"] + report["appeals"]["rejected"]
+    report["appeals"]["reversal_rate"] = round(report["appeals"]["upheld"] / decided_appeals, 4) if decided_appeals else 0.0
+    report["authority_requests_by_agency"] = {
+        name: {"requests": count, "within_deadline": int(met or 0), "share_within_deadline": round(int(met or 0) / count, 4)}
+        for name, count, met in agencies}
+    return report
+
+
+def _rows(value: Any, path: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    """Every leaf of the report as (path/with/slashes, value): the CSV holds exactly the JSON's numbers."""
+    if isinstance(value, dict):
+        return [row for key, inner in value.items() for row in _rows(inner, (*path, str(key)))]
+    return [("/".join(path), "" if value is None else value)]
+
+
+def to_csv(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["metric", "value"])
+    writer.writerows(_rows(report))
+    return buffer.getvalue()
+
+
+def _bar_chart(title: str, counts: dict[str, int]) -> str:
+    """A horizontal bar chart as inline SVG: no script, no CDN, prints and archives as it is."""
+    if not counts:
+        return f"<h2>{html.escape(title)}</h2><p>None in this period.</p>"
+    items = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    top = max(value for _, value in items) or 1
+    row, label_width, bar_width = 24, 180, 360
+    bars = []
+    for index, (name, value) in enumerate(items):
+        y = index * row
+        width = max(1, round(bar_width * value / top))
+        bars.append(f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{html.escape(str(name))}</text>'
+                    f'<rect x="{label_width}" y="{y + 4}" width="{width}" height="{row - 8}" fill="#2b6cb0">'
+                    f"<title>{html.escape(str(name))}: {value}</title></rect>"
+                    f'<text x="{label_width + width + 6}" y="{y + 16}">{value}</text>')
+    height = len(items) * row
+    return (f"<h2>{html.escape(title)}</h2>"
+            f'<svg role="img" aria-label="{html.escape(title)}" width="{label_width + bar_width + 80}" '
+            f'height="{height}" viewBox="0 0 {label_width + bar_width + 80} {height}" '
+            f'font-family="sans-serif" font-size="13">{"".join(bars)}</svg>')
+
+
+def to_html(report: dict[str, Any]) -> str:
+    title = f"Jaga transparency report {report['period']} ({report['jurisdiction']})"
+    reviews, appeals = report["reviews"], report["appeals"]
+    facts = [("Decisions", report["decisions"]),
+             ("Automated detection share", f"{report['automated_detection_share']:.1%}"),
+             ("Automated decision share", f"{report['automated_decision_share']:.1%}"),
+             ("Median hours to action (reviews)", reviews["median_hours_to_decision"]),
+             ("Appeals filed / upheld (reversed) / rejected / open",
+              f"{appeals['filed']} / {appeals['upheld']} / {appeals['rejected']} / {appeals['open']}"),
+             ("Appeal reversal rate", f"{appeals['reversal_rate']:.1%}"),
+             ("Authority requests", report["authority_requests"])]
+    rows = "".join(f"<tr><th scope='row'>{html.escape(name)}</th><td>{html.escape(str(value))}</td></tr>"
+                   for name, value in facts)
+    agencies = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{counts['requests']}</td><td>{counts['within_deadline']}</td>"
+        f"<td>{counts['share_within_deadline']:.1%}</td></tr>"
+        for name, counts in sorted(report["authority_requests_by_agency"].items()))
+    charts = "".join(_bar_chart(name, report[key]) for name, key in (
+        ("Decisions by category", "by_category"), ("Decisions by action", "by_action"),
+        ("Decisions by source", "by_source"), ("Decisions by language", "by_language"),
+        ("Decisions by jurisdiction", "by_jurisdiction")))
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}}
+table{{border-collapse:collapse}}th,td{{text-align:left;padding:.25rem .75rem;border-bottom:1px solid #ccc}}</style>
+</head><body><h1>{html.escape(title)}</h1>
+<p>From {html.escape(report['since'])} to {html.escape(report['until'])} (exclusive).</p>
+<table>{rows}</table>
+<h2>Authority requests by agency</h2>
+<table><tr><th>Agency</th><th>Requests</th><th>Decided within deadline</th><th>Share</th></tr>{agencies}</table>
+{charts}
+</body></html>
+"""
