@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -521,29 +522,63 @@ def policy_test(
 
 @policy_app.command("export-dsa")
 def policy_export_dsa(
-    decisions: Annotated[Path, typer.Argument(help="Decisions JSONL (the output of jaga scan).")],
     territorial_scope: Annotated[str, typer.Option(help="EU/EEA country codes the restriction applies in, "
                                                    "comma-separated (the database accepts only these).")],
-    output: Annotated[Path, typer.Option("--output", "-o")] = Path("dsa_statements.json"),
+    decisions: Annotated[Path | None, typer.Argument(help="Decisions JSONL (the output of jaga scan); "
+                                                     "omit with --from-store.")] = None,
+    from_store: Annotated[bool, typer.Option("--from-store", help="Read the decisions stored in the database "
+                                             "(their current statements), a page at a time.")] = False,
+    org: Annotated[str, typer.Option("--org", help="Organisation whose decisions to export (--from-store).")] = "default",
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First day (UTC) of decisions "
+                                                   "to export (--from-store).")] = None,
+    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last day (UTC), included "
+                                                   "(--from-store).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("dsa_statements.jsonl"),
 ) -> None:
-    """Export final decisions as DSA Transparency Database statements ({"statements": [...]})."""
-    from jaga.policy.dsa import NotExportable, to_dsa_statement
-    from jaga.types import Decision
+    """Export final decisions as DSA Transparency Database statements: one line per request to the
+    database's batch endpoint ({"statements": [...]}, at most 100 each)."""
+    from jaga.policy.dsa import BATCH_SIZE, NotExportable, to_dsa_statement
 
     scope = [code.strip() for code in territorial_scope.split(",") if code.strip()]
-    statements, skipped = [], 0
-    with decisions.open(encoding="utf-8") as handle:
-        for line in handle:
-            decision = Decision.model_validate_json(line)
-            try:
-                statements.append(to_dsa_statement(decision, scope))
-            except NotExportable as error:
-                skipped += 1
-                if "territorial_scope" in str(error):
-                    raise _fail(str(error)) from error
-    output.write_text(json.dumps({"statements": statements}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    out.print(f"{len(statements)} statements written to {output}; {skipped} decisions not exportable "
-              "(allowed, or pending human review)")
+    if from_store == (decisions is not None):
+        raise _fail("give either a decisions file or --from-store")
+    written = skipped = 0
+    try:
+        with output.open("w", encoding="utf-8") as handle:
+            if from_store:
+                from jaga.store import Store
+                from jaga.store.dsa_export import DsaExport
+
+                with Store(org=org) as store:
+                    export = DsaExport(store, scope, since.date() if since else None, until.date() if until else None)
+                    for chunk in export:
+                        handle.write(json.dumps({"statements": chunk}, ensure_ascii=False) + "\n")
+                    written, skipped = export.written, export.skipped
+            else:
+                from jaga.types import Decision
+
+                assert decisions is not None
+                batch: list[dict[str, Any]] = []
+                with decisions.open(encoding="utf-8") as lines:
+                    for line in lines:
+                        try:
+                            batch.append(to_dsa_statement(Decision.model_validate_json(line), scope))
+                        except NotExportable as error:
+                            if "territorial_scope" in str(error):
+                                raise
+                            skipped += 1
+                            continue
+                        written += 1
+                        if len(batch) == BATCH_SIZE:
+                            handle.write(json.dumps({"statements": batch}, ensure_ascii=False) + "\n")
+                            batch = []
+                if batch:
+                    handle.write(json.dumps({"statements": batch}, ensure_ascii=False) + "\n")
+    except NotExportable as error:
+        output.unlink(missing_ok=True)  # half an export must not be mistaken for one
+        raise _fail(str(error)) from error
+    out.print(f"{written} statements written to {output} in batches of up to {BATCH_SIZE}; {skipped} decisions "
+              "not exportable (allowed, or pending human review)")
 
 
 @db_app.command("upgrade")

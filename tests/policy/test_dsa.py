@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from jaga import Moderator, Post
 from jaga.cli import app
-from jaga.policy.dsa import NotExportable, to_dsa_statement, validate_dsa_statement
+from jaga.policy.dsa import NotExportable, Notice, source_type_for, to_dsa_statement, validate_dsa_statement
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -53,3 +53,17 @@ def test_cli_exports_a_scan(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     statements = json.loads((tmp_path / "dsa.json").read_text())["statements"]
     assert statements and all(validate_dsa_statement(record) == [] for record in statements)
+
+
+def test_source_type_follows_what_set_the_decision_in_motion(moderator: Moderator) -> None:
+    decision = moderator.moderate(Post(id="d5", text="Slot gacor hari ini maxwin depo 10rb", country="ID"))
+    user, flagger = Notice(False, "anon_1"), Notice(True, "Mafindo")
+    assert source_type_for(decision, []) == ("SOURCE_VOLUNTARY", None)
+    assert source_type_for(decision, [user]) == ("SOURCE_ARTICLE_16", None)  # a user is never named
+    assert source_type_for(decision, [user, flagger]) == ("SOURCE_TRUSTED_FLAGGER", "Mafindo")
+    ordered = decision.model_copy(update={"statement": {**(decision.statement or {}), "source_identity": "Komdigi",
+                                                        "authority_request": {"authority": "Komdigi"}}})
+    assert source_type_for(ordered, [flagger]) == ("SOURCE_TYPE_OTHER_NOTIFICATION", "Komdigi")
+    record = to_dsa_statement(ordered, ["DE"], notices=[flagger])
+    assert record["source_type"] == "SOURCE_TYPE_OTHER_NOTIFICATION" and record["source_identity"] == "Komdigi"
+    assert validate_dsa_statement(record) == []

@@ -5,11 +5,17 @@ Platforms that also operate in the EU submit these; regulators elsewhere use the
 shape. A decision still pending human review is not a decision yet and is not exported; one a
 person has since decided is exported as its latest version of the statement (its own `puid`). The field
 rules follow the Transparency Database API documentation as summarised in POLICY_SOURCES.md.
+Free text longer than a field's limit is cut with an ellipsis (the API refuses it, never cuts it).
+What only the store knows (when the post was made, the reports behind a decision) is passed in by
+`jaga.store.dsa_export`, which reads stored decisions for `jaga policy export-dsa --from-store`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from jaga.policy.statements import statement_id, version_of, visibility_for
@@ -35,13 +41,54 @@ TAXONOMY: dict[Category, tuple[str, str]] = {
 }
 EUROPEAN_LANGUAGES = frozenset("BG CS DA DE EL EN ES ET FI FR GA HR HU IT LT LV MT NL PL PT RO SK SL SV".split())
 PUID = re.compile(r"^[A-Za-z0-9_-]{1,500}$")
+LIMITS = {"decision_facts": 5000, "illegal_content_explanation": 2000, "incompatible_content_explanation": 2000,
+          "illegal_content_legal_ground": 500, "incompatible_content_ground": 500,
+          "category_specification_other": 500, "source_identity": 500}
+"""The database's length limits on free-text fields, in characters (the API refuses longer ones)."""
+BATCH_SIZE = 100
+"""Statements per request to the database's batch endpoint (its maximum)."""
+ELLIPSIS = "\u2026"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A report that led to a decision, as far as the DSA `source_type` needs it."""
+
+    trusted_flagger: bool
+    reporter: str
 
 
 class NotExportable(ValueError):
     """This decision cannot (yet) be a statement of reasons; the message says why."""
 
 
-def to_dsa_statement(decision: Decision, territorial_scope: list[str]) -> dict[str, Any]:
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the cut marked with an ellipsis (so a reader knows there
+    was more): the database refuses a longer field rather than truncating it."""
+    return text if len(text) <= limit else text[:limit - 1] + ELLIPSIS
+
+
+def source_type_for(decision: Decision, notices: Sequence[Notice]) -> tuple[str, str | None]:
+    """What set the decision in motion, and who (DSA `source_type`, `source_identity`): an authority's
+    order, a trusted flagger's notice, a user's notice (Art. 16), else the platform's own initiative.
+    A user is never named (a pseudonym must not leave Jaga); a trusted flagger is."""
+    statement = decision.statement or {}
+    if statement.get("authority_request") or statement.get("source_type") == "SOURCE_TYPE_OTHER_NOTIFICATION":
+        identity = statement.get("source_identity")
+        return "SOURCE_TYPE_OTHER_NOTIFICATION", str(identity) if identity else None
+    flaggers = sorted({notice.reporter for notice in notices if notice.trusted_flagger})
+    if flaggers:
+        return "SOURCE_TRUSTED_FLAGGER", ", ".join(flaggers)
+    if notices:
+        return "SOURCE_ARTICLE_16", None
+    return "SOURCE_VOLUNTARY", None
+
+
+def to_dsa_statement(decision: Decision, territorial_scope: list[str], *, content_date: date | None = None,
+                     notices: Sequence[Notice] | None = None) -> dict[str, Any]:
+    """The decision's current statement as a database record. `content_date` is when the post was
+    made (the decision's date when unknown); `notices` are the reports that led to the decision
+    (None: unknown, the statement's own `source_type` stands)."""
     if decision.action == Action.REVIEW:
         raise NotExportable(f"{decision.id}: review is pending; nothing is restricted yet")
     if decision.action == Action.ALLOW:
@@ -54,7 +101,11 @@ def to_dsa_statement(decision: Decision, territorial_scope: list[str]) -> dict[s
     additions = sorted({TAXONOMY[category][0] for category in categories[1:]} - {primary})
     keywords = sorted({TAXONOMY[category][1] for category in categories})
     laws = statement.get("legal_basis") or []
-    facts = decision.reasons[:5000]
+    facts = clip(decision.reasons, LIMITS["decision_facts"])
+    if notices is None:
+        source_type, identity = statement.get("source_type", "SOURCE_VOLUNTARY"), statement.get("source_identity")
+    else:
+        source_type, identity = source_type_for(decision, notices)
     record: dict[str, Any] = {
         "decision_visibility": visibility_for(decision.action, decision.extra_actions),
         "decision_facts": facts,
@@ -62,10 +113,10 @@ def to_dsa_statement(decision: Decision, territorial_scope: list[str]) -> dict[s
         "category": f"STATEMENT_CATEGORY_{primary}",
         "category_specification": keywords,
         "territorial_scope": scope,
-        "content_date": decision.decided_at.date().isoformat(),
+        "content_date": (content_date or decision.decided_at.date()).isoformat(),
         # a later version (a person's decision) applies from when it was issued
         "application_date": str(statement.get("issued_at") or decision.decided_at.isoformat())[:10],
-        "source_type": statement.get("source_type", "SOURCE_VOLUNTARY"),
+        "source_type": source_type,
         "automated_detection": "Yes" if statement.get("automated_detection", True) else "No",
         "automated_decision": statement.get("automated_decision", "AUTOMATED_DECISION_FULLY"),
         "puid": statement_id(decision.id, version_of(decision)),  # each version is its own statement
@@ -73,18 +124,26 @@ def to_dsa_statement(decision: Decision, territorial_scope: list[str]) -> dict[s
     if additions:
         record["category_addition"] = [f"STATEMENT_CATEGORY_{name}" for name in additions]
     if "KEYWORD_OTHER" in keywords:
-        record["category_specification_other"] = ", ".join(c.value.replace("_", " ") for c in categories)[:500]
-    if record["source_type"] != "SOURCE_VOLUNTARY" and statement.get("source_identity"):
-        record["source_identity"] = str(statement["source_identity"])[:500]
+        record["category_specification_other"] = clip(", ".join(c.value.replace("_", " ") for c in categories),
+                                                      LIMITS["category_specification_other"])
+    if source_type != "SOURCE_VOLUNTARY" and identity:
+        record["source_identity"] = clip(str(identity), LIMITS["source_identity"])
+    measure = statement.get("account_measure") or {}
+    if measure.get("measure") == "suspended":  # a termination is only proposed, for a person to decide
+        record["decision_account"] = "DECISION_ACCOUNT_SUSPENDED"
+        if measure.get("suspended_until"):
+            record["end_date_account_restriction"] = str(measure["suspended_until"])[:10]
     if statement.get("decision_ground") == "DECISION_GROUND_ILLEGAL_CONTENT" and laws:
         record["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
-        record["illegal_content_legal_ground"] = "; ".join(
-            f"{law['title']}" + (f" ({law['provisions']})" if law.get("provisions") else "") for law in laws)[:500]
-        record["illegal_content_explanation"] = facts
+        record["illegal_content_legal_ground"] = clip("; ".join(
+            f"{law['title']}" + (f" ({law['provisions']})" if law.get("provisions") else "") for law in laws),
+            LIMITS["illegal_content_legal_ground"])
+        record["illegal_content_explanation"] = clip(decision.reasons, LIMITS["illegal_content_explanation"])
     else:
         record["decision_ground"] = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
         record["incompatible_content_ground"] = "Terms of service"
-        record["incompatible_content_explanation"] = facts
+        record["incompatible_content_explanation"] = clip(decision.reasons,
+                                                          LIMITS["incompatible_content_explanation"])
     language = decision.language.code.upper()
     if language in EUROPEAN_LANGUAGES:
         record["content_language"] = language
@@ -104,8 +163,9 @@ def validate_dsa_statement(record: dict[str, Any]) -> list[str]:
                   "application_date", "source_type", "automated_detection", "automated_decision", "puid"):
         if not record.get(field):
             problems.append(f"{field} is required")
-    if len(record.get("decision_facts", "")) > 5000:
-        problems.append("decision_facts is over 5000 characters")
+    for field, limit in LIMITS.items():
+        if len(str(record.get(field) or "")) > limit:
+            problems.append(f"{field} is over {limit} characters")
     if record.get("category", "").removeprefix("STATEMENT_CATEGORY_") not in CATEGORIES:
         problems.append(f"unknown category {record.get('category')}")
     scope = record.get("territorial_scope") or []
@@ -115,11 +175,11 @@ def validate_dsa_statement(record: dict[str, Any]) -> list[str]:
     if record.get("decision_ground") == "DECISION_GROUND_ILLEGAL_CONTENT":
         if not record.get("illegal_content_legal_ground") or not record.get("illegal_content_explanation"):
             problems.append("illegal content needs illegal_content_legal_ground and illegal_content_explanation")
-        elif len(record["illegal_content_legal_ground"]) > 500:
-            problems.append("illegal_content_legal_ground is over 500 characters")
     elif record.get("decision_ground") == "DECISION_GROUND_INCOMPATIBLE_CONTENT" and not (
             record.get("incompatible_content_ground") and record.get("incompatible_content_explanation")):
         problems.append("incompatible content needs incompatible_content_ground and its explanation")
+    if record.get("decision_account") not in (None, "DECISION_ACCOUNT_SUSPENDED", "DECISION_ACCOUNT_TERMINATED"):
+        problems.append(f"unknown decision_account {record.get('decision_account')}")
     if record.get("automated_detection") not in ("Yes", "No"):
         problems.append("automated_detection must be Yes or No")
     if not PUID.match(str(record.get("puid", ""))):

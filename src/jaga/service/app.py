@@ -68,7 +68,7 @@ from jaga.service.schemas import (
 )
 from jaga.service.webhooks import WebhookDispatcher
 from jaga.store import ApiKey, CaseError, Conflict, NotFound, Role, Store
-from jaga.store.access import idempotency_scope
+from jaga.store.access import PENDING, idempotency_scope
 from jaga.types import Action, Decision, Post
 
 MAX_BODY_BYTES = 2_000_000
@@ -322,13 +322,23 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         # Per organisation and jurisdiction scope: a TH-scoped key never replays a response made for
         # a key that may act in MY, whatever Idempotency-Key it sends.
         scope = idempotency_scope(key)
-        remembered = scoped.remembered(idempotency_key, scope)
+        # The key is reserved before the request runs: a concurrent twin (any thread, worker or
+        # host) is told to come back rather than running the request a second time.
+        remembered = scoped.reserve(idempotency_key, fingerprint, scope)
         if remembered is not None:
             first, stored_status, stored_body = remembered
             if first != fingerprint:
                 raise ApiError(409, "idempotency_key_reused", "this Idempotency-Key was used for another request")
+            if stored_status == PENDING:
+                raise ApiError(409, "idempotency_in_progress",
+                               "a request with this Idempotency-Key is still running; retry later",
+                               headers={"Retry-After": "1"})
             return JSONResponse(stored_body, stored_status, headers={"Idempotent-Replayed": "true"})
-        content = jsonable_encoder(produce())
+        try:
+            content = jsonable_encoder(produce())
+        except BaseException:
+            scoped.release(idempotency_key, scope)  # a failed request is not remembered: a retry runs it
+            raise
         scoped.remember(idempotency_key, fingerprint, status, content, scope)
         return JSONResponse(content, status)
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     cast,
+    delete,
     func,
     insert,
     select,
@@ -55,6 +56,9 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 _SQLITE_CHAIN_LOCK = threading.Lock()
 KEY_CACHE_SECONDS = 2.0
+PENDING = 0  # the status of an Idempotency-Key reserved by a request that has not answered yet
+IDEMPOTENCY_TTL = timedelta(hours=24)  # how long a response is replayed for its key
+PENDING_TTL = timedelta(minutes=10)  # a reservation older than this belongs to a request that died
 """How long a process trusts a key it has verified without asking the database again: a key revoked
 by another process (`jaga keys revoke`, another worker) stops working within this time; in the
 process that revoked it, at once. Verification was a tenth of a moderation request's server time."""
@@ -490,19 +494,59 @@ class IdempotencyRepository:
     sessions: sessionmaker[Any]
 
     def remembered(self, key: str, scope: str = "") -> tuple[str, int, dict[str, Any]] | None:
-        """(fingerprint, status, body) of the response first given to this key, if any."""
+        """(fingerprint, status, body) of the response first given to this key, if any (status
+        `PENDING` while the first request still runs)."""
         with self.sessions() as session:
             row = session.get(IdempotencyRow, (self.org, scope, key))
             return (row.fingerprint, row.status, row.body) if row else None
 
+    def reserve(self, key: str, fingerprint: str, scope: str = "") -> tuple[str, int, dict[str, Any]] | None:
+        """Claims the key before the request runs, so that a concurrent twin (another thread, worker
+        or host) does not run it too: None when this caller holds the key now; else what the key
+        holds, (fingerprint, status, body), with status `PENDING` while its first request runs.
+        Records past `IDEMPOTENCY_TTL` (and reservations of a request that died without answering,
+        past `PENDING_TTL`) are purged here, on write, so the table does not grow without end."""
+        from sqlalchemy.exc import IntegrityError
+
+        now = now_utc()
+        keys = IdempotencyRow
+        try:
+            with self.sessions.begin() as session:
+                session.execute(delete(IdempotencyRow).where(
+                    keys.org == self.org,
+                    (keys.created_at < now - IDEMPOTENCY_TTL)
+                    | ((keys.status == PENDING) & (keys.created_at < now - PENDING_TTL))))
+                session.execute(insert(IdempotencyRow).values(
+                    org=self.org, scope=scope, key=key, fingerprint=fingerprint, status=PENDING, body={},
+                    created_at=now))
+            return None
+        except IntegrityError:
+            held = self.remembered(key, scope)
+            # Released between the insert and the read (its request failed): the caller may retry.
+            return held if held is not None else (fingerprint, PENDING, {})
+
+    def release(self, key: str, scope: str = "") -> None:
+        """Drops this key's reservation (its request failed), so a retry runs it again."""
+        keys = IdempotencyRow
+        with self.sessions.begin() as session:
+            session.execute(delete(IdempotencyRow).where(
+                keys.org == self.org, keys.scope == scope, keys.key == key, keys.status == PENDING))
+
     def remember(self, key: str, fingerprint: str, status: int, body: dict[str, Any], scope: str = "") -> None:
-        """Keep the first response; a concurrent twin that lost the race leaves it as it is."""
+        """Stores the response for the key: fills its reservation, or keeps the first response when
+        there was none and a concurrent twin got there first."""
         from sqlalchemy.exc import IntegrityError
 
         try:
             with self.sessions.begin() as session:
-                session.add(IdempotencyRow(org=self.org, scope=scope, key=key, fingerprint=fingerprint, status=status,
-                                           body=body, created_at=now_utc()))
+                row = session.get(IdempotencyRow, (self.org, scope, key))
+                if row is None:
+                    session.add(IdempotencyRow(org=self.org, scope=scope, key=key, fingerprint=fingerprint,
+                                               status=status, body=body, created_at=now_utc()))
+                elif row.status == PENDING and row.fingerprint == fingerprint:
+                    # Dated when the response exists: erasure scrubs responses written since the
+                    # erased post was stored, and the reservation predates the post.
+                    row.status, row.body, row.created_at = status, body, now_utc()
         except IntegrityError:
             pass
 

@@ -392,23 +392,41 @@ class CaseRepository(AccessRepository):
         session.add(DeliveryRow(org=self.org, event=event, payload=payload, attempts=0, next_attempt_at=now,
                                 delivered_at=None, failed=False, created_at=now))
 
-    def due_deliveries(self, now: datetime, limit: int = 50) -> list[tuple[int, str, str, str, str, dict[str, Any]]]:
-        """(id, org, url, secret, event, payload) of deliveries due now, any organisation."""
+    def due_deliveries(self, now: datetime, limit: int = 50, lease_seconds: float = 300.0,
+                       ) -> list[tuple[int, str, str, str, str, dict[str, Any]]]:
+        """Claims up to `limit` deliveries due now (any organisation) for `lease_seconds` and returns
+        them as (id, org, url, secret, event, payload). A claimed row is skipped by every other
+        dispatcher until `record_attempt` releases it or the lease runs out, so dispatchers in
+        several workers or hosts send each event once. The claim is one UPDATE: PostgreSQL skips
+        rows another claim holds locked (`FOR UPDATE SKIP LOCKED`); SQLite's write lock serialises
+        the claims."""
+        token = secrets.token_hex(16)  # names this claim alone, so the rows read back are ours
+        rows = DeliveryRow
+        due = (select(rows.id)
+               .where(rows.delivered_at.is_(None), rows.failed.is_(False), rows.next_attempt_at <= now,
+                      (rows.leased_until.is_(None)) | (rows.leased_until < now),
+                      rows.org.in_(select(WebhookRow.org)))
+               .order_by(rows.id).limit(limit))
+        if self.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        with self.writing() as session:
+            session.execute(update(DeliveryRow).where(rows.id.in_(due.scalar_subquery()))
+                            .values(leased_until=now + timedelta(seconds=lease_seconds), leased_by=token))
         query = (select(DeliveryRow, WebhookRow).join(WebhookRow, WebhookRow.org == DeliveryRow.org)
-                 .where(DeliveryRow.delivered_at.is_(None), DeliveryRow.failed.is_(False),
-                        DeliveryRow.next_attempt_at <= now)
-                 .order_by(DeliveryRow.id).limit(limit))
+                 .where(DeliveryRow.leased_by == token).order_by(DeliveryRow.id))
         with self.sessions() as session:
             return [(delivery.id, delivery.org, hook.url, hook.secret, delivery.event, delivery.payload)
                     for delivery, hook in session.execute(query)]
 
     def record_attempt(self, delivery_id: int, error: str | None, base_seconds: float = 1.0) -> None:
-        """Delivered when `error` is None; else retried after base * 2^attempts s, up to 8 attempts."""
+        """Delivered when `error` is None; else retried after base * 2^attempts s, up to 8 attempts.
+        Either way the dispatcher's lease on the row ends."""
         with self.writing() as session:
             row = session.get(DeliveryRow, delivery_id)
             if row is None:
                 return
             row.attempts += 1
+            row.leased_until, row.leased_by = None, None
             if error is None:
                 row.delivered_at = now_utc()
                 return

@@ -191,6 +191,10 @@ class DeliveryRow(Base):
     failed: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A dispatcher's claim on the row while it sends it: another dispatcher skips a leased row until
+    # the lease ends (a dispatcher that died mid-send leaves a lease that runs out, not a lost event).
+    leased_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    leased_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdempotencyRow(Base):
