@@ -6,30 +6,22 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from jaga.pipeline import Moderator
 from jaga.service import create_app
 from jaga.store import Role, Store
 
+from .live import live_server
+
 CHROMIUM = Path(os.environ.get("JAGA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HATE_ID = {"id": "c1", "text": "Those people are vermin and should be driven out of our country", "country": "ID"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -39,19 +31,8 @@ def server(database_url: str, moderator: Moderator) -> Iterator[tuple[str, dict[
     store = Store(database_url).scoped("acme")
     tokens = {"platform": store.create_key("platform", Role.PLATFORM)[1],
               "reviewer": store.create_key("reviewer", Role.REVIEWER)[1]}
-    port = _free_port()
-    app = create_app(database_url, moderator, deliver_webhooks=False)
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if instance.started:
-            break
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
-    yield base, tokens
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(database_url, moderator, deliver_webhooks=False)) as port:
+        yield f"http://127.0.0.1:{port}", tokens
 
 
 def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, str]]) -> None:

@@ -3,19 +3,17 @@ leave 127.0.0.1 blocked: their scripts and styles come from the package, not a C
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
 from jaga.pipeline import Moderator
 from jaga.service import create_app
 
-from .test_console import CHROMIUM, CHROMIUM_FLAGS, _free_port
+from .live import live_server
+from .test_console import CHROMIUM, CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="module")
@@ -24,18 +22,8 @@ def base(tmp_path_factory: pytest.TempPathFactory, moderator: Moderator) -> Iter
     if not CHROMIUM.exists():
         pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
     database: Path = tmp_path_factory.mktemp("docs") / "jaga.db"
-    port = _free_port()
-    app = create_app(f"sqlite:///{database}", moderator, deliver_webhooks=False)
-    instance = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if instance.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(f"sqlite:///{database}", moderator, deliver_webhooks=False)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _render_offline(url: str, expected: str) -> tuple[list[str], list[str]]:

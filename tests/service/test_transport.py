@@ -9,14 +9,12 @@ import contextlib
 import json
 import select
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from jaga.pipeline import Moderator
@@ -24,6 +22,8 @@ from jaga.service import create_app
 from jaga.service.app import MAX_BODY_BYTES
 from jaga.service.transport import server_options
 from jaga.store import Role, Store
+
+from .live import live_server
 
 HEADER_TIMEOUT = 0.5
 BODY_TIMEOUT = 1.0
@@ -49,20 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, moderator: Moderator) -> It
         patch.setenv("JAGA_MAX_CONNECTIONS", str(MAX_CONNECTIONS))
         token = Store(database_url).scoped("acme").create_key("platform", Role.PLATFORM)[1]
         app = create_app(database_url, moderator, deliver_webhooks=False)
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        uvicorn_server = uvicorn.Server(uvicorn.Config(app, log_level="error", **server_options()))
-        thread = threading.Thread(target=uvicorn_server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not uvicorn_server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert uvicorn_server.started
-        yield Server(listener.getsockname()[1], token)
-        uvicorn_server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
+        with live_server(app, **server_options()) as port:
+            yield Server(port, token)
 
 
 def read_response(connection: socket.socket, timeout: float = 5.0) -> tuple[int, bytes]:
