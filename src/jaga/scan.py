@@ -72,7 +72,8 @@ class ScanSummary:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScanSummary:
         counters = {"by_action", "by_category", "by_language"}
-        return cls(**{key: Counter(value) if key in counters else value for key, value in data.items()})
+        fields: dict[str, Any] = {key: Counter(value) if key in counters else value for key, value in data.items()}
+        return cls(**fields)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def from_claimreview(document: dict[str, Any]) -> FactCheck:
     claim = document.get("claimReviewed")
     if not isinstance(claim, str) or not claim.strip():
         raise ValueError("claimReviewed is missing")
-    rating = document.get("reviewRating") or {}
+    rating: Any = document.get("reviewRating") or {}  # a dict, or a list of them
     rating = rating[0] if isinstance(rating, list) and rating else rating
     textual = str(rating.get("alternateName") or rating.get("name") or "").strip()
     verdict = _verdict(document.get("jaga:verdict") or document.get(f"{JAGA_NS}verdict"), textual, rating)

@@ -62,7 +62,7 @@ def char_ngram_counts(texts: Sequence[str], bits: int, sizes: tuple[int, ...] = 
     """
     rows_count = len(texts)
     if rows_count == 0:
-        return sp.csr_matrix((0, 2**bits), dtype=np.float32)
+        return sp.csr_matrix(np.zeros((0, 2**bits), dtype=np.float32))  # (shape, dtype=float32) lacks a stub overload
     padded = [f" {text} " for text in texts]
     lengths = np.fromiter((len(text) + 1 for text in padded), dtype=np.int64, count=rows_count)
     codes = np.frombuffer("\x00".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -480,9 +480,9 @@ class ClassifierDetector(Detector):
             items.append((text, language, candidates, base))
             owners.append((int(post_index), flagged))
         found: dict[tuple[int, Category], list[Span]] = {}
-        for (post_index, flagged), (_, _, spans, _), drops in zip(owners, items, contextual.occlusion_many(items),
-                                                                  strict=True):
+        for (owner, flagged), (_, _, spans, _), drops in zip(owners, items, contextual.occlusion_many(items),
+                                                             strict=True):
             for category in flagged:
-                found[(post_index, category)] = [batch[post_index].span(start, end) for start, end
-                                                 in contextual.evidence(list(spans), drops, category.value)]
+                found[(owner, category)] = [batch[owner].span(start, end) for start, end
+                                            in contextual.evidence(list(spans), drops, category.value)]
         return found

@@ -294,8 +294,8 @@ class UrlDetector(Detector):
                 if current is None or finding.score > current[0].score:
                     best[finding.category] = (finding, found if has_span else None, found.url)
         signals = []
-        for category, (finding, found, url) in best.items():
-            evidence = [Span(start=found.start, end=found.end, text=found.raw)] if found else []
+        for category, (finding, spanned, url) in best.items():
+            evidence = [Span(start=spanned.start, end=spanned.end, text=spanned.raw)] if spanned else []
             details = {"url": url, "reason": finding.reason}
             if finding.brand:
                 details["imitates"] = finding.brand

@@ -378,9 +378,10 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     def metrics() -> Response:
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    # Returns the encoded JSONResponse itself; response_model, not the return annotation, documents its body.
     @app.post("/v1/moderate", response_model=ModerateResponse, tags=["moderation"])
     async def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
-                       http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> ModerateResponse:
+                       http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> JSONResponse:
         """Moderate one post (`post`) or up to 100 (`posts`). Decisions are stored for the key's
         organisation; the jurisdiction is `jurisdiction`, else each post's country, else ASEAN."""
         if idempotency_key is not None:  # the idempotency record is read and written in the store

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -37,4 +38,5 @@ def fit_language_offsets(texts: Sequence[str], languages: Sequence[str], encoder
 
 
 def save_language_offsets(offsets: dict[str, np.ndarray], path: Path) -> None:
-    np.savez(path, **offsets)
+    # numpy's stub lets **kwds reach the `allow_pickle: bool` keyword too; the keys are language codes
+    np.savez(path, **cast("dict[str, Any]", offsets))

@@ -71,13 +71,13 @@ def build_corpus(datasets: Sequence[Dataset], seed: int = 0, root: Path | None =
                 continue
             if canonical in merged:
                 duplicates += 1
-                _, labels = merged[canonical]
+                _, kept = merged[canonical]
                 for category, value in example.labels.items():
-                    if category in labels and labels[category] != value:
-                        labels[category] = -1
+                    if category in kept and kept[category] != value:
+                        kept[category] = -1
                         conflicts += 1
-                    elif category not in labels:
-                        labels[category] = value
+                    elif category not in kept:
+                        kept[category] = value
                 continue
             merged[canonical] = (example, dict(example.labels))
     texts = list(merged)
