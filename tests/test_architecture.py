@@ -14,11 +14,12 @@ Read with `ast` over src/jaga (module-level and function-level imports alike; on
 - store: persistence; implements the earlier stages' protocols and records what they produce;
 - moderation: the one after-decision path (strikes, storage, reviews, audit, webhooks) and the
   wiring of the store into the stages;
-- ingest, scan, service: the doors (reading files, `jaga scan`, the HTTP service);
+- ingest, scan, engines, stream, service: the doors (reading files, `jaga scan`, the same scan on Ray
+  and Arrow batches for Spark, `jaga consume` from a queue, the HTTP service);
 - evaluation, training: measuring and fitting models, which may use everything that runs in
   production (training imports evaluation, never the reverse);
-- cli: the command faces, including the `cli.py` modules that live in a stage's folder
-  (`jaga.claims.cli`, `jaga.banks.cli`): a face may open the store and call any stage.
+- cli: the command faces, one module per resource in `jaga/cli/` (scan, policy, claims, banks, db,
+  keys, audit, report, train, eval, serve): a face may open the store and call any stage.
 
 The package root `jaga/__init__.py` is the library's facade and may re-export from any stage.
 """
@@ -30,8 +31,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "jaga"
 
-LAYERS = ("types", "config", "privacy", "outbound", "text", "contextual", "claims", "banks", "detect", "policy",
-          "pipeline", "store", "moderation", "ingest", "scan", "service", "evaluation", "training", "cli")
+LAYERS = ("types", "config", "privacy", "outbound", "text", "contextual", "claims", "banks", "campaigns", "detect", "policy",
+          "pipeline", "store", "moderation", "exchange", "ingest", "scan", "engines", "stream", "service", "evaluation", "training", "cli")
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
 
 

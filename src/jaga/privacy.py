@@ -17,7 +17,7 @@ import os
 import secrets
 from functools import lru_cache
 
-from jaga.config import home_dir
+from jaga.config import home_dir, settings
 
 PSEUDONYM_PREFIX = "anon_"
 DIGEST_CHARS = 32  # 128 bits of HMAC-SHA256 of the author id
@@ -28,9 +28,9 @@ MARK_CHARS = 16  # 64 bits of HMAC-SHA256 of the digest: forging one takes the k
 def pseudonym_key() -> bytes:
     """`JAGA_PSEUDONYM_KEY` if set (deployments share it across machines), else a random key made
     once and kept in Jaga's home directory with owner-only permissions."""
-    configured = os.environ.get("JAGA_PSEUDONYM_KEY")
+    configured = settings().pseudonym_key
     if configured:
-        return configured.encode()
+        return configured.get_secret_value().encode()
     key_file = home_dir() / "pseudonym.key"
     if not key_file.exists():
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

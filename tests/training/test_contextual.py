@@ -63,3 +63,33 @@ def test_fine_tuning_writes_weights_the_numpy_engine_reads_back(bundle_dir: Path
     assert np.abs(ours - expected).max() < 0.05  # int8 rows against the float32 model
     meta = json.loads((tmp_path / "model" / "contextual.json").read_text())
     assert meta["layers"] == 12 and "hate_speech" in meta["calibration"]
+
+
+def test_continued_training_starts_from_the_shipped_model_and_keeps_frozen_layers(bundle_dir: Path,
+                                                                                  tmp_path: Path) -> None:
+    """`init` loads every trained tensor (no step taken: the bundled model's own logits come back);
+    `freeze_layers` leaves the embeddings and the lowest layers exactly as loaded; `focus_languages`
+    trains on those languages' functional cases plus the replayed rows."""
+    pytest.importorskip("torch")
+    from jaga.contextual.model import ContextualModel, bundled_dir
+    from jaga.contextual.weights import dequantise_rows
+    from jaga.training.contextual import fit
+
+    shipped = bundled_dir() / "contextual.npz"
+    fit(bundle_dir / "bundle.npz", tmp_path / "same", {"epochs": 0, "init": str(shipped), "dropout": 0.0},
+        log=lambda message: None)
+    with np.load(tmp_path / "same" / "logits.npz") as stored:
+        rows, logits = stored["rows"], stored["logits"]
+    reference = ContextualModel.load(bundled_dir(), int8=False).logits([TEXTS[row] for row in rows])
+    assert np.abs(reference - logits).max() < 0.05
+
+    summary = fit(bundle_dir / "bundle.npz", tmp_path / "warm",
+                  {"epochs": 1, "batch_size": 4, "max_pieces": 32, "init": str(shipped), "freeze_layers": 10,
+                   "focus_languages": "th,zh", "replay_rows": 3, "learning_rate": 1e-3}, log=lambda message: None)
+    assert summary["train_examples"] == 4 + 3  # th and zh: two functional cases each in the train rows
+    with np.load(shipped) as before, np.load(tmp_path / "warm" / "contextual.npz") as after:
+        for name in ("emb.pos", "l0.q.b", "l9.fo.b"):
+            assert np.allclose(before[name], after[name], atol=1e-6), name
+        old = dequantise_rows(before["l9.fi.w"], before["l9.fi.scale"])
+        assert np.abs(dequantise_rows(after["l9.fi.w"], after["l9.fi.scale"]) - old).max() <= np.abs(old).max() / 127
+        assert not np.allclose(before["l11.fi.b"], after["l11.fi.b"])

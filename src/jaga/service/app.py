@@ -224,7 +224,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     store = Store(database_url)
     budget = moderation_budget if moderation_budget is not None else config.moderation_budget()
     open_metrics = open_metrics if open_metrics is not None else config.metrics_open()
-    rate = rate if rate is not None else float(os.environ.get("JAGA_RATE_LIMIT", "50"))
+    rate = rate if rate is not None else config.settings().rate_limit
     limiter = RateLimiter(rate, burst if burst is not None else max(1, int(2 * rate)))
     webhook_policy = webhook_policy or OutboundPolicy.from_environment()
     dispatcher = WebhookDispatcher(store, policy=webhook_policy)
@@ -235,8 +235,8 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Moderation is CPU-bound: forty request threads (anyio's default) on two cores only add
         # contention and per-thread malloc arenas (measured: ~1 GB RSS under load).
-        anyio.to_thread.current_default_thread_limiter().total_tokens = int(
-            os.environ.get("JAGA_THREADS", 2 * (os.cpu_count() or 1) + 2))
+        anyio.to_thread.current_default_thread_limiter().total_tokens = (
+            config.settings().threads or 2 * (os.cpu_count() or 1) + 2)
         if deliver_webhooks:
             dispatcher.start()
         await run_in_threadpool(warm_up, app.state.moderator)

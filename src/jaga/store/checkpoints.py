@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from jaga.config import home_dir
+from jaga.config import home_dir, settings
 from jaga.types import now_utc
 
 FORMAT = "jaga-audit-checkpoint/1"
@@ -40,8 +40,7 @@ class CheckpointError(ValueError):
 
 
 def signing_key_path() -> Path:
-    configured = os.environ.get(KEY_FILE_VARIABLE)
-    return Path(configured) if configured else home_dir() / "audit-signing.key"
+    return settings().audit_key_file or home_dir() / "audit-signing.key"
 
 
 def signing_key(create: bool = True) -> Ed25519PrivateKey:
@@ -50,7 +49,7 @@ def signing_key(create: bool = True) -> Ed25519PrivateKey:
     fresh key would quietly break every verification against the published public key."""
     path = signing_key_path()
     if not path.exists():
-        if not create or os.environ.get(KEY_FILE_VARIABLE):
+        if not create or settings().audit_key_file:
             raise CheckpointError(f"no audit signing key at {path}")
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

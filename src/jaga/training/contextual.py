@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from jaga.contextual.weights import LAYER_MATRICES, dequantise_q4_0, quantise_rows
+from jaga.contextual.weights import LAYER_MATRICES, dequantise_q4_0, dequantise_rows, quantise_rows
 
 DEFAULTS: dict[str, Any] = {
     "epochs": 3,
@@ -40,10 +40,21 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "max_train_rows": 0,
     "functional_weight": 3.0,
+    "init": "",
+    "freeze_layers": 0,
+    "focus_languages": "",
+    "replay_rows": 0,
 }
 """`max_train_rows` > 0 trains on a random sample of that many rows (smoke tests). `functional_weight`:
 a functional-corpus case's weight against a real post's 1 (the ~69k cases then carry about half the
-signal); within a language its non-hateful cases are balanced against the hateful ones."""
+signal); within a language its non-hateful cases are balanced against the hateful ones.
+
+Continued training on a CPU, where three epochs over every row take hours: `init` starts from a
+trained `contextual.npz` (the shipped one) instead of e5's pretrained weights; `freeze_layers` keeps
+the embeddings and that many lowest layers fixed (they run without gradients, so a step costs less);
+`focus_languages` (comma-separated) trains on every functional training case of those languages plus
+`replay_rows` other training rows drawn at random, so that what the model knew elsewhere is rehearsed
+rather than forgotten."""
 
 
 def _torch() -> Any:
@@ -54,7 +65,8 @@ def _torch() -> Any:
     return torch
 
 
-def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float) -> Any:
+def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float, init: Path | None = None) -> Any:
+    """e5-small's layers from the bundle (pretrained) or, with `init`, from a trained `contextual.npz`."""
     torch = _torch()
     nn: Any = torch.nn
     functional: Any = torch.nn.functional
@@ -91,12 +103,18 @@ def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float) ->
             self.dropout = nn.Dropout(dropout)
             self.head = nn.Linear(hidden, n_labels)
 
+        frozen = 0
+        """The embeddings and this many lowest layers run without gradients (continued training)."""
+
         def forward(self, ids: Any, lengths: Any) -> Any:
             length = ids.shape[1]
             keep = torch.arange(length, device=ids.device)[None, :] < lengths[:, None]
-            x = self.ln(self.word[ids] + self.pos[:length] + self.token_type)
             mask = keep[:, None, None, :]
-            for layer in self.layers:
+            with torch.set_grad_enabled(torch.is_grad_enabled() and self.frozen == 0):
+                x = self.ln(self.word[ids] + self.pos[:length] + self.token_type)
+                for layer in self.layers[:self.frozen]:
+                    x = layer(x, mask)
+            for layer in self.layers[self.frozen:]:
                 x = layer(x, mask)
             pooled = (x * keep[:, :, None]).sum(1) / lengths[:, None]
             return self.head(self.dropout(pooled))
@@ -114,7 +132,55 @@ def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float) ->
             for name in ("aln", "oln"):
                 getattr(layer, name).weight.copy_(torch.from_numpy(bundle[f"l{index}.{name}.w"]))
                 getattr(layer, name).bias.copy_(torch.from_numpy(bundle[f"l{index}.{name}.b"]))
+    if init is not None:
+        _load_trained(model, init)
     return model
+
+
+def _load_trained(model: Any, path: Path) -> None:
+    """Every trained tensor of a shipped `contextual.npz` (int8 rows dequantised) into `model`."""
+    torch = _torch()
+    trained = np.load(path)
+
+    def put(parameter: Any, value: np.ndarray) -> None:
+        parameter.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)).reshape(parameter.shape))
+
+    with torch.no_grad():
+        put(model.pos, trained["emb.pos"])
+        put(model.token_type, trained["emb.type"])
+        put(model.ln.weight, trained["emb.ln.w"])
+        put(model.ln.bias, trained["emb.ln.b"])
+        for index, layer in enumerate(model.layers):
+            for name in LAYER_MATRICES:
+                put(getattr(layer, name).weight,
+                    dequantise_rows(trained[f"l{index}.{name}.w"], trained[f"l{index}.{name}.scale"]))
+                put(getattr(layer, name).bias, trained[f"l{index}.{name}.b"])
+            for name in ("aln", "oln"):
+                put(getattr(layer, name).weight, trained[f"l{index}.{name}.w"])
+                put(getattr(layer, name).bias, trained[f"l{index}.{name}.b"])
+        if trained["head.w"].shape != tuple(model.head.weight.shape):
+            raise ValueError(f"{path}: its head has {trained['head.w'].shape[0]} outputs, the bundle "
+                             f"{model.head.weight.shape[0]} categories")
+        put(model.head.weight, trained["head.w"])
+        put(model.head.bias, trained["head.b"])
+
+
+def _train_rows(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict[str, Any],
+                rng: np.random.Generator) -> np.ndarray:
+    """The rows a run trains on: every training row, a random sample (`max_train_rows`), or the
+    focus languages' functional cases plus `replay_rows` others (continued training)."""
+    train_rows = np.flatnonzero(bundle["split"] == 0)
+    if settings["focus_languages"]:
+        focus = set(settings["focus_languages"].split(","))
+        with (bundle_path.parent / "rows.jsonl").open(encoding="utf-8") as handle:
+            languages = np.array([json.loads(line)["language"] for line in handle])
+        chosen = bundle["functional"][train_rows] & np.isin(languages[train_rows], sorted(focus))
+        others = train_rows[~chosen]
+        replay = rng.choice(others, min(settings["replay_rows"], len(others)), replace=False)
+        return np.sort(np.concatenate([train_rows[chosen], replay]))
+    if 0 < settings["max_train_rows"] < len(train_rows):
+        return np.sort(rng.choice(train_rows, settings["max_train_rows"], replace=False))
+    return train_rows
 
 
 def _batches(order: np.ndarray, offsets: np.ndarray, batch_size: int, max_pieces: int) -> list[np.ndarray]:
@@ -171,12 +237,17 @@ def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None
     labels = bundle["labels"]
     weights = np.where(bundle["functional"], bundle["weights"] * settings["functional_weight"], bundle["weights"])
     ids, offsets = bundle["ids"].astype(np.int64), bundle["offsets"].astype(np.int64)
-    train_rows = np.flatnonzero(bundle["split"] == 0)
-    if 0 < settings["max_train_rows"] < len(train_rows):
-        train_rows = np.sort(rng.choice(train_rows, settings["max_train_rows"], replace=False))
-    model = build_model(bundle, labels.shape[1], settings["dropout"]).to(device)
+    train_rows = _train_rows(bundle_path, bundle, settings, rng)
+    model = build_model(bundle, labels.shape[1], settings["dropout"],
+                        Path(settings["init"]) if settings["init"] else None).to(device)
+    model.frozen = settings["freeze_layers"]
+    if model.frozen:
+        for parameter in (model.pos, model.token_type, *model.ln.parameters(),
+                          *(p for layer in model.layers[:model.frozen] for p in layer.parameters())):
+            parameter.requires_grad_(False)
     head_parameters = list(model.head.parameters())
-    encoder_parameters = [p for name, p in model.named_parameters() if not name.startswith("head.")]
+    encoder_parameters = [p for name, p in model.named_parameters()
+                          if not name.startswith("head.") and p.requires_grad]
     optimiser = torch.optim.AdamW([
         {"params": encoder_parameters, "lr": settings["learning_rate"]},
         {"params": head_parameters, "lr": settings["head_learning_rate"]},
@@ -206,7 +277,7 @@ def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None
             loss = (loss_matrix * known * weight[:, None]).sum() / (known * weight[:, None]).sum().clamp(min=1)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
             optimiser.step()
             schedule.step()
             step += 1

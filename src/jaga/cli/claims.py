@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-EXIT_ERROR, EXIT_REJECTS = 1, 3
+from jaga.cli.common import EXIT_REJECTS, err, fail, out
 
 claims_app = typer.Typer(help="Fact-check registry: import, export, search; claims matched across languages.",
                          no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(EXIT_ERROR)
 
 
 def _matcher(store: Any) -> Any:
@@ -51,7 +45,7 @@ def import_command(
     if all_datasets:
         names += [name for name in DATASETS if (data_dir() / "claims" / name).is_dir()]
     if not names:
-        raise _fail("name datasets or files to import, or use --all")
+        raise fail("name datasets or files to import, or use --all")
     store = Store()
     reports = []
     for name in names:
@@ -59,7 +53,7 @@ def import_command(
             report = import_dataset(store, name, data_dir() / "claims") if name in DATASETS \
                 else import_path(store, Path(name))
         except (OSError, ValueError) as error:
-            raise _fail(str(error)) from error
+            raise fail(str(error)) from error
         reports.append(report)
     table = Table(title=f"imported into {store.count_fact_checks()} fact-checks")
     for column in ("source", "read", "new or changed", "rejected"):
@@ -84,7 +78,7 @@ def export_command(output: Annotated[Path, typer.Argument(help=".jsonld/.json (C
     try:
         count = export_fact_checks(Store(), output)
     except ValueError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     out.print(f"{count} fact-checks written to {output}")
 
 
@@ -98,7 +92,7 @@ def search_command(
     from jaga.store import Store
 
     if not text.strip():
-        raise _fail("the text is empty")
+        raise fail("the text is empty")
     matches = _matcher(Store()).search(text, top_k)
     if as_json:
         typer.echo(json.dumps([match.to_json() for match in matches], ensure_ascii=False, indent=2))
@@ -157,11 +151,11 @@ def calibrate_command(
     try:
         matcher = _matcher(evaluation_store())
     except FileNotFoundError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "calibration"]
     calibration = fit_calibration(matcher, pairs, precision, crosslingual_precision)
-    target = output or Path(__file__).parent / "data" / "matcher.json"
+    target = output or Path(str(resources.files("jaga.claims") / "data" / "matcher.json"))
     target.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
     out.print(f"calibration from {calibration.trained_on}; thresholds {calibration.threshold} (same language), "
               f"{calibration.crosslingual_threshold} (across languages); written to {target}")
@@ -176,7 +170,7 @@ def evaluate_claims(report: Path | None) -> None:
     try:
         matcher = _matcher(evaluation_store())
     except FileNotFoundError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "test"]
     rows = summary_rows(evaluate(matcher, pairs))

@@ -8,25 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from jaga.cli.common import EXIT_REJECTS, err, fail, out
 
 if TYPE_CHECKING:
     from jaga.banks.model import BankEntry
     from jaga.store import Store
 
-EXIT_ERROR, EXIT_REJECTS = 1, 3
-
 banks_app = typer.Typer(help="Hash banks of known content: MD5/SHA-256 and PDQ for media, canonical text; "
                         "allow-lists; ThreatExchange/HMA exchange.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 Org = Annotated[str, typer.Option("--org", help="The organisation whose banks these are.")]
 
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(EXIT_ERROR)
 
 
 def _store(org: str | None) -> Store:
@@ -47,7 +40,7 @@ def _ensure_bank(store: Store, name: str, label: str | None, category: str | Non
                     allow=allow if allow is not None else (existing.allow if existing else False),
                     enabled=existing.enabled if existing else True)
     except ValueError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     if existing is None or bank != existing:
         store.save_bank(bank)
 
@@ -63,7 +56,7 @@ def _content_entries(bank: str, files: list[Path], hashes: list[str], texts: lis
         try:
             data = read_media(str(path))
         except MediaError as error:
-            raise _fail(str(error)) from error
+            raise fail(str(error)) from error
         for kind in SIGNAL_TYPES.values():
             if kind.content_type in (ContentType.MEDIA, ContentType.PHOTO):
                 signal = kind.from_bytes(data)
@@ -77,7 +70,7 @@ def _content_entries(bank: str, files: list[Path], hashes: list[str], texts: lis
             entries.append(entry(bank, kind_name, signal, content_id, note))
         entries += [entry(bank, "text", text, content_id, note) for text in texts]
     except ValueError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     return entries
 
 
@@ -123,7 +116,7 @@ def import_command(
     try:
         result = read_file(path, file_format, bank, signal_type)
     except (OSError, ValueError) as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     for name, described in result.banks.items():
         if store.bank(name) is None:
             store.save_bank(described)
@@ -150,11 +143,11 @@ def export_command(
 
     store = _store(org)
     if bank is not None and store.bank(bank) is None:
-        raise _fail(f"no bank {bank!r}")
+        raise fail(f"no bank {bank!r}")
     try:
         form = format_of(Path(output), file_format)
     except ValueError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     banks = {item.name: item for item in store.banks()}
     if output == "-":
         count = write_entries(sys.stdout, form, store.bank_entries(bank), banks)
@@ -177,11 +170,11 @@ def match_command(
 
     media = list(files or []) + list(hashes or [])
     if not media and text is None:
-        raise _fail("give media files, --hash or --text")
+        raise fail("give media files, --hash or --text")
     try:
         matches = BankMatcher(_store(org)).match(text, media)
     except MediaError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     if as_json:
         typer.echo(json.dumps([match.to_json() for match in matches], ensure_ascii=False, indent=2))
         return
@@ -214,7 +207,7 @@ def _set_enabled(name: str, enabled: bool, org: str) -> None:
     try:
         _store(org).set_bank_enabled(name, enabled)
     except NotFound as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     out.print(f"bank {name} {'enabled' if enabled else 'disabled'}")
 
 
@@ -238,5 +231,5 @@ def remove_command(name: str, org: Org = "default") -> None:
     try:
         removed = _store(org).delete_bank(name)
     except NotFound as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     out.print(f"bank {name} removed with {removed} entries")

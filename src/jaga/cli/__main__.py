@@ -1,0 +1,5 @@
+"""`python -m jaga.cli ...`, as the `jaga` script."""
+
+from jaga.cli import app
+
+app()

@@ -1,0 +1,145 @@
+"""`jaga train` and `jaga language-offsets`: fit the models that ship in the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from jaga.cli.common import err, fail, out
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from jaga.training.train import Corpus
+
+
+def train(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Artifact directory (default: the bundled "
+                                                "model's).")] = None,
+    licence: Annotated[list[str] | None, typer.Option(help="Licence classes to train on (repeatable): permissive, "
+                                                      "non-commercial, copyleft, unknown. Default: all.")] = None,
+    dataset: Annotated[list[str] | None, typer.Option(help="Only these datasets (repeatable).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the datasets are (default: JAGA_DATA_DIR).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+    card: Annotated[Path | None, typer.Option(help="Write the model card here (default: docs/MODEL_CARD.md "
+                                              "when training the bundled model).")] = None,
+    contextual: Annotated[bool, typer.Option(help="Train the contextual tier (e5-small's layers fine-tuned; needs "
+                                             "`pip install '.[train]'`; minutes on a GPU, hours on 2 cores) "
+                                             "instead of the fast tier.")] = False,
+    functional_weight: Annotated[float, typer.Option(help="Contextual tier: a functional-corpus case's weight "
+                                                     "against a real post's.")] = 2.0,
+    epochs: Annotated[int, typer.Option(help="Contextual tier: passes over the training rows.")] = 3,
+    bundle: Annotated[Path | None, typer.Option(help="Contextual tier: keep the training bundle here (reusable "
+                                                "on a GPU machine: python -m jaga.training.contextual BUNDLE OUT).")] = None,
+    continue_from: Annotated[Path | None, typer.Option("--continue-from", help="Contextual tier: start from this "
+                                                     "trained contextual.npz (e.g. the bundled one) instead of "
+                                                     "e5's pretrained layers: continued training, which a CPU "
+                                                     "can do in minutes with --freeze-layers and --focus.")] = None,
+    freeze_layers: Annotated[int, typer.Option(min=0, max=12, help="Contextual tier: keep the embeddings and this "
+                                               "many lowest layers fixed.")] = 0,
+    focus: Annotated[str | None, typer.Option(help="Contextual tier: train on these languages' functional cases "
+                                              "(comma-separated, e.g. zh,th) plus --replay other rows.")] = None,
+    replay: Annotated[int, typer.Option(min=0, help="Contextual tier, with --focus: other training rows drawn at "
+                                        "random and rehearsed, so the other languages are not forgotten.")] = 20_000,
+) -> None:
+    """Train the fast tier (n-gram classifier) or, with --contextual, the contextual tier, from the
+    labelled datasets and Jaga's functional corpus (reproducible for a given seed)."""
+    from jaga.training.datasets import LICENCE_CLASSES, select
+
+    try:
+        datasets = select(tuple(licence or LICENCE_CLASSES), tuple(dataset) if dataset else None)
+    except ValueError as error:
+        raise fail(str(error)) from error
+    missing = [d.name for d in datasets if not d.available(data_dir)]
+    if missing:
+        raise fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
+    if contextual:
+        warm = {"init": str(continue_from or ""), "freeze_layers": freeze_layers, "focus_languages": focus or "",
+                "replay_rows": replay if focus else 0}
+        _train_contextual(datasets, output, data_dir, seed, functional_weight, epochs, bundle, warm)
+        return
+    from jaga.detect.classifier import bundled_model_dir
+    from jaga.training.card import write_model_card
+    from jaga.training.train import default_functional_suites
+    from jaga.training.train import train as run_training
+
+    target = output or bundled_model_dir()
+    with err.status("training") as status:
+        metrics = run_training(datasets, target, seed=seed, root=data_dir, progress=lambda message: status.update(message),
+                               functional_suites=default_functional_suites(data_dir))
+    card_path = card or (Path("docs/MODEL_CARD.md") if output is None else target / "MODEL_CARD.md")
+    write_model_card(metrics, card_path)
+    out.print(f"model {metrics['version']} written to {target} in {metrics['train_seconds']} s; card: {card_path}")
+    table = Table(title="held-out test split")
+    for column in ("category", "precision", "recall", "f1", "positives"):
+        table.add_column(column)
+    for category, values in metrics["test"]["overall"].items():
+        table.add_row(category, f"{values['precision']:.3f}", f"{values['recall']:.3f}", f"{values['f1']:.3f}",
+                      str(values["support"]))
+    out.print(table)
+
+
+def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path | None, seed: int,
+                      functional_weight: float, epochs: int, bundle: Path | None, warm: dict[str, Any]) -> None:
+    import tempfile
+    from datetime import UTC, datetime
+
+    from jaga.contextual.model import bundled_dir
+    from jaga.training.contextual import fit
+    from jaga.training.contextual_data import collect, prepare
+    from jaga.training.contextual_eval import finish
+
+    target = output or bundled_dir()
+    work = bundle or Path(tempfile.mkdtemp(prefix="jaga-contextual-"))
+    with err.status("contextual tier") as status:
+        rows = collect(datasets, root=data_dir, progress=status.update)
+        summary = prepare(rows, work, progress=status.update)
+        status.update(f"fine-tuning on {summary['splits']['train']} rows")
+        fitted = fit(work / "bundle.npz", work / "fit", {"seed": seed, "functional_weight": functional_weight,
+                                                         "epochs": epochs, **warm}, log=status.update)
+    trained = {"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "settings": fitted["settings"],
+               "hardware": f"{fitted['device_name']}: {fitted['train_seconds']} s for {epochs} epochs over "
+                           f"{fitted['train_examples']} rows",
+               "datasets": [{"name": d.name, "licence": d.licence} for d in datasets]}
+    metrics = finish(work, work / "fit", target, datetime.now(UTC).strftime("contextual-%Y%m%d"), trained)
+    out.print(f"contextual tier written to {target} ({trained['hardware']})")
+    table = Table(title="functional corpus, held-back test split (macro-F1, hate speech)")
+    for column in ("language", "macro-F1"):
+        table.add_column(column)
+    for language, value in metrics["test"]["functional"].items():
+        table.add_row(language, f"{value:.1f}")
+    out.print(table)
+
+
+def _available_corpus(data_dir: Path | None, seed: int, progress: Callable[[str], None]) -> Corpus:
+    """Every dataset found under `data_dir` (default: JAGA_DATA_DIR), deduplicated and split as
+    `jaga train` does."""
+    from jaga.training.datasets import select
+    from jaga.training.train import build_corpus
+
+    datasets = [dataset for dataset in select() if dataset.available(data_dir)]
+    if not datasets:
+        raise fail(f"no datasets under {data_dir or 'JAGA_DATA_DIR'}")
+    return build_corpus(datasets, seed=seed, root=data_dir, progress=progress)
+
+
+def language_offsets_command(
+    output: Annotated[Path | None, typer.Option(help="Offsets file (default: the bundled one).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Where the datasets are (default: JAGA_DATA_DIR).")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Fit the language offsets that claim matching removes from e5's vectors (about a minute; then
+    re-index: claim indexes rebuild by themselves on the next sync)."""
+    from jaga.text.encoder import LANGUAGE_OFFSETS_FILE
+    from jaga.training.offsets import fit_language_offsets, save_language_offsets
+
+    with err.status("fitting language offsets") as status:
+        corpus = _available_corpus(data_dir, seed, status.update)
+        rows = corpus.indices("train")
+        offsets = fit_language_offsets([corpus.texts[row] for row in rows], [corpus.languages[row] for row in rows],
+                                       seed=seed)
+    save_language_offsets(offsets, output or LANGUAGE_OFFSETS_FILE)
+    out.print(f"offsets for {', '.join(sorted(offsets))}, written to {output or LANGUAGE_OFFSETS_FILE}")
