@@ -31,42 +31,42 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="JAGA_", extra="ignore", frozen=True)
 
-    data_dir: Path | None = Field(None, description="Public labelled datasets (read-only, never committed); "
+    data_dir: Path | None = Field(default=None, description="Public labelled datasets (read-only, never committed); "
                                   "default: ../shared/data beside the checkout.")
-    home: Path | None = Field(None, description="Jaga's writable state on this machine (SQLite file, keys); "
+    home: Path | None = Field(default=None, description="Jaga's writable state on this machine (SQLite file, keys); "
                               "default: ~/.local/share/jaga.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL of the database; default: SQLite in "
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the database; default: SQLite in "
                                      "JAGA_HOME. PostgreSQL: postgresql+psycopg://user@host/db.")
-    model_dir: Path | None = Field(None, description="A fast-tier harm classifier trained with `jaga train -o "
+    model_dir: Path | None = Field(default=None, description="A fast-tier harm classifier trained with `jaga train -o "
                                    "DIR`, used instead of the bundled one.")
-    encoder_tier: bool = Field(True, description="The detection cascade's contextual tier; off trades its "
+    encoder_tier: bool = Field(default=True, description="The detection cascade's contextual tier; off trades its "
                                "functional accuracy for the fast tier's throughput and does not load it.")
-    contextual_int8: bool = Field(True, description="The contextual tier on int8 kernels (3x float32's speed); "
+    contextual_int8: bool = Field(default=True, description="The contextual tier on int8 kernels (3x float32's speed); "
                                   "off runs float32, for an exact comparison with training.")
-    pseudonym_key: SecretStr | None = Field(None, description="Key of the author pseudonyms (HMAC); share it "
+    pseudonym_key: SecretStr | None = Field(default=None, description="Key of the author pseudonyms (HMAC); share it "
                                             "across machines of one deployment. Default: made once in JAGA_HOME.")
-    audit_key_file: Path | None = Field(None, description="Ed25519 key that signs audit checkpoints; a named "
+    audit_key_file: Path | None = Field(default=None, description="Ed25519 key that signs audit checkpoints; a named "
                                         "file is never made up. Default: made once in JAGA_HOME.")
-    exchange_key_dir: Path | None = Field(None, description="Where this organisation's exchange signing keys "
+    exchange_key_dir: Path | None = Field(default=None, description="Where this organisation's exchange signing keys "
                                           "live. Default: JAGA_HOME/exchange.")
     media_roots: Annotated[tuple[Path, ...] | None, NoDecode] = Field(
-        None, description="Folders (OS path separator) a post's media files may be read from for hash banks. "
+        default=None, description="Folders (OS path separator) a post's media files may be read from for hash banks. "
         "Unset: anywhere for the CLI and library, nowhere for the HTTP service (it takes hashes).")
-    metrics_open: bool = Field(False, description="Serve /metrics without an API key (a scraper on a private "
+    metrics_open: bool = Field(default=False, description="Serve /metrics without an API key (a scraper on a private "
                                "network); otherwise it takes an organisation-wide admin or auditor key.")
-    rate_limit: float = Field(50.0, gt=0, description="Requests per second per API key (bursts of twice that).")
-    threads: int | None = Field(None, ge=1, description="Request threads per service worker; default: 2 x cores + 2.")
-    moderation_budget: float = Field(10.0, gt=0, description="Seconds a moderation request may wait for its "
+    rate_limit: float = Field(default=50.0, gt=0, description="Requests per second per API key (bursts of twice that).")
+    threads: int | None = Field(default=None, ge=1, description="Request threads per service worker; default: 2 x cores + 2.")
+    moderation_budget: float = Field(default=10.0, gt=0, description="Seconds a moderation request may wait for its "
                                      "decisions before a 503 with Retry-After (the work still finishes).")
-    header_timeout: float = Field(10.0, gt=0, description="Seconds for a request's line and headers to arrive.")
-    body_timeout: float = Field(30.0, gt=0, description="Seconds for a request's body to arrive (else 408).")
-    max_header_bytes: int = Field(32_768, ge=1024, description="Request line and headers together (else 431).")
-    max_headers: int = Field(100, ge=1, description="Header fields in one request (else 431).")
-    max_connections: int = Field(1000, ge=1, description="Open connections per service worker (else 503).")
-    webhook_delivery: bool = Field(True, description="Send webhooks from `jaga serve` (off: events still queue).")
-    webhook_allow_hosts: Listed = Field((), description="Host names and networks a webhook may reach although "
+    header_timeout: float = Field(default=10.0, gt=0, description="Seconds for a request's line and headers to arrive.")
+    body_timeout: float = Field(default=30.0, gt=0, description="Seconds for a request's body to arrive (else 408).")
+    max_header_bytes: int = Field(default=32_768, ge=1024, description="Request line and headers together (else 431).")
+    max_headers: int = Field(default=100, ge=1, description="Header fields in one request (else 431).")
+    max_connections: int = Field(default=1000, ge=1, description="Open connections per service worker (else 503).")
+    webhook_delivery: bool = Field(default=True, description="Send webhooks from `jaga serve` (off: events still queue).")
+    webhook_allow_hosts: Listed = Field(default=(), description="Host names and networks a webhook may reach although "
                                         "they are not public (an operator's own receiver), comma-separated.")
-    webhook_allow_http_hosts: Listed = Field((), description="Host names and networks a webhook may reach over "
+    webhook_allow_http_hosts: Listed = Field(default=(), description="Host names and networks a webhook may reach over "
                                              "plain http (others must use https), comma-separated.")
 
     @field_validator("webhook_allow_hosts", "webhook_allow_http_hosts", mode="before")

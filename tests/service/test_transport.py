@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from jaga.pipeline import Moderator
 from jaga.service import create_app
-from jaga.service.app import MAX_BODY_BYTES
+from jaga.service.middleware import MAX_BODY_BYTES
 from jaga.service.transport import server_options
 from jaga.store import Role, Store
 

@@ -21,6 +21,7 @@ from jaga.cli.banks import banks_app
 from jaga.cli.claims import claims_app
 from jaga.cli.common import EXIT_ERROR, EXIT_REJECTS, out
 from jaga.cli.db import db_app
+from jaga.cli.exchange import exchange_app
 from jaga.cli.keys import keys_app
 from jaga.cli.policy import policy_app
 
@@ -49,6 +50,8 @@ app.command()(scan.check)
 # Reference data: fact-checks and hash banks.
 app.add_typer(claims_app, name="claims")
 app.add_typer(banks_app, name="banks")
+# Exchange between members: signed bundles of fact-checks, bank entries and campaign indicators.
+app.add_typer(exchange_app, name="exchange")
 # Policies, reports and the legal record.
 app.add_typer(policy_app, name="policy")
 app.command("report")(report.report_command)

@@ -166,7 +166,7 @@ def banks_router(store: Store, role_in: Callable[[frozenset[Role]], Callable[[Ap
         return PlainTextResponse(dumps(format, scoped.bank_entries(name), {name: bank}), media_type=media)
 
     @router.post("/match", response_model=list[MatchOut])
-    def match(request: MatchRequest, key: Annotated[ApiKey, Depends(role_in(MATCHERS))]) -> list[dict[str, Any]]:
+    def match_banks(request: MatchRequest, key: Annotated[ApiKey, Depends(role_in(MATCHERS))]) -> list[dict[str, Any]]:
         """The enabled block banks holding this text or media, after the allow-lists."""
         with lock:
             matcher = matchers.get(key.org)

@@ -23,6 +23,7 @@ from jaga.store.access import ApiKey, IdempotencyRepository, Role, decision_dige
 from jaga.store.banks import BankRepository
 from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
+from jaga.store.exchange import ExchangeRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
 from jaga.store.privacy import PrivacyRepository
 from jaga.types import Decision, Post, now_utc
@@ -100,7 +101,8 @@ class ModerationRecord:
     actor: str
 
 
-class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository, BankRepository):
+class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository, BankRepository,
+            ExchangeRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org
@@ -220,6 +222,19 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
             rows = session.scalars(select(DecisionRow).where(DecisionRow.org == self.org,
                                                              DecisionRow.post_id == post_id))
             return [Decision.model_validate(row.document) for row in rows]
+
+    def decisions_for_posts(self, post_ids: Sequence[str]) -> dict[str, list[Decision]]:
+        """`decisions_for_post` for many posts in one query (a stream consumer checks each batch for
+        posts already decided); posts without a decision are absent."""
+        found: dict[str, list[Decision]] = {}
+        if not post_ids:
+            return found
+        with self.sessions() as session:
+            rows = session.scalars(select(DecisionRow).where(DecisionRow.org == self.org,
+                                                             DecisionRow.post_id.in_(set(post_ids))))
+            for row in rows:
+                found.setdefault(row.post_id, []).append(Decision.model_validate(row.document))
+        return found
 
     def post(self, post_id: str) -> Post | None:
         with self.sessions() as session:

@@ -1,0 +1,102 @@
+"""Moderation: posts in, decisions with their statements of reasons out (and stored through the one
+after-decision path, `jaga.moderation.record`, by the batcher); decisions read back; government
+orders about posts."""
+
+import asyncio
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from jaga.service.deps import (
+    AUTHORITY_SENDERS,
+    READERS,
+    WRITERS_OF_CONTENT,
+    IdempotencyKey,
+    IdParam,
+    RawBody,
+    Services,
+    ServicesDep,
+    idempotent,
+    role_in,
+)
+from jaga.service.errors import ApiError
+from jaga.service.schemas import DecisionOut, ModerateRequest, ModerateResponse
+from jaga.store import ApiKey
+from jaga.types import Decision
+
+router = APIRouter()
+
+
+def over_budget(budget: float) -> ApiError:
+    """A request past its time: the worker goes on with it (what it finishes is stored), but the
+    caller is told at once, so that one slow request cannot hold every other caller's connection."""
+    return ApiError(503, "moderation_timeout", f"the posts were not moderated within {budget:g} s (the service is "
+                    "busy or they are long); retry later", headers={"Retry-After": str(max(1, math.ceil(budget)))})
+
+
+def check_jurisdictions(request: ModerateRequest, key: ApiKey) -> None:
+    for post in request.all_posts():
+        wanted = (request.jurisdiction or post.country or "ASEAN").upper()
+        if not key.may_see(wanted):
+            raise ApiError(403, "jurisdiction_out_of_scope", f"this key cannot act in {wanted}")
+
+
+def decisions_document(decisions: list[Decision]) -> dict[str, Any]:
+    # Decision.to_json_dict is already the documented schema: skip re-validating it.
+    return {"decisions": [decision.to_json_dict() for decision in decisions]}
+
+
+def moderate_now(running: Services, request: ModerateRequest, key: ApiKey) -> dict[str, Any]:
+    """From a request thread: moderated and stored with whatever else is waiting (see
+    `jaga.service.batching`)."""
+    check_jurisdictions(request, key)
+    future = running.batcher.submit(request.all_posts(), request.jurisdiction, key)
+    try:
+        return decisions_document(future.result(timeout=running.budget))
+    except TimeoutError:
+        future.cancel()  # dropped if it has not started
+        raise over_budget(running.budget) from None
+
+
+# Returns the encoded JSONResponse itself; response_model, not the return annotation, documents its body.
+@router.post("/v1/moderate", response_model=ModerateResponse, tags=["moderation"])
+async def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
+                   running: ServicesDep, http: Request, body: RawBody,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Moderate one post (`post`) or up to 100 (`posts`). Decisions are stored for the key's
+    organisation; the jurisdiction is `jurisdiction`, else each post's country, else ASEAN."""
+    if idempotency_key is not None:  # the idempotency record is read and written in the store
+        return await run_in_threadpool(idempotent, running.store, key, http, body, idempotency_key,
+                                       lambda: moderate_now(running, request, key))
+    check_jurisdictions(request, key)
+    try:  # a request still queued at the deadline is dropped (its future cancelled), not moderated
+        decisions = await asyncio.wait_for(asyncio.wrap_future(
+            running.batcher.submit(request.all_posts(), request.jurisdiction, key)), running.budget)
+    except TimeoutError:
+        raise over_budget(running.budget) from None
+    return JSONResponse(decisions_document(decisions))
+
+
+@router.get("/v1/decisions/{decision_id}", response_model=DecisionOut, tags=["moderation"])
+def get_decision(decision_id: IdParam, key: Annotated[ApiKey, Depends(role_in(READERS))],
+             running: ServicesDep) -> DecisionOut:
+    """A decision with its statement of reasons: for keys of the same organisation whose
+    jurisdictions include the decision's."""
+    found = running.store.scoped(key.org).decision(decision_id)
+    if found is None or not key.may_see(found.jurisdiction):
+        raise ApiError(404, "not_found", f"no decision {decision_id!r}")
+    return DecisionOut.of(found)
+
+
+@router.post("/v1/authority-requests", response_model=ModerateResponse, tags=["moderation"])
+def authority_request(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(AUTHORITY_SENDERS))],
+                      running: ServicesDep, http: Request, body: RawBody,
+                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """A government order about posts: each post must carry `authority_request` (agency, channel,
+    received_at, ...). Always reviewed by a person against the legal deadline; counted apart."""
+    if any(post.authority_request is None for post in request.all_posts()):
+        raise ApiError(422, "authority_request_missing", "every post needs an `authority_request`")
+    return idempotent(running.store, key, http, body, idempotency_key, lambda: moderate_now(running, request, key))
