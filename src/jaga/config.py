@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     metrics_open: bool = Field(default=False, description="Serve /metrics without an API key (a scraper on a private "
                                "network); otherwise it takes an organisation-wide admin or auditor key.")
     rate_limit: float = Field(default=50.0, gt=0, description="Requests per second per API key (bursts of twice that).")
+    rate_limit_storage: str = Field(default="memory://", description="Where rate-limit counts live: memory:// "
+                                    "(each service worker counts alone) or redis://host:6379 (shared by every "
+                                    "worker and host).")
     threads: int | None = Field(default=None, ge=1, description="Request threads per service worker; default: 2 x cores + 2.")
     moderation_budget: float = Field(default=10.0, gt=0, description="Seconds a moderation request may wait for its "
                                      "decisions before a 503 with Retry-After (the work still finishes).")

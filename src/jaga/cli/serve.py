@@ -23,7 +23,31 @@ def serve(
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from jaga.service.transport import server_options
 
+    if workers > 1:
+        _share_metrics()
+
     # Header size, count and deadline, keep-alive and a connection cap (JAGA_HEADER_TIMEOUT,
     # JAGA_MAX_HEADER_BYTES, JAGA_MAX_HEADERS, JAGA_MAX_CONNECTIONS): see jaga.service.transport.
+    # A worker answers the supervisor's health pings from a thread; while it loads the models on a
+    # busy machine that thread can wait out uvicorn's 5 s default, and the worker was killed and
+    # restarted in a loop (seen with two workers at a load of 14 on 2 cores). A hung worker is still
+    # replaced, after a minute.
     uvicorn.run("jaga.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", **server_options())
+                log_level="info", timeout_worker_healthcheck=60, **server_options())
+
+
+def _share_metrics() -> None:
+    """Workers write their metric values to one folder that any of them sums for a scrape
+    (prometheus_client's multiprocess mode, jaga.service.middleware.Metrics): a fresh temporary one,
+    or the operator's PROMETHEUS_MULTIPROC_DIR emptied of an earlier run's values."""
+    import tempfile
+    from pathlib import Path
+
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not configured:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="jaga-metrics-")
+        return
+    folder = Path(configured)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()

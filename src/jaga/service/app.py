@@ -113,7 +113,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     running = Services(
         store=store, metrics=metrics, webhook_policy=webhook_policy,
         batcher=ModerationBatcher(lambda: app.state.moderator, store, count_decisions, on_batch=metrics.batch_posts.observe),
-        limiter=RateLimiter(rate, burst if burst is not None else max(1, int(2 * rate))),
+        limiter=RateLimiter(rate, burst if burst is not None else max(1, int(2 * rate)), settings.rate_limit_storage),
         webhooks=WebhookDispatcher(store, policy=webhook_policy),
         budget=moderation_budget if moderation_budget is not None else settings.moderation_budget,
         open_metrics=open_metrics if open_metrics is not None else settings.metrics_open)

@@ -72,7 +72,9 @@ async def principal(request: Request, authorization: Annotated[str | None, Heade
     key = running.store.recently_authenticated(token) or await run_in_threadpool(running.store.authenticate, token)
     if key is None:
         raise ApiError(401, "unauthenticated", "unknown or revoked API key")
-    wait = running.limiter.wait_needed(key.id)
+    wait, budget = running.limiter.check(key.id)
+    if budget is not None:
+        request.state.rate_limit = budget  # the middleware adds the RateLimit-* headers to the response
     if wait:
         raise ApiError(429, "rate_limited", f"too many requests for this key; retry in {wait:.2f} s",
                        headers={"Retry-After": str(max(1, math.ceil(wait)))})

@@ -7,11 +7,26 @@ tasks and streams (measured at a sizeable share of a one-post moderation request
 """
 
 import asyncio
-import threading
+import logging
+import math
+import os
 import time
+from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,33 +36,75 @@ from jaga.service.errors import ApiError
 MAX_BODY_BYTES = 2_000_000
 TOO_LARGE = f"request bodies are limited to {MAX_BODY_BYTES} bytes"
 CLOSE = {"Connection": "close"}
+log = logging.getLogger(__name__)
+
+
+def rate_limit_headers(state: "RateLimitState") -> list[tuple[bytes, bytes]]:
+    """The IETF draft's `RateLimit-Limit`, `-Remaining` and `-Reset` (seconds), as ASGI headers."""
+    return [(b"ratelimit-limit", str(state.limit).encode()), (b"ratelimit-remaining", str(state.remaining).encode()),
+            (b"ratelimit-reset", str(math.ceil(state.reset)).encode())]
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    """What the `RateLimit-*` response headers tell a client about its key's budget."""
+
+    limit: int
+    remaining: int
+    reset: float
+    """Seconds until the window's budget is back."""
 
 
 class RateLimiter:
-    """A token bucket per API key, in this process: `rate` requests a second on average, bursts of
-    `burst`. (With several workers each keeps its own buckets.)"""
+    """Requests per API key: `rate` a second on average, bursts of up to `burst`, counted by the
+    `limits` library in a sliding window of burst/rate seconds (at least one).
 
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
+    The counts live in `storage` (`JAGA_RATE_LIMIT_STORAGE`): `memory://` keeps them in this process,
+    so each `jaga serve` worker counts on its own; `redis://host:6379` shares them between every
+    worker and host. If the shared store cannot be reached the request goes ahead (rate limiting
+    fails open: an outage of the counter must not become an outage of moderation), and a warning is
+    logged at most once a minute."""
 
-    def wait_needed(self, key_id: str) -> float:
-        """0 when the request may go ahead (and is counted), else seconds until it may."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.get(key_id, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens < 1.0:
-                self._buckets[key_id] = (tokens, now)
-                return (1.0 - tokens) / self.rate
-            self._buckets[key_id] = (tokens - 1.0, now)
-            return 0.0
+    def __init__(self, rate: float, burst: int, storage: str = "memory://", key_prefix: str = "jaga") -> None:
+        window = max(1, round(burst / rate))
+        self.item = RateLimitItemPerSecond(max(1, round(rate * window)), window)
+        options = {"key_prefix": key_prefix} if not storage.startswith("memory") else {}
+        self.limiter = SlidingWindowCounterRateLimiter(storage_from_string(storage, **options))
+        self._warned = 0.0
+
+    def check(self, key_id: str) -> tuple[float, RateLimitState | None]:
+        """(0, state) when the request may go ahead (and is counted), else (seconds until it may, state)."""
+        try:
+            allowed = self.limiter.hit(self.item, key_id)
+            stats = self.limiter.get_window_stats(self.item, key_id)
+        except Exception as error:  # the storage's own errors (redis, connection) vary by backend
+            now = time.monotonic()
+            if now - self._warned > 60:
+                self._warned = now
+                log.warning("rate limits not applied: their store failed (%s)", error)
+            return 0.0, None
+        reset = max(0.0, stats.reset_time - time.time())
+        state = RateLimitState(self.item.amount, stats.remaining, reset)
+        return (0.0 if allowed else max(reset, 0.001)), state
 
 
 class Metrics:
+    """The service's Prometheus metrics.
+
+    With several `jaga serve` workers each process counts its own requests; `jaga serve --workers N`
+    therefore runs prometheus_client's multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`, a folder every
+    worker writes its values to), and `exposition()` sums the workers' files, so whichever worker
+    answers a scrape reports the whole service. In one process the registry also carries the default
+    process, platform and garbage-collector metrics (in multiprocess mode those would describe only
+    the worker that answered, so they are left out)."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        if not self.multiprocess:
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
         self.requests = Counter("jaga_http_requests_total", "HTTP requests", ["route", "status"], registry=self.registry)
         self.latency = Histogram("jaga_http_request_seconds", "Request latency", ["route"], registry=self.registry,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
@@ -58,6 +115,14 @@ class Metrics:
         self.batch_posts = Histogram("jaga_moderation_batch_posts", "Posts moderated together (requests that "
                                      "arrived while the worker was busy share a batch)", registry=self.registry,
                                      buckets=(1, 2, 4, 8, 16, 32, 64, 128))
+
+    def exposition(self) -> bytes:
+        """The text format a scraper reads: every worker's values in multiprocess mode."""
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        combined = CollectorRegistry()
+        MultiProcessCollector(combined)
+        return generate_latest(combined)
 
 
 class LimitsAndMetrics:
@@ -114,6 +179,9 @@ class LimitsAndMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                budget = scope.get("state", {}).get("rate_limit")
+                if budget is not None:  # set by the authentication dependency (jaga.service.deps)
+                    message["headers"] = [*message.get("headers", []), *rate_limit_headers(budget)]
             await send(message)
 
         try:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import RedirectResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from jaga import __version__
@@ -43,4 +43,4 @@ async def metrics_reader(request: Request, running: ServicesDep,
 @router.get("/metrics", tags=["operations"], response_class=Response, dependencies=[Depends(metrics_reader)])
 def metrics(running: ServicesDep) -> Response:
     """Prometheus metrics: totals over the deployment, no per-organisation labels."""
-    return Response(generate_latest(running.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(running.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
