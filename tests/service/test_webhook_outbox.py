@@ -83,3 +83,46 @@ def test_two_dispatchers_deliver_each_event_once(database_url: str, local_webhoo
     assert all(row["delivered_at"] is not None and row["attempts"] == 1 for row in queued.deliveries())
     for store in [*stores, queued]:
         store.close()
+
+
+def test_a_stuck_receiver_holds_up_only_its_own_organisation(database_url: str, local_webhooks: None,
+                                                             receiver: SlowReceiver) -> None:
+    """Organisations are delivered side by side: the first organisation's receiver does not answer
+    until the second organisation's events have all arrived. Delivered one organisation after the
+    other, it would wait out its timeout (and fail) before the second was even tried."""
+    others_arrived = threading.Event()
+    answered_after_others: list[bool] = []
+
+    class Stuck(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            answered_after_others.append(others_arrived.wait(timeout=4))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    stuck = ThreadingHTTPServer(("127.0.0.1", 0), Stuck)
+    threading.Thread(target=stuck.serve_forever, daemon=True).start()
+    first, second = Store(database_url).scoped("first"), Store(database_url).scoped("second")
+    first.set_webhook(f"http://127.0.0.1:{stuck.server_port}/hook")
+    second.set_webhook(receiver.url)
+    for store in (first, second):  # the first organisation's events are queued (and claimed) first
+        with store.sessions.begin() as session:
+            for _ in range(3):
+                store._enqueue(session, "decision.created", {"decision": {}})
+
+    def watch() -> None:
+        while sum(receiver.received.values()) < 3:
+            time.sleep(0.01)
+        others_arrived.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        assert WebhookDispatcher(Store(database_url), timeout=10).run_once() == 6
+        assert answered_after_others == [True, True, True]
+    finally:
+        others_arrived.set()
+        stuck.shutdown()
+        stuck.server_close()
