@@ -1,8 +1,10 @@
-"""The notice a poster receives, written plainly in the post's language (en, id, ms, tl, th, vi;
-other languages fall back to English). Texts live in `notices.yaml`, so translators edit data."""
+"""The notice a poster receives, written plainly in the post's language (en, id, ms, tl, th, vi, km,
+lo, my, zh, ta; other languages fall back to English). Texts live in `notices.yaml`, so translators
+edit data."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -11,11 +13,25 @@ from typing import Any
 import yaml
 
 FALLBACK = "en"
+# Han characters and full-width punctuation: Chinese is written without spaces between words or sentences.
+_UNSPACED = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 @lru_cache(maxsize=1)
 def _texts() -> dict[str, dict[str, Any]]:
     return yaml.safe_load((resources.files("jaga.policy") / "notices.yaml").read_text(encoding="utf-8"))
+
+
+def _joined(pieces: list[str]) -> str:
+    """The pieces joined by spaces, except where both sides are Chinese: "。 原因" (a space after a
+    full stop) or "应用内 或 向" reads as a typo to a Chinese reader. Latin text next to Chinese keeps
+    its space, as Chinese typesetting does."""
+    joined = ""
+    for piece in pieces:
+        if joined and not (piece and _UNSPACED.match(joined[-1]) and _UNSPACED.match(piece[0])):
+            joined += " "
+        joined += piece
+    return joined
 
 
 def notice_languages() -> list[str]:
@@ -36,7 +52,8 @@ def render_notice(language: str, action: str, categories: list[str], law_titles:
 
     names = [text("categories").get(category, english["categories"][category]) for category in categories]
     paths = {**english["appeal_paths"], **text("appeal_paths")}
-    appeal = f" {text('or')} ".join(paths.get(step, step.replace("_", " ")) for step in appeal_path)
+    steps = [paths.get(step, step.replace("_", " ")) for step in appeal_path]
+    appeal = _joined([piece for step in steps for piece in (text("or"), step)][1:])
     parts = [text("support").format(helplines="; ".join(helplines))] if helplines else []
     parts.append(text("actions")[action])
     if names:
@@ -52,7 +69,7 @@ def render_notice(language: str, action: str, categories: list[str], law_titles:
     if deadline is not None and action == "review":
         parts.append(text("deadline").format(deadline=deadline.strftime("%Y-%m-%d %H:%M UTC")))
     parts.append(text("appeal").format(appeal=appeal))
-    return used, " ".join(parts)
+    return used, _joined(parts)
 
 
 def render_outcome_notice(language: str, outcome: str, action: str, categories: list[str], law_titles: list[str],
@@ -70,10 +87,10 @@ def render_outcome_notice(language: str, outcome: str, action: str, categories: 
 
     support = [text("support").format(helplines="; ".join(helplines))] if helplines else []
     if outcome == "appeal_upheld":
-        return used, " ".join([*support, text("restored")])
+        return used, _joined([*support, text("restored")])
     if action == "allow":
-        return used, " ".join([*support, text("reviewed"), text("kept")])
+        return used, _joined([*support, text("reviewed"), text("kept")])
     lead = text("appeal_rejected") if outcome == "appeal_rejected" else text("reviewed")
     _, body = render_notice(used, action, categories, law_titles, jurisdiction, extra_actions, None, appeal_path,
                             authority=authority)
-    return used, " ".join([*support, lead, body])
+    return used, _joined([*support, lead, body])
