@@ -16,6 +16,8 @@ from jaga.cli.common import EXIT_REJECTS, err, fail, out
 
 if TYPE_CHECKING:
     from jaga.pipeline import Moderator
+    from jaga.scan import ScanPaths, ScanSummary
+    from jaga.store import Store
 
 
 def scan(
@@ -35,10 +37,21 @@ def scan(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Reject records with fields Jaga does not know, instead "
                                          "of keeping them in the post's `extra` (returned with its decision).")] = False,
+    engine: Annotated[str, typer.Option(help="local (this process) or ray (Ray Data actors; pip install "
+                                        "'jaga[ray]').")] = "local",
+    address: Annotated[str | None, typer.Option(help="Ray: a cluster address (auto, ray://head:10001); default: "
+                                                "a local Ray on loopback.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=4096, help="Ray: moderation actors (each loads the "
+                                         "models once).")] = 2,
 ) -> None:
     """Moderate a file of posts: one decision per post, malformed records kept aside."""
+    if engine not in ("local", "ray"):
+        raise fail(f"unknown engine {engine!r}: local or ray")
+    if engine == "ray" and resume:
+        raise fail("--resume works with the local engine; a Ray scan run again writes the same decisions "
+                   "(and, with --store, replaces them)")
     from jaga.ingest.readers import InputError
-    from jaga.scan import ScanError, ScanSummary
+    from jaga.scan import ScanError
     from jaga.scan import scan as run_scan
     from jaga.store import Store
 
@@ -57,9 +70,13 @@ def scan(
                        rate=f"{summary.records / elapsed:,.0f}")
 
         try:
-            summary, paths = run_scan(input, target, moderator=_moderator(claims), input_format=input_format, rejects=rejects,
-                                      resume=resume, store=database, jurisdiction=jurisdiction, batch_size=batch_size,
-                                      progress=on_progress, strict=strict)
+            if engine == "ray":
+                summary, paths = _scan_on_ray(input, target, rejects, address, workers, jurisdiction, input_format,
+                                              strict, database, batch_size, claims)
+            else:
+                summary, paths = run_scan(input, target, moderator=_moderator(claims), input_format=input_format,
+                                          rejects=rejects, resume=resume, store=database, jurisdiction=jurisdiction,
+                                          batch_size=batch_size, progress=on_progress, strict=strict)
         except (InputError, ScanError, OSError) as error:
             raise fail(str(error)) from error
         except KeyboardInterrupt:
@@ -79,6 +96,22 @@ def scan(
         err.print(f"[yellow]{summary.rejects} record(s) rejected[/] and kept in {paths.rejects} "
                   "(each with its line number and reason)")
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _scan_on_ray(input: str, target: str, rejects: str | None, address: str | None, workers: int,
+                 jurisdiction: str | None, input_format: str | None, strict: bool, store: Store | None,
+                 batch_size: int, claims: bool) -> tuple[ScanSummary, ScanPaths]:
+    """The same scan on Ray Data (jaga.engines.ray): the same decisions as the local engine for the
+    same batch size, written by the driver in input order."""
+    try:
+        from jaga.engines.ray import scan_ray
+    except ImportError as error:
+        raise fail(f"the Ray engine needs Ray: pip install 'jaga[ray]' ({error})") from error
+    from jaga.config import database_url
+
+    return scan_ray(input, target, rejects, address=address, workers=workers, jurisdiction=jurisdiction,
+                    input_format=input_format, strict=strict, store=store, batch_size=batch_size,
+                    registry_url=database_url() if claims else None)
 
 
 def _print_summary(summary: object, elapsed: float) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -73,6 +74,10 @@ class E5File:
             position += 1 + 4 + 16
             self.tensors[name] = (dtype, elements, offset)
         self.config = Config(hidden, layers, heads, ff, vocabulary, max_positions, float(eps), bos, eos, pad)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its path: the memory map is opened again, not copied into the pickle."""
+        return (E5File, (self.path,))
 
     def vector(self, name: str) -> np.ndarray:
         _dtype, elements, offset = self.tensors[name]

@@ -389,6 +389,15 @@ def read_by_encoder_tier(signals: Iterable[Signal]) -> bool:
     return any(ENCODER_DETAIL in signal.details for signal in signals)
 
 
+def _reloaded_classifier(directory: Path | None, min_score: float, escalate: bool, evidence: bool
+                         ) -> ClassifierDetector:
+    """A `ClassifierDetector` unpickled: its model loaded again from `directory` (None: the bundled one)."""
+    model = HarmClassifier.load(directory or bundled_model_dir(), contextual=escalate)
+    detector = ClassifierDetector(model, min_score=min_score, escalate=escalate, evidence=evidence)
+    detector._loaded_from = (directory,)
+    return detector
+
+
 def bundled_model_dir() -> Path:
     return Path(str(resources.files("jaga") / "models" / ARTIFACT_DIR))
 
@@ -403,6 +412,8 @@ class ClassifierDetector(Detector):
     def __init__(self, model: HarmClassifier | None = None, min_score: float = 0.05,
                  escalate: bool | None = None, evidence: bool = True) -> None:
         self.escalate = encoder_tier_enabled() if escalate is None else escalate
+        self._loaded_from: tuple[Path | None] | None = None if model is not None else (model_dir(),)
+        """Where the constructor loaded the model from ((None,) for the bundled one); None when given one."""
         self.model = model or HarmClassifier.load(model_dir() or bundled_model_dir(), contextual=self.escalate)
         self.min_score = min_score
         self.escalations = 0  # posts read by the contextual tier since start (benchmarks, metrics)
@@ -412,6 +423,15 @@ class ClassifierDetector(Detector):
     @property
     def version(self) -> str:
         return str(self.model.metadata.get("version", "unversioned"))
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as where its model was loaded from, so that a Ray or Spark worker loads the model
+        from its own installation (the bundled one is found wherever the package is) instead of
+        receiving ~100 MB of arrays and an ONNX session that cannot be pickled. A model handed in
+        is pickled as data (its encoder rebuilds its session on load)."""
+        if self._loaded_from is None:
+            return super().__reduce_ex__(protocol)
+        return (_reloaded_classifier, (self._loaded_from[0], self.min_score, self.escalate, self.evidence))
 
     def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
         if not batch:

@@ -64,6 +64,11 @@ class PolicyEngine:
             raise PolicyError(f"{directory or 'bundled policies'}: the baseline asean.yaml is missing")
         self.version = self.policies[BASELINE].version
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its policy directory (None: the bundled policies) and loaded again on unpickling:
+        compiled CEL programs cannot be pickled, and a worker recompiles them in well under a second."""
+        return (PolicyEngine, (self.directory,))
+
     def policy_for(self, jurisdiction: str) -> LoadedPolicy:
         """The jurisdiction's own policy, or the regional baseline where it has none."""
         return self.policies.get(jurisdiction.upper(), self.policies[BASELINE])
