@@ -70,7 +70,8 @@ def record(store: Store, records: Sequence[ModerationRecord], rules: RulesFor) -
 def registry_moderator(database_url: str | None = None, media_roots: Sequence[Path] | None = None,
                        policy: Policy | None = None, jurisdiction: str | None = None) -> Moderator:
     """The default detectors plus claim matching against the store's fact-check registry, when it
-    has one (see `jaga claims import`), and matching against its hash banks (`jaga banks`), reading
+    has one (see `jaga claims import`), matching against its saved coordinated campaigns (`jaga
+    campaigns --save`), and matching against its hash banks (`jaga banks`), reading
     media files only under `media_roots` when given (see `jaga.banks.matcher`). Wired here, above
     the store, so that detection never opens a database: the store is handed to the claim stage as
     its `FactCheckSource`. A SQLite file that does not exist yet is not created by looking."""
@@ -85,4 +86,9 @@ def registry_moderator(database_url: str | None = None, media_roots: Sequence[Pa
         if claims is not None:
             detectors.append(claims)
         detectors.append(bank_detector(store, media_roots))
+        indicators = store.campaign_indicators()  # the organisation's saved campaigns (jaga campaigns --save)
+        if indicators:
+            from jaga.detect.campaigns import campaign_detector
+
+            detectors.append(campaign_detector(indicators))
     return Moderator(detectors, policy=policy, jurisdiction=jurisdiction)

@@ -18,6 +18,7 @@ from jaga import __version__
 from jaga.cli import evaluate, report, scan, serve, train
 from jaga.cli.audit import audit_app
 from jaga.cli.banks import banks_app
+from jaga.cli.campaigns import campaigns_app
 from jaga.cli.claims import claims_app
 from jaga.cli.common import EXIT_ERROR, EXIT_REJECTS, out
 from jaga.cli.db import db_app
@@ -50,6 +51,8 @@ app.command()(scan.check)
 # Reference data: fact-checks and hash banks.
 app.add_typer(claims_app, name="claims")
 app.add_typer(banks_app, name="banks")
+# Coordinated campaigns: near-duplicate posts, shared links and hashtags across accounts.
+app.add_typer(campaigns_app, name="campaigns")
 # Exchange between members: signed bundles of fact-checks, bank entries and campaign indicators.
 app.add_typer(exchange_app, name="exchange")
 # Policies, reports and the legal record.

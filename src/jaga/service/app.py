@@ -30,6 +30,7 @@ from jaga.pipeline import Moderator
 from jaga.service import errors
 from jaga.service.banks import banks_router
 from jaga.service.batching import ModerationBatcher, PostsRejected
+from jaga.service.campaigns import campaigns_router
 from jaga.service.deps import Services, role_in
 from jaga.service.docs import install_docs
 from jaga.service.exchange import exchange_router
@@ -140,6 +141,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         app.include_router(router)
     app.include_router(banks_router(store, role_in))
     app.include_router(exchange_router(store, role_in))
+    app.include_router(campaigns_router(role_in))
     install_docs(app)  # /docs and /redoc with their assets served from the package, not a CDN
     app.mount("/console", StaticFiles(directory=Path(__file__).parent / "console", html=True), name="console")
     return app

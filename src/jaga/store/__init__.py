@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from jaga.config import database_url
 from jaga.store.access import ApiKey, IdempotencyRepository, Role, decision_digest
 from jaga.store.banks import BankRepository
+from jaga.store.campaigns import CampaignRepository
 from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
 from jaga.store.exchange import ExchangeRepository
@@ -102,7 +103,7 @@ class ModerationRecord:
 
 
 class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository, BankRepository,
-            ExchangeRepository):
+            CampaignRepository, ExchangeRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org
