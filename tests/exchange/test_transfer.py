@@ -203,3 +203,28 @@ def test_an_imported_allow_list_starts_disabled(world: World) -> None:
     cleared = world.acme.bank("mafindo.CLEARED")
     assert cleared is not None and cleared.allow and not cleared.enabled
     assert world.acme.bank("mafindo.KNOWN").enabled  # type: ignore[union-attr]
+
+
+def test_saved_campaigns_are_shared_without_naming_their_accounts(world: World) -> None:
+    """A campaign kept with `jaga campaigns --save` travels in the next bundle as an indicator: its
+    texts, links and counts, never the (pseudonymised) accounts."""
+    from datetime import UTC, datetime, timedelta
+
+    from jaga.campaigns import detect_campaigns
+    from jaga.types import Post
+
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    messages = ["Vaksin terbaru mengandung chip pelacak, para dokter sudah mengakuinya. Jangan mau disuntik!",
+                "Rumah sakit dibayar untuk mencatat setiap kematian sebagai korban virus. Buka matamu sekarang.",
+                "Minum air rebusan daun sirih tiga kali sehari terbukti menyembuhkan virus lebih cepat dari obat."]
+    posts = [Post(id=f"p{index}-{account}", author_id=f"acct{account}", text=message,
+                  created_at=start + timedelta(minutes=45 * index + account))
+             for index, message in enumerate(messages) for account in range(5)]
+    [campaign] = detect_campaigns(posts).campaigns
+    world.mafindo.save_campaigns([campaign])
+    document = export_bundle(world.mafindo, (Kind.CAMPAIGN,), "CC-BY-4.0", world.key).document
+    [shared] = [item for item in document["items"] if item["kind"] == Kind.CAMPAIGN]
+    assert shared["id"] == campaign.id and shared["data"]["accounts"] == len(campaign.accounts)
+    assert not any(account in str(document) for account in campaign.accounts)
+    world.trust()
+    assert import_bundle(world.acme, transported(document), actor="test").added == {"campaign": 1}

@@ -132,7 +132,9 @@ def export_bundle(store: Store, kinds: Sequence[Kind], licence: str, key: Ed2551
                                 content_id=e.content_id, note=e.note).model_dump(mode="json", exclude_none=True)
                 add(Kind.BANK_ENTRY, item_id, data, None, known.get(item_id))
     if Kind.CAMPAIGN in kinds:
-        given = {indicator.id: indicator for indicator in campaigns}
+        # The organisation's saved campaigns (jaga campaigns --save), then any given now (which win).
+        given = {indicator["id"]: CampaignIndicator.model_validate(indicator) for indicator in store.campaign_indicators()}
+        given.update({indicator.id: indicator for indicator in campaigns})
         known = store.shared_items_by_id(Kind.CAMPAIGN, [_local_id(Kind.CAMPAIGN, i, issuer) for i in given])
         for indicator in given.values():
             add(Kind.CAMPAIGN, indicator.id, indicator.model_dump(mode="json", exclude_none=True), None,
