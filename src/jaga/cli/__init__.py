@@ -25,6 +25,7 @@ from jaga.cli.db import db_app
 from jaga.cli.exchange import exchange_app
 from jaga.cli.keys import keys_app
 from jaga.cli.policy import policy_app
+from jaga.cli.stream import consume
 
 __all__ = ["EXIT_ERROR", "EXIT_REJECTS", "app"]
 
@@ -48,6 +49,7 @@ def main(
 # Moderating posts.
 app.command()(scan.scan)
 app.command()(scan.check)
+app.command("consume")(consume)  # posts from a NATS JetStream subject, decisions to another
 # Reference data: fact-checks and hash banks.
 app.add_typer(claims_app, name="claims")
 app.add_typer(banks_app, name="banks")
