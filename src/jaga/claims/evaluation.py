@@ -1,6 +1,6 @@
 """Retrieval evaluation and calibration of the claim matcher, on pairs built from real data.
 
-Three sources of (post, fact-check) pairs:
+Sources of (post, fact-check) pairs:
 - `turnbackhoax`: the circulating message quoted in a TurnBackHoax article's "(NARASI)" block ->
   that article's claim (Indonesian -> Indonesian). The message is indexed nowhere; only claims are.
 - `semeval`: the SemEval-2025 Task 7 trial pairs (MultiClaim format): English, Spanish and Korean,
@@ -11,6 +11,11 @@ Three sources of (post, fact-check) pairs:
   translations, not checked by native speakers; never used for calibration. A second such set
   (`eval/claims_crosslingual_calibration.csv`, 38 posts on 20 other claims) is used only to calibrate,
   so that cross-language candidates are scored from cross-language examples.
+
+A fourth, `authored` (`jaga/claims/pairs`, `jaga.claims.authored`): messages written for Jaga in
+all 11 languages, each repeating a real TurnBackHoax or AFNC claim, plus hard negatives (same topic,
+no claim), split by claim; only the held-back claims' pairs are reported (`evaluate_authored`), and
+none ever calibrates.
 
 TurnBackHoax and SemEval pairs are split in half by a hash of the query: one half calibrates, the
 other is reported. The corpus searched is the whole imported registry (every set in
@@ -23,14 +28,16 @@ import ast
 import csv
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from jaga.claims.authored import AuthoredPair, Split, load_pairs
 from jaga.claims.matcher import Calibration, ClaimMatcher, language_of
+from jaga.claims.source import FactCheckSource
 from jaga.claims.sources import DATASETS, ISO3, Rejected, multiclaim_text
 
 CROSSLINGUAL_SET = Path(__file__).resolve().parents[3] / "eval" / "claims_crosslingual.csv"
@@ -225,3 +232,84 @@ def check_worthiness_rates(pairs: Sequence[Pair]) -> dict[str, float]:
 def summary_rows(metrics: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
     order = ["turnbackhoax", "semeval", "sea_crosslingual", "monolingual", "cross-lingual", "all", "unrelated"]
     return [{"set": name, **metrics[name]} for name in order if name in metrics]
+
+
+# The project's authored pairs (jaga/claims/pairs, split by claim in jaga.claims.authored).
+
+AUTHORED, AUTHORED_NEGATIVE = "authored", "authored_negative"
+AUTHORED_SUMMARY = ("monolingual", "cross-lingual", "all", "hard negatives")
+
+
+def authored_eval_pairs(source: FactCheckSource, split: Split = "test",
+                        pairs: Sequence[AuthoredPair] | None = None) -> tuple[list[Pair], list[str]]:
+    """The authored pairs of `split` as evaluation pairs (hard negatives with no gold), the gold
+    fact-checks' languages read from the registry searched; and the ids that registry lacks (those
+    pairs are left out and named, never silently counted as misses). These pairs are never part of
+    `all_pairs`, so neither the calibration nor the other sets' figures see them."""
+    authored = list(pairs) if pairs is not None else load_pairs(split=split)
+    wanted = {fact_check for pair in authored for fact_check in pair.fact_checks}
+    languages = {item.id: item.language for item in source.iter_fact_checks() if item.id in wanted}
+    missing = sorted(wanted - languages.keys())
+    result = []
+    for pair in authored:
+        if pair.split != split:
+            continue
+        if pair.negative:
+            result.append(Pair(pair.text, pair.language, frozenset(), frozenset(), AUTHORED_NEGATIVE))
+            continue
+        gold = frozenset(fact_check for fact_check in pair.fact_checks if fact_check in languages)
+        if gold:
+            result.append(Pair(pair.text, pair.language, gold, frozenset(languages[i] for i in gold), AUTHORED))
+    return result, missing
+
+
+Outcome = tuple[int | None, bool, bool]   # (rank of the first gold answer, top-1 flagged, top-1 correct)
+
+
+def evaluate_authored(matcher: ClaimMatcher, pairs: Sequence[Pair], top_k: int = 10, batch_size: int = 32,
+                      progress: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
+    """Rows of success@1, success@10, MRR, match precision and recall: the summary (monolingual,
+    cross-lingual, all; hard negatives with their false-match rate), then each message language,
+    then each language pair ("lo->th"). Match precision counts a flagged hard negative as a wrong
+    match (in its language's row and in "all"); match recall is the share of correct top-1 answers
+    that are flagged, as in `evaluate`. Searches in batches, reporting `progress(done, total)`."""
+    outcomes: list[Outcome] = []
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start:start + batch_size]
+        for pair, matches in zip(chunk, matcher.search_many([pair.query for pair in chunk], top_k), strict=True):
+            rank = next((position for position, match in enumerate(matches, start=1)
+                         if match.fact_check.id in pair.gold), None)
+            outcomes.append((rank, bool(matches) and matches[0].is_match, rank == 1))
+        if progress:
+            progress(min(start + batch_size, len(pairs)), len(pairs))
+    positives: dict[str, list[Outcome]] = defaultdict(list)
+    negatives: dict[str, list[Outcome]] = defaultdict(list)
+    for pair, outcome in zip(pairs, outcomes, strict=True):
+        if not pair.gold:
+            for group in ("all", "hard negatives", f"language {pair.language}"):
+                negatives[group].append(outcome)
+            continue
+        gold_language = "|".join(sorted(pair.gold_languages))
+        for group in ("cross-lingual" if pair.crosslingual else "monolingual", "all",
+                      f"language {pair.language}", f"pair {pair.language}->{gold_language}"):
+            positives[group].append(outcome)
+    names = [*AUTHORED_SUMMARY, *sorted(name for name in {*positives, *negatives} if name.startswith("language")),
+             *sorted(name for name in positives if name.startswith("pair"))]
+    return [_authored_row(name, positives.get(name, []), negatives.get(name, []))
+            for name in names if name in positives or name in negatives]
+
+
+def _authored_row(name: str, positives: list[Outcome], negatives: list[Outcome]) -> dict[str, Any]:
+    row: dict[str, Any] = {"set": name, "n": len(positives), "negatives": len(negatives)}
+    if positives:
+        ranks = [rank for rank, _, _ in positives]
+        row |= {"success@1": sum(rank == 1 for rank in ranks) / len(ranks),
+                "success@10": sum(rank is not None and rank <= 10 for rank in ranks) / len(ranks),
+                "mrr": sum(1 / rank for rank in ranks if rank) / len(ranks)}
+    flagged = [correct for _, is_match, correct in positives + negatives if is_match]
+    found = sum(correct for _, _, correct in positives)
+    row["match_precision"] = sum(flagged) / len(flagged) if flagged else None
+    row["match_recall"] = sum(correct and is_match for _, is_match, correct in positives) / found if found else None
+    if negatives:
+        row["false_match_rate"] = sum(is_match for _, is_match, _ in negatives) / len(negatives)
+    return row
