@@ -1,5 +1,5 @@
 """The web console in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright):
-a reviewer signs in with a key, claims a case from the queue and decides it; the dashboard shows
+a reviewer signs in with a key, opens a case from the queue, claims and decides it; the dashboard shows
 the totals. The server is a real uvicorn on a local port, over SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -46,17 +46,19 @@ def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, s
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page()
-        page.on("dialog", lambda dialog: dialog.accept("Dehumanising language about a group."))
         page.goto(f"{base}/")
         expect(page.locator("#status")).to_have_text("Enter an API key to start.")
         page.fill("#key", tokens["reviewer"])
         page.click("#login button")
-        row = page.locator("tr[data-task^='rev_']", has_text=decision["id"])
+        row = page.locator("tr[data-task^='rev_']", has_text=HATE_ID["text"])
         expect(row).to_have_count(1)
-        row.locator("button.claim").click()
+        row.locator("button.open").click()
+        page.click("#case-claim")
         expect(page.locator("#status")).to_have_text("Claimed")
-        page.select_option("#review-status", "claimed")
-        page.locator("tr", has_text=decision["id"]).locator("button.decide-remove").click()
+        page.check("#action-remove")
+        page.fill("#decide-note", "Dehumanising language about a group.")
+        page.click("#decide-review")
+        page.click("#decide-yes")
         expect(page.locator("#status")).to_have_text("Decided: remove")
 
         page.click("nav button[data-tab='dashboard']")
@@ -91,6 +93,7 @@ def test_a_fact_checker_searches_the_registry_in_the_browser(server: tuple[str, 
         page.fill("#claim-text", "Awas! Tiongkok produksi kornet dari tubuh manusia, jangan beli kornet kalengan")
         page.click("#claim-form button")
         best = page.locator("#claim-rows tr").first
-        expect(best).to_contain_text("Tiongkok Produksi Kornet Berbahan Tubuh Manusia")
+        # the first search loads the claim index (about 10 s on a loaded machine)
+        expect(best).to_contain_text("Tiongkok Produksi Kornet Berbahan Tubuh Manusia", timeout=30_000)
         expect(best.locator("td").nth(3)).to_have_attribute("title", re.compile("^Foto-foto tentang daging"))
         browser.close()

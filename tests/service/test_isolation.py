@@ -275,7 +275,7 @@ def test_writes_out_of_reach_change_nothing(matrix: Matrix) -> None:
                     matrix.expect(caller, f"claim {where}", matrix.call(caller, "POST", f"/v1/reviews/{task}/claim"),
                                   409 if reach and caller.role in REVIEWERS else denied)
                 matrix.expect(caller, f"decide {where}", matrix.call(caller, "POST", f"/v1/reviews/{task}/decide",
-                                                                     {"action": "allow"}),
+                                                                     {"action": "allow", "note": "n"}),
                               409 if reach and caller.role in REVIEWERS else denied)  # claimed by another, or not at all
             if not reach:
                 matrix.expect(caller, f"decide appeal {where}", matrix.call(

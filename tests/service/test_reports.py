@@ -74,7 +74,8 @@ def test_malaysia_tells_the_reporter_the_outcome(database_url: str, moderator: M
         report = client.post("/v1/reports", json={"post_id": "m1", "reporter": "user-9", "reason": "racist"},
                              headers=keys["platform"]).json()
         client.post(f"/v1/reviews/{report['review_task']}/claim", headers=keys["reviewer"])
-        client.post(f"/v1/reviews/{report['review_task']}/decide", json={"action": "remove"}, headers=keys["reviewer"])
+        client.post(f"/v1/reviews/{report['review_task']}/decide", json={"action": "remove", "note": "Checked."},
+                    headers=keys["reviewer"])
     events = {delivery["event"]: delivery["payload"] for delivery in store.deliveries()}
     notice = events["notice.reporter"]
     assert notice["action"] == "remove" and notice["reports"][0]["id"] == report["id"]

@@ -13,23 +13,43 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, String, and_, case, cast, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jaga.outbound import OutboundPolicy
+from jaga.policy.loader import PolicyError, load_policy
+from jaga.policy.schema import ExtraAction
 from jaga.policy.statements import reissue, supersede
 from jaga.store.access import AccessRepository
-from jaga.store.models import AppealRow, DecisionRow, DeliveryRow, ReportRow, ReviewTaskRow, WebhookRow
-from jaga.types import Action, Decision, now_utc
+from jaga.store.models import (
+    ApiKeyRow,
+    AppealRow,
+    DecisionRow,
+    DeliveryRow,
+    PostRow,
+    ReportRow,
+    ReviewTaskRow,
+    StrikeRow,
+    WebhookRow,
+)
+from jaga.types import Action, Category, Decision, now_utc
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 MAX_DELIVERY_ATTEMPTS = 8
+
+SOURCES = ("automated", "user_report", "trusted_flagger", "authority_order")
+"""What brought a case to a person, strongest first from the end: an authority's order outranks a
+trusted flagger's notice, which outranks a user's report, which outranks the machine alone."""
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+"""Where a case without a deadline sorts (last), so that keyset pagination compares plain values."""
+QueueKey = tuple[Any, ...]
+"""The sort key of the last row of a page: the next page starts after it."""
 
 
 class CaseError(Exception):
@@ -60,6 +80,31 @@ def review_task_id(org: str, decision_id: str) -> str:
     """Organisations moderate the same post ids (and so get the same decision ids): the
     organisation is part of the task's id, or two of them would share one task."""
     return "rev_" + hashlib.sha256(f"{org}\x00{decision_id}".encode()).hexdigest()[:24]
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """In UTC with its offset: SQLite reads timestamps back without one (they were written in UTC),
+    and a time without an offset is read as local time by a browser in Jakarta (7 hours off)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@lru_cache(maxsize=64)
+def geo_restrict_allowed(jurisdiction: str, categories: tuple[str, ...]) -> bool:
+    """Whether the jurisdiction's policy may withhold a post in that country only for any of these
+    categories: a reviewer may geo-restrict only where the policy has the measure."""
+    try:
+        policy = load_policy(jurisdiction).policy
+    except PolicyError:
+        return False
+    return any(ExtraAction.GEO_RESTRICT in policy.categories[Category(name)].extra_actions
+               for name in categories if Category(name) in policy.categories)
+
+
+def _source(agency: str | None, reports: int, trusted: int) -> str:
+    return ("authority_order" if agency else "trusted_flagger" if trusted else "user_report" if reports
+            else "automated")
 
 
 @cache
@@ -109,7 +154,7 @@ class CaseRepository(AccessRepository):
         task_id = review_task_id(self.org, decision_id)
         inserted = connection.execute(_insert_task_statement(self.engine.dialect.name),
                                       {"id": task_id, "org": self.org, "decision_id": decision_id, "post_id": post_id,
-                                       "jurisdiction": jurisdiction, "status": "open", "deadline": deadline,
+                                       "jurisdiction": jurisdiction, "status": "open", "deadline": _aware(deadline),
                                        "created_at": now_utc()})
         if inserted.rowcount:
             return task_id, True
@@ -155,6 +200,176 @@ class CaseRepository(AccessRepository):
             row = session.get(ReviewTaskRow, task_id)
             return _row_dict(row) if row is not None and row.org == self.org else None
 
+    # --- the review workspace -------------------------------------------------------------------
+
+    def _reports_by_post(self) -> Any:
+        """Per post: how many reports, and whether a trusted flagger sent one (a subquery)."""
+        return (select(ReportRow.post_id.label("post_id"), func.count().label("reports"),
+                       func.max(case((ReportRow.trusted_flagger.is_(True), 1), else_=0)).label("trusted"))
+                .where(ReportRow.org == self.org).group_by(ReportRow.post_id).subquery())
+
+    def review_queue(self, *, status: str | None, jurisdictions: tuple[str, ...], category: str | None = None,
+                     jurisdiction: str | None = None, source: str | None = None, language: str | None = None,
+                     sort: str = "deadline", after: QueueKey | None = None, limit: int = 100,
+                     task_id: str | None = None) -> tuple[list[dict[str, Any]], QueueKey | None]:
+        """A page of review tasks with what a reviewer needs to judge each one (the post's text,
+        the decision document, the agency of an order, reports), filtered in SQL; and the key to
+        pass as `after` for the next page (None on the last). `sort` is "deadline" (most urgent
+        first, none last) or "score" (highest first). Keyset pagination: a page does not shift when
+        tasks before it are decided in the meantime."""
+        tasks, decisions, posts = ReviewTaskRow, DecisionRow, PostRow
+        reports = self._reports_by_post()
+        agency = decisions.document[("statement", "authority_request", "agency")].as_string()
+        origin = case((agency.is_not(None), "authority_order"), (reports.c.trusted == 1, "trusted_flagger"),
+                      (reports.c.reports > 0, "user_report"), else_="automated")
+        due = func.coalesce(tasks.deadline, literal(FAR_FUTURE, DateTime(timezone=True)))
+        query = (select(*ReviewTaskRow.__table__.c, decisions.document, decisions.max_score, posts.text, posts.author, posts.extra,
+                        agency.label("agency"), func.coalesce(reports.c.reports, 0).label("reports"),
+                        func.coalesce(reports.c.trusted, 0).label("trusted"), due.label("due"))
+                 .join(decisions, and_(decisions.org == tasks.org, decisions.id == tasks.decision_id))
+                 .outerjoin(posts, and_(posts.org == tasks.org, posts.post_id == tasks.post_id))
+                 .outerjoin(reports, reports.c.post_id == tasks.post_id)
+                 .where(tasks.org == self.org))
+        if task_id is not None:
+            query = query.where(tasks.id == task_id)
+        if status:
+            query = query.where(tasks.status == status)
+        if jurisdictions:
+            query = query.where(tasks.jurisdiction.in_(jurisdictions))
+        if jurisdiction:
+            query = query.where(tasks.jurisdiction == jurisdiction.upper())
+        if category:  # a JSON list of enum values: the quoted value occurs in its text exactly when listed
+            query = query.where(cast(decisions.categories, String).like(f'%"{category}"%'))
+        if language:
+            query = query.where(decisions.language == language)
+        if source:
+            query = query.where(origin == source)
+        if sort == "score":
+            if after is not None:
+                query = query.where(or_(decisions.max_score < after[0],
+                                        and_(decisions.max_score == after[0], tasks.id > after[1])))
+            query = query.order_by(decisions.max_score.desc(), tasks.id)
+        else:
+            if after is not None:
+                query = query.where(tuple_(due, tasks.created_at, tasks.id) > tuple_(
+                    literal(after[0], DateTime(timezone=True)), literal(after[1], DateTime(timezone=True)),
+                    literal(after[2], String)))
+            query = query.order_by(due, tasks.created_at, tasks.id)
+        with self.sessions() as session:
+            rows = list(session.execute(query.limit(limit + 1)))
+        items = []
+        for row in rows[:limit]:
+            task = {column.name: getattr(row, column.name) for column in tasks.__table__.columns if column.name != "org"}
+            for name in ("deadline", "created_at", "decided_at"):
+                task[name] = _aware(task[name])
+            task.update(document=row.document, text=row.text, author=row.author, post_extra=row.extra or {},
+                        agency=row.agency, reports=int(row.reports), source=_source(row.agency, row.reports, row.trusted))
+            items.append(task)
+        if len(rows) <= limit:
+            return items, None
+        last = rows[limit - 1]
+        key: QueueKey = (last.max_score, last.id) if sort == "score" else (_aware(last.due), _aware(last.created_at),
+                                                                           last.id)
+        return items, key
+
+    def author_history(self, author: str, jurisdictions: tuple[str, ...], limit: int = 20) -> dict[str, Any]:
+        """What a reviewer may weigh about a (pseudonymised) author: their latest decisions and their
+        strikes, within the reviewer's jurisdictions."""
+        query = (select(DecisionRow.id, DecisionRow.post_id, DecisionRow.action, DecisionRow.categories,
+                        DecisionRow.jurisdiction, DecisionRow.review_status, DecisionRow.decided_at)
+                 .join(PostRow, and_(PostRow.org == DecisionRow.org, PostRow.post_id == DecisionRow.post_id))
+                 .where(DecisionRow.org == self.org, PostRow.author == author))
+        strikes = select(StrikeRow).where(StrikeRow.org == self.org, StrikeRow.author == author)
+        if jurisdictions:
+            query = query.where(DecisionRow.jurisdiction.in_(jurisdictions))
+            strikes = strikes.where(StrikeRow.jurisdiction.in_(jurisdictions))
+        now = now_utc()
+        with self.sessions() as session:
+            decisions = [{"id": row.id, "post_id": row.post_id, "action": row.action, "categories": row.categories,
+                          "jurisdiction": row.jurisdiction, "review_status": row.review_status,
+                          "decided_at": _aware(row.decided_at)}
+                         for row in session.execute(query.order_by(DecisionRow.decided_at.desc()).limit(limit))]
+            strike_rows = [{"decision_id": row.decision_id, "category": row.category, "jurisdiction": row.jurisdiction,
+                            "created_at": _aware(row.created_at), "expires_at": _aware(row.expires_at),
+                            "live": bool((_aware(row.expires_at) or now) > now)}
+                           for row in session.scalars(strikes.order_by(StrikeRow.created_at.desc()).limit(limit))]
+        return {"pseudonym": author, "decisions": decisions, "strikes": strike_rows,
+                "live_strikes": sum(strike["live"] for strike in strike_rows)}
+
+    def reports_on(self, post_id: str, jurisdictions: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The reports on a post, without who sent them unless a trusted flagger did (a user's
+        pseudonym is not the reviewer's business)."""
+        query = select(ReportRow).where(ReportRow.org == self.org, ReportRow.post_id == post_id)
+        if jurisdictions:
+            query = query.where(ReportRow.jurisdiction.in_(jurisdictions))
+        with self.sessions() as session:
+            return [{"id": row.id, "trusted_flagger": row.trusted_flagger, "category": row.category,
+                     "reason": row.reason, "created_at": _aware(row.created_at),
+                     "reporter": row.reporter if row.trusted_flagger else None}
+                    for row in session.scalars(query.order_by(ReportRow.created_at))]
+
+    def appeal_inbox(self, status: str | None, jurisdictions: tuple[str, ...], after: QueueKey | None = None,
+                     limit: int = 50) -> tuple[list[dict[str, Any]], QueueKey | None]:
+        """Appeals oldest first, each with the post and the decision it contests (and who reviewed
+        it, since that person may not decide the appeal); and the key of the next page."""
+        query = (select(AppealRow, DecisionRow.document, PostRow.text, ReviewTaskRow.decided_by.label("reviewer"))
+                 .join(DecisionRow, and_(DecisionRow.org == AppealRow.org, DecisionRow.id == AppealRow.decision_id))
+                 .outerjoin(PostRow, and_(PostRow.org == AppealRow.org, PostRow.post_id == DecisionRow.post_id))
+                 .outerjoin(ReviewTaskRow, and_(ReviewTaskRow.org == AppealRow.org,
+                                                ReviewTaskRow.decision_id == AppealRow.decision_id))
+                 .where(AppealRow.org == self.org))
+        if status:
+            query = query.where(AppealRow.status == status)
+        if jurisdictions:
+            query = query.where(AppealRow.jurisdiction.in_(jurisdictions))
+        if after is not None:
+            query = query.where(tuple_(AppealRow.filed_at, AppealRow.id) > tuple_(
+                literal(after[0], DateTime(timezone=True)), literal(after[1], String)))
+        with self.sessions() as session:
+            rows = list(session.execute(query.order_by(AppealRow.filed_at, AppealRow.id).limit(limit + 1)))
+        items = []
+        for appeal, document, text, reviewer in rows[:limit]:
+            item = _row_dict(appeal)
+            for name in ("filed_at", "decided_at"):
+                item[name] = _aware(item[name])
+            item.update(document=document, text=text, original_reviewer=reviewer)
+            items.append(item)
+        if len(rows) <= limit:
+            return items, None
+        last = rows[limit - 1][0]
+        return items, (_aware(last.filed_at), last.id)
+
+    def authority_inbox(self, pending_only: bool, jurisdictions: tuple[str, ...], after: QueueKey | None = None,
+                        limit: int = 50) -> tuple[list[dict[str, Any]], QueueKey | None]:
+        """Decisions brought by an authority's order, nearest legal deadline first, with the post
+        and the case's review task; and the key of the next page. `pending_only`: those no person
+        has decided since the order came."""
+        decisions = DecisionRow
+        agency = decisions.document[("statement", "authority_request", "agency")].as_string()
+        due = func.coalesce(decisions.deadline, literal(FAR_FUTURE, DateTime(timezone=True)))
+        query = (select(decisions.id, decisions.document, decisions.review_status, PostRow.text,
+                        ReviewTaskRow.id.label("task_id"), ReviewTaskRow.status.label("task_status"), due.label("due"))
+                 .outerjoin(PostRow, and_(PostRow.org == decisions.org, PostRow.post_id == decisions.post_id))
+                 .outerjoin(ReviewTaskRow, and_(ReviewTaskRow.org == decisions.org,
+                                                ReviewTaskRow.decision_id == decisions.id))
+                 .where(decisions.org == self.org, agency.is_not(None)))
+        if jurisdictions:
+            query = query.where(decisions.jurisdiction.in_(jurisdictions))
+        if pending_only:
+            # no person has decided since the order came: its decision is still the machine's, or a task waits
+            query = query.where(or_(decisions.automated.is_(True), decisions.review_status == "pending",
+                                    ReviewTaskRow.status.in_(("open", "claimed"))))
+        if after is not None:
+            query = query.where(tuple_(due, decisions.id) > tuple_(literal(after[0], DateTime(timezone=True)),
+                                                                   literal(after[1], String)))
+        with self.sessions() as session:
+            rows = list(session.execute(query.order_by(due, decisions.id).limit(limit + 1)))
+        items = [{"document": row.document, "text": row.text, "task_id": row.task_id, "task_status": row.task_status}
+                 for row in rows[:limit]]
+        if len(rows) <= limit:
+            return items, None
+        return items, (_aware(rows[limit - 1].due), rows[limit - 1].id)
+
     def claim_review(self, task_id: str, reviewer: str) -> dict[str, Any]:
         with self.writing() as session:
             row = self._task(session, task_id)
@@ -166,17 +381,50 @@ class CaseRepository(AccessRepository):
             self.audit(reviewer, "review.claim", task_id, {}, session)
             return _row_dict(row)
 
-    def decide_review(self, task_id: str, reviewer: str, action: Action, note: str) -> Decision:
-        """The reviewer's action becomes the decision's; the platform is told."""
+    def assign_review(self, task_id: str, assignee: str, actor: str) -> dict[str, Any]:
+        """A lead gives a case to a reviewer (claimed in their name, taken from whoever held it):
+        the assignee must be a live reviewer or admin key of this organisation that may see the
+        case's jurisdiction."""
+        with self.writing() as session:
+            row = self._task(session, task_id)
+            if row.status == "decided":
+                raise Conflict("already_decided", f"{task_id} is already decided")
+            key = session.get(ApiKeyRow, assignee)
+            if key is None or key.org != self.org or key.revoked_at is not None or key.role not in ("reviewer", "admin") \
+                    or (key.jurisdictions and row.jurisdiction not in key.jurisdictions):
+                raise NotFound("assignee_not_found", f"no reviewer key {assignee!r} that may decide {row.jurisdiction} "
+                               "cases in this organisation")
+            previous = row.claimed_by
+            row.status, row.claimed_by = "claimed", assignee
+            self.audit(actor, "review.assign", task_id, {"to": assignee, "from": previous}, session)
+            return _row_dict(row)
+
+    def decide_review(self, task_id: str, reviewer: str, action: Action, note: str,
+                      categories: Sequence[Category] | None = None, geo_restrict: bool = False) -> Decision:
+        """The reviewer's action becomes the decision's; the platform is told. `categories`, when
+        given, corrects what the machine saw (the new statement and the counts use them);
+        `geo_restrict` withholds a removed post in the decision's country only, where the
+        jurisdiction's policy has that measure for the categories."""
         with self.writing() as session:
             row = self._task(session, task_id)
             if row.status != "claimed" or row.claimed_by != reviewer:
                 raise Conflict("not_claimed", f"claim {task_id} before deciding it")
+            stored = Decision.model_validate(self._decision_row(session, row.decision_id).document)
+            final = list(stored.categories) if categories is None else list(dict.fromkeys(categories))
+            if geo_restrict and (action != Action.REMOVE or not geo_restrict_allowed(
+                    stored.jurisdiction, tuple(category.value for category in final))):
+                raise Conflict("geo_restrict_unavailable", f"the {stored.jurisdiction} policy has no geo-restriction "
+                               "for these categories; remove or choose another action")
             now = now_utc()
-            row.status, row.decided_by, row.decided_at, row.outcome, row.note = "decided", reviewer, now, str(action), note
+            outcome = "geo_restrict" if geo_restrict else str(action)
+            row.status, row.decided_by, row.decided_at, row.outcome, row.note = "decided", reviewer, now, outcome, note
             decision = self._rewrite(session, row.decision_id, review_status="decided", outcome="review",
-                                     action=action, actor=reviewer, note=note, at=now)
-            self.audit(reviewer, "review.decide", task_id, {"decision": row.decision_id, "action": str(action)}, session)
+                                     action=action, actor=reviewer, note=note, at=now,
+                                     categories=None if categories is None else final, geo_restrict=geo_restrict)
+            corrected = {"categories": {"from": [c.value for c in stored.categories], "to": [c.value for c in final]}} \
+                if categories is not None and final != list(stored.categories) else {}
+            self.audit(reviewer, "review.decide", task_id, {"decision": row.decision_id, "action": outcome, **corrected},
+                       session)
             self._enqueue(session, "decision.reviewed", {"decision": decision.to_json_dict(), "review_task": task_id})
             self._notify_reporters(session, decision)
             return decision
@@ -279,7 +527,7 @@ class CaseRepository(AccessRepository):
                     # the case's one task opens again for the order (a person decided it before)
                     connection.execute(update(ReviewTaskRow).where(ReviewTaskRow.org == self.org,
                                                                    ReviewTaskRow.decision_id == decision.id)
-                                       .values(status="open", claimed_by=None, deadline=decision.deadline))
+                                       .values(status="open", claimed_by=None, deadline=_aware(decision.deadline)))
             result.append(decision)
         return result
 
@@ -290,12 +538,21 @@ class CaseRepository(AccessRepository):
         return row
 
     def _rewrite(self, session: Session, decision_id: str, *, review_status: str, outcome: str | None = None,
-                 action: Action | None = None, actor: str = "", note: str = "", at: datetime | None = None) -> Decision:
+                 action: Action | None = None, actor: str = "", note: str = "", at: datetime | None = None,
+                 categories: list[Category] | None = None, geo_restrict: bool | None = None) -> Decision:
         """The decision with a new `review_status`; with an `outcome` (a person decided: see
         `jaga.policy.statements.OUTCOMES`) also a new version of its statement of reasons, the old one
-        kept in its history. Written and sealed in the caller's transaction."""
+        kept in its history. A reviewer's `categories` replace the machine's before the new version
+        is issued; `geo_restrict` (when not None) adds or drops that measure. Written and sealed in
+        the caller's transaction."""
         row = self._decision_row(session, decision_id)
         decision = Decision.model_validate(row.document)
+        if categories is not None:
+            decision = decision.model_copy(update={"categories": categories})
+        if geo_restrict is not None:
+            kept = [name for name in decision.extra_actions if name != ExtraAction.GEO_RESTRICT.value]
+            decision = decision.model_copy(update={"extra_actions": kept + ([ExtraAction.GEO_RESTRICT.value]
+                                                                            if geo_restrict else [])})
         if outcome is None:
             decision = decision.model_copy(update={"review_status": review_status})
         else:
@@ -305,6 +562,7 @@ class CaseRepository(AccessRepository):
                                review_status=review_status, actor=actor, note=note, at=at or now_utc())
         row.document = decision.to_json_dict()
         row.action, row.review_status, row.automated = str(decision.action), decision.review_status, decision.automated
+        row.categories = [category.value for category in decision.categories]
         self._seal_decisions(session, "jaga", "decision.rewrite", decision_id, [row])  # the step's own entry names who
         return decision
 

@@ -1,11 +1,13 @@
 """Appeals: a user contests a decision (the platform relays it); a person upholds or rejects it."""
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from jaga.service.deps import (
+    CASE_READERS,
     READERS,
     REVIEWERS,
     WRITERS_OF_CONTENT,
@@ -17,7 +19,15 @@ from jaga.service.deps import (
     role_in,
 )
 from jaga.service.errors import ApiError
-from jaga.service.schemas import AppealDecisionOut, AppealDecisionRequest, AppealOut, AppealRequest, DecisionOut
+from jaga.service.routes import paging
+from jaga.service.schemas import (
+    AppealDecisionOut,
+    AppealDecisionRequest,
+    AppealInboxOut,
+    AppealOut,
+    AppealRequest,
+    DecisionOut,
+)
 from jaga.store import ApiKey, Store
 
 router = APIRouter()
@@ -42,6 +52,26 @@ def file_appeal(request: AppealRequest, key: Annotated[ApiKey, Depends(role_in(W
         return AppealOut(**running.store.scoped(key.org).file_appeal(request.decision_id, request.reason, key.id))
 
     return idempotent(running.store, key, http, body, idempotency_key, file, status=201)
+
+
+def inbox_item(item: dict[str, Any]) -> AppealInboxOut:
+    document = item.pop("document")
+    return AppealInboxOut(**item, post_id=document["post_id"], action=document["action"],
+                          categories=list(document.get("categories") or []), reasons=document.get("reasons") or "")
+
+
+@router.get("/v1/appeals", response_model=list[AppealInboxOut], tags=["appeals"])
+def list_appeals(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep, response: Response,
+                 status: Literal["open", "decided"] | None = "open",
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                 cursor: paging.CursorParam = None) -> list[AppealInboxOut]:
+    """The appeals inbox of the key's organisation and jurisdictions, oldest first, each with the
+    post and the decision it contests. A full page answers `X-Next-Cursor`: send it back as
+    `cursor` for the next one."""
+    items, last = running.store.scoped(key.org).appeal_inbox(status, key.jurisdictions,
+                                                             paging.decode("appeals", cursor, (datetime, str)), limit)
+    paging.set_next(response, "appeals", last)
+    return [inbox_item(item) for item in items]
 
 
 @router.get("/v1/appeals/{appeal_id}", response_model=AppealOut, tags=["appeals"])

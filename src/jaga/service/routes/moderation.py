@@ -4,14 +4,16 @@ orders about posts."""
 
 import asyncio
 import math
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from jaga.service.deps import (
     AUTHORITY_SENDERS,
+    CASE_READERS,
     READERS,
     WRITERS_OF_CONTENT,
     IdempotencyKey,
@@ -23,7 +25,8 @@ from jaga.service.deps import (
     role_in,
 )
 from jaga.service.errors import ApiError
-from jaga.service.schemas import DecisionOut, ModerateRequest, ModerateResponse
+from jaga.service.routes import paging
+from jaga.service.schemas import AuthorityRequestOut, DecisionOut, ModerateRequest, ModerateResponse
 from jaga.store import ApiKey
 from jaga.types import Decision
 
@@ -100,3 +103,30 @@ def authority_request(request: ModerateRequest, key: Annotated[ApiKey, Depends(r
     if any(post.authority_request is None for post in request.all_posts()):
         raise ApiError(422, "authority_request_missing", "every post needs an `authority_request`")
     return idempotent(running.store, key, http, body, idempotency_key, lambda: moderate_now(running, request, key))
+
+
+def authority_item(item: dict[str, Any]) -> AuthorityRequestOut:
+    document = item["document"]
+    statement = document.get("statement") or {}
+    order = statement["authority_request"]
+    return AuthorityRequestOut(
+        decision_id=document["id"], post_id=document["post_id"], text=item["text"],
+        jurisdiction=document["jurisdiction"], agency=order["agency"], channel=order.get("channel"),
+        reference=order.get("reference"), legal_basis=order.get("legal_basis"), received_at=order.get("received_at"),
+        deadline=order.get("deadline") or document.get("deadline"), action=document["action"],
+        review_status=document.get("review_status") or "none", categories=list(document.get("categories") or []),
+        task_id=item["task_id"], task_status=item["task_status"])
+
+
+@router.get("/v1/authority-requests", response_model=list[AuthorityRequestOut], tags=["moderation"])
+def list_authority_requests(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep,
+                            response: Response, status: Literal["pending", "all"] = "pending",
+                            limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                            cursor: paging.CursorParam = None) -> list[AuthorityRequestOut]:
+    """The authority-request inbox: decisions brought by a government order in the key's
+    jurisdictions, nearest legal deadline first; `pending` (default) keeps those a person has yet
+    to decide. A full page answers `X-Next-Cursor`: send it back as `cursor` for the next one."""
+    items, last = running.store.scoped(key.org).authority_inbox(status == "pending", key.jurisdictions,
+                                                                paging.decode("authority", cursor, (datetime, str)), limit)
+    paging.set_next(response, "authority", last)
+    return [authority_item(item) for item in items]

@@ -1,16 +1,35 @@
-"""Human review: the queue of cases a person must decide, claiming a case, deciding it."""
+"""Human review: the queue of cases a person must decide (with the post, its evidence and what
+brought it in), the case page, claiming a case, deciding it."""
 
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from jaga.service.deps import CASE_READERS, REVIEWERS, IdParam, ServicesDep, role_in
+from jaga.service.deps import ADMINS, CASE_READERS, REVIEWERS, IdParam, ServicesDep, role_in
 from jaga.service.errors import ApiError
-from jaga.service.schemas import DecisionOut, ReviewDecisionRequest, ReviewTaskOut
+from jaga.service.routes import paging
+from jaga.service.schemas import (
+    AssignRequest,
+    AuthorHistoryOut,
+    CaseOut,
+    CaseReportOut,
+    DecisionOut,
+    EvidenceOut,
+    ReviewDecisionRequest,
+    ReviewTaskOut,
+)
 from jaga.store import ApiKey, Store
-from jaga.types import Action
+from jaga.store.cases import SOURCES, geo_restrict_allowed
+from jaga.types import Action, Category
 
 router = APIRouter()
+
+LADDER = ("allow", "label", "reduce", "geo_restrict", "remove")
+CategoryName = Literal["hate_speech", "harassment", "violent_extremism", "scam_fraud", "illegal_gambling",
+                       "sexual_exploitation", "disinformation", "self_harm"]
+SourceName = Literal["automated", "user_report", "trusted_flagger", "authority_order"]
+assert set(get_args(SourceName)) == set(SOURCES) and set(get_args(CategoryName)) == {c.value for c in Category}
 
 
 def visible_task(store: Store, key: ApiKey, task_id: str) -> dict[str, Any]:
@@ -21,13 +40,78 @@ def visible_task(store: Store, key: ApiKey, task_id: str) -> dict[str, Any]:
     return task
 
 
+def task_out(item: dict[str, Any]) -> ReviewTaskOut:
+    """A queue row as the reviewer sees it: evidence from every signal (spans into the original
+    text), the legal basis from the statement, the actions the jurisdiction allows."""
+    document = item.pop("document")
+    statement = document.get("statement") or {}
+    evidence = [EvidenceOut(**span, category=signal["category"], source=signal["source"])
+                for signal in document.get("signals") or [] for span in signal.get("evidence") or []]
+    order = statement.get("authority_request") or {}
+    legal = [basis["title"] for basis in statement.get("legal_basis") or [] if basis.get("title")]
+    if order.get("legal_basis"):
+        legal.append(order["legal_basis"])
+    categories = list(document.get("categories") or [])
+    geo = geo_restrict_allowed(item["jurisdiction"], tuple(categories))
+    extra = item.pop("post_extra")
+    return ReviewTaskOut(**item, language=(document.get("language") or {}).get("code"), categories=categories,
+                         scores=document.get("scores") or {}, max_score=max((document.get("scores") or {}).values(),
+                                                                            default=0.0),
+                         evidence=evidence, action=document.get("action"),
+                         extra_actions=document.get("extra_actions") or [], legal_basis=legal,
+                         available_actions=[action for action in LADDER if action != "geo_restrict" or geo],
+                         sensitive=Category.SEXUAL_EXPLOITATION.value in categories,
+                         media=[str(medium) for medium in extra.get("media") or []])
+
+
+def from_signals(document: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """What the fact-check matcher (`claim:`) or the hash banks (`bank:`) found, with the score:
+    from the signals, so a match below the policy's threshold is shown too."""
+    return [{**signal.get("details", {}), "score": signal["score"]} for signal in document.get("signals") or []
+            if str(signal.get("source", "")).startswith(prefix)]
+
+
 @router.get("/v1/reviews", response_model=list[ReviewTaskOut], tags=["review"])
-def list_reviews(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep,
-            status: Literal["open", "claimed", "decided"] | None = "open",
-            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ReviewTaskOut]:
-    """The review queue of the key's organisation and jurisdictions, most urgent deadline first."""
-    tasks = running.store.scoped(key.org).review_tasks(status, key.jurisdictions, limit)
-    return [ReviewTaskOut(**task) for task in tasks]
+def list_reviews(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep, response: Response,
+                 status: Literal["open", "claimed", "decided"] | None = "open",
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 category: CategoryName | None = None,
+                 jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,5}$")] = None,
+                 source: SourceName | None = None,
+                 language: Annotated[str | None, Query(pattern=r"^[a-z]{2,3}$")] = None,
+                 sort: Literal["deadline", "score"] = "deadline",
+                 cursor: paging.CursorParam = None) -> list[ReviewTaskOut]:
+    """The review queue of the key's organisation and jurisdictions, most urgent deadline first (or
+    highest score first), with each post's text, evidence, categories, scores, legal basis and
+    source. A full page answers `X-Next-Cursor`: send it back as `cursor` for the next one."""
+    after = paging.decode(f"reviews:{sort}", cursor, (float, str) if sort == "score" else (datetime, datetime, str))
+    tasks, last = running.store.scoped(key.org).review_queue(
+        status=status, jurisdictions=key.jurisdictions, category=category, jurisdiction=jurisdiction,
+        source=source, language=language, sort=sort, after=after, limit=limit)
+    paging.set_next(response, f"reviews:{sort}", last)
+    return [task_out(task) for task in tasks]
+
+
+@router.get("/v1/reviews/{task_id}", response_model=CaseOut, tags=["review"])
+def get_case(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(CASE_READERS))],
+             running: ServicesDep) -> CaseOut:
+    """The case page: the task, the decision with its statement of reasons, the author's earlier
+    decisions and strikes (pseudonymised), the reports, matched fact-checks and hash-bank matches."""
+    visible_task(running.store, key, task_id)
+    scoped = running.store.scoped(key.org)
+    found, _ = scoped.review_queue(status=None, jurisdictions=key.jurisdictions, task_id=task_id, limit=1)
+    if not found:
+        raise ApiError(404, "not_found", f"no review task {task_id!r}")
+    item = found[0]
+    author, document = item.pop("author"), item["document"]
+    decision = DecisionOut.model_validate(document)
+    history = scoped.author_history(author, key.jurisdictions) if author else None
+    if history is not None:
+        history["decisions"] = [earlier for earlier in history["decisions"] if earlier["id"] != decision.id]
+    return CaseOut(task=task_out(item), decision=decision,
+                   author=None if history is None else AuthorHistoryOut.model_validate(history),
+                   reports=[CaseReportOut(**report) for report in scoped.reports_on(decision.post_id, key.jurisdictions)],
+                   fact_checks=from_signals(document, "claim:"), bank_matches=from_signals(document, "bank:"))
 
 
 @router.post("/v1/reviews/{task_id}/claim", response_model=ReviewTaskOut, tags=["review"])
@@ -37,11 +121,23 @@ def claim_review(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(REVIEW
     return ReviewTaskOut(**running.store.scoped(key.org).claim_review(task_id, key.id))
 
 
+@router.post("/v1/reviews/{task_id}/assign", response_model=ReviewTaskOut, tags=["review"])
+def assign_review(task_id: IdParam, request: AssignRequest, key: Annotated[ApiKey, Depends(role_in(ADMINS))],
+                  running: ServicesDep) -> ReviewTaskOut:
+    """A lead (admin key) gives a case to a reviewer: it is claimed in the reviewer's name."""
+    visible_task(running.store, key, task_id)
+    return ReviewTaskOut(**running.store.scoped(key.org).assign_review(task_id, request.reviewer, key.id))
+
+
 @router.post("/v1/reviews/{task_id}/decide", response_model=DecisionOut, tags=["review"])
 def decide_review(task_id: IdParam, request: ReviewDecisionRequest, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))],
            running: ServicesDep) -> DecisionOut:
-    """The reviewer's action replaces the automated one; the platform's webhook is told."""
+    """The reviewer's action replaces the automated one, with a required note; `categories`
+    corrects the machine's. A new version of the statement of reasons is issued and the platform's
+    webhook is told."""
     visible_task(running.store, key, task_id)
-    decision = running.store.scoped(key.org).decide_review(task_id, key.id, Action[request.action.upper()],
-                                                           request.note)
+    geo = request.action == "geo_restrict"
+    decision = running.store.scoped(key.org).decide_review(
+        task_id, key.id, Action.REMOVE if geo else Action[request.action.upper()], request.note,
+        categories=request.categories, geo_restrict=geo)
     return DecisionOut.of(decision)
