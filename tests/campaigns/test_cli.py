@@ -69,3 +69,29 @@ def test_eval_reports_scores(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     [scores] = json.loads(out.read_text(encoding="utf-8"))
     assert scores["seed"] == 25 and scores["account_recall"] >= 0.9
+
+
+def test_campaigns_over_the_stored_posts_of_a_period_are_saved_for_the_organisation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`jaga scan --store` keeps the posts; `jaga campaigns --from-store DAY --save` finds the campaign
+    among them (authors are the stored pseudonyms) and keeps it for that organisation alone."""
+    from jaga.cli import app as jaga
+    from jaga.store import Store
+
+    monkeypatch.setenv("JAGA_DATABASE_URL", f"sqlite:///{tmp_path / 'jaga.db'}")
+    source = tmp_path / "posts.jsonl"
+    source.write_text("\n".join(post.model_dump_json() for post in campaign_posts() + organic_posts()) + "\n",
+                      encoding="utf-8")
+    stored = runner.invoke(jaga, ["scan", str(source), "-o", str(tmp_path / "out.jsonl"), "--store", "--no-claims",
+                                  "-q"])
+    assert stored.exit_code == 0, stored.output
+    result = runner.invoke(jaga, ["campaigns", "--from-store", "2026-03-01", "--save"])
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.stdout)["campaigns"]
+    assert found["size"] == 6 and all(account.startswith("anon_") for account in found["accounts"])
+    with Store() as store:
+        assert [saved["id"] for saved in store.campaigns()] == [found["id"]]
+        assert store.scoped("other").campaigns() == []
+    nothing = runner.invoke(jaga, ["campaigns", "--from-store", "2026-03-02"])
+    assert nothing.exit_code == 0 and json.loads(nothing.stdout)["campaigns"] == []
+    assert runner.invoke(jaga, ["campaigns", "--from-store", "yesterday"]).exit_code == 2

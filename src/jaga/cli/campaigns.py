@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +34,23 @@ campaigns_app = typer.Typer(cls=_DetectByDefault, no_args_is_help=True,
                                  "within minutes of each other, again and again.")
 
 
+def parse_period(value: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """[since, until) in UTC from "2026-12-01/2026-12-02" (whole days, the last included), "2026-12-01"
+    (one day) or "24h" / "90m" (the last stretch of time up to now)."""
+    if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*[smhd]?\s*", value):
+        end = now or datetime.now(UTC)
+        return end - parse_window(value), end
+    try:
+        first, _, last = value.partition("/")
+        start = datetime.strptime(first.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+        stop = datetime.strptime((last or first).strip(), "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(days=1)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a period: use 2026-12-01/2026-12-02, 2026-12-01 or 24h") from None
+    if stop <= start:
+        raise typer.BadParameter(f"{value!r} ends before it starts")
+    return start, stop
+
+
 def parse_window(value: str) -> timedelta:
     """"10m", "90s", "1h", "2d"; a bare number is minutes."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
@@ -45,8 +62,8 @@ def parse_window(value: str) -> timedelta:
 
 @campaigns_app.command("detect")
 def detect(
-    input: Annotated[str, typer.Argument(help="Posts: JSONL, CSV or Parquet ('-' for JSONL on stdin). Each needs "
-                                              "author_id and created_at to take part.")],
+    input: Annotated[str | None, typer.Argument(help="Posts: JSONL, CSV or Parquet ('-' for JSONL on stdin). Each "
+                                                     "needs author_id and created_at to take part.")] = None,
     window: Annotated[str, typer.Option("--window", help="Longest gap between two co-acting posts.")] = "10m",
     min_weight: Annotated[int, typer.Option("--min-weight", min=1,
                                             help="Distinct co-actions for an edge between two accounts.")] = 2,
@@ -62,6 +79,9 @@ def detect(
                                                                     "registry (needs the store).")] = False,
     org: Annotated[str | None, typer.Option("--org", help="Organisation whose fact-checks to match.")] = None,
     rejects: Annotated[Path | None, typer.Option("--rejects", help="Write unreadable records here (JSONL).")] = None,
+    from_store: Annotated[str | None, typer.Option("--from-store", help="Read the organisation's stored posts "
+                                                   "(--org) instead of a file, over a period: 2026-12-01/2026-12-02 "
+                                                   "(UTC days, the last one included) or the last N hours (24h).")] = None,
     save: Annotated[bool, typer.Option("--save", help="Keep the campaigns in the database (for --org): later posts "
                                        "that repeat one get a campaign signal policy can act on.")] = False,
 ) -> None:
@@ -76,15 +96,25 @@ def detect(
         raise fail(f"--format {format} needs -o FILE")
     span = parse_window(window)
     chosen = [kind.strip() for kind in kinds.split(",") if kind.strip()]
+    if (input is None) == (from_store is None):
+        raise fail("give either an input file or --from-store PERIOD")
     posts, bad = [], []
-    try:
-        for record in RecordReader(input, input_format):
-            if record.post is not None:
-                posts.append(record.post)
-            else:
-                bad.append(record.reject_json())
-    except InputError as error:
-        raise fail(str(error)) from error
+    if from_store is not None:
+        from jaga.store import DEFAULT_ORG, Store
+
+        since, until = parse_period(from_store)
+        with Store() as store:
+            posts = list(store.scoped(org or DEFAULT_ORG).stored_posts(since, until))
+    else:
+        assert input is not None
+        try:
+            for record in RecordReader(input, input_format):
+                if record.post is not None:
+                    posts.append(record.post)
+                else:
+                    bad.append(record.reject_json())
+        except InputError as error:
+            raise fail(str(error)) from error
     lookup = _fact_check_lookup(org) if fact_checks else None
     try:
         result = detect_campaigns(posts, window=span, min_weight=min_weight, min_accounts=min_accounts,

@@ -10,8 +10,8 @@ found under; an indicator never names them. Every save is written to the audit c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import JSON, DateTime, Index, Integer, String, delete, select
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from jaga.campaigns.detect import Campaign
 from jaga.campaigns.indicators import indicator
 from jaga.store.access import AccessRepository
-from jaga.store.models import Base
-from jaga.types import now_utc
+from jaga.store.models import Base, PostRow
+from jaga.types import Post, now_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -81,6 +81,23 @@ class CampaignRepository(AccessRepository):
                 self.audit(actor, "campaign.save", campaign.id,
                            {"accounts": len(campaign.accounts), "posts": len(campaign.posts)}, session)
         return len(campaigns)
+
+    def stored_posts(self, since: datetime, until: datetime, limit: int = 5_000_000) -> Iterator[Post]:
+        """The organisation's stored posts created in [since, until), oldest first, as campaign
+        detection reads them (authors are the pseudonyms they were stored under; links come from
+        the text). Streamed in chunks: a day of a large platform does not sit in memory twice."""
+        rows = (select(PostRow.post_id, PostRow.text, PostRow.author, PostRow.created_at, PostRow.lang,
+                       PostRow.country, PostRow.platform)
+                .where(PostRow.org == self.org, PostRow.created_at >= since, PostRow.created_at < until,
+                       PostRow.text != "")
+                .order_by(PostRow.created_at, PostRow.id).limit(limit)
+                .execution_options(yield_per=CHUNK))
+        with self.sessions() as session:
+            for post_id, text, author, created, lang, country, platform in session.execute(rows):
+                if created is not None and created.tzinfo is None:
+                    created = created.replace(tzinfo=UTC)  # SQLite hands times back without their offset
+                yield Post(id=post_id, text=text, author_id=author, created_at=created, lang=lang, country=country,
+                           platform=platform)
 
     def campaigns(self, limit: int = 100) -> list[dict[str, Any]]:
         """Saved campaigns' documents, the most recent activity first."""
