@@ -1,5 +1,4 @@
-"""The campaign route inside the real service (its authentication and store), added to the app as
-the lead will wire it: `app.include_router(campaigns_router(role_in))`."""
+"""The campaign routes inside the real service (its authentication and store)."""
 
 from __future__ import annotations
 
@@ -15,8 +14,6 @@ from jaga.detect.lexicon import LexiconDetector
 from jaga.pipeline import Moderator
 from jaga.privacy import is_pseudonym, pseudonym_key
 from jaga.service import create_app
-from jaga.service.campaigns import campaigns_router
-from jaga.service.deps import role_in
 from jaga.store import Role, Store
 
 from .posts import campaign_posts, organic_posts
@@ -33,7 +30,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
         headers = {role.value: {"Authorization": f"Bearer {store.scoped('acme').create_key(role.value, role)[1]}"}
                    for role in (Role.ADMIN, Role.REGULATOR, Role.PLATFORM)}
         app = create_app(url, Moderator([LexiconDetector()]))
-        app.include_router(campaigns_router(role_in))
         with TestClient(app, raise_server_exceptions=False) as client:
             yield client, headers
         app.state.store.close()
@@ -71,3 +67,27 @@ def test_roles_and_bad_requests(api: tuple[TestClient, dict[str, dict[str, str]]
     bad = client.post("/v1/campaigns/detect", json=body(kinds=["likes"]), headers=headers["admin"])
     assert bad.status_code == 422
     assert client.post("/v1/campaigns/detect", json=body(window_seconds=0), headers=headers["admin"]).status_code == 422
+
+
+def test_campaigns_in_the_stored_posts_of_a_period_are_saved_and_listed(
+        api: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    """The posts the platform sent to /v1/moderate are read back from the store for a period; an
+    admin saves what is found, the organisation lists it, a platform key may look but not save."""
+    client, headers = api
+    posts = [json.loads(post.model_dump_json()) for post in campaign_posts() + organic_posts()]
+    for start in range(0, len(posts), 50):
+        moderated = client.post("/v1/moderate", json={"posts": posts[start:start + 50]}, headers=headers["platform"])
+        assert moderated.status_code == 200, moderated.text
+    period = {"since": "2026-03-01T00:00:00+00:00", "until": "2026-03-02T00:00:00+00:00"}
+    assert client.post("/v1/campaigns/detect", json={**period, "save": True},
+                       headers=headers["platform"]).status_code == 403
+    found = client.post("/v1/campaigns/detect", json={**period, "save": True}, headers=headers["admin"])
+    assert found.status_code == 200, found.text
+    [campaign] = found.json()["campaigns"]
+    assert campaign["size"] == 6
+    listed = client.get("/v1/campaigns", headers=headers["platform"])
+    assert listed.status_code == 200 and [saved["id"] for saved in listed.json()] == [campaign["id"]]
+    assert client.post("/v1/campaigns/detect", json={**period, "posts": posts[:1]},
+                       headers=headers["admin"]).status_code == 422
+    assert client.post("/v1/campaigns/detect", json={"since": period["since"]},
+                       headers=headers["admin"]).status_code == 422

@@ -1,9 +1,11 @@
-"""Campaign routes: find coordinated campaigns in posts sent with the request.
+"""Campaign routes: find coordinated campaigns in posts sent with the request, or in the
+organisation's stored posts of a period; list the campaigns it saved.
 
-Analysts (admins, reviewers, auditors) and platforms send a batch of posts and get the campaigns as
-JSON, or the network as GEXF or GraphML, or the HTML report. Author ids are pseudonymised on the
-way in, as on every other door (`jaga.privacy`): the response names accounts by pseudonym only.
-Nothing is stored: campaigns in the store are a later step (issue 25, item 6).
+Analysts (admins, reviewers, auditors) and platforms get the campaigns as JSON, or the network as
+GEXF or GraphML, or the HTML report. Author ids are pseudonymised on the way in, as on every other
+door (`jaga.privacy`): the response names accounts by pseudonym only. Admins and reviewers may
+`save` what they find: later posts that repeat a saved campaign get a campaign signal
+(`jaga.detect.campaigns`), and the exchange shares its indicator.
 
 (No `from __future__ import annotations`: FastAPI reads the route annotations at run time.)
 """
@@ -14,18 +16,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from jaga.campaigns import detect_campaigns
 from jaga.campaigns.report import html_report, write
 from jaga.privacy import pseudonymise
+from jaga.service.deps import ServicesDep
 from jaga.service.errors import ApiError
 from jaga.store import ApiKey, Role
 from jaga.types import Post
 
 ANALYSTS = frozenset({Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.PLATFORM})
+SAVERS = frozenset({Role.ADMIN, Role.REVIEWER})
 MAX_POSTS = 100_000
 """Posts in one request: detection holds them all at once (about 2 KB each with the network), and
 larger batches belong to `jaga campaigns FILE` or the scan engines."""
@@ -36,7 +40,12 @@ MEDIA_TYPES = {"json": "application/json", "gexf": "application/xml", "graphml":
 class CampaignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    posts: list[Post] = Field(max_length=MAX_POSTS, description="Posts with author_id and created_at.")
+    posts: list[Post] = Field(default_factory=list, max_length=MAX_POSTS,
+                              description="Posts with author_id and created_at (or give since and until).")
+    since: AwareDatetime | None = Field(default=None, description="Read the organisation's stored posts created "
+                                        "from this time (with until) instead of `posts`.")
+    until: AwareDatetime | None = None
+    save: bool = Field(default=False, description="Keep the campaigns found (admins and reviewers).")
     window_seconds: int = Field(default=600, ge=1, le=7 * 86_400)
     min_weight: int = Field(default=2, ge=1, le=1_000)
     min_accounts: int = Field(default=3, ge=2, le=100_000)
@@ -44,22 +53,42 @@ class CampaignRequest(BaseModel):
     communities: bool = False
     format: Literal["json", "gexf", "graphml", "html"] = "json"
 
+    @model_validator(mode="after")
+    def _one_source(self) -> "CampaignRequest":
+        if (self.since is None) != (self.until is None):
+            raise ValueError("give both since and until")
+        if self.since is not None and self.posts:
+            raise ValueError("give posts or a period (since, until), not both")
+        if self.since is not None and self.until is not None and self.until <= self.since:
+            raise ValueError("until must come after since")
+        return self
+
 
 def campaigns_router(role_in: Callable[[frozenset[Role]], Callable[[ApiKey], Awaitable[ApiKey]]]) -> APIRouter:
     """The routes, sharing the application's authentication (`role_in`)."""
     router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
     @router.post("/detect", response_model=None)
-    def find_campaigns(request: CampaignRequest, key: Annotated[ApiKey, Depends(role_in(ANALYSTS))]) -> Any:
-        """Campaigns in the posts sent (see `jaga.campaigns`); posts without an author or a time are
-        listed under `skipped`, the others are analysed."""
-        posts = [post.model_copy(update={"author_id": pseudonymise(post.author_id)}) for post in request.posts]
+    def find_campaigns(request: CampaignRequest, key: Annotated[ApiKey, Depends(role_in(ANALYSTS))],
+                       running: ServicesDep) -> Any:
+        """Campaigns in the posts sent, or in the organisation's stored posts from `since` to `until`
+        (at most MAX_POSTS, the oldest first); posts without an author or a time are listed under
+        `skipped`, the others are analysed."""
+        if request.save and key.role not in SAVERS:
+            raise ApiError(403, "forbidden", f"the {key.role.value} role cannot save campaigns")
+        scoped = running.store.scoped(key.org)
+        if request.since is not None and request.until is not None:
+            posts = list(scoped.stored_posts(request.since, request.until, limit=MAX_POSTS))
+        else:
+            posts = [post.model_copy(update={"author_id": pseudonymise(post.author_id)}) for post in request.posts]
         try:
             result = detect_campaigns(posts, window=timedelta(seconds=request.window_seconds),
                                       min_weight=request.min_weight, min_accounts=request.min_accounts,
                                       kinds=request.kinds, communities=request.communities)
         except ValueError as error:
             raise ApiError(422, "invalid_request", str(error)) from error
+        if request.save:
+            scoped.save_campaigns(result.campaigns, actor=key.id)
         if request.format == "json":
             return result.to_json()
         if request.format == "html":
@@ -68,5 +97,11 @@ def campaigns_router(role_in: Callable[[frozenset[Role]], Callable[[ApiKey], Awa
             path = Path(folder) / f"campaigns.{request.format}"
             write(result, request.format, path)
             return Response(path.read_bytes(), media_type=MEDIA_TYPES[request.format])
+
+    @router.get("", response_model=None)
+    def saved_campaigns(key: Annotated[ApiKey, Depends(role_in(ANALYSTS))], running: ServicesDep,
+                        limit: Annotated[int, Query(ge=1, le=1_000)] = 100) -> list[dict[str, Any]]:
+        """The organisation's saved campaigns, the most recent activity first."""
+        return running.store.scoped(key.org).campaigns(limit)
 
     return router
