@@ -67,3 +67,13 @@ def test_the_country_breaks_an_indonesian_malay_tie(country: str, expected: str)
 def test_the_country_never_overrides_clear_markers() -> None:
     assert detect_language("Saya tak boleh pergi sebab kereta rosak", "ID").code == "ms"
     assert detect_language("Gue nggak bisa datang karena mobilnya rusak", "MY").code == "id"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("您的银行账户已被冻结，请立即点击链接更新资料：https://maybank2u-secure.xyz/login", "zh"),
+    ("【中国银行】您的账户存在异常，请立即点击 boc-hk-verify.top", "zh"),
+    ("ดูคลิปเต็มที่ www.example-long-domain.com/abc/def", "th"),
+    ("பரிசு வென்றீர்கள் http://bit.ly/abcdefgh-xyz", "ta"),
+])
+def test_links_domains_and_handles_are_not_read_as_english(text: str, code: str) -> None:
+    assert detect_language(text).code == code

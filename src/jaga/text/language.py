@@ -126,12 +126,26 @@ def script_counts(text: str) -> Counter[str]:
     return counts
 
 
+_NOT_LANGUAGE = re.compile(
+    r"(?:https?://|www\.)\S+"  # links
+    r"|\S+@\S+\.\S+"  # e-mail addresses
+    r"|@\w+"  # handles
+    r"|\b[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b(?:/\S*)?")  # bare domains: boc-hk-verify.top
+"""What is written in Latin letters whatever the post's language: counted as language, a link's
+letters outnumbered a short Chinese or Thai post's own (a Chinese bank phish with its URL was read
+as English, and its user notice came out in English)."""
+
+
 def detect_language(text: str, hint_country: str | None = None) -> LanguageInfo:
-    """Language of `text` (ideally already normalised) with a confidence in [0, 1].
+    """Language of `text` (ideally already normalised) with a confidence in [0, 1]. Links, e-mail
+    addresses, handles and domains are left out: they say nothing of the language.
 
     `hint_country` (the post's jurisdiction) only breaks the Singlish/Manglish tie; it never
     overrides what the text says.
     """
+    words_only = _NOT_LANGUAGE.sub(" ", text)
+    if words_only.strip() and words_only != text:
+        text = words_only
     scripts = script_counts(text)
     total = sum(scripts.values())
     if total == 0:
