@@ -52,6 +52,33 @@ def test_health_and_openapi_need_no_key(service: Service) -> None:
     assert {"/v1/moderate", "/v1/decisions/{decision_id}", "/v1/claims/search"} <= set(paths)
 
 
+def test_probes_and_the_openapi_contract(service: Service) -> None:
+    """/livez and /readyz for orchestrators (ready once the models are warm: the TestClient ran the
+    start-up); the document declares one bearer scheme and the real error body on every error."""
+    assert service.client.get("/livez").json()["status"] == "ok"
+    assert service.client.get("/readyz").status_code == 200
+    service.client.app.state.ready = False  # type: ignore[attr-defined]
+    try:
+        starting = service.client.get("/readyz")
+        assert starting.status_code == 503 and starting.json()["error"]["code"] == "starting"
+    finally:
+        service.client.app.state.ready = True  # type: ignore[attr-defined]
+    document = service.client.get("/openapi.json").json()
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer", "description": "An API key from `jaga keys create`: jaga_<id>_<secret>."}
+    read = document["paths"]["/v1/decisions/{decision_id}"]["get"]
+    assert read["operationId"] == "get_decision" and read["security"] == [{"bearer": []}]
+    assert all(p["name"].lower() != "authorization" for p in read["parameters"])
+    for code in ("401", "403", "404", "422", "429", "500"):
+        assert read["responses"][code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "security" not in document["paths"]["/livez"]["get"]
+    ids = [operation["operationId"] for methods in document["paths"].values() for operation in methods.values()]
+    assert len(ids) == len(set(ids))
+    # The error body the document promises is the one sent.
+    refused = service.client.get("/v1/decisions/x").json()
+    assert set(refused) == {"error"} and {"code", "message"} <= set(refused["error"])
+
+
 @pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer jaga_0123456789abcdef_wrong", "Basic abc"])
 def test_requests_without_a_valid_key_are_refused(service: Service, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}

@@ -35,6 +35,7 @@ from jaga.service.deps import Services, role_in
 from jaga.service.docs import install_docs
 from jaga.service.exchange import exchange_router
 from jaga.service.middleware import LimitsAndMetrics, Metrics, RateLimiter
+from jaga.service.openapi import install_contract
 from jaga.service.routes import ROUTERS
 from jaga.service.webhooks import WebhookDispatcher
 from jaga.store import CaseError, Conflict, NotFound, Store
@@ -86,6 +87,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         if deliver_webhooks:
             running.webhooks.start()
         await run_in_threadpool(warm_up, app.state.moderator)
+        app.state.ready = True  # /readyz answers 200 from now on
         # Everything loaded so far (models, lexicons, word lists: ~400k objects) lives as long as the
         # process: freezing it keeps the garbage collector from walking it again. A full collection
         # over that heap took 100-250 ms, a pause every request in flight would have waited out.
@@ -119,6 +121,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
         budget=moderation_budget if moderation_budget is not None else settings.moderation_budget,
         open_metrics=open_metrics if open_metrics is not None else settings.metrics_open)
     app.state.services = running
+    app.state.ready = False
     # The parts tests and operators reach for directly.
     app.state.store, app.state.webhooks, app.state.batcher, app.state.metrics = (
         store, running.webhooks, running.batcher, metrics)
@@ -142,6 +145,7 @@ def create_app(database_url: str | None = None, moderator: Moderator | None = No
     app.include_router(banks_router(store, role_in))
     app.include_router(exchange_router(store, role_in))
     app.include_router(campaigns_router(role_in))
+    install_contract(app)  # bearer security scheme, one Error schema on every error answer
     install_docs(app)  # /docs and /redoc with their assets served from the package, not a CDN
     app.mount("/console", StaticFiles(directory=Path(__file__).parent / "console", html=True), name="console")
     return app

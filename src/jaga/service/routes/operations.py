@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from jaga import __version__
 from jaga.service.deps import ServicesDep, principal
@@ -26,6 +27,28 @@ def healthz(running: ServicesDep) -> Health:
     """The service answers and its database does."""
     with running.store.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+    return Health(status="ok", version=__version__, database=running.store.engine.dialect.name)
+
+
+@router.get("/livez", response_model=Health, tags=["operations"])
+def livez(running: ServicesDep) -> Health:
+    """The process answers (for a liveness probe: no database call, so a database outage does not
+    get every worker restarted)."""
+    return Health(status="ok", version=__version__, database=running.store.engine.dialect.name)
+
+
+@router.get("/readyz", response_model=Health, tags=["operations"])
+def readyz(request: Request, running: ServicesDep) -> Health:
+    """Ready for traffic (for a readiness probe): the models are loaded and warmed, and the database
+    answers. 503 until then, so a load balancer sends nothing to a worker still loading."""
+    if not getattr(request.app.state, "ready", False):
+        raise ApiError(503, "starting", "the models are still loading", headers={"Retry-After": "5"})
+    try:
+        with running.store.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        raise ApiError(503, "database_unavailable", "the database does not answer",
+                       headers={"Retry-After": "5"}) from None
     return Health(status="ok", version=__version__, database=running.store.engine.dialect.name)
 
 
