@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from jaga.config import database_url as configured_url
-from jaga.pipeline import Moderator, default_detectors, pseudonymised
+from jaga.pipeline import Moderator, pseudonymised
 from jaga.policy.accounts import apply_account_measures, counts_against_author
 from jaga.policy.reasons import Policy
 from jaga.policy.schema import AccountMeasures
@@ -75,20 +75,12 @@ def registry_moderator(database_url: str | None = None, media_roots: Sequence[Pa
     media files only under `media_roots` when given (see `jaga.banks.matcher`). Wired here, above
     the store, so that detection never opens a database: the store is handed to the claim stage as
     its `FactCheckSource`. A SQLite file that does not exist yet is not created by looking."""
-    from jaga.detect.banks import bank_detector  # loaded when wanted: a scan without a registry needs neither
-    from jaga.detect.claims import registry_detector
+    from jaga.detect import DETECTORS
+    from jaga.detect.extensions import DetectorContext, build_detectors
 
     url = database_url or configured_url()
-    detectors = default_detectors()
+    store = None
     if not (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()):
         store = Store(url)  # held by the detectors for the moderator's life
-        claims = registry_detector(store)
-        if claims is not None:
-            detectors.append(claims)
-        detectors.append(bank_detector(store, media_roots))
-        indicators = store.campaign_indicators()  # the organisation's saved campaigns (jaga campaigns --save)
-        if indicators:
-            from jaga.detect.campaigns import campaign_detector
-
-            detectors.append(campaign_detector(indicators))
+    detectors = build_detectors(DetectorContext(store=store, media_roots=media_roots), DETECTORS)
     return Moderator(detectors, policy=policy, jurisdiction=jurisdiction)

@@ -20,9 +20,11 @@ DEFAULT_JURISDICTION = "ASEAN"
 
 
 def default_detectors() -> list[Detector]:
+    """The built-in detectors and installed plugins', without a store (no reference data)."""
     from jaga.detect import DETECTORS
+    from jaga.detect.extensions import DetectorContext, build_detectors
 
-    return [factory() for factory in DETECTORS.values()]
+    return build_detectors(DetectorContext(), DETECTORS)
 
 
 def default_policy() -> Policy:

@@ -80,7 +80,8 @@ def test_ideation_is_told_apart_from_imminent_risk(moderator: Moderator) -> None
 def test_the_detector_is_registered() -> None:
     assert DETECTORS["harms"] is HarmDetector
     assert set(HarmDetector.categories) == {Category.SEXUAL_EXPLOITATION, Category.SELF_HARM,
-                                            Category.VIOLENT_EXTREMISM}
+                                            Category.VIOLENT_EXTREMISM, Category.SCAM_FRAUD,
+                                            Category.ILLEGAL_GAMBLING}
     assert len(HarmDetector().languages) == 11
 
 

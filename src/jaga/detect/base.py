@@ -1,7 +1,7 @@
 """The detector extension point.
 
 A detector is a small object with a `name`, the `categories` it can emit and `detect(batch)`. Adding a
-signal type (a new hash bank, a new classifier) is one new class registered in `DETECTORS`; nothing
+signal type (a new hash bank, a new classifier) is one new class and its factory (`jaga.detect.extensions`); nothing
 else in the pipeline changes. Detectors receive posts already prepared (canonical text, language,
 extracted URLs) so that no detector repeats the text work.
 """

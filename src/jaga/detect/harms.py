@@ -1,5 +1,6 @@
-"""Rules with context for the harms the classifier was never trained on: child sexual exploitation,
-self-harm and violent extremism.
+"""Rules with context for the harms the classifier was never trained on (child sexual exploitation,
+self-harm and violent extremism) and for the regional scam and gambling families, whose words
+("judi online", "akaun selamat", "OTP") are as common in news and warnings as in the scams themselves.
 
 A single word decides nothing here: "bocil" is every Indonesian gamer's word for a kid, "I want to die"
 follows a spicy meal, "bomb" is planted on site B in Counter-Strike. What makes a post harmful is a
@@ -11,6 +12,12 @@ is. A rule does not fire when the post also carries its `unless` classes (news a
 condemnation, awareness and helpline talk, recovery stories, gaming and food banter), and the
 `negatable` classes of a category do not count when a negation cue stands just before them in the
 same clause ("I would never hurt myself").
+
+A URL or bare domain in the post (`jaga.detect.urls.extract_urls`) is a `link` hit, so a rule can ask
+for "a bait and somewhere to go" without a list of top-level domains; except a link to an official
+site (a bank's or a government's own domain: where people should go) and a link the URL detector
+already judges a look-alike or known scam domain: that link is the URL detector's evidence, and
+counting it again here would make "a look-alike link with scam wording" out of the link alone.
 
 Each signal carries the sub-type (`details.subtype`, e.g. self_harm: imminent / ideation /
 encouragement) so policies and notices can treat a person's own disclosure differently from
@@ -37,13 +44,17 @@ from typing import ClassVar
 import yaml
 
 from jaga.detect.base import Detector, PreparedPost
+from jaga.detect.urls import FoundUrl, assess_url, extract_urls, load_domain_data
 from jaga.text.alternation import NOTHING, any_term
 from jaga.text.icu import word_breaks
 from jaga.text.language import script_counts
 from jaga.text.normalise import normalise
 from jaga.types import Category, Signal
 
-CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM)
+CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM, Category.SCAM_FRAUD,
+              Category.ILLEGAL_GAMBLING)
+MAX_LINKS = 20
+"""URLs read as `link` hits: one is enough for a rule, and the URL detector reads them all."""
 UNSPACED_SCRIPTS = {"thai", "lao", "khmer", "myanmar", "han"}
 SHORT_UNSPACED = 2
 """Unspaced-script terms this short (in characters) must sit on ICU word breaks."""
@@ -167,12 +178,22 @@ def load_language(path: Path, rules: dict[Category, CategoryRules]) -> LanguageC
                 blocks.append((category, str(cue_class), [str(term) for term in terms]))
     except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as error:
         raise HarmRulesError(f"{path}: {error}") from error
-    return _compile(language, str(data.get("version", "1")), blocks)
+    return _compile(language, str(data.get("version", "1")), blocks, _required(rules))
 
 
-def _compile(language: str, version: str, blocks: list[tuple[Category | None, str, list[str]]]) -> LanguageCues:
+def _required(rules: dict[Category, CategoryRules]) -> set[tuple[Category, str]]:
+    """For every rule, classes it cannot fire without: the first of its `all` classes, or its `any`
+    classes when it has no `all`. A post without any of them fires no rule, so only they open the gate
+    ("send" and "pay", a scam's demand, are in most posts and would open it for nothing)."""
+    return {(category, name) for category, block in rules.items() for rule in block.rules
+            for name in (rule.all[:1] or rule.any)}
+
+
+def _compile(language: str, version: str, blocks: list[tuple[Category | None, str, list[str]]],
+             gating: set[tuple[Category, str]] | None = None) -> LanguageCues:
     """One pattern per class and kind of term (one class may match where another does: "video bocil"
-    is material and a child at once, so classes are scanned separately)."""
+    is material and a child at once, so classes are scanned separately). `gating`: the classes whose
+    words open the gate (None: every category class)."""
     patterns = []
     gate_words: dict[bool, set[str]] = {False: set(), True: set()}  # spaced, unspaced
     for category, cue_class, terms in blocks:
@@ -188,7 +209,8 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
             else:
                 kind = "prefix" if scripts & PREFIX_SCRIPTS else "bounded"
             kinds[kind].append(_term_pattern(term, kind in ("short", "unspaced")))
-            if category is not None:  # every word of a term must appear: gate on its longest
+            if category is not None and (gating is None or (category, cue_class) in gating):
+                # every word of a term must appear: gate on its longest
                 gate_words[kind in ("short", "unspaced")].add(max(term.replace(GAP, " ").split(), key=len))
             firsts[kind].add(next(piece.strip() for piece in term.split(GAP) if piece.strip())[0])
         for kind, sources in kinds.items():
@@ -220,8 +242,8 @@ def _compiled(root: Path) -> tuple[dict[Category, CategoryRules], dict[str, Lang
 
 class HarmDetector(Detector):
     """Sexual exploitation (csam_trade, grooming, sextortion, trafficking), self-harm (imminent,
-    ideation, encouragement, instructions) and violent extremism (threat, support, recruitment,
-    funding, instructions)."""
+    ideation, encouragement, instructions), violent extremism (threat, support, recruitment,
+    funding, instructions), scams (bait, alarm, credential_theft) and gambling (promotion)."""
 
     name: ClassVar[str] = "harms"
     categories: ClassVar[tuple[Category, ...]] = CATEGORIES
@@ -258,7 +280,9 @@ class HarmDetector(Detector):
         found = _scan(text, windows, [cue for cue in cues if cue.category is not None])
         if not found:
             return []
-        return found + _scan(text, windows, [cue for cue in cues if cue.category is None])
+        links = [Hit(None, "link", start + url.start, start + url.end)
+                 for start, end in windows for url in extract_urls(text[start:end], MAX_LINKS) if _elsewhere(url)]
+        return found + links + _scan(text, windows, [cue for cue in cues if cue.category is None])
 
     def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
         found = self.hits(prepared)
@@ -304,6 +328,18 @@ class HarmDetector(Detector):
                 model_version=self.version,
             ))
         return signals
+
+
+LINK_JUDGED = 0.85
+"""A URL finding this strong (look-alike, disguise, known scam domain) is the URL detector's to report."""
+
+
+def _elsewhere(url: FoundUrl) -> bool:
+    """A link that sends people to a site that is neither official nor already judged a look-alike."""
+    data = load_domain_data()
+    if url.registered_domain in data.protected or url.host in data.protected:
+        return False
+    return all(finding.score < LINK_JUDGED for finding in assess_url(url, data))
 
 
 def _scan(text: str, windows: list[tuple[int, int]], cues: list[CuePattern]) -> list[Hit]:

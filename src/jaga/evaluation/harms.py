@@ -1,11 +1,19 @@
-"""Functional suites for the harms without a trained model: sexual exploitation, self-harm and
-violent extremism, in each of the 11 languages (`suites/<category>/<code>.yaml`).
+"""Functional suites for the harms without a trained model (sexual exploitation, self-harm,
+violent extremism) and for the regional scam and gambling families (scam_fraud, illegal_gambling),
+in each of the 11 languages (`suites/<category>/<code>.yaml`).
 
 Each suite holds harmful cases and benign look-alikes (news about a case, awareness campaigns,
 recovery stories, helpline sharing, gaming and food talk, a parent warning other parents), split in
 a `dev` half (used while writing the cue files) and a `heldout` half (kept for measuring). A case
 counts as flagged when the full pipeline's decision lists the suite's category, so the number
 includes every detector that might misfire, not only the rules written for these harms.
+
+A suite file lists its cases in one of two shapes: `dev`/`heldout` blocks of `harmful` and `benign`
+texts, or a `cases` list of `{text, label, family, half}` records (the scam and gambling suites, where
+the family, e.g. `pinjol` or `lottery_results`, says which kind of scam or look-alike a case is, so a
+miss can be read by family). In the second shape the half alternates dev, heldout, dev, ... within
+each label and family in file order, so every family is measured in both halves; the loader refuses a
+file that breaks the rule, so a case cannot be moved between halves by hand.
 
 Reported per category, language and half: recall on the harmful cases and the share of look-alikes
 flagged (false-positive rate).
@@ -25,7 +33,9 @@ from jaga.pipeline import Moderator
 from jaga.types import Category, Post
 
 HALVES = ("dev", "heldout")
-SUITE_CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM)
+SUITE_CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM,
+                    Category.SCAM_FRAUD, Category.ILLEGAL_GAMBLING)
+LABELS = ("harmful", "benign")
 RECALL_TARGET = 0.90
 FALSE_POSITIVE_TARGET = 0.02
 
@@ -37,6 +47,11 @@ class HarmCase:
     half: str
     harmful: bool
     text: str
+    family: str = ""
+
+
+class SuiteError(ValueError):
+    """A suite file that cannot be used, with the file (and case) named in the message."""
 
 
 def suites_root() -> Path:
@@ -56,10 +71,38 @@ def load_harm_suites(root: Path | None = None, categories: Iterable[Category] = 
             language = str(data["language"])
             if wanted_languages is not None and language not in wanted_languages:
                 continue
+            if "cases" in data:
+                cases.extend(_records(path, category, language, data["cases"]))
+                continue
             for half in HALVES:
-                for label in ("harmful", "benign"):
+                for label in LABELS:
                     for text in data[half][label]:
                         cases.append(HarmCase(category, language, half, label == "harmful", str(text)))
+    return cases
+
+
+def expected_half(seen_before: int) -> str:
+    """The half of a case that has `seen_before` cases of its label and family above it in the file."""
+    return HALVES[seen_before % 2]
+
+
+def _records(path: Path, category: Category, language: str, records: Any) -> list[HarmCase]:
+    """`cases:` records, checked: a known label, a family, and the half the alternation rule gives."""
+    if not isinstance(records, list):
+        raise SuiteError(f"{path}: `cases` must be a list")
+    seen: dict[tuple[str, str], int] = {}
+    cases = []
+    for index, record in enumerate(records):
+        if not isinstance(record, dict) or not {"text", "label", "family", "half"} <= set(record):
+            raise SuiteError(f"{path}: case {index} needs text, label, family and half")
+        label, family, half = str(record["label"]), str(record["family"]), str(record["half"])
+        if label not in LABELS:
+            raise SuiteError(f"{path}: case {index}: label must be harmful or benign, not {label!r}")
+        wanted = expected_half(seen.get((label, family), 0))
+        if half != wanted:
+            raise SuiteError(f"{path}: case {index} ({label}/{family}) must be in {wanted}, not {half!r}")
+        seen[(label, family)] = seen.get((label, family), 0) + 1
+        cases.append(HarmCase(category, language, half, label == "harmful", str(record["text"]), family))
     return cases
 
 
@@ -85,7 +128,8 @@ def evaluate_harms(cases: list[HarmCase], moderator: Moderator | None = None) ->
             cell["other_flagged"] += any(category != case.category for category in decision.categories)
         if flagged != case.harmful:
             errors.append({"category": case.category.value, "language": case.language, "half": case.half,
-                           "expected": "harmful" if case.harmful else "benign", "text": case.text})
+                           "expected": "harmful" if case.harmful else "benign", "text": case.text,
+                           **({"family": case.family} if case.family else {})})
     rows = [{"category": category, "language": language, "half": half, **counts,
              "recall": counts["caught"] / counts["harmful"] if counts["harmful"] else None,
              "false_positive_rate": counts["flagged"] / counts["benign"] if counts["benign"] else None}
@@ -126,18 +170,22 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         result = json.loads(path.read_text(encoding="utf-8"))
     assert result is not None
     lines = [
-        "## Sexual exploitation, self-harm, violent extremism: rules with context (`jaga.detect.harms`)",
+        "## Sexual exploitation, self-harm, violent extremism, scams, gambling: rules with context "
+        "(`jaga.detect.harms`)",
         "",
-        "No trained model: per-language word classes (`src/jaga/detect/harm_cues/<code>.yaml`) combined by shared "
-        "rules (`harm_cues/rules.yaml`) into sub-types (csam_trade, grooming, sextortion, trafficking; imminent, "
-        "ideation, encouragement, instructions; threat, support, recruitment, funding, instructions), with "
-        "negation and news, condemnation, recovery, gaming and food framing. Measured by `jaga eval harms` on "
-        "Jaga's own functional suites (`src/jaga/evaluation/suites/`, 40 cases per category and language: half "
-        "harmful, half benign look-alikes; a `dev` half used while writing the cue files and a `heldout` half "
-        "not used for tuning). A case counts as flagged when the whole pipeline's decision (every detector, "
-        "ASEAN baseline) lists the category. The suites and the cue files were written by the same authors, "
-        "suites first; the held-out half was not tuned on but was seen when written, so it is an optimistic "
-        "estimate of performance on independent posts.",
+        "No trained model for the first three, and for scams and gambling the classifier and the word lists alone "
+        "misfire on news and warnings: per-language word classes (`src/jaga/detect/harm_cues/<code>.yaml`) combined "
+        "by shared rules (`harm_cues/rules.yaml`) into sub-types (csam_trade, grooming, sextortion, trafficking; "
+        "imminent, ideation, encouragement, instructions; threat, support, recruitment, funding, instructions; scam "
+        "bait, alarm, credential_theft, investment; gambling promotion), with negation and news, condemnation, "
+        "awareness, recovery, gaming and food framing. Scam and gambling lexicon terms alone stay below the label "
+        "threshold. Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
+        "40 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases name "
+        "their family; a `dev` half used while writing the cue files and a `heldout` half not used for tuning). A "
+        "case counts as flagged when the whole pipeline's decision (every detector, ASEAN baseline) lists the "
+        "category. The suites and the cue files were written by the same authors, suites first; the held-out half "
+        "was not tuned on but was seen when written, so it is an optimistic estimate of performance on independent "
+        "posts.",
         "",
     ]
     for half in HALVES:
