@@ -42,6 +42,36 @@ def test_a_report_puts_an_allowed_post_in_front_of_a_person(client_and_keys: tup
     assert unknown.status_code == 404
 
 
+def test_a_report_gets_the_deadline_its_jurisdiction_sets(client_and_keys: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    """A user's report: the policy's period for reports (72 h in the baseline every member state
+    inherits); a trusted flagger's notice on the same case brings it forward (24 h); a later,
+    slower report never pushes it back. Deadlines carry their offset."""
+    from datetime import datetime, timedelta
+
+    client, keys = client_and_keys
+    client.post("/v1/moderate", json={"post": ALLOWED_TH}, headers=keys["platform"])
+
+    def deadline() -> datetime:
+        [task] = [t for t in client.get("/v1/reviews", headers=keys["reviewer"]).json() if t["post_id"] == "t1"]
+        moment = datetime.fromisoformat(task["deadline"])
+        assert moment.utcoffset() is not None
+        return moment
+
+    def report(trusted: bool) -> datetime:
+        filed = client.post("/v1/reports", json={"post_id": "t1", "reporter": "ngo" if trusted else "user-7",
+                                                 "reason": "hate", "trusted_flagger": trusted},
+                            headers=keys["platform"])
+        assert filed.status_code == 201, filed.text
+        return datetime.fromisoformat(filed.json()["created_at"].replace("Z", "+00:00"))
+
+    received = report(trusted=False)
+    assert abs(deadline() - (received + timedelta(hours=72))) < timedelta(seconds=5)
+    flagged = report(trusted=True)
+    assert abs(deadline() - (flagged + timedelta(hours=24))) < timedelta(seconds=5)
+    report(trusted=False)
+    assert abs(deadline() - (flagged + timedelta(hours=24))) < timedelta(seconds=5)
+
+
 def test_government_orders_are_reviewed_against_the_law_and_counted_apart(
         client_and_keys: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
     client, keys = client_and_keys

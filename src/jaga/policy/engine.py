@@ -9,7 +9,7 @@ counter-speech) an automatic removal becomes a human review. The strictest categ
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,13 @@ class PolicyEngine:
     def policy_for(self, jurisdiction: str) -> LoadedPolicy:
         """The jurisdiction's own policy, or the regional baseline where it has none."""
         return self.policies.get(jurisdiction.upper(), self.policies[BASELINE])
+
+    def report_deadline(self, jurisdiction: str, trusted_flagger: bool, received_at: datetime) -> datetime | None:
+        """By when a person must assess a post a user (or a trusted flagger) reported, under the
+        jurisdiction's policy; None where it sets no period."""
+        policy = self.policy_for(jurisdiction).policy
+        period = policy.trusted_flagger_deadline if trusted_flagger else policy.report_deadline
+        return received_at + timedelta(hours=period.hours) if period is not None else None
 
     def decide(self, prepared: PreparedPost, signals: list[Signal], jurisdiction: str) -> Decision:
         loaded = self.policy_for(jurisdiction)

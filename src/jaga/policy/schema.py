@@ -125,6 +125,10 @@ class PolicyFile(Strict):
     safeguards: list[str] = Field(default_factory=list, description="CEL: when true, no automatic removal.")
     authority_deadline: Deadline | None = Field(default=None, description="Counted from an authority request's "
                                                 "receipt, when the law sets one.")
+    report_deadline: Deadline | None = Field(default=None, description="Counted from a user's report: by when a "
+                                             "person assesses the reported post.")
+    trusted_flagger_deadline: Deadline | None = Field(default=None, description="The same for a trusted flagger's "
+                                                      "notice (sooner: the notice comes from a vetted expert body).")
     notices: Notices = Field(default_factory=Notices)
     accounts: AccountMeasures = Field(default_factory=AccountMeasures)
     appeal_path: list[str] = Field(default_factory=lambda: ["internal"])

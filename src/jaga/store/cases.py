@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -108,6 +108,10 @@ def _source(agency: str | None, reports: int, trusted: int) -> str:
 
 
 @cache
+def _sooner(first: datetime | None, second: datetime | None) -> datetime | None:
+    return min((moment for moment in (first, second) if moment is not None), default=None)
+
+
 def _insert_task_statement(dialect_name: str) -> Any:
     """Insert a review task unless the organisation's decision has one: concurrent reports on one
     post (each in its own transaction) open it once, and none fails. Built once per dialect."""
@@ -161,12 +165,16 @@ class CaseRepository(AccessRepository):
         return connection.execute(existing).scalar_one(), False  # a concurrent transaction opened it first
 
     def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
-                    trusted_flagger: bool, actor: str = "api", jurisdictions: tuple[str, ...] = ()) -> dict[str, Any]:
+                    trusted_flagger: bool, actor: str = "api", jurisdictions: tuple[str, ...] = (),
+                    deadline_for: Callable[[str, bool, datetime], datetime | None] | None = None) -> dict[str, Any]:
         """Record a flag and put the post's latest decision in front of a person (a task is opened
         unless one is already open or the decision was already made by a person). Only this
         organisation's decisions in `jurisdictions` (all when empty) are considered: a report
         never attaches to a case its sender cannot see. `actor` (the key filing it) goes in the
-        audit log; the reporter does not (a user's pseudonym would outlive an erasure there)."""
+        audit log; the reporter does not (a user's pseudonym would outlive an erasure there).
+        `deadline_for(jurisdiction, trusted_flagger, received_at)` is the policy's period for
+        reports: the case's deadline becomes the sooner of it and the one the case already had."""
+        received = now_utc()
         with self.writing() as session:
             query = select(DecisionRow).where(DecisionRow.org == self.org, DecisionRow.post_id == post_id)
             if jurisdictions:
@@ -174,11 +182,17 @@ class CaseRepository(AccessRepository):
             decision_row = session.scalar(query.order_by(DecisionRow.decided_at.desc()).limit(1))
             if decision_row is None:
                 raise NotFound("not_found", f"no decision for post {post_id!r}: moderate it first")
+            due = deadline_for(decision_row.jurisdiction, trusted_flagger, received) if deadline_for else None
             task_id, _ = self._ensure_task(session, decision_row.id, post_id, decision_row.jurisdiction,
-                                           decision_row.deadline)
+                                           _sooner(_aware(decision_row.deadline), due))
+            if due is not None:  # a task opened earlier keeps its deadline unless the report's is sooner
+                session.execute(update(ReviewTaskRow)
+                                .where(ReviewTaskRow.id == task_id, ReviewTaskRow.status != "decided",
+                                       ReviewTaskRow.deadline.is_(None) | (ReviewTaskRow.deadline > due))
+                                .values(deadline=due))
             report = ReportRow(id=f"rep_{secrets.token_hex(8)}", org=self.org, post_id=post_id, reporter=reporter,
                                jurisdiction=decision_row.jurisdiction, trusted_flagger=trusted_flagger,
-                               category=category, reason=reason, review_task=task_id, created_at=now_utc())
+                               category=category, reason=reason, review_task=task_id, created_at=received)
             session.add(report)
             self.audit(actor, "report.file", report.id, {"post": post_id, "trusted_flagger": trusted_flagger}, session)
             session.flush()

@@ -1,6 +1,7 @@
 """Reports in both senses: a user's or trusted flagger's report about a post, and the aggregates
 for transparency reporting."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +17,13 @@ from jaga.store import ApiKey
 router = APIRouter()
 
 
+def report_deadlines(http: Request) -> Callable[[str, bool, datetime], datetime | None] | None:
+    """The policy's periods for reports (user and trusted flagger), from the moderator's policy
+    engine; None for a policy that sets none."""
+    policy = getattr(http.app.state.moderator, "policy", None)
+    return getattr(policy, "report_deadline", None)
+
+
 @router.post("/v1/reports", response_model=ReportOut, status_code=201, tags=["reports"])
 def file_report(request: ReportRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
            running: ServicesDep, http: Request, body: RawBody, idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -26,7 +34,7 @@ def file_report(request: ReportRequest, key: Annotated[ApiKey, Depends(role_in(W
         # write) against a case it cannot see; that answers 404 like a post never sent.
         return ReportOut(**running.store.scoped(key.org).file_report(
             request.post_id, reporter, request.reason, request.category, request.trusted_flagger, actor=key.id,
-            jurisdictions=key.jurisdictions))
+            jurisdictions=key.jurisdictions, deadline_for=report_deadlines(http)))
 
     return idempotent(running.store, key, http, body, idempotency_key, file, status=201)
 
