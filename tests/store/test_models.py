@@ -28,6 +28,7 @@ COLUMNS: dict[str, list[Any]] = {
     "Post.platform": [PostRow.platform],
     "ModerateRequest.jurisdiction": [DecisionRow.jurisdiction, ReviewTaskRow.jurisdiction, ReportRow.jurisdiction],
     "ReviewDecisionRequest.note": [ReviewTaskRow.note],
+    "AssignRequest.reviewer": [ReviewTaskRow.claimed_by],  # an API key's id
     "AppealRequest.decision_id": [AppealRow.decision_id, DecisionRow.id, ReviewTaskRow.decision_id],
     "AppealRequest.reason": [AppealRow.reason],
     "AppealDecisionRequest.note": [AppealRow.note],

@@ -220,7 +220,8 @@ class CaseOut(BaseModel):
 class AssignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reviewer: ObjectId = Field(description="The id of the reviewer's API key (the part after `jaga_`).")
+    reviewer: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,32}$",
+                          description="The id of the reviewer's API key (the part after `jaga_`).")
 
 
 ReviewAction = Literal["allow", "label", "reduce", "geo_restrict", "remove"]
