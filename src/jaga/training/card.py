@@ -80,9 +80,12 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "Data: every dataset of the training registry (the table under the fast tier, with licences; the same "
         "deduplication and hash split) and Jaga's functional corpus (68,924 cases, 11 languages, the project's own "
         "work under its licence, split by template); Multilingual HateCheck and HateCheck are never trained on. "
-        "On 2 CPU cores the same training is estimated at 4-5 hours (from the measured CPU speed of the forward "
-        "pass, about 140 posts/s, and three passes' worth per training row; not run end to end); `jaga train "
-        "--contextual` uses CUDA when present.",
+        "On 2 CPU cores (PyTorch 2.13, measured 2026-12-04 on a shared machine at load average about 5) a training "
+        "step ran 1.85 rows/s with every layer trained and 4.8 rows/s with the embeddings and 8 layers frozen: the "
+        "full three-epoch training is tens of hours there (an earlier estimate of 4-5 hours, from the forward pass "
+        "alone, was wrong). The CPU route is continued training from the shipped model (`--continue-from`, "
+        "`--freeze-layers 8`, `--focus LANGS --replay N`: about 35 minutes for 10,000 rows, plus scoring the "
+        "evaluation rows); `jaga train --contextual` uses CUDA when present.",
         "",
         "Speed, measured 2026-12-04 (`bench/bench_moderate.py`, 2 shared cores, 10,000 posts, 45 % read by the "
         "contextual tier): 335 posts/s with evidence on int8 kernels, peak RSS 902 MB (float32 in the same run: 80 "
