@@ -43,6 +43,9 @@ class Settings(BaseSettings):
                                "functional accuracy for the fast tier's throughput and does not load it.")
     contextual_int8: bool = Field(default=True, description="The contextual tier on int8 kernels (3x float32's speed); "
                                   "off runs float32, for an exact comparison with training.")
+    contextual_threads: int | None = Field(default=None, ge=1, le=64, description="Posts the int8 contextual tier "
+                                           "reads at once (one per thread, each alone: the same answer whatever "
+                                           "the batch); default: the usable cores, at most 4.")
     pseudonym_key: SecretStr | None = Field(default=None, description="Key of the author pseudonyms (HMAC); share it "
                                             "across machines of one deployment. Default: made once in JAGA_HOME.")
     audit_key_file: Path | None = Field(default=None, description="Ed25519 key that signs audit checkpoints; a named "
@@ -171,6 +174,16 @@ def contextual_int8() -> bool:
     three times the float32 speed, logits within 0.14 on average. `JAGA_CONTEXTUAL_INT8=off` runs
     float32, for an exact comparison with training or a CPU without fast int8."""
     return settings().contextual_int8
+
+
+def contextual_threads() -> int:
+    """`JAGA_CONTEXTUAL_THREADS`: how many posts the int8 contextual tier runs at once (default: the
+    cores this process may use, at most 4)."""
+    configured = settings().contextual_threads
+    if configured:
+        return configured
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, usable))
 
 
 def metrics_open() -> bool:

@@ -113,3 +113,19 @@ def test_int8_kernels_stay_close_to_float(pretrained: Encoder) -> None:
     exact, approximate = pretrained.pool(sequences), int8.pool(sequences)
     cosine = (exact * approximate).sum(axis=1) / np.linalg.norm(exact, axis=1) / np.linalg.norm(approximate, axis=1)
     assert cosine.min() > 0.99
+
+
+def test_int8_vectors_do_not_depend_on_the_batch_or_the_threads(pretrained: Encoder) -> None:
+    """ONNX Runtime's int8 takes one activation scale per tensor: run as a batch, a post's vector
+    would depend on its neighbours. Each post runs alone, on however many threads."""
+    from jaga.contextual.engine import OnnxEncoder
+
+    sequences = pretrained.pieces(TEXTS)
+    ranges = pretrained.input_ranges(sequences)
+    one, two = (OnnxEncoder(pretrained.weights, pretrained.source, ranges=ranges, run_threads=n) for n in (1, 2))
+    together = two.pool(sequences)
+    np.testing.assert_array_equal(together, one.pool(sequences))
+    for index, sequence in enumerate(sequences):
+        np.testing.assert_array_equal(one.pool([sequence])[0], together[index])
+    outlier = [sequences[0] * 12]  # a long post with extreme activations beside the others
+    np.testing.assert_array_equal(two.pool(sequences + outlier)[: len(sequences)], together)

@@ -41,6 +41,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
+import ahocorasick
 import yaml
 
 from jaga.detect.base import Detector, PreparedPost
@@ -109,6 +110,9 @@ class CuePattern:
     pattern: re.Pattern[str]
     on_breaks: bool
     """Matches must start and end on ICU word breaks (short terms of unspaced scripts)."""
+    keys: tuple[str, ...] = ()
+    """A literal every match contains (each term's first word): the detector runs the pattern only
+    on text where one of them occurs (found for all patterns at once, `HarmDetector._present`)."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,7 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
     for category, cue_class, terms in blocks:
         kinds: dict[str, list[str]] = {"bounded": [], "prefix": [], "unspaced": [], "short": []}
         firsts: dict[str, set[str]] = defaultdict(set)
+        keys: dict[str, set[str]] = defaultdict(set)
         for raw in terms:
             term = normalise(raw).text.lower().strip()
             if not term or not term.replace(GAP, "").strip():
@@ -212,19 +217,38 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
             if category is not None and (gating is None or (category, cue_class) in gating):
                 # every word of a term must appear: gate on its longest
                 gate_words[kind in ("short", "unspaced")].add(max(term.replace(GAP, " ").split(), key=len))
-            firsts[kind].add(next(piece.strip() for piece in term.split(GAP) if piece.strip())[0])
+            first_piece = next(piece.strip() for piece in term.split(GAP) if piece.strip())
+            firsts[kind].add(first_piece[0])
+            keys[kind].add(first_piece.split()[0])
+        # One pattern per class for the kinds matched anywhere, one for short unspaced terms (which
+        # must sit on word breaks): a post costs one regex call per class, not per kind of term
+        # (the detector's time went mostly to Python calling `finditer` ~80 times a post).
+        merged, merged_firsts, merged_keys = [], set(), set()
         for kind, sources in kinds.items():
             if not sources:
                 continue
             body = "|".join(sorted(sources, key=len, reverse=True))
-            # Every term starts with one of these characters: `re` skips every other position at once
-            # instead of trying each term there (50,000 characters of emoji: 120 -> a few ms).
-            ahead = "(?=[" + "".join(sorted(re.escape(char) for char in firsts[kind])) + "])"
-            source = ahead + {"bounded": rf"{WORD_EDGE_BEFORE}(?:{body}){WORD_EDGE_AFTER}",
-                              "prefix": rf"{WORD_EDGE_BEFORE}(?:{body})"}.get(kind, f"(?:{body})")
-            patterns.append(CuePattern(category, cue_class, re.compile(source), on_breaks=kind == "short"))
+            wrapped = {"bounded": rf"{WORD_EDGE_BEFORE}(?:{body}){WORD_EDGE_AFTER}",
+                       "prefix": rf"{WORD_EDGE_BEFORE}(?:{body})"}.get(kind, f"(?:{body})")
+            if kind == "short":
+                patterns.append(CuePattern(category, cue_class, re.compile(_ahead(firsts[kind]) + wrapped),
+                                           on_breaks=True, keys=tuple(sorted(keys[kind]))))
+            else:
+                merged.append(wrapped)
+                merged_firsts |= firsts[kind]
+                merged_keys |= keys[kind]
+        if merged:
+            source = _ahead(merged_firsts) + "(?:" + "|".join(merged) + ")"
+            patterns.append(CuePattern(category, cue_class, re.compile(source), on_breaks=False,
+                                       keys=tuple(sorted(merged_keys))))
     gate = f"{WORD_EDGE_BEFORE}(?:{any_term(gate_words[False])})|{any_term(gate_words[True])}"
     return LanguageCues(language, version, tuple(patterns), re.compile(gate))
+
+
+def _ahead(firsts: set[str]) -> str:
+    """Every term starts with one of these characters: `re` skips every other position at once
+    instead of trying each term there (50,000 characters of emoji: 120 -> a few ms)."""
+    return "(?=[" + "".join(sorted(re.escape(char) for char in firsts)) + "])"
 
 
 @lru_cache(maxsize=4)
@@ -251,6 +275,27 @@ class HarmDetector(Detector):
     def __init__(self, directory: Path | None = None) -> None:
         root = directory or Path(str(resources.files("jaga.detect") / "harm_cues"))
         self.rules, self.languages, self.shared = _compiled(root.resolve())
+        self._automaton = _automaton([self.shared, *self.languages.values()])
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the automaton: it indexes the patterns by object, and unpickled patterns
+        are new objects (Ray and Spark ship detectors)."""
+        return {key: value for key, value in self.__dict__.items() if key != "_automaton"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._automaton = _automaton([self.shared, *self.languages.values()])
+
+    def _present(self, text: str, windows: list[tuple[int, int]]) -> set[int]:
+        """Which patterns (by position in `_automaton`'s list) may match in the windows: those one of
+        whose keys occurs there. One Aho-Corasick pass instead of ~80 regex scans a post (most
+        patterns have nothing to find in a given post)."""
+        automaton, _ = self._automaton
+        found: set[int] = set()
+        for start, end in windows:
+            for _, indices in automaton.iter(text, start, end):
+                found.update(indices)
+        return found
 
     @property
     def version(self) -> str:
@@ -276,7 +321,8 @@ class HarmDetector(Detector):
         cue_sets = [self.languages[code] for code in self.languages_for(prepared)]
         if not any(cue_set.gate.search(text, start, end) for cue_set in cue_sets for start, end in windows):
             return []
-        cues = [cue for cue_set in (self.shared, *cue_sets) for cue in cue_set.patterns]
+        present, index = self._present(text, windows), self._automaton[1]
+        cues = [cue for cue_set in (self.shared, *cue_sets) for cue in cue_set.patterns if index[id(cue)] in present]
         found = _scan(text, windows, [cue for cue in cues if cue.category is not None])
         if not found:
             return []
@@ -340,6 +386,22 @@ def _elsewhere(url: FoundUrl) -> bool:
     if url.registered_domain in data.protected or url.host in data.protected:
         return False
     return all(finding.score < LINK_JUDGED for finding in assess_url(url, data))
+
+
+def _automaton(cue_sets: Sequence[LanguageCues]) -> tuple[ahocorasick.Automaton, dict[int, int]]:
+    """An Aho-Corasick automaton over every pattern's keys (key -> the patterns it opens), and each
+    pattern's position (by object id)."""
+    positions: dict[int, int] = {}
+    opened: dict[str, set[int]] = defaultdict(set)
+    for cue in (cue for cue_set in cue_sets for cue in cue_set.patterns):
+        position = positions.setdefault(id(cue), len(positions))
+        for key in cue.keys:
+            opened[key].add(position)
+    automaton = ahocorasick.Automaton()
+    for key, indices in opened.items():
+        automaton.add_word(key, frozenset(indices))
+    automaton.make_automaton()
+    return automaton, positions
 
 
 def _scan(text: str, windows: list[tuple[int, int]], cues: list[CuePattern]) -> list[Hit]:

@@ -155,9 +155,10 @@ def detect_language(text: str, hint_country: str | None = None) -> LanguageInfo:
     `hint_country` (the post's jurisdiction) only breaks the Singlish/Manglish tie; it never
     overrides what the text says.
     """
-    words_only = _without_addresses(text)
-    if words_only.strip() and words_only != text:
-        text = words_only
+    if not text.isascii():  # in all-Latin text a link changes no script count: skip the pass
+        words_only = _without_addresses(text)
+        if words_only.strip() and words_only != text:
+            text = words_only
     scripts = script_counts(text)
     total = sum(scripts.values())
     if total == 0:
