@@ -87,10 +87,14 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "`--freeze-layers 8`, `--focus LANGS --replay N`: about 35 minutes for 10,000 rows, plus scoring the "
         "evaluation rows); `jaga train --contextual` uses CUDA when present.",
         "",
-        "Speed, measured 2026-12-04 (`bench/bench_moderate.py`, 2 shared cores, 10,000 posts, 45 % read by the "
-        "contextual tier): 335 posts/s with evidence on int8 kernels, peak RSS 902 MB (float32 in the same run: 80 "
-        "posts/s); the tier alone 346 posts/s on int8, 65 on float32; with `JAGA_ENCODER_TIER=off` 2,052 posts/s "
-        "and 458 MB.",
+        "Speed, measured 2026-12-04 evening (`bench/bench_moderate.py`, 2 cores, quiet machine, 10,000 posts, 45 % "
+        "read by the contextual tier): 278 posts/s with evidence on int8 kernels, peak RSS 975 MB (float32: 170 "
+        "posts/s on 3,000 posts); the tier alone 276 posts/s on int8; with `JAGA_ENCODER_TIER=off` 1,890-1,910 "
+        "posts/s and 539 MB. The int8 tier now runs each post alone (on `JAGA_CONTEXTUAL_THREADS` threads): "
+        "batched, ONNX Runtime's per-tensor activation scale made a post's logits depend on its batch (up to 3.06 "
+        "apart); batched it had run 335 posts/s (tier alone 346). The tier-off path lost speed to the new scam and "
+        "gambling cue rules (harms 0.12 ms a post after an Aho-Corasick prefilter) and to more flagged posts "
+        "needing statements.",
         "",
         "### The cascade",
         "",
