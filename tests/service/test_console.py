@@ -64,6 +64,11 @@ def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, s
         page.click("nav button[data-tab='dashboard']")
         expect(page.locator("#stats")).to_contain_text("Reviews decided")
         expect(page.locator("#stats .stat").first).to_contain_text("1")
+        # The charts of this quarter's report: one bar per action taken, drawn as SVG.
+        actions = page.locator("#charts figure", has_text="Decisions by action")
+        expect(actions.locator("svg rect")).to_have_count(1)
+        expect(actions.locator("svg")).to_contain_text("remove")
+        expect(page.locator("#charts figure svg")).to_have_count(5)
         page.fill("#key", "jaga_0000000000000000_wrong")
         page.click("#login button")
         expect(page.locator("#status")).to_contain_text("unauthenticated")

@@ -134,3 +134,33 @@ def test_a_trusted_flagger_may_have_the_longest_name_the_api_allows(
                                               "reason": "notice under the code of practice"}, headers=keys["platform"])
     assert report.status_code == 201, report.text
     assert client.get("/v1/transparency", headers=keys["auditor"]).json()["reports"] == {"total": 1, "trusted_flaggers": 1}
+
+
+def test_the_transparency_report_over_http_in_json_csv_and_html(
+        client_and_keys: tuple[TestClient, dict[str, dict[str, str]]]) -> None:
+    """GET /v1/reports/transparency: the report `jaga report` writes, for the key's organisation and
+    jurisdictions; the CSV holds the JSON's numbers, the HTML draws them as SVG bars."""
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    client, keys = client_and_keys
+    client.post("/v1/moderate", json={"posts": [ALLOWED_TH, ORDER_VN]}, headers=keys["platform"])
+    now = datetime.now(UTC)
+    period = f"{now.year}-Q{(now.month - 1) // 3 + 1}"
+    url = f"/v1/reports/transparency?period={period}"
+    report = client.get(url, headers=keys["auditor"])
+    assert report.status_code == 200, report.text
+    data = report.json()
+    assert data["decisions"] == 2 and data["by_jurisdiction"] == {"TH": 1, "VN": 1}
+    rows = dict(csv.reader(io.StringIO(client.get(url + "&format=csv", headers=keys["auditor"]).text)))
+    assert rows["decisions"] == "2" and rows["by_jurisdiction/TH"] == "1"
+    page = client.get(url + "&format=html", headers=keys["auditor"])
+    assert page.headers["content-type"].startswith("text/html") and page.text.count("<h2>Decisions by") == 5
+    assert page.text.count("<svg") >= 4  # a chart with nothing to count says so instead
+    own = client.get(url + "&jurisdiction=VN", headers=keys["regulator_vn"]).json()
+    assert own["decisions"] == 1 and own["jurisdiction"] == "VN"
+    assert client.get(url + "&jurisdiction=TH", headers=keys["regulator_vn"]).status_code == 404
+    refused = client.get(url, headers=keys["regulator_vn"])
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "jurisdiction_required"
+    assert client.get("/v1/reports/transparency?period=2026-Q5", headers=keys["auditor"]).status_code == 422

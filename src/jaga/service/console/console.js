@@ -477,6 +477,59 @@ async function loadDashboard() {
     }
     $("breakdown").textContent = "By action: " + Object.entries(totals.by_action).map(([k, v]) => `${k} ${v}`).join(", ");
   } catch (error) { say(error.message, true); }
+  if (!$("period").value) {
+    const now = new Date();
+    $("period").value = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+  }
+  await loadCharts();
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attributes, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text != null) node.textContent = String(text);
+  return node;
+}
+
+// A horizontal bar chart drawn as SVG from the report's counts (text set as text, never as markup).
+function barChart(title, counts) {
+  const figure = el("figure", null, "card chart");
+  figure.append(el("figcaption", title));
+  const items = Object.entries(counts || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (!items.length) { figure.append(el("p", "None in this period.")); return figure; }
+  const top = Math.max(...items.map(([, value]) => value)) || 1;
+  const row = 24, labelWidth = 170, barWidth = 300;
+  const chart = svg("svg", { role: "img", "aria-label": title, viewBox: `0 0 ${labelWidth + barWidth + 70} ${items.length * row}`,
+    width: "100%", "font-size": 13 });
+  items.forEach(([name, value], index) => {
+    const y = index * row, width = Math.max(1, Math.round(barWidth * value / top));
+    chart.append(svg("text", { x: labelWidth - 8, y: y + 16, "text-anchor": "end" }, name));
+    const bar = svg("rect", { x: labelWidth, y: y + 4, width, height: row - 8, fill: "#2b6cb0" });
+    bar.append(svg("title", {}, `${name}: ${value}`));
+    chart.append(bar, svg("text", { x: labelWidth + width + 6, y: y + 16 }, value));
+  });
+  figure.append(chart);
+  return figure;
+}
+
+async function loadCharts(event) {
+  if (event) event.preventDefault();
+  const charts = $("charts");
+  charts.replaceChildren();
+  const period = $("period").value.trim();
+  try {
+    const { data: report } = await api("GET", `/v1/reports/transparency?period=${encodeURIComponent(period)}`);
+    charts.append(el("p", `${report.decisions} decisions from ${report.since} to ${report.until} (exclusive); ` +
+      `automated decisions ${Math.round(report.automated_decision_share * 100)}%, ` +
+      `appeals reversed ${Math.round(report.appeals.reversal_rate * 100)}%.`));
+    for (const [title, key] of [["Decisions by category", "by_category"], ["Decisions by action", "by_action"],
+      ["Decisions by source", "by_source"], ["Decisions by language", "by_language"],
+      ["Decisions by jurisdiction", "by_jurisdiction"]]) {
+      charts.append(barChart(title, report[key]));
+    }
+  } catch (error) { say(error.message, true); }
 }
 
 async function searchClaims(event) {
@@ -530,4 +583,5 @@ $("decide-yes").onclick = confirmDecision;
 $("decide-no").onclick = () => { $("decide-confirm").hidden = true; };
 document.addEventListener("keydown", onKey);
 $("claim-form").onsubmit = searchClaims;
+$("period-form").onsubmit = loadCharts;
 if (apiKey) show("reviews"); else say("Enter an API key to start.");

@@ -3,9 +3,9 @@ for transparency reporting."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from jaga.privacy import pseudonymise
@@ -13,6 +13,7 @@ from jaga.service.deps import READERS, WRITERS_OF_CONTENT, IdempotencyKey, RawBo
 from jaga.service.errors import ApiError
 from jaga.service.schemas import ReportOut, ReportRequest, Transparency
 from jaga.store import ApiKey
+from jaga.store.reports import PeriodError, to_csv, to_html, transparency_report
 
 router = APIRouter()
 
@@ -37,6 +38,34 @@ def file_report(request: ReportRequest, key: Annotated[ApiKey, Depends(role_in(W
             jurisdictions=key.jurisdictions, deadline_for=report_deadlines(http)))
 
     return idempotent(running.store, key, http, body, idempotency_key, file, status=201)
+
+
+@router.get("/v1/reports/transparency", tags=["reports"], response_model=None,
+            responses={200: {"content": {"application/json": {}, "text/csv": {}, "text/html": {}}}})
+def transparency_report_for(key: Annotated[ApiKey, Depends(role_in(READERS))], running: ServicesDep,
+                            period: Annotated[str, Query(pattern=r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+                                                         description="2026-Q3, 2026-07 or 2026 (UTC).")],
+                            jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,5}$")] = None,
+                            format: Literal["json", "csv", "html"] = "json") -> Response:
+    """The transparency report of a period (as `jaga report`): decisions by category, action,
+    source, language and jurisdiction, automated shares, time to action, appeals and reversals,
+    authority requests by agency and the share met within their deadline. As JSON, CSV, or HTML
+    with bar charts (server-rendered SVG, no script). A key limited to some jurisdictions names
+    one of them."""
+    if jurisdiction is not None and not key.may_see(jurisdiction):
+        raise ApiError(404, "not_found", f"no data for {jurisdiction.upper()}")
+    if jurisdiction is None and key.jurisdictions:
+        raise ApiError(422, "jurisdiction_required", "this key sees only "
+                       f"{', '.join(key.jurisdictions)}: name one of them (jurisdiction=...)")
+    try:
+        report = transparency_report(running.store.scoped(key.org), period, jurisdiction.upper() if jurisdiction else None)
+    except PeriodError as error:
+        raise ApiError(422, "invalid_period", str(error)) from None
+    if format == "csv":
+        return Response(to_csv(report), media_type="text/csv; charset=utf-8")
+    if format == "html":
+        return Response(to_html(report), media_type="text/html; charset=utf-8")
+    return JSONResponse(report)
 
 
 @router.get("/v1/transparency", response_model=Transparency, tags=["reports"])
