@@ -135,3 +135,6 @@ def test_cli_import_search_and_export(tmp_path: Path) -> None:
     result = runner.invoke(app, ["claims", "import", str(bad), "--rejects", str(tmp_path / "bad.rejects.jsonl")])
     assert result.exit_code == 3
     assert json.loads((tmp_path / "bad.rejects.jsonl").read_text(encoding="utf-8"))["line"] == 1
+    # Registries are per organisation: another one's is empty, and searching it says so.
+    empty = runner.invoke(app, ["claims", "search", "ไทยลักลอบส่งนมสดไปขายกัมพูชา", "--org", "other"])
+    assert empty.exit_code == 1 and "registry of other is empty" in empty.output

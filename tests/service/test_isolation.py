@@ -218,8 +218,11 @@ def test_reads_reach_only_the_keys_own_cases(matrix: Matrix) -> None:
     for org in ORGS:  # the registry is the organisation's, with no roles or jurisdictions to it (and a search costs ~0.5 s)
         caller = Caller(org, Role.AUDITOR, ("MY",))
         search = matrix.call(caller, "POST", "/v1/claims/search", {"text": "Thailand is secretly smuggling fresh milk into Cambodia"})
-        if matrix.expect(caller, "claims", search, 200) and bool(search.json()) != (org == "acme"):
-            matrix.problems.append(f"{caller} claims: another organisation's registry ({search.json()[:1]})")
+        # Only acme has a registry: the others are told theirs is empty, never shown acme's.
+        if matrix.expect(caller, "claims", search, 200 if org == "acme" else 404) and org == "acme" and not search.json():
+            matrix.problems.append(f"{caller} claims: its own registry found nothing")
+        if org != "acme" and search.json()["error"]["code"] != "registry_empty":
+            matrix.problems.append(f"{caller} claims: {search.json()}")
     assert matrix.problems == [] and matrix.checks - start >= 420
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from jaga.cli.common import EXIT_REJECTS, err, fail, out
+from jaga.cli.common import EXIT_REJECTS, OrgOption, err, fail, out
 
 claims_app = typer.Typer(help="Fact-check registry: import, export, search; claims matched across languages.",
                          no_args_is_help=True)
@@ -34,6 +34,7 @@ def import_command(
     all_datasets: Annotated[bool, typer.Option("--all", help="Every dataset found in $JAGA_DATA_DIR/claims.")] = False,
     rejects: Annotated[Path, typer.Option(help="Where rejected records go.")] = Path("claims.rejects.jsonl"),
     index: Annotated[bool, typer.Option(help="Update the claim index afterwards.")] = True,
+    org: OrgOption = "default",
 ) -> None:
     """Load fact-checks into the registry (upsert by id); rejected records are kept with their line."""
     from jaga.claims.registry import import_dataset, import_path, write_rejects
@@ -46,7 +47,7 @@ def import_command(
         names += [name for name in DATASETS if (data_dir() / "claims" / name).is_dir()]
     if not names:
         raise fail("name datasets or files to import, or use --all")
-    store = Store()
+    store = Store().scoped(org)
     reports = []
     for name in names:
         try:
@@ -70,13 +71,14 @@ def import_command(
 
 
 @claims_app.command("export")
-def export_command(output: Annotated[Path, typer.Argument(help=".jsonld/.json (ClaimReview @graph), .jsonl or .csv")]) -> None:
+def export_command(output: Annotated[Path, typer.Argument(help=".jsonld/.json (ClaimReview @graph), .jsonl or .csv")],
+                   org: OrgOption = "default") -> None:
     """Write the registry as ClaimReview JSON-LD or CSV (import gives back the same records)."""
     from jaga.claims.registry import export_fact_checks
     from jaga.store import Store
 
     try:
-        count = export_fact_checks(Store(), output)
+        count = export_fact_checks(Store().scoped(org), output)
     except ValueError as error:
         raise fail(str(error)) from error
     out.print(f"{count} fact-checks written to {output}")
@@ -87,13 +89,18 @@ def search_command(
     text: Annotated[str, typer.Argument(help="A post, in any language.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=100)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list of matches, best first.")] = False,
+    org: OrgOption = "default",
 ) -> None:
     """The fact-checks a text repeats, best first, with a calibrated score and a match flag."""
     from jaga.store import Store
 
     if not text.strip():
         raise fail("the text is empty")
-    matches = _matcher(Store()).search(text, top_k)
+    store = Store().scoped(org)
+    if not store.count_fact_checks():
+        raise fail(f"the fact-check registry of {org} is empty: nothing to search. Import fact-checks first "
+                   f"(jaga claims import --org {org} ...)")
+    matches = _matcher(store).search(text, top_k)
     if as_json:
         typer.echo(json.dumps([match.to_json() for match in matches], ensure_ascii=False, indent=2))
         return
@@ -107,14 +114,15 @@ def search_command(
 
 
 @claims_app.command("index")
-def index_command(rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False) -> None:
+def index_command(rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False,
+                  org: OrgOption = "default") -> None:
     """Bring the claim index up to date with the registry (incremental unless --rebuild)."""
     import shutil
 
     from jaga.claims.matcher import default_index_dir
     from jaga.store import Store
 
-    store = Store()
+    store = Store().scoped(org)
     if rebuild:
         shutil.rmtree(default_index_dir(store), ignore_errors=True)
     matcher = _matcher(store)

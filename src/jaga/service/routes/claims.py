@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from jaga.claims.matcher import ClaimMatcher
 from jaga.service.deps import READERS, ServicesDep, role_in
+from jaga.service.errors import ApiError
 from jaga.service.schemas import ClaimMatchOut, ClaimSearchRequest
 from jaga.store import ApiKey
 
@@ -15,10 +16,13 @@ router = APIRouter()
 @router.post("/v1/claims/search", response_model=list[ClaimMatchOut], tags=["claims"])
 def claims_search(request: ClaimSearchRequest, key: Annotated[ApiKey, Depends(role_in(READERS))],
                   running: ServicesDep) -> list[ClaimMatchOut]:
-    """The fact-checks in the organisation's registry that a text repeats, best first."""
+    """The fact-checks in the organisation's registry that a text repeats, best first. An empty
+    registry is an error (`registry_empty`), not an empty list: "no match" and "nothing to match
+    against" must not look the same."""
     scoped = running.store.scoped(key.org)
     if not scoped.count_fact_checks():
-        return []
+        raise ApiError(404, "registry_empty", "this organisation's fact-check registry is empty: import fact-checks "
+                       "first (jaga claims import --org ...)")
     if key.org not in running.matchers:
         running.matchers[key.org] = ClaimMatcher(scoped)
     matcher = running.matchers[key.org]
