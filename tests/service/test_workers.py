@@ -50,8 +50,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
     token = subprocess.run([sys.executable, "-m", "jaga.cli", "keys", "create", "workers-test", "--org", "w",
                             "--role", "admin"], env=env, capture_output=True, text=True, check=True).stdout.strip()
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "jaga.cli", "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = (home / "serve.log").open("w", encoding="utf-8")
+    server = subprocess.Popen([sys.executable, "-m", "jaga.cli", "serve", "--port", str(port), "--workers", "2",
+                               "--log-format", "json"], env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -63,12 +64,13 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str,
                     break
             except httpx.HTTPError:
                 pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else "jaga serve exited"
+            assert server.poll() is None, (home / "serve.log").read_text(encoding="utf-8")
             time.sleep(0.3)
         else:
             pytest.fail("jaga serve --workers 2 did not start both workers in time")
         yield base, token, metrics
     finally:
+        log.close()
         server.terminate()
         try:
             server.wait(timeout=30)
@@ -108,3 +110,27 @@ def test_metrics_add_up_what_every_worker_served(served: tuple[str, str, Path]) 
     counted = sum(float(value) for value in re.findall(
         r'^jaga_http_requests_total\{route="/healthz",status="200"\} (\S+)$', scrape.text, re.M))
     assert counted >= 6  # the start-up probes add a few
+
+
+def test_logs_are_json_lines_that_follow_a_request_by_its_id(served: tuple[str, str, Path]) -> None:
+    """`--log-format json`: one JSON object per line; each request's access line carries the id the
+    caller sent in X-Request-ID (or one Jaga made, returned in the same header), the route template
+    (not the path with its ids) and the status."""
+    import json
+
+    base, token, metrics = served
+    sent = httpx.get(f"{base}/v1/decisions/dec_nothing-here", timeout=10,
+                     headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-42"})
+    assert sent.status_code == 404 and sent.headers["X-Request-ID"] == "trace-42"
+    made = httpx.get(f"{base}/livez", timeout=10, headers={"X-Request-ID": "not a token!"})
+    assert len(made.headers["X-Request-ID"]) == 32 and made.headers["X-Request-ID"] != "not a token!"
+    log = metrics.parent / "serve.log"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not all(
+            wanted in log.read_text(encoding="utf-8") for wanted in ("trace-42", made.headers["X-Request-ID"])):
+        time.sleep(0.2)
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    [access] = [line for line in lines if line.get("request_id") == "trace-42"]
+    assert access["logger"] == "jaga.access" and access["route"] == "/v1/decisions/{decision_id}"
+    assert access["status"] == 404 and access["key"] and access["duration_ms"] >= 0
+    assert any(line.get("request_id") == made.headers["X-Request-ID"] for line in lines)

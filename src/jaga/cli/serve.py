@@ -12,6 +12,8 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65_535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    log_format: Annotated[str, typer.Option("--log-format", help="text (uvicorn's lines) or json (one object per "
+                                            "line with the request id, route, status and duration).")] = "text",
 ) -> None:
     """Run the HTTP service (OpenAPI document at /docs and /openapi.json). Several workers share
     one SQLite file safely (writers take turns); PostgreSQL (JAGA_DATABASE_URL) for more machines."""
@@ -32,8 +34,14 @@ def serve(
     # busy machine that thread can wait out uvicorn's 5 s default, and the worker was killed and
     # restarted in a loop (seen with two workers at a load of 14 on 2 cores). A hung worker is still
     # replaced, after a minute.
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter(f"{log_format!r}: text or json", param_hint="--log-format")
+    from jaga.service.logs import log_config
+
+    json_logs = log_format == "json"
     uvicorn.run("jaga.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", timeout_worker_healthcheck=60, **server_options())
+                log_level="info", timeout_worker_healthcheck=60, access_log=not json_logs,
+                log_config=log_config() if json_logs else uvicorn.config.LOGGING_CONFIG, **server_options())
 
 
 def _share_metrics() -> None:

@@ -72,6 +72,7 @@ async def principal(request: Request, authorization: Annotated[str | None, Heade
     key = running.store.recently_authenticated(token) or await run_in_threadpool(running.store.authenticate, token)
     if key is None:
         raise ApiError(401, "unauthenticated", "unknown or revoked API key")
+    request.state.key_id = key.id  # for the access log
     wait, budget = running.limiter.check(key.id)
     if budget is not None:
         request.state.rate_limit = budget  # the middleware adds the RateLimit-* headers to the response

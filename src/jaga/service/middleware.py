@@ -10,7 +10,9 @@ import asyncio
 import logging
 import math
 import os
+import re
 import time
+import uuid
 from dataclasses import dataclass
 
 from fastapi.responses import JSONResponse
@@ -37,6 +39,19 @@ MAX_BODY_BYTES = 2_000_000
 TOO_LARGE = f"request bodies are limited to {MAX_BODY_BYTES} bytes"
 CLOSE = {"Connection": "close"}
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("jaga.access")
+"""One line per request (`jaga serve --log-format json` writes them as JSON objects): request id,
+method, route template (never the path with its ids), status, duration and the API key's id."""
+_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's `X-Request-ID` when it is a plain token (so a platform can follow one request
+    through its logs and Jaga's), else a new one; it comes back in the response's header."""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id" and _REQUEST_ID.match(value):
+            return value.decode()
+    return uuid.uuid4().hex
 
 
 def rate_limit_headers(state: "RateLimitState") -> list[tuple[bytes, bytes]]:
@@ -153,6 +168,8 @@ class LimitsAndMetrics:
             return
         started = time.perf_counter()
         status = 500
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
         deadline = asyncio.get_running_loop().time() + self.body_timeout
         received, body_complete = 0, False
 
@@ -179,17 +196,24 @@ class LimitsAndMetrics:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
                 budget = scope.get("state", {}).get("rate_limit")
                 if budget is not None:  # set by the authentication dependency (jaga.service.deps)
-                    message["headers"] = [*message.get("headers", []), *rate_limit_headers(budget)]
+                    headers += rate_limit_headers(budget)
+                message["headers"] = headers
             await send(message)
 
         try:
             await self.app(scope, limited_receive, send_and_note)
         finally:
             name = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
             self.metrics.requests.labels(name, str(status)).inc()
-            self.metrics.latency.labels(name).observe(time.perf_counter() - started)
+            self.metrics.latency.labels(name).observe(elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info("%s %s %s", scope["method"], name, status, extra={
+                    "request_id": request_id, "method": scope["method"], "route": name, "status": status,
+                    "duration_ms": round(elapsed * 1000, 1), "key": scope.get("state", {}).get("key_id")})
 
     def refusal(self, scope: Scope) -> tuple[int, str, str] | None:
         """(status, code, message) for a request refused on its headers alone."""
