@@ -109,7 +109,7 @@ def test_periods() -> None:
     assert period_bounds("2026-Q4")[1] == datetime(2027, 1, 1, tzinfo=UTC)
     assert period_bounds("2026-12") == (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     assert period_bounds("2026") == (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
-    for wrong in ("2026-Q0", "2026-13", "Q3"):
+    for wrong in ("2026-Q0", "2026-13", "Q3", "0000", "9999-Q4"):  # years datetime cannot hold (schemathesis found 0)
         with pytest.raises(PeriodError):
             period_bounds(wrong)
 

@@ -33,6 +33,8 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     if match is None or (match[3] is not None and not 1 <= int(match[3]) <= 12):
         raise PeriodError(f"unknown period {period!r}: use a year (2026), a quarter (2026-Q3) or a month (2026-07)")
     year = int(match[1])
+    if not 1970 <= year <= 9998:  # datetime has no year 0, and an end in year 10000 does not exist either
+        raise PeriodError(f"unknown period {period!r}: the year must be between 1970 and 9998")
     if match[2] is not None:
         first, months = (int(match[2]) - 1) * 3 + 1, 3
     elif match[3] is not None:
