@@ -195,7 +195,7 @@ def _open_truncated(path: Path, keep_bytes: int) -> IO[str]:
 
 def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: IO[str], store: Store | None,
              jurisdiction: str | None, summary: ScanSummary, paths: ScanPaths, input_path: str) -> None:
-    posts, decisions, failed = _moderate_guarded(moderator, [record for record in batch if record.post is not None],
+    posts, decisions, failed = moderate_guarded(moderator, [record for record in batch if record.post is not None],
                                                  jurisdiction)
     bad = [record for record in batch if record.post is None] + failed
     if store is not None:  # the one after-decision path (strikes, storage, reviews, audit, webhooks)
@@ -212,7 +212,7 @@ def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: I
         _write_checkpoint(paths, input_path, summary)
 
 
-def _moderate_guarded(moderator: Moderator, records: list[Record], jurisdiction: str | None
+def moderate_guarded(moderator: Moderator, records: list[Record], jurisdiction: str | None
                       ) -> tuple[list[Post], list[Decision], list[Record]]:
     """Decisions for the records' posts; a post that makes a stage fail is rejected with the error as
     its reason (and logged with the traceback), never the batch: one record must not stop a scan, nor

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from jaga.ingest.readers import Record, _parquet_record, _require_columns, _rows
 from jaga.pipeline import Moderator
-from jaga.scan import _LINE_BREAKS, _moderate_guarded
+from jaga.scan import _LINE_BREAKS, moderate_guarded
 from jaga.types import Decision, Post
 
 _LANGUAGE = pa.struct([("code", pa.string()), ("confidence", pa.float64()), ("mixed", pa.list_(pa.string())),
@@ -110,7 +110,7 @@ def moderate_table(table: pa.Table | pa.RecordBatch, moderator: Moderator | None
 def moderate_records(records: list[Record], moderator: Moderator, jurisdiction: str | None = None) -> Moderated:
     """Decisions for the records that hold a post; the others, and a post that made a stage fail, as
     rejects. The same guard as the scan's, so both engines reject the same records."""
-    posts, decisions, failed = _moderate_guarded(moderator, [record for record in records if record.post is not None],
+    posts, decisions, failed = moderate_guarded(moderator, [record for record in records if record.post is not None],
                                                  jurisdiction)
     bad = sorted([record for record in records if record.post is None] + failed, key=lambda record: record.line)
     return Moderated(posts, decisions, bad)

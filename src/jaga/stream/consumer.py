@@ -39,7 +39,7 @@ from jaga.ingest.readers import MAX_LINE_BYTES, RAW_PREVIEW_CHARS, Record, Recor
 from jaga.moderation import ModerationRecord, account_rules
 from jaga.moderation import record as record_decided
 from jaga.pipeline import Moderator
-from jaga.scan import _moderate_guarded
+from jaga.scan import moderate_guarded
 from jaga.store import DEFAULT_ORG, Store
 from jaga.types import Decision, Post
 
@@ -184,7 +184,7 @@ class BatchHandler:
                 first.setdefault(record.post.id, index)
         existing = self.store.decisions_for_posts(list(first))
         fresh = [records[index] for post_id, index in first.items() if post_id not in existing]
-        posts, decisions, failed = _moderate_guarded(self.moderator, fresh, self.jurisdiction)
+        posts, decisions, failed = moderate_guarded(self.moderator, fresh, self.jurisdiction)
         failures = {record.id: record for record in failed}
         stored, store_errors = self._record(posts, decisions)
         for index, record in records.items():
