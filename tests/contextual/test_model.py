@@ -89,3 +89,23 @@ def test_occlusion_reads_a_bounded_number_of_words(model: ContextualModel) -> No
     spans, drops = model.occlusion(text, "id", max_words=10)
     assert len(spans) == 10 and len(drops) == 10
     assert np.all(np.diff([start for start, _ in spans]) > 0)  # in reading order
+
+
+def test_a_posts_evidence_does_not_depend_on_the_posts_beside_it(model: ContextualModel) -> None:
+    """Occlusion batches a post's own variants together (one run), never with another post's: the
+    drops of a post are bit-identical alone and among others, in any order."""
+    items = []
+    for text, language, _ in CASES:
+        spans = model.content_spans(text, language)[:3]
+        base = model.predict_proba([text], [language])[0]
+        items.append((text, language, spans, base))
+    alone = [model.occlusion_many([item])[0] for item in items]
+    together = model.occlusion_many(items)
+    backwards = model.occlusion_many(items[::-1])[::-1]
+    for one, two, three in zip(alone, together, backwards, strict=True):
+        np.testing.assert_array_equal(one, two)
+        np.testing.assert_array_equal(one, three)
+    assert model.occlusion_many([]) == []
+    text, language, _, base = items[0]
+    empty = model.occlusion_many([(text, language, [], base)])[0]
+    assert empty.shape == (0, len(model.categories))

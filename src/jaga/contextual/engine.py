@@ -126,6 +126,14 @@ class Encoder:
             start = end
         return out
 
+    def pool_groups(self, groups: Sequence[Sequence[Sequence[int]]]) -> list[np.ndarray]:
+        """`pool` for groups of sequences, each group run as one batch of its own: a batch whose
+        make-up depends only on the group (the variants of one post, for occlusion), so each
+        group's vectors are the same whatever other groups are sent beside it."""
+        flat = self.pool([sequence for group in groups for sequence in group])
+        cuts = np.cumsum([len(group) for group in groups])[:-1]
+        return list(np.split(flat, cuts)) if groups else []
+
     def _embed(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Embedded inputs (batch, length, hidden) after the embedding LayerNorm, the padding mask,
         and the attention bias (0 for a token, -1e9 for padding)."""
@@ -250,6 +258,17 @@ class OnnxEncoder(Encoder):
         for index, vector in enumerate(self._runners().map(lambda sequence: self._forward([sequence])[0], sequences)):
             out[index] = vector
         return out
+
+    def pool_groups(self, groups: Sequence[Sequence[Sequence[int]]]) -> list[np.ndarray]:
+        """As `Encoder.pool_groups`; on int8 kernels one run per group (the activation scale is
+        then taken over that group alone), the groups spread over `run_threads` threads. A post's
+        occlusion variants differ from it by one word, so batched together they cost about half as
+        much as one run each, and stay independent of the other posts in the request."""
+        if not self.int8:
+            return super().pool_groups(groups)
+        if self.run_threads <= 1 or len(groups) < 2:
+            return [self._forward(group) for group in groups]
+        return list(self._runners().map(self._forward, groups))
 
     def _runners(self) -> ThreadPoolExecutor:
         if self._pool is None:

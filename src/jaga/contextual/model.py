@@ -86,17 +86,20 @@ class ContextualModel:
 
     def occlusion_many(self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]], np.ndarray]]
                        ) -> list[np.ndarray]:
-        """`occlusion` for many posts in one run of the encoder (bigger batches run faster): each item
-        is (text, language, the spans to try, the post's own calibrated scores, already known)."""
-        variants, languages = [], []
-        for text, language, spans, _ in items:
-            variants += [(text[:start] + text[end:]).strip() or "-" for start, end in spans]
-            languages += [language] * len(spans)
-        odds = _log_odds(self.predict_proba(variants, languages)) if variants else np.zeros((0, len(self.categories)))
-        drops, offset = [], 0
-        for _, _, spans, base in items:
-            drops.append(_log_odds(np.asarray(base, dtype=np.float32))[None, :] - odds[offset:offset + len(spans)])
-            offset += len(spans)
+        """`occlusion` for many posts: each item is (text, language, the spans to try, the post's own
+        calibrated scores, already known). A post's variants run as one batch of their own
+        (`Encoder.pool_groups`), so its evidence does not depend on the other posts of the request."""
+        groups = [[(text[:start] + text[end:]).strip() or "-" for start, end in spans]
+                  for text, _, spans, _ in items if spans]
+        pooled = iter(self.encoder.pool_groups([self.encoder.pieces(group) for group in groups]))
+        drops = []
+        for _, language, spans, base in items:
+            if not spans:
+                drops.append(np.zeros((0, len(self.categories)), dtype=np.float32))
+                continue
+            logits = next(pooled) @ self.head_weight + self.head_bias
+            odds = _log_odds(self.calibrate(logits, [language] * len(spans)))
+            drops.append(_log_odds(np.asarray(base, dtype=np.float32))[None, :] - odds)
         return drops
 
     def evidence(self, spans: list[tuple[int, int]], drops: np.ndarray, category: str,

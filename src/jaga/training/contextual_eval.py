@@ -14,7 +14,7 @@ recall and F1 per category and dataset on the real datasets' test split.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,31 @@ def add_input_ranges(model_dir: Path) -> int:
     return write_input_ranges(model_dir, range_texts(rows.texts, rows.languages, rows.splits))
 
 
+def score_with_runtime(rows: list[dict[str, Any]], fit_dir: Path, config: dict[str, Any],
+                       progress: Callable[[str], None] | None = None, chunk: int = 2048) -> None:
+    """Score the evaluation rows (split codes 1-3) with the int8 engine that ships and write them to
+    `fit_dir/logits.npz`: what a CPU-trained model is calibrated and measured with. The fitted
+    weights get their int8 input ranges first (as the shipped file will)."""
+    import json
+
+    from jaga.contextual.model import META_FILE, ContextualModel, write_input_ranges
+
+    meta = fit_dir / META_FILE
+    meta.write_text(json.dumps({"version": "unscored", "layers": config["layers"],
+                                "categories": config["categories"]}) + "\n", encoding="utf-8")
+    write_input_ranges(fit_dir, range_texts([row["text"] for row in rows], [row["language"] for row in rows],
+                                            [row["split"] for row in rows]))
+    model = ContextualModel.load(fit_dir, int8=True)
+    index = np.array([i for i, row in enumerate(rows) if row["split"] != 0], dtype=np.int64)
+    logits = np.zeros((len(index), len(config["categories"])), dtype=np.float32)
+    for start in range(0, len(index), chunk):
+        logits[start:start + chunk] = model.logits([rows[i]["text"] for i in index[start:start + chunk]])
+        if progress:
+            progress(f"scored {min(start + chunk, len(index))}/{len(index)} evaluation rows")
+    np.savez_compressed(fit_dir / "logits.npz", rows=index, logits=logits)
+    meta.unlink()
+
+
 def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained: dict[str, Any]) -> dict[str, Any]:
     """Calibrate a fitted model on its calibration rows, measure it on the test rows and suites, and
     write the shipped artifact (`contextual.npz`, `contextual.json`, `contextual_metrics.json`) to
@@ -138,6 +163,8 @@ def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained:
         labels_all = bundle["labels"]
         config = json.loads(str(bundle["config"]))
     categories = config["categories"]
+    if not (fit_dir / "logits.npz").is_file():
+        score_with_runtime(rows, fit_dir, config)
     with np.load(fit_dir / "logits.npz") as stored:
         index, logits = stored["rows"], stored["logits"]
     languages = [rows[i]["language"] for i in index]
@@ -162,9 +189,58 @@ def finish(bundle_dir: Path, fit_dir: Path, output: Path, version: str, trained:
     return metrics
 
 
+def stack_metrics(progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The whole detection stack as production runs it (every detector, the cascade, the model that
+    `JAGA_MODEL_DIR` or the package holds), for the model card: `full_stack` is `jaga eval` on the
+    functional corpus's test split and on every functional suite; `real_cascade` is precision,
+    recall and F1 at 0.5 per category on the real datasets' test split."""
+    from jaga.evaluation.functional import evaluate_suite, load_suite, scoring_moderator
+    from jaga.training.contextual_data import collect, suite_files
+    from jaga.training.corpus_cases import corpus_cases
+    from jaga.training.datasets import MODELLED, select
+    from jaga.types import Post
+
+    moderator = scoring_moderator()
+    full: dict[str, Any] = {"jaga corpus test split": evaluate_suite(corpus_cases(), moderator)}
+    for name, path, language in suite_files():
+        label = "HateCheck en" if name == "hatecheck_en" else f"MHC {name.removeprefix('mhc_')}"
+        if progress:
+            progress(f"whole stack on {label}")
+        full[label] = evaluate_suite(load_suite(path, language), moderator)
+    rows = collect(select(), suites=False)
+    test = [i for i, split in enumerate(rows.splits) if split == SPLIT_TEST and rows.sources[i] != FUNCTIONAL_DATASET]
+    if progress:
+        progress(f"cascade on {len(test)} real test posts")
+    decisions = moderator.moderate_batch([Post(id=str(i), text=rows.texts[i], lang=rows.languages[i] or None)
+                                          for i in test])
+    scores = np.array([[decision.scores.get(category, 0.0) for category in MODELLED] for decision in decisions])
+    real: dict[str, Any] = {}
+    for dataset in sorted({rows.sources[i] for i in test}):
+        mine = np.array([position for position, i in enumerate(test) if rows.sources[i] == dataset])
+        labels = rows.labels[np.array(test)[mine]]
+        real[dataset] = {category.value: prf(labels[known, column], (scores[mine[known], column] >= 0.5).astype(int))
+                         for column, category in enumerate(MODELLED)
+                         for known in [labels[:, column] >= 0] if (labels[known, column] == 1).sum() >= 5}
+    return {"full_stack": full, "real_cascade": real}
+
+
+SPLIT_TEST = 2
+
+
 if __name__ == "__main__":
+    import json
     import sys
 
-    if len(sys.argv) != 3 or sys.argv[1] != "ranges":
-        sys.exit("usage: python -m jaga.training.contextual_eval ranges MODEL_DIR")
-    print(f"{add_input_ranges(Path(sys.argv[2]))} input ranges written to {sys.argv[2]}")
+    usage = ("usage: python -m jaga.training.contextual_eval ranges MODEL_DIR\n"
+             "       python -m jaga.training.contextual_eval stack MODEL_DIR  (adds the whole-stack figures to its "
+             "metrics; set JAGA_MODEL_DIR to a directory holding that model beside a fast tier)")
+    if len(sys.argv) != 3 or sys.argv[1] not in ("ranges", "stack"):
+        sys.exit(usage)
+    if sys.argv[1] == "ranges":
+        print(f"{add_input_ranges(Path(sys.argv[2]))} input ranges written to {sys.argv[2]}")
+    else:
+        path = Path(sys.argv[2]) / "contextual_metrics.json"
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+        metrics.update(stack_metrics(progress=lambda message: print(message, file=sys.stderr, flush=True)))
+        path.write_text(json.dumps(metrics, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"whole-stack figures written to {path}")
