@@ -20,14 +20,14 @@ from jaga.cli.audit import audit_app
 from jaga.cli.banks import banks_app
 from jaga.cli.campaigns import campaigns_app
 from jaga.cli.claims import claims_app
-from jaga.cli.common import EXIT_ERROR, EXIT_REJECTS, out
+from jaga.cli.common import EXIT_ERROR, EXIT_REJECTS, fail, out
 from jaga.cli.db import db_app
 from jaga.cli.exchange import exchange_app
 from jaga.cli.keys import keys_app
 from jaga.cli.policy import policy_app
 from jaga.cli.stream import consume
 
-__all__ = ["EXIT_ERROR", "EXIT_REJECTS", "app"]
+__all__ = ["EXIT_ERROR", "EXIT_REJECTS", "app", "run"]
 
 app = typer.Typer(help="Jaga: trust and safety for social media in Southeast Asia.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -69,3 +69,15 @@ app.add_typer(keys_app, name="keys")
 app.command()(train.train)
 app.command("language-offsets")(train.language_offsets_command)
 app.command("eval")(evaluate.evaluate)
+
+
+def run() -> None:
+    """The `jaga` entry point: the command tree, with a missing optional extra (`jaga.extras`) told
+    as one line naming what to install, wherever in the command it was found."""
+    from jaga.extras import MissingExtra
+
+    try:
+        app()
+    except MissingExtra as error:
+        fail(str(error))
+        raise SystemExit(EXIT_ERROR) from None

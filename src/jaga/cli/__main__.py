@@ -1,5 +1,5 @@
 """`python -m jaga.cli ...`, as the `jaga` script."""
 
-from jaga.cli import app
+from jaga.cli import run
 
-app()
+run()

@@ -23,7 +23,7 @@ OrgOption = Annotated[str, typer.Option("--org", help="The organisation (tenant)
 
 def fail(message: str) -> typer.Exit:
     """Print an error and return the exit to raise (`raise fail(...) from error`)."""
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")  # a message may hold [brackets] (jaga[service])
     return typer.Exit(EXIT_ERROR)
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from jaga.cli.common import fail
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -17,6 +19,12 @@ def serve(
 ) -> None:
     """Run the HTTP service (OpenAPI document at /docs and /openapi.json). Several workers share
     one SQLite file safely (writers take turns); PostgreSQL (JAGA_DATABASE_URL) for more machines."""
+    from jaga.extras import MissingExtra, require
+
+    try:
+        require("service", "jaga serve")
+    except MissingExtra as error:
+        raise fail(str(error)) from error
     import uvicorn
 
     # The sentence encoder (OpenMP) reads one post per request here: with a thread per core its

@@ -52,6 +52,9 @@ def consume(
     """Moderate posts from NATS JetStream: each decision is stored, published, then acknowledged;
     a bad message is published to the reject subject and acknowledged. SIGINT/SIGTERM finish the
     batch in hand and exit 0."""
+    from jaga.extras import require
+
+    require("stream", "jaga consume")
     from jaga.moderation import registry_moderator
     from jaga.pipeline import Moderator
     from jaga.store import DEFAULT_ORG, Store

@@ -25,6 +25,7 @@ from jaga.store.campaigns import CampaignRepository
 from jaga.store.cases import CaseError, CaseRepository, Conflict, NotFound
 from jaga.store.claims import FactCheckRepository
 from jaga.store.exchange import ExchangeRepository
+from jaga.store.listing import ListingRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
 from jaga.store.privacy import PrivacyRepository
 from jaga.types import Decision, Post, now_utc
@@ -66,6 +67,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if url.startswith("postgresql"):
+        from jaga.extras import require
+
+        require("postgres", "a PostgreSQL database (JAGA_DATABASE_URL)")
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -103,7 +108,7 @@ class ModerationRecord:
 
 
 class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyRepository, BankRepository,
-            CampaignRepository, ExchangeRepository):
+            CampaignRepository, ExchangeRepository, ListingRepository):
     def __init__(self, url: str | None = None, org: str = DEFAULT_ORG, auto_migrate: bool = True) -> None:
         self.url = url or database_url()
         self.org = org

@@ -206,7 +206,7 @@ def stack_metrics(progress: Callable[[str], None] | None = None) -> dict[str, An
         label = "HateCheck en" if name == "hatecheck_en" else f"MHC {name.removeprefix('mhc_')}"
         if progress:
             progress(f"whole stack on {label}")
-        full[label] = evaluate_suite(load_suite(path, language), moderator)
+        full[label] = evaluate_suite(load_suite(path, SUITE_LANGUAGES.get(language, language)), moderator)
     rows = collect(select(), suites=False)
     test = [i for i, split in enumerate(rows.splits) if split == SPLIT_TEST and rows.sources[i] != FUNCTIONAL_DATASET]
     if progress:
@@ -225,6 +225,9 @@ def stack_metrics(progress: Callable[[str], None] | None = None) -> dict[str, An
 
 
 SPLIT_TEST = 2
+SUITE_LANGUAGES = {"arabic": "ar", "dutch": "nl", "french": "fr", "german": "de", "hindi": "hi", "italian": "it",
+                   "mandarin": "zh", "polish": "pl", "portuguese": "pt", "spanish": "es"}
+"""Multilingual HateCheck's file names -> ISO 639-1, the language its cases are given as posts."""
 
 
 if __name__ == "__main__":
