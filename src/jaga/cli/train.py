@@ -104,6 +104,8 @@ def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path |
                "hardware": f"{fitted['device_name']}: {fitted['train_seconds']} s for {epochs} epochs over "
                            f"{fitted['train_examples']} rows",
                "datasets": [{"name": d.name, "licence": d.licence} for d in datasets]}
+    if warm["init"]:
+        trained["continued_from"] = _lineage(Path(warm["init"]).parent)
     metrics = finish(work, work / "fit", target, datetime.now(UTC).strftime("contextual-%Y%m%d"), trained)
     out.print(f"contextual tier written to {target} ({trained['hardware']})")
     table = Table(title="functional corpus, held-back test split (macro-F1, hate speech)")
@@ -112,6 +114,18 @@ def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path |
     for language, value in metrics["test"]["functional"].items():
         table.add_row(language, f"{value:.1f}")
     out.print(table)
+
+
+def _lineage(directory: Path) -> dict[str, Any]:
+    """What a continued training started from (the model card says both runs): the version, hardware
+    and settings of the model in `directory`, as its metrics file records them."""
+    import json
+
+    path = directory / "contextual_metrics.json"
+    if not path.is_file():
+        return {"version": directory.name}
+    base = json.loads(path.read_text(encoding="utf-8"))
+    return {key: base[key] for key in ("version", "hardware", "settings", "continued_from") if key in base}
 
 
 def _available_corpus(data_dir: Path | None, seed: int, progress: Callable[[str], None]) -> Corpus:
