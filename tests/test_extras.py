@@ -52,6 +52,7 @@ def test_the_quick_start_runs_on_the_core_alone(tmp_path: Path) -> None:
     (["serve"], {}, "service"),
     (["consume", "nats://127.0.0.1:4222", "--subject", "jaga.test.>"], {}, "stream"),
     (["db", "info"], {"JAGA_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test"}, "postgres"),
+    (["scan", "examples/posts.jsonl", "-o", "-", "--format", "parquet"], {}, "parquet"),
 ])
 def test_a_command_that_needs_an_extra_names_it(tmp_path: Path, args: list[str], env: dict[str, str], extra: str) -> None:
     result = jaga_without_extras(tmp_path, *args, env=env)

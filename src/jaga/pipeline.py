@@ -54,7 +54,8 @@ class Moderator:
         self.policy: Policy = policy or default_policy()
         self.jurisdiction = jurisdiction
 
-    def prepare(self, post: Post) -> PreparedPost:
+    def prepare(self, post: Post, org: str | None = None) -> PreparedPost:
+        """`org`: the organisation the post came from, when the door knows it (see `PreparedPost.org`)."""
         post = pseudonymised(post)
         text = normalise(post.text)
         if post.lang in LANGUAGES:
@@ -65,7 +66,7 @@ class Moderator:
                                     script=detected.script)
         else:
             language = detect_language(text.text, post.country)
-        return PreparedPost(post=post, text=text, language=language)
+        return PreparedPost(post=post, text=text, language=language, org=org)
 
     def signals(self, prepared: Sequence[PreparedPost]) -> list[list[Signal]]:
         collected: list[list[Signal]] = [[] for _ in prepared]
@@ -74,11 +75,12 @@ class Moderator:
                 collected[index].extend(found)
         return collected
 
-    def moderate(self, post: Post, jurisdiction: str | None = None) -> Decision:
-        return self.moderate_batch([post], jurisdiction)[0]
+    def moderate(self, post: Post, jurisdiction: str | None = None, org: str | None = None) -> Decision:
+        return self.moderate_batch([post], jurisdiction, org)[0]
 
-    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None) -> list[Decision]:
-        prepared = [self.prepare(post) for post in posts]
+    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None,
+                       org: str | None = None) -> list[Decision]:
+        prepared = [self.prepare(post, org) for post in posts]
         all_signals = self.signals(prepared)
         return [
             self.policy.decide(item, signals, self._jurisdiction_for(item.post, jurisdiction))

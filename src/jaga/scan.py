@@ -20,11 +20,11 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from jaga.ingest.readers import InputError, Record, RecordReader
+from jaga.ingest.writers import LINE_BREAKS, WRITERS, JsonlWriter, read_staged
 from jaga.moderation import ModerationRecord, account_rules
 from jaga.moderation import record as record_decided
 from jaga.pipeline import Moderator
@@ -54,7 +54,7 @@ class ScanSummary:
     def add(self, decisions: list[Decision], rejects: int) -> None:
         self.records += len(decisions) + rejects
         self.authority_requests += sum(1 for decision in decisions
-                                       if decision.statement and decision.statement.get("authority_request"))
+                                       if decision.statement and decision.statement.authority_request)
         self.decisions += len(decisions)
         self.rejects += rejects
         for decision in decisions:
@@ -78,23 +78,31 @@ class ScanSummary:
 
 @dataclass(frozen=True)
 class ScanPaths:
+    """Where a scan writes. Decisions are appended as JSON lines to `output` as the scan goes; for
+    an output format that is not JSONL (chosen by the target's suffix in `WRITERS`), `output` is a
+    staging file beside the target (`final`), written in `format` by `finish_output` at the end."""
+
     output: Path | None  # None: standard output (no resume)
     rejects: Path
     checkpoint: Path | None
-    parquet: Path | None  # final Parquet file when the output is Parquet (output is then a staging JSONL)
+    final: Path | None  # the target when decisions are staged first (a format other than JSONL)
+    format: str = JsonlWriter.name
 
     @classmethod
     def for_output(cls, output: str, rejects: str | None = None) -> ScanPaths:
+        """Raises `InputError` (naming the known suffixes) for a target whose suffix no writer owns."""
         if output == "-":
             return cls(None, Path(rejects or "rejects.jsonl"), None, None)
         target = Path(output)
-        parquet = target if target.suffix.lower() in (".parquet", ".pq") else None
-        staging = target.with_name(f".{target.name}.partial.jsonl") if parquet else target
+        writer = WRITERS.for_path(target)
+        final = None if writer.streams else target
+        staging = target.with_name(f".{target.name}.partial.jsonl") if final else target
         return cls(
             output=staging,
             rejects=Path(rejects) if rejects else target.with_name(f"{target.stem}.rejects.jsonl"),
             checkpoint=target.with_name(f".{target.name}.checkpoint.json"),
-            parquet=parquet,
+            final=final,
+            format=writer.name,
         )
 
 
@@ -124,8 +132,8 @@ def scan(
     summary, skip, output_bytes, rejects_bytes = _start(paths, input_path, resume)
     reader = RecordReader(input_path, input_format, skip=skip, strict=strict)
     moderator = moderator or Moderator()
-    out_handle = _open_output(paths.output, output_bytes)
-    rejects_handle = _open_truncated(paths.rejects, rejects_bytes)
+    out_handle = open_output(paths.output, output_bytes)
+    rejects_handle = open_truncated(paths.rejects, rejects_bytes)
     try:
         batch: list[Record] = []
         for record in reader:
@@ -143,9 +151,7 @@ def scan(
         if out_handle is not sys.stdout:
             out_handle.close()
         rejects_handle.close()
-    if paths.parquet is not None and paths.output is not None:
-        _write_parquet(paths.output, paths.parquet)
-        paths.output.unlink()
+    finish_output(paths)
     if paths.checkpoint is not None:
         paths.checkpoint.unlink(missing_ok=True)
     if summary.rejects == 0 and paths.rejects.exists() and paths.rejects.stat().st_size == 0:
@@ -180,11 +186,12 @@ def _start(paths: ScanPaths, input_path: str, resume: bool) -> tuple[ScanSummary
                         "delete it, and the output, to start over") from error
 
 
-def _open_output(path: Path | None, keep_bytes: int) -> IO[str]:
-    return sys.stdout if path is None else _open_truncated(path, keep_bytes)
+def open_output(path: Path | None, keep_bytes: int) -> IO[str]:
+    """Where decisions are appended: standard output, or `path` after its first `keep_bytes` bytes."""
+    return sys.stdout if path is None else open_truncated(path, keep_bytes)
 
 
-def _open_truncated(path: Path, keep_bytes: int) -> IO[str]:
+def open_truncated(path: Path, keep_bytes: int) -> IO[str]:
     """Append handle positioned after the first `keep_bytes` bytes (drops a batch that was written
     but not checkpointed before a crash)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -205,8 +212,8 @@ def _process(batch: list[Record], moderator: Moderator, out: IO[str], rejects: I
         _write_line(out, decision.to_json_dict())
     for record in bad:
         _write_line(rejects, record.reject_json())
-    _sync(out)
-    _sync(rejects)
+    sync(out)
+    sync(rejects)
     summary.add(decisions, len(bad))
     if paths.checkpoint is not None and paths.output is not None:
         _write_checkpoint(paths, input_path, summary)
@@ -236,22 +243,18 @@ def moderate_guarded(moderator: Moderator, records: list[Record], jurisdiction: 
         return kept, decisions, failed
 
 
-_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-"""Characters JSON leaves as they are but many line readers (Python's `str.splitlines`, JavaScript
-before ES2019) take for the end of a line: escaped, so that one record stays one line for them too."""
-
-
 def _write_line(handle: IO[str], data: dict[str, Any]) -> None:
     """One JSON line in UTF-8, or with escapes where the data holds what UTF-8 cannot encode (a lone
     surrogate in a reject's id): a reject must never fail to be written. (The text is encoded whole
     before any of it is written, so a refused line leaves nothing behind.)"""
     try:
-        handle.write(json.dumps(data, ensure_ascii=False).translate(_LINE_BREAKS) + "\n")
+        handle.write(json.dumps(data, ensure_ascii=False).translate(LINE_BREAKS) + "\n")
     except UnicodeEncodeError:
         handle.write(json.dumps(data) + "\n")
 
 
-def _sync(handle: IO[str]) -> None:
+def sync(handle: IO[str]) -> None:
+    """Written through to the disk (what a checkpoint counts must survive a crash)."""
     handle.flush()
     if handle is not sys.stdout:
         os.fsync(handle.fileno())
@@ -266,7 +269,7 @@ def _write_checkpoint(paths: ScanPaths, input_path: str, summary: ScanSummary) -
         "output_bytes": paths.output.stat().st_size,
         "rejects_bytes": paths.rejects.stat().st_size,
         "summary": summary.to_json(),
-        "saved_at": datetime.now().isoformat(),
+        "saved_at": now_utc().isoformat(),
     }
     temporary = paths.checkpoint.with_suffix(".tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
@@ -276,25 +279,14 @@ def _write_checkpoint(paths: ScanPaths, input_path: str, summary: ScanSummary) -
     os.replace(temporary, paths.checkpoint)
 
 
-def _write_parquet(staging: Path, target: Path) -> None:
-    """Decisions as a flat, typed table (nested parts as JSON strings) for analysts' tools."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    columns: dict[str, list[Any]] = {name: [] for name in (
-        "id", "post_id", "action", "categories", "scores", "language", "language_confidence", "jurisdiction",
-        "policy_version", "reasons", "automated", "review_status", "decided_at", "signals")}
-    with open(staging, encoding="utf-8") as handle:
-        for line in handle:
-            decision = json.loads(line)
-            for name in ("id", "post_id", "action", "categories", "jurisdiction", "policy_version", "reasons",
-                         "automated", "review_status", "decided_at"):
-                columns[name].append(decision[name])
-            columns["scores"].append(json.dumps(decision["scores"]))
-            columns["signals"].append(json.dumps(decision["signals"], ensure_ascii=False))
-            columns["language"].append(decision["language"]["code"])
-            columns["language_confidence"].append(decision["language"]["confidence"])
-    pq.write_table(pa.table(columns), target)
+def finish_output(paths: ScanPaths) -> None:
+    """The staged decisions written in the output's format (`ScanPaths.final`), the staging file
+    removed; nothing to do for JSONL, written as the scan went."""
+    if paths.final is None or paths.output is None:
+        return
+    WRITERS.by_name(paths.format)().write(read_staged(paths.output), paths.final)
+    paths.output.unlink()
 
 
-__all__ = ["InputError", "ScanError", "ScanPaths", "ScanSummary", "scan"]
+__all__ = ["InputError", "ScanError", "ScanPaths", "ScanSummary", "finish_output", "open_output", "open_truncated",
+           "scan", "sync"]

@@ -1,6 +1,9 @@
 """The three values that travel through Jaga: a `Post` comes in, detectors emit `Signal`s, the
 decision stage returns a `Decision`. Everything else (store rows, API bodies, report rows) is
 derived from these, so they are strict, versioned by `SCHEMA_VERSION` and round-trip through JSON.
+A decision's statement of reasons (`Statement`, issued by `jaga.policy`) and the statuses of due
+process (`ReviewStatus`, `TaskStatus`, ...) are defined here too: `Decision` carries them, and every
+stage reads them.
 """
 
 from __future__ import annotations
@@ -9,19 +12,27 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -317,6 +328,254 @@ class LanguageInfo(BaseModel):
     script: str | None = None
 
 
+class ReviewStatus(StrEnum):
+    """Where a decision stands with people: `none` (the machine's, final), `pending` (waiting for a
+    reviewer), `decided` (a reviewer decided), `appealed` (an appeal is open), `reversed` (an appeal
+    was upheld), `appeal_rejected` (the decision stands after an appeal)."""
+
+    NONE = "none"
+    PENDING = "pending"
+    DECIDED = "decided"
+    APPEALED = "appealed"
+    REVERSED = "reversed"
+    APPEAL_REJECTED = "appeal_rejected"
+
+
+class TaskStatus(StrEnum):
+    """A review task: `open` until a reviewer claims it, `claimed` while one holds it, then `decided`."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DECIDED = "decided"
+
+
+class AppealStatus(StrEnum):
+    """An appeal is `open` until a person (not the original reviewer) decides it."""
+
+    OPEN = "open"
+    DECIDED = "decided"
+
+
+class AppealOutcome(StrEnum):
+    """`upheld`: the decision is reversed and the post allowed again; `rejected`: it stands."""
+
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class ReviewAction(StrEnum):
+    """What a reviewer may decide: an action of the ladder, or `geo_restrict` (removed in the
+    decision's country only, where its policy has that measure). No `review`: a person decides."""
+
+    ALLOW = "allow"
+    LABEL = "label"
+    REDUCE = "reduce"
+    GEO_RESTRICT = "geo_restrict"
+    REMOVE = "remove"
+
+    @property
+    def action(self) -> Action:
+        """The ladder's action it applies (a geo-restriction is a removal limited to one country)."""
+        return Action.REMOVE if self is ReviewAction.GEO_RESTRICT else Action[self.name]
+
+
+class Outcome(StrEnum):
+    """Why a new version of a statement of reasons was issued: a reviewer decided, an appeal was
+    upheld or rejected, or an authority's order reopened the case (`issued_because`)."""
+
+    REVIEW = "review"
+    APPEAL_UPHELD = "appeal_upheld"
+    APPEAL_REJECTED = "appeal_rejected"
+    AUTHORITY_ORDER = "authority_order"
+
+
+def _action_from_name(value: Any) -> Any:
+    """Actions travel by name ("remove") in JSON; Python code holds the ordered `Action`."""
+    if isinstance(value, str):
+        try:
+            return Action[value.upper()]
+        except KeyError as error:
+            raise ValueError(f"unknown action {value!r}") from error
+    return value
+
+
+NamedAction = Annotated[Action, BeforeValidator(_action_from_name), PlainSerializer(str, return_type=str, when_used="json"),
+                        WithJsonSchema({"type": "string", "enum": [str(action) for action in Action]})]
+"""An `Action` written by its name, as decisions and statements carry it."""
+IsoTime = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+                    WithJsonSchema({"type": "string", "format": "date-time"})]
+"""A time with its offset, written by `datetime.isoformat` (`+00:00`): what statements have always carried."""
+
+
+class StatementPart(BaseModel):
+    """A part of a statement of reasons: typed fields, unknown ones refused.
+
+    `part["field"]` reads the field's JSON value, as an API client sees it (and a part equals the
+    JSON it was read from); code holding the object reads attributes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.model_dump(mode="json")[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.model_dump(mode="json").get(key, default)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):  # the same statement read back as JSON
+            return bool(self.model_dump(mode="json") == other)
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class IssuedPart(StatementPart):
+    """A part whose JSON holds only the fields it was given: a statement issued by a person for a
+    post the machine allowed has no SLA class, not a null one; an account measure names an
+    assumption only where the policy states one. So a stored statement reads back and writes out
+    unchanged. (Parts whose fields are always all given skip this: each such step costs a call
+    into Python for every decision written.)"""
+
+    @model_serializer(mode="wrap")
+    def _as_issued(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        # No return annotation on purpose: pydantic then documents the model's own fields in the
+        # serialisation schema (OpenAPI); an annotated dict would make it an open object.
+        data = handler(self)
+        given = self.model_fields_set
+        if len(given) == len(type(self).model_fields):
+            return data  # every field given: nothing to leave out
+        for name, key in _output_keys(type(self)):
+            if name not in given:
+                data.pop(key, None)
+        return data
+
+
+@cache
+def _output_keys(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """(field name, JSON key) of each field of a statement part (the key is the alias, where one is set)."""
+    return tuple((name, field.alias or name) for name, field in model.model_fields.items())
+
+
+class LegalBasis(StatementPart):
+    """A law, regulation or code a decision relies on (from the jurisdiction's policy)."""
+
+    id: str
+    title: str
+    provisions: str | None = None
+    assumption: str | None = None
+    binding: bool = True
+
+
+class CategoryAction(StatementPart):
+    """What was done for one category the decision names."""
+
+    category: Category
+    action: NamedAction
+
+
+class Notices(StatementPart):
+    """Who the jurisdiction's law says is told: the poster, the reporter."""
+
+    poster: bool
+    reporter: bool
+
+
+class UserNotice(StatementPart):
+    """The notice the poster reads, in their language."""
+
+    language: str
+    text: str
+
+
+class ReportChannel(StatementPart):
+    """Where content is reported under `report_to_authority` (policy/contacts.yaml), with its source."""
+
+    name: str
+    channel: str
+    hours: int
+    source: str | None = None
+    assumption: str | None = None
+
+
+class AccountMeasure(IssuedPart):
+    """What the author's live strikes (this decision's included) lead to: a strike, a temporary
+    suspension, or a termination proposed for a person to decide."""
+
+    strikes: int
+    strike_ttl_days: int
+    measure: Literal["strike", "suspended", "termination_proposed"]
+    suspended_until: IsoTime | None = None
+    human_review_required: bool = False
+    assumption: str | None = None
+
+
+DecisionGround = Literal["DECISION_GROUND_ILLEGAL_CONTENT", "DECISION_GROUND_INCOMPATIBLE_CONTENT"]
+AutomatedDecision = Literal["AUTOMATED_DECISION_FULLY", "AUTOMATED_DECISION_PARTIALLY",
+                            "AUTOMATED_DECISION_NOT_AUTOMATED"]
+
+
+class Statement(IssuedPart):
+    """A statement of reasons (`jaga-sor/1`): a superset of the EU DSA Transparency Database fields
+    plus what the jurisdiction's law asks for (legal basis, deadline, notices, appeal path, the notice
+    the poster reads). Issued by the policy engine (`jaga.policy.engine`); a person's later decision
+    issues a new version (`jaga.policy.statements`), with `version`, `id`, `supersedes` and who issued
+    it when and why. `jaga.policy.dsa` maps it to a Transparency Database record."""
+
+    schema_: str = Field(alias="schema")
+    decision_visibility: list[str] = Field(default_factory=list)
+    decision_ground: DecisionGround = "DECISION_GROUND_INCOMPATIBLE_CONTENT"
+    legal_basis: list[LegalBasis] = Field(default_factory=list)
+    terms_of_service: bool = False
+    decision_facts: str = ""
+    categories: list[CategoryAction] = Field(default_factory=list)
+    content_type: list[str] = Field(default_factory=lambda: ["CONTENT_TYPE_TEXT"])
+    automated_detection: bool = True
+    automated_decision: AutomatedDecision = "AUTOMATED_DECISION_FULLY"
+    jurisdiction: str
+    jurisdiction_name: str | None = None
+    policy_version: str
+    sla_class: str | None = None
+    sla_assumption: str | None = None
+    deadline: IsoTime | None = None
+    extra_actions: list[str] = Field(default_factory=list)
+    safeguard: str | None = None
+    fact_checks: list[dict[str, Any]] = Field(default_factory=list,
+                                              description="The fact-checks the post repeats (claim matching).")
+    hash_matches: list[dict[str, Any]] = Field(default_factory=list,
+                                               description="Known content the post repeats (hash banks).")
+    authority_request: AuthorityRequest | None = None
+    source_type: str = "SOURCE_VOLUNTARY"
+    source_identity: str | None = None
+    notices: Notices = Field(default_factory=lambda: Notices(poster=True, reporter=False))
+    appeal_path: list[str] = Field(default_factory=lambda: ["internal"])
+    content_language: str | None = None
+    user_notice: UserNotice | None = None
+    report_to: ReportChannel | None = None
+    support_helplines: list[str] | None = None
+    account_measure: AccountMeasure | None = None
+    version: int = Field(default=1, ge=1)
+    id: str | None = None
+    supersedes: str | None = None
+    issued_by: str | None = None
+    issued_at: IsoTime | None = None
+    issued_because: Outcome | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+
+class StatementVersion(StatementPart):
+    """An earlier version of a decision's statement, as it was issued, with the action, review
+    status and reasons it went with (kept, never edited, in `Decision.history`)."""
+
+    version: int = Field(ge=1)
+    id: str
+    action: NamedAction
+    review_status: ReviewStatus
+    automated: bool
+    reasons: str
+    statement: Statement | None
+
+
 class Decision(BaseModel):
     """The outcome for one post. `reasons` is a plain statement that a user and a reviewer can read;
     the policy engine (issue: policy) enriches it into a full statement of reasons."""
@@ -335,13 +594,13 @@ class Decision(BaseModel):
     policy_version: str
     reasons: str
     automated: bool = True
-    review_status: str = Field(default="none", description="none, pending, decided, appealed")
+    review_status: ReviewStatus = ReviewStatus.NONE
     deadline: datetime | None = None
     extra_actions: list[str] = Field(default_factory=list, description="geo_restrict, correction_notice, "
                                      "report_to_authority")
-    statement: dict[str, Any] | None = Field(default=None, description="Statement of reasons (policy engine); "
-                                             "a person's later decision issues a new version of it.")
-    history: list[dict[str, Any]] = Field(default_factory=list, description="Earlier versions of the statement, "
+    statement: Statement | None = Field(default=None, description="Statement of reasons (policy engine); "
+                                        "a person's later decision issues a new version of it.")
+    history: list[StatementVersion] = Field(default_factory=list, description="Earlier versions of the statement, "
                                           "oldest first, each with the action, review status and reasons it went "
                                           "with (`jaga.policy.statements`).")
     check_worthy: float | None = Field(default=None, ge=0.0, le=1.0,
@@ -355,12 +614,14 @@ class Decision(BaseModel):
     @field_validator("action", mode="before")
     @classmethod
     def _action_from_name(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return Action[value.upper()]
-            except KeyError as error:
-                raise ValueError(f"unknown action {value!r}") from error
-        return value
+        return _action_from_name(value)
+
+    @field_validator("deadline", "decided_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        """Every time a decision carries has its offset: one read back without it (SQLite, an old
+        file) was written in UTC, and a naive time is read as local time by whoever receives it."""
+        return aware_time(value)
 
     def to_json_dict(self) -> dict[str, Any]:
         data = self.model_dump(mode="json")

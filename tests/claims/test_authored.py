@@ -128,7 +128,8 @@ def test_held_back_pairs_are_evaluated_per_language_and_language_pair(
     assert "afnc_th:74787" in missing and not set(missing) & registered   # named, never counted as misses
     result = _evaluate_authored(small_matcher, "test", chosen)   # what `jaga eval claims` runs and prints
     printed = capsys.readouterr()
-    assert "authored pairs (test split" in printed.out and f"{len(chosen)}/{len(chosen)} searched" in printed.err
+    assert "authored pairs (test split" in printed.out  # the table, and a progress bar on stderr:
+    assert "searching authored pairs (test)" in printed.err and f"{len(chosen)}/{len(chosen)}" in printed.err
     assert not result["missing_fact_checks"]
     rows = {row["set"]: row for row in result["rows"]}
     positives = [pair for pair in chosen if not pair.negative]

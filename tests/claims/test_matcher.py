@@ -121,6 +121,39 @@ def test_lexical_index_scores_rare_terms_and_forgets_removed_documents() -> None
     np.testing.assert_allclose(index.coverage("vaksin chip", np.array([3, 2])), [1.0, 0.0])
 
 
+def test_best_coverage_is_the_largest_coverage_with_any_document() -> None:
+    from jaga.text import normalise
+
+    index = LexicalIndex()
+    claims = ["harga BBM naik malam ini", "harga cabai naik", "vaksin mengandung chip", "ไทยลักลอบส่งนมสดไปขายกัมพูชา"]
+    index.add([1, 2, 3, 4], claims)
+    index.remove([3])
+    texts = ["BBM naik lagi", "vaksin chip", "นมสดไปขายกัมพูชา", "selamat pagi", "cabai"]
+    keys = np.array([1, 2, 4])
+    expected = [float(index.coverage(text, keys).max()) for text in texts]
+    np.testing.assert_allclose(index.best_coverage(texts), expected, rtol=1e-6)
+    assert expected[1] == 0.0 and expected[3] == 0.0 and expected[2] == 1.0  # a removed claim is not found
+    np.testing.assert_allclose(index.best_coverage(texts, [normalise(text).text for text in texts]), expected, rtol=1e-6)
+
+
+def test_a_text_is_encoded_once_however_often_it_is_searched(matcher: ClaimMatcher) -> None:
+    from jaga.claims.matcher import QueryCache
+
+    cache = matcher.cache = QueryCache()
+    first = matcher.search_many(["Awas! Tiongkok produksi kornet dari tubuh manusia"] * 3, 3)
+    assert cache.misses == 1 and cache.hits == 2 and len(cache) == 1
+    again = matcher.search("Awas! Tiongkok produksi kornet dari tubuh manusia", 3)
+    assert cache.misses == 1 and [match.key for match in again] == [match.key for match in first[0]]
+
+
+def test_sync_reports_progress_in_batches(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    import_path(store, FIXTURE)
+    seen: list[tuple[int, int | None]] = []
+    assert ClaimMatcher(store, tmp_path / "index").sync(batch_size=10, progress=lambda done, total: seen.append((done, total))) == 28
+    assert seen == [(0, 28), (10, 28), (20, 28), (28, 28)]
+
+
 def test_cli_import_search_and_export(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["claims", "import", str(FIXTURE), "--rejects", str(tmp_path / "r.jsonl")])
@@ -137,4 +170,4 @@ def test_cli_import_search_and_export(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "bad.rejects.jsonl").read_text(encoding="utf-8"))["line"] == 1
     # Registries are per organisation: another one's is empty, and searching it says so.
     empty = runner.invoke(app, ["claims", "search", "ไทยลักลอบส่งนมสดไปขายกัมพูชา", "--org", "other"])
-    assert empty.exit_code == 1 and "registry of other is empty" in empty.output
+    assert empty.exit_code == 1 and "registries of asean-taskforce and of other are empty" in " ".join(empty.output.split())

@@ -30,7 +30,7 @@ class MemoryRegistry:
         self.items.extend(fact_checks)
         return len(self.items) - before
 
-    def count_fact_checks(self) -> int:
+    def count_fact_checks(self, changed_since: datetime | None = None) -> int:
         return len(self.items)
 
     def fact_checks_by_key(self, keys: Sequence[int]) -> dict[int, FactCheck]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from typer.testing import CliRunner
 from jaga import Moderator, Post
 from jaga.cli import app
 from jaga.policy.dsa import NotExportable, Notice, source_type_for, to_dsa_statement, validate_dsa_statement
+from jaga.types import AuthorityRequest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -61,8 +63,10 @@ def test_source_type_follows_what_set_the_decision_in_motion(moderator: Moderato
     assert source_type_for(decision, []) == ("SOURCE_VOLUNTARY", None)
     assert source_type_for(decision, [user]) == ("SOURCE_ARTICLE_16", None)  # a user is never named
     assert source_type_for(decision, [user, flagger]) == ("SOURCE_TRUSTED_FLAGGER", "Mafindo")
-    ordered = decision.model_copy(update={"statement": {**(decision.statement or {}), "source_identity": "Komdigi",
-                                                        "authority_request": {"authority": "Komdigi"}}})
+    assert decision.statement is not None
+    order = AuthorityRequest(agency="Komdigi", channel="written", received_at=datetime(2026, 5, 1, tzinfo=UTC))
+    ordered = decision.model_copy(update={"statement": decision.statement.model_copy(
+        update={"source_identity": "Komdigi", "authority_request": order})})
     assert source_type_for(ordered, [flagger]) == ("SOURCE_TYPE_OTHER_NOTIFICATION", "Komdigi")
     record = to_dsa_statement(ordered, ["DE"], notices=[flagger])
     assert record["source_type"] == "SOURCE_TYPE_OTHER_NOTIFICATION" and record["source_identity"] == "Komdigi"

@@ -259,3 +259,20 @@ def test_without_cues_removal_stays_automatic(engine: PolicyEngine) -> None:
     decision = engine.decide(_prepared("Daftar sekarang, slot gacor maxwin!"), [_signal(Category.ILLEGAL_GAMBLING, 0.99)],
                              "ID")
     assert decision.action == Action.REMOVE
+
+
+def test_a_condition_converts_only_the_variables_it_names() -> None:
+    """Converting a variable into CEL is what costs; each condition records the ones it may read.
+    Over-counting (a name inside a string, a macro's own variable) is harmless; missing one is not,
+    so every rule and safeguard of every bundled policy is checked to name what it reads."""
+    from jaga.policy.loader import CEL_VARIABLES, jurisdictions, variables_of
+
+    assert variables_of("context.quoted || scores.hate_speech > 0.5") == {"context", "scores"}
+    assert variables_of("signals.exists(s, s.source.startsWith('context:'))") == {"signals", "context"}
+    assert variables_of("post.text.contains('x') && language == 'th'") == {"post", "language"}
+    assert variables_of("true") == frozenset()
+    for code in jurisdictions():
+        loaded = load_policy(code)
+        for rule in loaded.rules:
+            assert rule.variables == variables_of(rule.source) and rule.variables <= CEL_VARIABLES
+        assert loaded.safeguard_variables == frozenset().union(*(variables_of(e) for e, _ in loaded.safeguards))

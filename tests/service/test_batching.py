@@ -31,14 +31,15 @@ class GatedModerator(Moderator):
         self.started = threading.Event()
         self.batch_sizes: list[int] = []
 
-    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None) -> list[Decision]:
+    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None,
+                       org: str | None = None) -> list[Decision]:
         posts = list(posts)
         self.batch_sizes.append(len(posts))
         self.started.set()
         assert self.release.wait(30)
         if any(post.text == "boom" for post in posts):
             raise ValueError("refused")
-        return super().moderate_batch(posts, jurisdiction)
+        return super().moderate_batch(posts, jurisdiction, org)
 
 
 def post(post_id: str, text: str = "Selamat pagi semua, apa kabar?", country: str = "ID") -> Post:
@@ -78,8 +79,9 @@ def test_requests_waiting_behind_a_busy_worker_are_moderated_as_one_batch(store:
 
     assert [[d.post_id for d in decisions] for decisions in answers] == [["p0"], ["p1", "p2"], ["p3"], ["p4"]]
     assert answers[2][0].jurisdiction == "TH" and answers[3][0].jurisdiction == "ID"
-    # The three queued requests went through one moderate_batch per jurisdiction, one transaction.
-    assert gated.batch_sizes == [1, 3, 1] and batcher.batches == 2
+    # The three queued requests went through one moderate_batch per jurisdiction and organisation (an
+    # organisation's posts are matched against its own fact-check registry), one transaction.
+    assert gated.batch_sizes == [1, 2, 1, 1] and batcher.batches == 2
     for org, posts in (("org-a", ["p0", "p1", "p2"]), ("org-b", ["p3", "p4"])):
         assert all(store.scoped(org).decisions_for_post(post_id) for post_id in posts)
         other = "org-b" if org == "org-a" else "org-a"

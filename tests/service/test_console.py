@@ -59,7 +59,7 @@ def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, s
         page.fill("#decide-note", "Dehumanising language about a group.")
         page.click("#decide-review")
         page.click("#decide-yes")
-        expect(page.locator("#status")).to_have_text("Decided: remove")
+        expect(page.locator("#status")).to_have_text("Decided: Remove")
 
         page.click("nav button[data-tab='dashboard']")
         expect(page.locator("#stats")).to_contain_text("Reviews decided")
@@ -67,8 +67,16 @@ def test_a_reviewer_decides_a_case_in_the_browser(server: tuple[str, dict[str, s
         # The charts of this quarter's report: one bar per action taken, drawn as SVG.
         actions = page.locator("#charts figure", has_text="Decisions by action")
         expect(actions.locator("svg rect")).to_have_count(1)
-        expect(actions.locator("svg")).to_contain_text("remove")
+        expect(actions.locator("svg")).to_contain_text("Remove")
         expect(page.locator("#charts figure svg")).to_have_count(5)
+        # the charts over time (per week of the quarter): category, jurisdiction, language, automated
+        # share, reviews against deadline, hours to action, appeal reversals, reports by source
+        expect(page.locator("#timecharts figure")).to_have_count(8)
+        over_time = page.locator("#timecharts figure", has_text="Decisions by category over time")
+        expect(over_time.locator("svg rect")).to_have_count(1)  # one week with one hate-speech removal
+        expect(over_time.locator(".legend")).to_have_text("Hate speech")
+        deadlines = page.locator("#timecharts figure", has_text="Reviews decided against their deadline")
+        expect(deadlines.locator("svg rect")).to_have_count(1)
         page.fill("#key", "jaga_0000000000000000_wrong")
         page.click("#login button")
         expect(page.locator("#status")).to_contain_text("unauthenticated")

@@ -70,12 +70,12 @@ def test_a_reviewer_reviews_a_reported_post_end_to_end(server: Server) -> None:
         slot = page.locator("#review-rows tr", has_text="judi88.com")
         expect(slot).to_have_count(1)
         expect(slot.locator("mark.evidence").first).to_have_text("Slot gacor")
-        expect(slot).to_contain_text("user report (1 report)")
-        expect(slot).to_contain_text("illegal_gambling 1.00")
+        expect(slot).to_contain_text("user report (reports: 1)")
+        expect(slot).to_contain_text("Illegal gambling 1.00")
         expect(slot.locator(".sla")).to_contain_text("left")
 
         # reviewer wellness: the sextortion text is hidden in the queue until revealed
-        hidden = page.locator("#review-rows tr", has_text="sexual_exploitation")
+        hidden = page.locator("#review-rows tr", has_text="Sexual exploitation")
         expect(hidden).to_contain_text("Text hidden")
         expect(page.locator("#review-rows")).not_to_contain_text("foto bugil")
         hidden.locator("button.reveal").click()
@@ -99,12 +99,12 @@ def test_a_reviewer_reviews_a_reported_post_end_to_end(server: Server) -> None:
         expect(page.locator("#decide-confirm")).to_be_hidden()
         page.fill("#decide-note", "A fake deposit scheme, not a casino: demoted.")
         page.click("#decide-review")
-        expect(page.locator("#decide-summary")).to_contain_text("categories corrected to scam_fraud")
+        expect(page.locator("#decide-summary")).to_contain_text("categories corrected to Scam or fraud")
         task = httpx.get(f"{base}/v1/reviews?status=claimed", headers=headers["reviewer"]).json()
         assert [t["post_id"] for t in task] == [SLOT["id"]]  # still undecided until confirmed
         page.click("#decide-yes")
-        expect(page.locator("#status")).to_have_text("Decided: reduce")
-        expect(page.locator("#case-claimed")).to_contain_text("Decided: reduce")
+        expect(page.locator("#status")).to_have_text("Decided: Reduce reach")
+        expect(page.locator("#case-claimed")).to_contain_text("Decided: Reduce reach")
 
         sensitive = next(t["id"] for t in httpx.get(f"{base}/v1/reviews", headers=headers["reviewer"]).json()
                          if t["post_id"] == SEXTORTION["id"])
@@ -165,3 +165,60 @@ def test_an_appeal_is_decided_from_the_inbox(server: Server) -> None:
 
     stored = httpx.get(f"{base}/v1/decisions/{slot}", headers=headers["platform"]).json()
     assert stored["action"] == "allow" and "A game advert, not gambling." in stored["reasons"]
+
+
+COPIES = [{"id": f"b-copy-{n}", "text": "Deposit 50rb dapat 500rb! Transfer ke rekening 1234567890 sekarang juga",
+           "country": "ID", "author_id": f"u-copy-{n}"} for n in range(3)]
+
+
+def test_identical_posts_are_decided_together_each_with_its_own_statement(server: Server, database_url: str) -> None:
+    """Copy-paste spam: one case opened, its two identical copies offered (ticked), one decision
+    confirmed once; each copy is decided by its own request, with its own statement of reasons,
+    audit entry and reviewer."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, headers, tokens = server
+    for post in COPIES:
+        assert httpx.post(f"{base}/v1/moderate", json={"post": post}, headers=headers["platform"]).status_code == 200
+        assert httpx.post(f"{base}/v1/reports", json={"post_id": post["id"], "reporter": "u-9", "reason": "penipuan"},
+                          headers=headers["platform"]).status_code == 201
+    tasks = {task["post_id"]: task for task in httpx.get(f"{base}/v1/reviews?limit=500", headers=headers["reviewer"]).json()
+             if task["post_id"].startswith("b-copy-")}
+    assert sorted(tasks) == [post["id"] for post in COPIES]
+    first = tasks[COPIES[0]["id"]]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.set_default_timeout(WAIT)
+        page.goto(f"{base}/")
+        page.fill("#key", tokens["reviewer"])
+        page.click("#login button")
+        page.locator(f"tr[data-task='{first['id']}'] button.open").click()
+        expect(page.locator("#case-post")).to_contain_text("Deposit 50rb")
+        page.click("#case-claim")
+        expect(page.locator("#identical")).to_be_visible()
+        copies = page.locator("#identical-list input.identical-task")
+        expect(copies).to_have_count(2)
+        expect(page.locator("#identical-list")).to_contain_text(COPIES[1]["id"])
+        page.check("#action-remove")
+        page.fill("#decide-note", "The same deposit scam, posted three times.")
+        page.click("#decide-review")
+        expect(page.locator("#decide-summary")).to_contain_text("the same for identical posts: 2")
+        assert httpx.get(f"{base}/v1/reviews/{tasks[COPIES[2]['id']]['id']}",
+                         headers=headers["reviewer"]).json()["task"]["status"] == "open"  # nothing sent yet
+        page.click("#decide-yes")
+        expect(page.locator("#status")).to_have_text("Decided: Remove, with identical posts: 2")
+        browser.close()
+
+    decisions = []
+    for post in COPIES:
+        case = httpx.get(f"{base}/v1/reviews/{tasks[post['id']]['id']}", headers=headers["reviewer"]).json()
+        assert (case["task"]["status"], case["task"]["outcome"]) == ("decided", "remove")
+        decision = case["decision"]
+        assert decision["post_id"] == post["id"] and decision["action"] == "remove" and decision["automated"] is False
+        assert "The same deposit scam, posted three times." in decision["reasons"]
+        decisions.append(decision)
+    assert len({decision["id"] for decision in decisions}) == 3  # three statements, one per post
+    audit = Store(database_url).scoped("acme").audit_entries(limit=500)
+    decided = {entry.subject for entry in audit if entry.action == "review.decide"}
+    assert {tasks[post["id"]]["id"] for post in COPIES} <= decided

@@ -31,16 +31,17 @@ class HeldModerator(Moderator):
         self.release, self.started = threading.Event(), threading.Event()
         self.runs = 0
 
-    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None) -> list[Decision]:
+    def moderate_batch(self, posts: Iterable[Post], jurisdiction: str | None = None,
+                       org: str | None = None) -> list[Decision]:
         posts = list(posts)
         if all(post.id.startswith("warm-up-") for post in posts):  # the service's start, not a request
-            return super().moderate_batch(posts, jurisdiction)
+            return super().moderate_batch(posts, jurisdiction, org)
         self.runs += 1
         self.started.set()
         assert self.release.wait(30)
         if any(post.text == "boom" for post in posts):
             raise ValueError("refused")
-        return super().moderate_batch(posts, jurisdiction)
+        return super().moderate_batch(posts, jurisdiction, org)
 
 
 def test_a_concurrent_duplicate_waits_its_turn_and_the_request_runs_once(database_url: str, moderator: Moderator) -> None:

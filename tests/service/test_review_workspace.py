@@ -206,3 +206,50 @@ def test_a_lead_assigns_a_case_to_a_reviewer(world: tuple[TestClient, Keys]) -> 
     assert client.post(f"/v1/reviews/{task}/decide", json=body, headers=keys["reviewer"]).status_code == 409
     assert client.post(f"/v1/reviews/{task}/decide", json=body, headers=keys["second"]).status_code == 200
     assert client.post(assign, json={"reviewer": keys["ids"]["reviewer"]}, headers=keys["admin"]).status_code == 409
+
+
+def test_the_dashboard_series_add_up_to_the_report(world: tuple[TestClient, Keys]) -> None:
+    """The dashboard's charts over time (GROUP BY day in SQL) hold the transparency report's
+    numbers, spread over the days of the period; deciding a review and an appeal moves them."""
+    from datetime import UTC, datetime
+
+    client, keys = world
+    task = by_post(client, keys, HATE["id"])
+    assert client.post(f"/v1/reviews/{task['id']}/claim", headers=keys["reviewer"]).status_code == 200
+    assert client.post(f"/v1/reviews/{task['id']}/decide", json={"action": "remove", "note": "Dehumanising."},
+                       headers=keys["reviewer"]).status_code == 200
+    appeal = client.post("/v1/appeals", json={"decision_id": by_post(client, keys, GAMBLING["id"])["decision_id"],
+                                              "reason": "a game"}, headers=keys["platform"]).json()
+    assert client.post(f"/v1/appeals/{appeal['id']}/decide", json={"outcome": "upheld", "note": "A game advert."},
+                       headers=keys["second"]).status_code == 200
+
+    today = datetime.now(UTC)
+    month = f"{today:%Y-%m}"
+    response = client.get(f"/v1/reports/dashboard?period={month}", headers=keys["reviewer"])
+    assert response.status_code == 200, response.text
+    board = response.json()
+    assert board["bucket"] == "day" and board["buckets"][0] == f"{month}-01" and len(board["buckets"]) >= 28
+    day = board["buckets"].index(f"{today:%Y-%m-%d}")
+    report = client.get(f"/v1/reports/transparency?period={month}", headers=keys["reviewer"]).json()
+    series = board["series"]
+    for name in ("by_category", "by_jurisdiction", "by_language"):
+        assert {key: sum(values) for key, values in series[name].items()} == report[name], name
+        assert all(values[day] == sum(values) for values in series[name].values())  # all of it today
+    assert sum(series["decisions"]["automated"]) + sum(series["decisions"].get("by_a_person", [0])) == report["decisions"]
+    assert series["reviews"]["within"][day] + series["reviews"].get("late", [0] * 31)[day] == 1
+    assert series["appeals"] == {"upheld": [1 if index == day else 0 for index in range(len(board["buckets"]))]}
+    assert board["appeal_reversal_rate"][day] == 1.0 and board["appeal_reversal_rate"][(day + 1) % 28] is None
+    assert board["mean_hours_to_action"][day] is not None and board["mean_hours_to_action"][day] >= 0
+    assert series["by_source"]["authority_order"][day] == 1 and series["by_source"]["trusted_flagger"][day] == 1
+    assert 0 < board["automated_share"][day] < 1
+
+    quarter = client.get(f"/v1/reports/dashboard?period={today.year}-Q{(today.month - 1) // 3 + 1}",
+                         headers=keys["reviewer"]).json()
+    assert quarter["bucket"] == "week" and all(datetime.fromisoformat(monday).weekday() == 0
+                                               for monday in quarter["buckets"])
+    assert {key: sum(values) for key, values in quarter["series"]["by_category"].items()} == report["by_category"]
+    assert client.get("/v1/reports/dashboard?period=2026-13", headers=keys["reviewer"]).status_code == 422
+    refused = client.get(f"/v1/reports/dashboard?period={month}", headers=keys["thai"])
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "jurisdiction_required"
+    assert client.get(f"/v1/reports/dashboard?period={month}&jurisdiction=TH",
+                      headers=keys["thai"]).json()["series"] == {}

@@ -40,3 +40,30 @@ def test_0009_keeps_the_data_of_0008(database_url: str) -> None:
         assert connection.execute(text("SELECT key FROM idempotency_keys")).scalars().all() == ["k-1"]
     store.close()
     engine.dispose()
+
+
+def test_0014_reads_the_authority_orders_already_stored(database_url: str) -> None:
+    """The dashboard counts government orders from a column (no document read); 0014 fills it from
+    the decisions stored before, on SQLite and PostgreSQL, and the way back drops it."""
+    engine = make_engine(database_url)
+    migrate(engine, "0013")
+    ordered = '{"id": "dec_1", "statement": {"authority_request": {"agency": "MCMC", "channel": "letter"}}}'
+    plain = '{"id": "dec_2", "statement": {"authority_request": null}}'
+    allowed = '{"id": "dec_3", "statement": null}'
+    with engine.begin() as connection:
+        for number, document in ((1, ordered), (2, plain), (3, allowed)):
+            connection.execute(text(
+                "INSERT INTO decisions (org, id, post_id, jurisdiction, policy_version, action, categories, max_score, "
+                "language, automated, review_status, decided_at, document) VALUES ('acme', :id, :post, 'MY', 'v', "
+                "'review', '[]', 0.9, 'ms', true, 'none', :now, :document)"),
+                {"id": f"dec_{number}", "post": f"p{number}", "now": NOW, "document": document})
+    migrate(engine)
+    with engine.connect() as connection:
+        flags = dict(connection.execute(text("SELECT id, authority_order FROM decisions ORDER BY id")).all())
+    assert {key: bool(value) for key, value in flags.items()} == {"dec_1": True, "dec_2": False, "dec_3": False}
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0013")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM decisions")).scalar() == 3

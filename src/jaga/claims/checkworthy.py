@@ -51,9 +51,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return patterns
 
 
+@lru_cache(maxsize=4_096)
 def check_worthiness(canonical_text: str, original: str | None = None) -> CheckWorthiness:
     """Score the canonical (normalised) text of a post; the original text, when given, shows names
-    by their capitals (the canonical text is case-folded)."""
+    by their capitals (the canonical text is case-folded). Cached: moderation scores every post
+    and claim matching asks again of the same texts (and reposts repeat them)."""
     text = canonical_text.casefold()
     cues = [group for group, pattern in _patterns().items() if pattern.search(text)]
     figures = [match.group(0) for match in _FIGURE.finditer(text) if len(match.group(0).strip()) >= 2]

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from jaga.claims.authored import AuthoredPair, Split, load_pairs
-from jaga.claims.matcher import Calibration, ClaimMatcher, language_of
+from jaga.claims.matcher import Calibration, ClaimMatch, ClaimMatcher, language_of
 from jaga.claims.source import FactCheckSource
 from jaga.claims.sources import DATASETS, ISO3, Rejected, multiclaim_text
 
@@ -133,11 +133,17 @@ def all_pairs(data_dir: Path, unrelated_posts: Sequence[str] = ()) -> list[Pair]
             + sea_crosslingual_pairs(CALIBRATION_SET, "sea_crosslingual_calibration") + unrelated)
 
 
-def evaluate(matcher: ClaimMatcher, pairs: Sequence[Pair], top_k: int = 10) -> dict[str, dict[str, float]]:
+def evaluate(matcher: ClaimMatcher, pairs: Sequence[Pair], top_k: int = 10, batch_size: int = 64,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, dict[str, float]]:
     """success@1, success@10, MRR and match precision/recall per group (each source, all
     monolingual and all cross-lingual pairs; a pair succeeds at k if any gold fact-check is in the
-    top k), and for the `unrelated` posts the share that get a match (false_match_rate)."""
-    results = matcher.search_many([pair.query for pair in pairs], top_k)
+    top k), and for the `unrelated` posts the share that get a match (false_match_rate). Searches
+    in batches, reporting `progress(done, total)`."""
+    results: list[list[ClaimMatch]] = []
+    for start in range(0, len(pairs), batch_size):
+        results += matcher.search_many([pair.query for pair in pairs[start:start + batch_size]], top_k)
+        if progress:
+            progress(len(results), len(pairs))
     groups: dict[str, list[tuple[int | None, bool, bool]]] = defaultdict(list)
     for pair, matches in zip(pairs, results, strict=True):
         rank = next((position for position, match in enumerate(matches, start=1)
@@ -224,6 +230,21 @@ def check_worthiness_rates(pairs: Sequence[Pair]) -> dict[str, float]:
 
     def rate(texts: list[str]) -> float:
         return sum(check_worthiness(normalise(text).text, text).worthy for text in texts) / max(len(texts), 1)
+
+    return {"claims": rate([pair.query for pair in pairs if pair.gold]),
+            "unrelated": rate([pair.query for pair in pairs if not pair.gold])}
+
+
+def scan_gate_rates(matcher: ClaimMatcher, pairs: Sequence[Pair]) -> dict[str, float]:
+    """Share of posts a scan would encode (`ScopedMatcher.worth_encoding`: check-worthy, or sharing
+    rare words with a registered claim) among the posts that repeat a fact-checked claim, and among
+    the unrelated posts: a post that is not encoded gets no claim signal in a scan."""
+    from jaga.claims.matcher import ScopedMatcher
+
+    scope = ScopedMatcher([matcher])
+
+    def rate(texts: list[str]) -> float:
+        return sum(scope.worth_encoding(texts)) / max(len(texts), 1)
 
     return {"claims": rate([pair.query for pair in pairs if pair.gold]),
             "unrelated": rate([pair.query for pair in pairs if not pair.gold])}

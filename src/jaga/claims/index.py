@@ -45,9 +45,18 @@ def _strip_marks(word: str) -> str:
 def tokens(text: str) -> list[str]:
     """Index terms of a text: words, their unaccented form (posts often drop Vietnamese and
     Malay-Indonesian diacritics), and character bigrams of unspaced scripts."""
-    canonical = normalise(text[:MAX_INDEXED_CHARS]).text.casefold()
+    return tokens_of_canonical(normalise(text[:MAX_INDEXED_CHARS]).text)
+
+
+def _hash(term: str) -> int:
+    return zlib.crc32(term.encode("utf-8")) & (_BUCKETS - 1)
+
+
+def tokens_of_canonical(canonical: str) -> list[str]:
+    """`tokens` of a text already normalised (`jaga.text.normalise(text).text`, as the text stage
+    leaves it): the same terms without normalising again, which is most of their cost."""
     terms: list[str] = []
-    for run in _TOKEN.findall(canonical):
+    for run in _TOKEN.findall(canonical.casefold()):
         if _IS_UNSPACED.match(run):
             if len(run) == 1:
                 terms.append(run)
@@ -60,15 +69,14 @@ def tokens(text: str) -> list[str]:
     return terms
 
 
-def _hash(term: str) -> int:
-    return zlib.crc32(term.encode("utf-8")) & (_BUCKETS - 1)
-
-
 @lru_cache(maxsize=256)
-def query_columns(text: str) -> np.ndarray:
-    """A text's term columns, sorted and unique. Cached: a query is read twice (retrieval, then
-    the overlap of each candidate), and one normalisation is enough."""
-    columns = np.unique(np.fromiter((_hash(term) for term in tokens(text)), dtype=np.int64))
+def query_columns(text: str, canonical: str | None = None) -> np.ndarray:
+    """A text's term columns, sorted and unique; `canonical`, when given, is the text already
+    normalised (used when the text is short enough for it to be what `tokens` would index).
+    Cached: a query is read twice (retrieval, then the overlap of each candidate), and one
+    normalisation is enough."""
+    terms = tokens_of_canonical(canonical) if canonical is not None and len(text) <= MAX_INDEXED_CHARS else tokens(text)
+    columns = np.unique(np.fromiter((_hash(term) for term in terms), dtype=np.int64))
     columns.setflags(write=False)
     return columns
 
@@ -95,6 +103,7 @@ class LexicalIndex:
         self._cols: list[np.ndarray] = []
         self._tfs: list[np.ndarray] = []
         self._postings: sparse.csc_matrix | None = None
+        self._document_idf: tuple[int, np.ndarray] | None = None  # (live documents, IDF mass of each)
         self._row_start = np.zeros(1, dtype=np.int64)
         self._row_of: dict[int, int] = {}
 
@@ -118,6 +127,7 @@ class LexicalIndex:
         self.languages = np.concatenate([self.languages, np.asarray(languages or ["und"] * len(keys), dtype="<U8")])
         self._row_of.update((int(key), start + offset) for offset, key in enumerate(keys))
         self._postings = None
+        self._document_idf = None
 
     def remove(self, keys: Sequence[int]) -> None:
         for key in keys:
@@ -197,6 +207,54 @@ class LexicalIndex:
         position = np.minimum(np.searchsorted(columns, terms), len(columns) - 1)  # `columns` is sorted
         shared = np.where(columns[position] == terms, idf[position], 0.0)
         return np.minimum(np.bincount(owner, weights=shared, minlength=len(rows)) / total, 1.0).astype(np.float32)
+
+    def best_coverage(self, texts: Sequence[str], canonical: Sequence[str] | None = None) -> np.ndarray:
+        """For each text, the largest `coverage` it has with any live document (0 when it shares no
+        word with any), for a whole batch at once: the cheap first pass that decides which posts are
+        worth encoding. `canonical`: the texts already normalised (see `query_columns`). Terms in
+        too many documents to be worth reading (as in `search`) are counted in each side's total but
+        not looked up, so a share is at most what `coverage` gives."""
+        result = np.zeros(len(texts), dtype=np.float32)
+        live = len(self)
+        if not live or not len(texts):
+            return result
+        matrix = self._matrix()
+        columns = [query_columns(text, None if canonical is None else canonical[index]) for index, text in enumerate(texts)]
+        owner = np.repeat(np.arange(len(texts)), [len(part) for part in columns])
+        cols = np.concatenate(columns)
+        frequency = (matrix.indptr[cols + 1] - matrix.indptr[cols]).astype(np.float64)
+        idf = np.log1p((live - frequency + 0.5) / (frequency + 0.5))
+        totals = np.bincount(owner, weights=idf, minlength=len(texts))
+        useful = (frequency > 0) & ((frequency <= max(0.01 * live, 1_000)) | (live < 5_000))
+        cols, owner, idf = cols[useful], owner[useful], idf[useful]
+        starts, counts = matrix.indptr[cols], (matrix.indptr[cols + 1] - matrix.indptr[cols])
+        if not counts.sum():
+            return result
+        # Every posting of every useful term, as (text, document, the term's IDF): one gather.
+        positions = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        rows = matrix.indices[positions]
+        alive = ~self.dead[rows]
+        pairs = np.repeat(owner, counts)[alive].astype(np.int64) * len(self.keys) + rows[alive]
+        pair, inverse = np.unique(pairs, return_inverse=True)
+        overlap = np.bincount(inverse, weights=np.repeat(idf, counts)[alive])
+        text, document = pair // len(self.keys), pair % len(self.keys)
+        documents = self._idf_mass()[document]
+        share = np.maximum(overlap / np.maximum(totals[text], 1e-12),
+                           np.divide(overlap, documents, out=np.zeros_like(overlap), where=documents > 0))
+        np.maximum.at(result, text, np.minimum(share, 1.0).astype(np.float32))
+        return result
+
+    def _idf_mass(self) -> np.ndarray:
+        """Each document's IDF mass (the sum over its terms), as `coverage` weighs it; kept until
+        the index or its number of live documents changes."""
+        matrix, live = self._matrix(), len(self)
+        if self._document_idf is None or self._document_idf[0] != live or len(self._document_idf[1]) != len(self.keys):
+            cols = self._cols[0] if self._cols else np.zeros(0, np.int32)
+            rows = self._rows[0] if self._rows else np.zeros(0, np.int32)
+            frequency = (matrix.indptr[cols + 1] - matrix.indptr[cols]).astype(np.float64)
+            idf = np.log1p((live - frequency + 0.5) / (frequency + 0.5))
+            self._document_idf = (live, np.bincount(rows, weights=idf, minlength=len(self.keys)))
+        return self._document_idf[1]
 
     def language_of(self, keys: np.ndarray) -> np.ndarray:
         """The language each document was indexed with ('und' for unknown keys)."""

@@ -13,7 +13,9 @@ same certainty.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from jaga.claims.checkworthy import check_worthiness
 from jaga.claims.index import ClaimIndex
 from jaga.claims.model import FactCheck
-from jaga.claims.source import FactCheckSource
+from jaga.claims.source import SHARED_ORG, FactCheckRegistries, FactCheckSource
 from jaga.config import home_dir
 from jaga.text.encoder import Encoder
 
@@ -31,6 +34,16 @@ FEATURES = ("semantic", "lexical", "semantic_rank", "lexical_rank", "crosslingua
 LEXICAL_CANDIDATES = 100
 SEMANTIC_CANDIDATES = 60
 MIN_LEXICAL_COVERAGE = 0.2
+LEXICAL_TRIGGER = 0.5
+"""The share of rare wording (`LexicalIndex.coverage`) a post that is not check-worthy must share
+with some registered claim before it is worth encoding (`ScopedMatcher.worth_encoding`)."""
+QUERY_KEY_CHARS = 1_000
+"""A query's language (`language_of`) and vector (`Encoder`, which reads 600 characters) depend on
+its first 1,000 characters only: the key under which both are cached."""
+VECTOR_CACHE_SIZE = 8_192
+
+Progress = Callable[[int, int | None], None]
+"""`progress(done, total)`: how many fact-checks are indexed so far, of how many (None: unknown)."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +88,11 @@ class ClaimMatch:
     semantic: float    # cosine similarity of the sentence vectors
     lexical: float     # share of the text's IDF mass found in the claim
     is_match: bool
+    registry: str = ""  # the organisation whose registry holds it (`SHARED_ORG`: the shared one)
 
     def to_json(self) -> dict[str, Any]:
         fact_check = self.fact_check
-        return {"id": fact_check.id, "claim": fact_check.claim, "language": fact_check.language,
+        return {"id": fact_check.id, "registry": self.registry, "claim": fact_check.claim, "language": fact_check.language,
                 "country": fact_check.country, "verdict": fact_check.verdict.value, "rating": fact_check.rating,
                 "publisher": fact_check.publisher, "url": fact_check.url, "summary": fact_check.summary,
                 "score": round(self.score, 4),
@@ -93,20 +107,78 @@ def default_index_dir(store: FactCheckSource) -> Path:
     return home_dir() / "claim-index" / digest
 
 
+class QueryCache:
+    """Each recent query's language and vector, so that a text seen again (a repost, a copied
+    message, the same post in the shared registry's search and the organisation's) is not encoded
+    again: the encoder is most of a search's cost. Least recently used first out; thread-safe (the
+    service searches from several threads)."""
+
+    def __init__(self, size: int = VECTOR_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[str, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def encode(self, texts: Sequence[str], encoder: Encoder) -> tuple[list[str], np.ndarray]:
+        """Each text's language (`language_of`) and vector; those not cached are encoded together,
+        each distinct text once."""
+        keys = [text[:QUERY_KEY_CHARS] for text in texts]
+        found: dict[str, tuple[str, np.ndarray]] = {}
+        with self._lock:
+            for key in dict.fromkeys(keys):
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found[key] = self._items[key]
+        missing = [key for key in dict.fromkeys(keys) if key not in found]
+        self.hits += len(keys) - len(missing)  # texts answered without encoding (repeats in the batch too)
+        self.misses += len(missing)            # texts encoded
+        if missing:
+            languages = [language_of(key) for key in missing]
+            vectors = encoder.encode(missing, languages)
+            with self._lock:
+                for key, language, vector in zip(missing, languages, vectors, strict=True):
+                    found[key] = self._items[key] = (language, vector)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        if not keys:
+            return [], np.zeros((0, encoder.dim), dtype=np.float32)
+        return [found[key][0] for key in keys], np.stack([found[key][1] for key in keys])
+
+
 class ClaimMatcher:
+    """Matching against one registry (one organisation's, or the shared one): see `ScopedMatcher`
+    for the two together."""
+
     def __init__(self, store: FactCheckSource, index_dir: Path | None = None, calibration: Calibration | None = None,
-                 encoder: Encoder | None = None) -> None:
+                 encoder: Encoder | None = None, cache: QueryCache | None = None) -> None:
         self.store = store
         self.index_dir = index_dir or default_index_dir(store)
         self.index = ClaimIndex.open(self.index_dir)
         self.calibration = calibration or Calibration.bundled()
         self.encoder = encoder or Encoder()
+        self.cache = cache or QueryCache()
 
-    def sync(self, batch_size: int = 256, save: bool = True) -> int:
-        """Index what the registry gained or changed since the last sync; returns how many."""
+    @property
+    def registry(self) -> str:
+        return str(self.store.org)
+
+    def __len__(self) -> int:
+        """Fact-checks indexed."""
+        return len(self.index.lexical)
+
+    def sync(self, batch_size: int = 256, save: bool = True, progress: Progress | None = None) -> int:
+        """Index what the registry gained or changed since the last sync, encoding `batch_size` claims
+        at a time and reporting `progress(done, total)` after each batch; returns how many."""
         from datetime import datetime
 
         since = datetime.fromisoformat(self.index.synced_until) if self.index.synced_until else None
+        total = self.store.count_fact_checks(since) if progress else None
+        if progress:
+            progress(0, total)
         done = 0
         batch: list[tuple[int, FactCheck]] = []
         latest = since
@@ -116,7 +188,11 @@ class ClaimMatcher:
             if len(batch) >= batch_size:
                 done += self._add(batch)
                 batch = []
+                if progress:
+                    progress(done, total)
         done += self._add(batch)
+        if progress and batch:
+            progress(done, total)
         if done:
             self.index.synced_until = latest.isoformat() if latest else None
             if save:
@@ -135,9 +211,16 @@ class ClaimMatcher:
         return self.search_many([text], top_k)[0]
 
     def search_many(self, texts: Sequence[str], top_k: int = 10) -> list[list[ClaimMatch]]:
-        """Best first. Encodes the texts in one batch (the encoder is most of the cost)."""
-        languages = [language_of(text) for text in texts]
-        vectors = self.encoder.encode(list(texts), languages)
+        """Best first. Encodes the texts not seen lately in one batch (the encoder is most of the cost)."""
+        languages, vectors = self.cache.encode(texts, self.encoder)
+        return self.search_encoded(texts, languages, vectors, top_k)
+
+    def search_encoded(self, texts: Sequence[str], languages: Sequence[str], vectors: np.ndarray,
+                       top_k: int = 10) -> list[list[ClaimMatch]]:
+        """`search_many` for texts already encoded (`QueryCache.encode`): several registries are
+        searched with one encoding."""
+        if not len(self) or not len(texts):
+            return [[] for _ in texts]
         scored = [self._candidates(text, vector, language)
                   for text, vector, language in zip(texts, vectors, languages, strict=True)]
         wanted = sorted({key for candidates in scored for key, *_ in candidates[:top_k]})
@@ -145,7 +228,7 @@ class ClaimMatcher:
         results = []
         for candidates in scored:
             matches = [ClaimMatch(fact_checks[key], key, score, semantic, lexical,
-                                  self.calibration.is_match(score, crosslingual))
+                                  self.calibration.is_match(score, crosslingual), self.registry)
                        for key, score, semantic, lexical, crosslingual in candidates[:top_k] if key in fact_checks]
             results.append(matches)
         return results
@@ -178,6 +261,103 @@ class ClaimMatcher:
         order = np.argsort(-scores, kind="stable")
         return [(int(keys[i]), float(scores[i]), float(features[i, 0]), float(features[i, 1]), bool(features[i, 4]))
                 for i in order]
+
+
+class ScopedMatcher:
+    """What an organisation's posts are matched against: the shared regional registry (the ASEAN
+    Task Force's, kept under `SHARED_ORG`) and the organisation's own, never another's. Both are
+    searched with one encoding of each text; the calibrated scores are probabilities, so the two
+    lists merge by score. Each registry keeps its own index (`default_index_dir`)."""
+
+    def __init__(self, matchers: Sequence[ClaimMatcher]) -> None:
+        if not matchers:
+            raise ValueError("a scope needs at least one registry")
+        self.matchers = list(matchers)
+
+    @classmethod
+    def for_org(cls, registries: FactCheckRegistries, org: str, encoder: Encoder | None = None,
+                cache: QueryCache | None = None) -> ScopedMatcher:
+        """The shared registry and `org`'s (just the shared one for the Task Force itself)."""
+        encoder = encoder or Encoder()
+        cache = cache or QueryCache()
+        orgs = dict.fromkeys((SHARED_ORG, org))
+        return cls([ClaimMatcher(registries.scoped(name), encoder=encoder, cache=cache) for name in orgs])
+
+    @property
+    def org(self) -> str:
+        """The organisation whose posts this scope matches."""
+        return self.matchers[-1].registry
+
+    @property
+    def registries(self) -> list[str]:
+        return [matcher.registry for matcher in self.matchers]
+
+    @property
+    def calibration(self) -> Calibration:
+        return self.matchers[0].calibration
+
+    @property
+    def encoder(self) -> Encoder:
+        return self.matchers[0].encoder
+
+    @property
+    def cache(self) -> QueryCache:
+        return self.matchers[0].cache
+
+    def __len__(self) -> int:
+        return sum(len(matcher) for matcher in self.matchers)
+
+    def count_fact_checks(self) -> int:
+        """Fact-checks in the scope's registries (what a sync would index)."""
+        return sum(matcher.store.count_fact_checks() for matcher in self.matchers)
+
+    def sync(self, batch_size: int = 256, save: bool = True, progress: Progress | None = None) -> int:
+        return sum(matcher.sync(batch_size, save, progress) for matcher in self.matchers)
+
+    def worth_encoding(self, texts: Sequence[str], canonical: Sequence[str] | None = None) -> list[bool]:
+        """Which texts could repeat a registered claim, decided without the encoder (which costs
+        more than the rest of moderation): those that are check-worthy (they state figures, name
+        authorities, touch health, elections, disasters or money: a claim in another language,
+        which shares no words, could be theirs) and those whose rare words overlap a registered
+        claim's (`LEXICAL_TRIGGER`). `canonical`: the texts already normalised, which saves
+        normalising them again."""
+        from jaga.text import normalise
+
+        forms = list(canonical) if canonical is not None else [normalise(text).text for text in texts]
+        worth = [check_worthiness(form, text).worthy for text, form in zip(texts, forms, strict=True)]
+        rest = [index for index, worthy in enumerate(worth) if not worthy]
+        for matcher in self.matchers:
+            if not rest or not len(matcher):
+                continue
+            coverage = matcher.index.lexical.best_coverage([texts[index] for index in rest],
+                                                           [forms[index] for index in rest])
+            for index, share in zip(rest, coverage, strict=True):
+                worth[index] = bool(share >= LEXICAL_TRIGGER)
+            rest = [index for index in rest if not worth[index]]
+        return worth
+
+    def search(self, text: str, top_k: int = 10) -> list[ClaimMatch]:
+        return self.search_many([text], top_k)[0]
+
+    def search_many(self, texts: Sequence[str], top_k: int = 10) -> list[list[ClaimMatch]]:
+        """Best first across the scope's registries."""
+        languages, vectors = self.matchers[0].cache.encode(texts, self.matchers[0].encoder)
+        return self.search_encoded(texts, languages, vectors, top_k)
+
+    def search_encoded(self, texts: Sequence[str], languages: Sequence[str], vectors: np.ndarray,
+                       top_k: int = 10) -> list[list[ClaimMatch]]:
+        found = [matcher.search_encoded(texts, languages, vectors, top_k) for matcher in self.matchers if len(matcher)]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return [[] for _ in texts]
+        merged = []
+        for per_registry in zip(*found, strict=True):
+            best: dict[str, ClaimMatch] = {}  # a fact-check in both registries counts once, at its best
+            for match in sorted((match for results in per_registry for match in results), key=lambda match: -match.score):
+                best.setdefault(match.fact_check.id, match)
+            merged.append(list(best.values())[:top_k])
+        return merged
 
 
 def language_of(text: str) -> str:

@@ -11,6 +11,12 @@ from typing import Protocol, runtime_checkable
 
 from jaga.claims.model import FactCheck
 
+SHARED_ORG = "asean-taskforce"
+"""The organisation whose registry is the regional shared one (the ASEAN Task Force's): every
+organisation's posts are matched against it and against the organisation's own registry, never
+against another organisation's. It is imported like any other (`jaga claims import --org
+asean-taskforce ...`)."""
+
 
 @runtime_checkable
 class FactCheckSource(Protocol):
@@ -20,7 +26,9 @@ class FactCheckSource(Protocol):
     url: str
     org: str
 
-    def count_fact_checks(self) -> int: ...
+    def count_fact_checks(self, changed_since: datetime | None = None) -> int:
+        """All fact-checks, or those written after `changed_since` (what a sync will index)."""
+        ...
 
     def fact_checks_by_key(self, keys: Sequence[int]) -> dict[int, FactCheck]: ...
 
@@ -34,3 +42,15 @@ class FactCheckRegistry(FactCheckSource, Protocol):
     """A source that also takes fact-checks in (imports): returns how many rows were new or changed."""
 
     def save_fact_checks(self, fact_checks: Iterable[FactCheck]) -> int: ...
+
+
+@runtime_checkable
+class FactCheckRegistries(Protocol):
+    """Every organisation's registry, one at a time (the store: `Store.scoped`). Matching takes the
+    shared registry and one organisation's from it (`jaga.claims.matcher.ScopedMatcher`)."""
+
+    def scoped(self, org: str) -> FactCheckSource: ...
+
+    def fact_check_orgs(self) -> list[str]:
+        """The organisations whose registries hold fact-checks (the shared one's name included)."""
+        ...

@@ -3,28 +3,76 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from jaga.claims.source import SHARED_ORG
 from jaga.cli.common import EXIT_REJECTS, OrgOption, err, fail, out
 
-claims_app = typer.Typer(help="Fact-check registry: import, export, search; claims matched across languages.",
-                         no_args_is_help=True)
+claims_app = typer.Typer(help="Fact-check registries: import, export, search; claims matched across languages. "
+                         f"Each organisation has its own (--org); {SHARED_ORG}'s is the regional shared one, "
+                         "searched for every organisation.", no_args_is_help=True)
 
 
+def _indexed(matcher: Any) -> Any:
+    """`matcher` (one registry or a scope) with its index brought up to date, showing the claims
+    encoded as they go (a full build of the shared sets encodes thousands)."""
+    added = 0
+    with Progress(TextColumn("[bold]indexing {task.fields[registry]}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("fact-checks"), TimeElapsedColumn(), TimeRemainingColumn(), console=err,
+                  transient=False) as bar:
+        for one in getattr(matcher, "matchers", [matcher]):
+            task = bar.add_task("index", total=None, registry=one.registry, visible=False)
 
-def _matcher(store: Any) -> Any:
-    from jaga.claims.matcher import ClaimMatcher
+            def progress(done: int, total: int | None, task: Any = task) -> None:
+                bar.update(task, completed=done, total=total, visible=bool(total))
 
-    matcher = ClaimMatcher(store)
-    added = matcher.sync()
+            added += one.sync(progress=progress)
     if added:
         err.print(f"indexed {added} new or changed fact-checks")
     return matcher
+
+
+@contextmanager
+def _searching(total: int, what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over the `total` texts of an evaluation, and the callback that moves it."""
+    with Progress(TextColumn(f"[bold]searching {what}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("search", total=total)
+        yield lambda done, _total: bar.update(task, completed=done)
+
+
+def _scope(org: str) -> Any:
+    """The registries a post of `org` is matched against (the shared one and `org`'s), indexed, or
+    a clear failure when both are empty."""
+    from jaga.claims.matcher import ScopedMatcher
+    from jaga.store import Store
+
+    scope = ScopedMatcher.for_org(Store(), org)
+    if not scope.count_fact_checks():
+        names = ("registry of " if len(scope.registries) == 1 else "registries of ") + " and of ".join(scope.registries)
+        raise fail(f"the fact-check {names} {'is' if len(scope.registries) == 1 else 'are'} empty: nothing to search. "
+                   "Import fact-checks first "
+                   f"(jaga claims import --org {org} ..., or --org {SHARED_ORG} for the shared registry)")
+    return _indexed(scope)
+
+
+def _registry(org: str, action: str) -> Any:
+    """`org`'s own registry, or a clear failure when it is empty (nothing to `action`)."""
+    from jaga.store import Store
+
+    store = Store().scoped(org)
+    if not store.count_fact_checks():
+        raise fail(f"the fact-check registry of {org} is empty: nothing to {action}. Import fact-checks first "
+                   f"(jaga claims import --org {org} ...)")
+    return store
 
 
 @claims_app.command("import")
@@ -64,7 +112,9 @@ def import_command(
     out.print(table)
     rejected = write_rejects(rejects, reports)
     if index:
-        _matcher(store)
+        from jaga.claims.matcher import ClaimMatcher
+
+        _indexed(ClaimMatcher(store))
     if rejected:
         err.print(f"{rejected} records rejected, with line and reason: {rejects}")
         raise typer.Exit(EXIT_REJECTS)
@@ -75,10 +125,10 @@ def export_command(output: Annotated[Path, typer.Argument(help=".jsonld/.json (C
                    org: OrgOption = "default") -> None:
     """Write the registry as ClaimReview JSON-LD or CSV (import gives back the same records)."""
     from jaga.claims.registry import export_fact_checks
-    from jaga.store import Store
 
+    store = _registry(org, "export")
     try:
-        count = export_fact_checks(Store().scoped(org), output)
+        count = export_fact_checks(store, output)
     except ValueError as error:
         raise fail(str(error)) from error
     out.print(f"{count} fact-checks written to {output}")
@@ -92,41 +142,40 @@ def search_command(
     org: OrgOption = "default",
 ) -> None:
     """The fact-checks a text repeats, best first, with a calibrated score and a match flag."""
-    from jaga.store import Store
-
     if not text.strip():
         raise fail("the text is empty")
-    store = Store().scoped(org)
-    if not store.count_fact_checks():
-        raise fail(f"the fact-check registry of {org} is empty: nothing to search. Import fact-checks first "
-                   f"(jaga claims import --org {org} ...)")
-    matches = _matcher(store).search(text, top_k)
+    matches = _scope(org).search(text, top_k)
     if as_json:
         typer.echo(json.dumps([match.to_json() for match in matches], ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{sum(match.is_match for match in matches)} match(es)")
-    for column in ("score", "match", "verdict", "lang", "claim", "publisher"):
+    for column in ("score", "match", "verdict", "lang", "claim", "publisher", "registry"):
         table.add_column(column)
     for match in matches:
         table.add_row(f"{match.score:.3f}", "yes" if match.is_match else "", match.fact_check.verdict.value,
-                      match.fact_check.language, match.fact_check.claim[:90], match.fact_check.publisher)
+                      match.fact_check.language, match.fact_check.claim[:90], match.fact_check.publisher, match.registry)
     out.print(table)
 
 
 @claims_app.command("index")
 def index_command(rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False,
                   org: OrgOption = "default") -> None:
-    """Bring the claim index up to date with the registry (incremental unless --rebuild)."""
+    """Bring the organisation's claim index up to date with its registry (incremental unless --rebuild)."""
     import shutil
 
-    from jaga.claims.matcher import default_index_dir
-    from jaga.store import Store
+    from jaga.claims.matcher import ClaimMatcher, default_index_dir
 
-    store = Store().scoped(org)
+    store = _registry(org, "index")
     if rebuild:
         shutil.rmtree(default_index_dir(store), ignore_errors=True)
-    matcher = _matcher(store)
-    out.print(f"index holds {len(matcher.index.lexical)} fact-checks ({matcher.index_dir})")
+    matcher = _indexed(ClaimMatcher(store))
+    out.print(f"the index of {org} holds {len(matcher)} fact-checks ({matcher.index_dir})")
+
+
+def _evaluation_matcher() -> Any:
+    from jaga.claims.matcher import ClaimMatcher
+
+    return _indexed(ClaimMatcher(evaluation_store()))
 
 
 def evaluation_store() -> Any:
@@ -157,7 +206,7 @@ def calibrate_command(
     from jaga.training.harmless import unrelated_posts
 
     try:
-        matcher = _matcher(evaluation_store())
+        matcher = _evaluation_matcher()
     except FileNotFoundError as error:
         raise fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
@@ -172,17 +221,18 @@ def calibrate_command(
 def evaluate_claims(report: Path | None, authored: bool = True) -> None:
     """`jaga eval claims`: success@1, success@10 and MRR on the held-out pairs, then (unless
     `authored` is False) on the held-back split of the project's authored pairs."""
-    from jaga.claims.evaluation import all_pairs, check_worthiness_rates, evaluate, summary_rows
+    from jaga.claims.evaluation import all_pairs, check_worthiness_rates, evaluate, scan_gate_rates, summary_rows
     from jaga.config import data_dir
     from jaga.training.harmless import unrelated_posts
 
     try:
-        matcher = _matcher(evaluation_store())
+        matcher = _evaluation_matcher()
     except FileNotFoundError as error:
         raise fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "test"]
-    rows = summary_rows(evaluate(matcher, pairs))
+    with _searching(len(pairs), "held-out pairs") as progress:
+        rows = summary_rows(evaluate(matcher, pairs, progress=progress))
     table = Table(title=f"claim retrieval, held-out pairs, {matcher.store.count_fact_checks()} fact-checks searched")
     for column in ("set", "pairs", "success@1", "success@10", "MRR", "match precision", "match recall"):
         table.add_column(column)
@@ -198,7 +248,11 @@ def evaluate_claims(report: Path | None, authored: bool = True) -> None:
         out.print(f"{unrelated['n']} unrelated social posts: {100 * unrelated['false_match_rate']:.1f}% got a match")
     out.print(f"check-worthy: {100 * worthy['claims']:.1f}% of posts repeating a fact-checked claim, "
               f"{100 * worthy['unrelated']:.1f}% of unrelated posts")
-    results: dict[str, Any] = {"retrieval": rows, "check_worthy": worthy}
+    gate = scan_gate_rates(matcher, pairs)
+    out.print(f"read by the encoder in a scan (check-worthy or sharing rare words with a claim): "
+              f"{100 * gate['claims']:.1f}% of posts repeating a fact-checked claim, {100 * gate['unrelated']:.1f}% "
+              "of unrelated posts")
+    results: dict[str, Any] = {"retrieval": rows, "check_worthy": worthy, "scan_gate": gate}
     if authored:
         results["authored"] = _evaluate_authored(matcher, "test")
     if report:
@@ -216,7 +270,7 @@ def evaluate_authored_command(
     if split not in ("test", "train"):
         raise fail(f"--split must be test or train, not {split!r}")
     try:
-        matcher = _matcher(evaluation_store())
+        matcher = _evaluation_matcher()
     except FileNotFoundError as error:
         raise fail(str(error)) from error
     result = _evaluate_authored(matcher, split)
@@ -234,8 +288,8 @@ def _evaluate_authored(matcher: Any, split: str, authored: Any = None) -> dict[s
     if missing:
         err.print(f"[yellow]{len(missing)} fact-checks named by authored pairs are not in the registry; their "
                   f"pairs are left out: {', '.join(missing)}[/yellow]")
-    err.print(f"authored pairs ({split}): searching {len(pairs)} messages")
-    rows = evaluate_authored(matcher, pairs, progress=lambda done, total: err.print(f"  {done}/{total} searched"))
+    with _searching(len(pairs), f"authored pairs ({split})") as progress:
+        rows = evaluate_authored(matcher, pairs, progress=progress)
     table = Table(title=f"claim retrieval, authored pairs ({split} split, by claim), "
                         f"{matcher.store.count_fact_checks()} fact-checks searched")
     for column in ("set", "pairs", "success@1", "success@10", "MRR", "match precision", "match recall",

@@ -90,7 +90,7 @@ def scan(
         err.print(f"[yellow]the input is empty[/]: {input} holds no records, so no decisions were written")
     if show:
         _print_summary(summary, elapsed)
-        destination = paths.parquet or paths.output or "stdout"
+        destination = paths.final or paths.output or "stdout"
         err.print(f"decisions: {destination}")
     if summary.rejects:
         err.print(f"[yellow]{summary.rejects} record(s) rejected[/] and kept in {paths.rejects} "

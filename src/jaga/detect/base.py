@@ -24,6 +24,9 @@ class PreparedPost:
     post: Post
     text: NormalisedText
     language: LanguageInfo
+    org: str | None = None
+    """The organisation (tenant) the post came from, when the door knows it: reference data that is
+    per organisation (fact-check registries) is read in its scope; None means the store's own."""
 
     def span(self, start: int, end: int) -> Span:
         """Evidence span in the original text for a [start, end) range of the canonical text."""

@@ -30,6 +30,7 @@ from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
 from jaga.detect.cues import CueAnalyser
+from jaga.detect.harms import HarmDetector, cap_discussed
 from jaga.types import LANGUAGES, Category, Signal, Span
 
 if TYPE_CHECKING:
@@ -419,6 +420,8 @@ class ClassifierDetector(Detector):
         self.escalations = 0  # posts read by the contextual tier since start (benchmarks, metrics)
         self.evidence = evidence
         """Occlusion evidence for flagged posts (one extra pass per word): off where only scores matter."""
+        self.counter_cues: HarmDetector | None = None
+        """Reads the scam and gambling warning cues (`jaga.detect.harms.cap_discussed`); built on first use."""
 
     @property
     def version(self) -> str:
@@ -463,7 +466,10 @@ class ClassifierDetector(Detector):
                                       details=details,
                                       model_version=self.version))
             results.append(signals)
-        return results
+        # A bank's "we will never ask for your OTP" is written in the scam's own words: the warning
+        # cues hold such a post's scam and gambling scores below the label threshold.
+        self.counter_cues = self.counter_cues or HarmDetector()
+        return cap_discussed(self.counter_cues, batch, results)
 
     def _evidence(self, batch: Sequence[PreparedPost], scores: CascadeScores) -> dict[tuple[int, Category], list[Span]]:
         """(post, category) -> the words whose removal most lowers the contextual score (occlusion),

@@ -17,7 +17,13 @@ A URL or bare domain in the post (`jaga.detect.urls.extract_urls`) is a `link` h
 for "a bait and somewhere to go" without a list of top-level domains; except a link to an official
 site (a bank's or a government's own domain: where people should go) and a link the URL detector
 already judges a look-alike or known scam domain: that link is the URL detector's evidence, and
-counting it again here would make "a look-alike link with scam wording" out of the link alone.
+counting it again here would make "a look-alike link with scam wording" out of the link alone. A link
+on a shortener (bit.ly, s.id, ...) is never followed: it counts as somewhere to go and is named in the
+signal (`details.shortener`), unless the post shows where it leads.
+
+The same classes that stop a rule also hold down the classifier (`cap_discussed`): a bank's "we will
+never ask for your OTP" is written in the scam's own words, and a post that warns and sends nowhere
+keeps its scam and gambling classifier scores below the label threshold.
 
 Each signal carries the sub-type (`details.subtype`, e.g. self_harm: imminent / ideation /
 encouragement) so policies and notices can treat a person's own disclosure differently from
@@ -50,7 +56,7 @@ from jaga.text.alternation import NOTHING, any_term
 from jaga.text.icu import word_breaks
 from jaga.text.language import script_counts
 from jaga.text.normalise import normalise
-from jaga.types import Category, Signal
+from jaga.types import Category, Signal, Span
 
 CATEGORIES = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM, Category.SCAM_FRAUD,
               Category.ILLEGAL_GAMBLING)
@@ -93,6 +99,8 @@ class Rule:
     any: tuple[str, ...]
     unless: tuple[str, ...]
     min_any: int = 1
+    distinct: bool = False
+    """An `any` class counts only with words of its own, outside the rule's `all` words."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,7 @@ def load_rules(directory: Path) -> tuple[dict[Category, CategoryRules], dict[str
                     raise ValueError(f"{name}/{item['subtype']}: score must be in (0, 1)")
                 parsed.append(Rule(subtype=str(item["subtype"]), score=score, all=tuple(item.get("all", ())),
                                    any=tuple(item.get("any", ())), unless=tuple(item.get("unless", ())),
-                                   min_any=int(item.get("min_any", 1))))
+                                   min_any=int(item.get("min_any", 1)), distinct=bool(item.get("distinct", False))))
             rules[category] = CategoryRules(category, frozenset(block.get("negatable", ())), tuple(parsed))
     except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as error:
         raise HarmRulesError(f"{path}: {error}") from error
@@ -267,7 +275,8 @@ def _compiled(root: Path) -> tuple[dict[Category, CategoryRules], dict[str, Lang
 class HarmDetector(Detector):
     """Sexual exploitation (csam_trade, grooming, sextortion, trafficking), self-harm (imminent,
     ideation, encouragement, instructions), violent extremism (threat, support, recruitment,
-    funding, instructions), scams (bait, alarm, credential_theft) and gambling (promotion)."""
+    funding, instructions), scams (bait, alarm, credential_theft, investment, romance) and gambling
+    (promotion)."""
 
     name: ClassVar[str] = "harms"
     categories: ClassVar[tuple[Category, ...]] = CATEGORIES
@@ -316,8 +325,7 @@ class HarmDetector(Detector):
         only when a category cue was found: no rule fires on context alone, and most posts have no
         category cue, so they cost one scan of the category patterns (half the detector's time)."""
         text = prepared.text.text.lower()
-        windows = [(0, len(text))] if len(text) <= HEAD_CHARS + TAIL_CHARS else [
-            (0, HEAD_CHARS), (len(text) - TAIL_CHARS, len(text))]
+        windows = _windows(text)
         cue_sets = [self.languages[code] for code in self.languages_for(prepared)]
         if not any(cue_set.gate.search(text, start, end) for cue_set in cue_sets for start, end in windows):
             return []
@@ -326,9 +334,33 @@ class HarmDetector(Detector):
         found = _scan(text, windows, [cue for cue in cues if cue.category is not None])
         if not found:
             return []
-        links = [Hit(None, "link", start + url.start, start + url.end)
-                 for start, end in windows for url in extract_urls(text[start:end], MAX_LINKS) if _elsewhere(url)]
-        return found + links + _scan(text, windows, [cue for cue in cues if cue.category is None])
+        return found + _link_hits(text, windows) + _scan(text, windows, [cue for cue in cues if cue.category is None])
+
+    def discussed(self, prepared: PreparedPost) -> dict[Category, list[Span]]:
+        """Scam and gambling categories the post talks *about* rather than commits, with the words
+        that say so: the category's `warning` class (a bank's "we will never ask for your OTP", a
+        gacha pull; not the broad `aware` words such as "news" or "reminder", which spam carries
+        too: measured on SMS spam, they let 14 of 747 through) and nowhere to go (no link to an
+        unofficial site, look-alikes included; no contact channel). The classifier reads the scam's own
+        words in such a post ("OTP", "click links") and cannot tell quoting from saying (the DBS
+        reminder scored 0.87);
+        `cap_discussed` holds its score below the label threshold there. A scam that pastes a warning
+        on top still carries its link or contact and is not capped."""
+        text = prepared.text.text.lower()
+        windows = _windows(text)
+        cue_sets = [self.languages[code] for code in self.languages_for(prepared)]
+        found = _scan(text, windows, [cue for cue_set in cue_sets for cue in cue_set.patterns
+                                      if cue.cue_class == WARNING and cue.category in COUNTERED])
+        if not found or _scan(text, windows, [cue for cue in self.shared.patterns if cue.cue_class == "contact"]) \
+                or _unofficial_link(prepared):
+            return {}
+        result: dict[Category, list[Span]] = {}
+        for category in COUNTERED:
+            spans = {(hit.start, hit.end): prepared.span(hit.start, hit.end)
+                     for hit in sorted(found, key=lambda hit: hit.start) if hit.category == category}
+            if spans:
+                result[category] = list(spans.values())[:MAX_EVIDENCE]
+        return result
 
     def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
         found = self.hits(prepared)
@@ -354,7 +386,12 @@ class HarmDetector(Detector):
                     continue
                 if not all(name in present for name in rule.all):
                     continue
-                matched_any = [name for name in rule.any if name in present]
+                # With `distinct`, an `any` class counts only with words of its own, not with a word
+                # inside the rule's `all` words ("withdrawal proof" is proof and "withdrawal" at once:
+                # one phrase is one cue, not a proof plus a promotion).
+                anchors = [hit for name in rule.all for hit in present[name]] if rule.distinct else []
+                matched_any = [name for name in rule.any if name in present
+                               and any(not _within(hit, anchors) for hit in present[name])]
                 if rule.any and len(matched_any) < rule.min_any:
                     continue
                 if best is None or rule.score > best[0].score:
@@ -364,13 +401,18 @@ class HarmDetector(Detector):
             rule, evidence_hits = best
             spans = {(hit.start, hit.end): prepared.span(hit.start, hit.end)
                      for hit in sorted(evidence_hits, key=lambda hit: hit.start)}
-            classes = sorted({hit.cue_class for hit in evidence_hits})
+            classes = sorted({hit.cue_class for hit in evidence_hits if hit.cue_class != SHORTENER})
+            details = {"subtype": rule.subtype, "cues": ",".join(classes)}
+            if "link" in classes and SHORTENER in present:
+                # Shown, never followed: the link's destination is unknown to Jaga (nothing is fetched).
+                shortened = sorted({prepared.span(hit.start, hit.end).text for hit in present[SHORTENER]})
+                details[SHORTENER] = ", ".join(shortened) + " (shortened link; destination not shown, not fetched)"
             signals.append(Signal(
                 source=f"harms:{prepared.language.code}",
                 category=category,
                 score=rule.score,
                 evidence=list(spans.values())[:MAX_EVIDENCE],
-                details={"subtype": rule.subtype, "cues": ",".join(classes)},
+                details=details,
                 model_version=self.version,
             ))
         return signals
@@ -378,6 +420,78 @@ class HarmDetector(Detector):
 
 LINK_JUDGED = 0.85
 """A URL finding this strong (look-alike, disguise, known scam domain) is the URL detector's to report."""
+SHORTENER = "shortener"
+"""Hit class of a link on a known shortener (bit.ly, s.id, ...; `domains.yaml`), beside its `link` hit."""
+WARNING = "warning"
+"""The class of words that only a warning or an unrelated pastime says (`cap_discussed`)."""
+COUNTERED = (Category.SCAM_FRAUD, Category.ILLEGAL_GAMBLING)
+"""Categories whose classifier scores `discussed` can hold down (the categories with an `aware` class)."""
+COUNTER_CAP = 0.3
+"""The most a classifier score may say for a category the post only discusses: below every policy's
+label threshold (0.5 in the ASEAN baseline), so the signal stays on record without flagging."""
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """The parts of a post that are read: all of it, or its opening and its end (`HEAD_CHARS`)."""
+    return [(0, len(text))] if len(text) <= HEAD_CHARS + TAIL_CHARS else [
+        (0, HEAD_CHARS), (len(text) - TAIL_CHARS, len(text))]
+
+
+def _link_hits(text: str, windows: list[tuple[int, int]]) -> list[Hit]:
+    """`link` hits for the URLs that send people elsewhere, plus a `shortener` hit for each on a known
+    shortener. A shortener is never followed (resolving it would tell a scam's operator that someone
+    is looking, and Jaga sends nothing out unasked): it is a link whose destination the post hides,
+    so it counts as somewhere to go, and it is named in the signal. When the post shows where it
+    leads (a shortener beside exactly one full link: "bit.ly/x -> maybank2u.com.my/promo"), the
+    shortener stands for that link and is judged as it: no link of its own when that is official."""
+    data = load_domain_data()
+    found: list[Hit] = []
+    for start, end in windows:
+        urls = extract_urls(text[start:end], MAX_LINKS)
+        short = [url for url in urls if url.host in data.shorteners or url.registered_domain in data.shorteners]
+        full = [url for url in urls if url not in short]
+        shown = len({url.host for url in full}) == 1 and bool(short)
+        for url in urls:
+            if url in short and shown:
+                if _elsewhere(full[0]):
+                    found.append(Hit(None, "link", start + url.start, start + url.end))
+                continue
+            if _elsewhere(url):
+                found.append(Hit(None, "link", start + url.start, start + url.end))
+                if url in short:
+                    found.append(Hit(None, SHORTENER, start + url.start, start + url.end))
+    return found
+
+
+def _unofficial_link(prepared: PreparedPost) -> bool:
+    """The post links to a site that is not a bank's or a government's own (a look-alike included:
+    a warning sends people to the official site or nowhere)."""
+    data = load_domain_data()
+    text = prepared.text.text.lower()
+    return any(url.registered_domain not in data.protected and url.host not in data.protected
+               for start, end in _windows(text) for url in extract_urls(text[start:end], MAX_LINKS))
+
+
+def cap_discussed(detector: HarmDetector, batch: Sequence[PreparedPost], results: list[list[Signal]],
+                  sources: tuple[str, ...] = ("classifier:",)) -> list[list[Signal]]:
+    """`results` with the scam and gambling scores of `sources` held at `COUNTER_CAP` in posts that
+    only discuss the category (`HarmDetector.discussed`); the model's own score and the words that
+    made the post a warning are kept in the signal's details. Only posts where such a score would
+    flag are read (a few in a hundred)."""
+    capped: list[list[Signal]] = []
+    for prepared, signals in zip(batch, results, strict=True):
+        if not any(signal.category in COUNTERED and signal.score > COUNTER_CAP and signal.source.startswith(sources)
+                   for signal in signals):
+            capped.append(signals)
+            continue
+        discussed = detector.discussed(prepared)
+        capped.append([signal.model_copy(update={
+            "score": COUNTER_CAP,
+            "details": {**signal.details, "model_score": signal.score,
+                        "counter_cues": ", ".join(span.text for span in discussed[signal.category])},
+        }) if signal.category in discussed and signal.score > COUNTER_CAP and signal.source.startswith(sources)
+            else signal for signal in signals])
+    return capped
 
 
 def _elsewhere(url: FoundUrl) -> bool:
@@ -417,6 +531,11 @@ def _scan(text: str, windows: list[tuple[int, int]], cues: list[CuePattern]) -> 
                         continue
                 found.append(Hit(cue.category, cue.cue_class, match.start(), match.end()))
     return found
+
+
+def _within(hit: Hit, anchors: list[Hit]) -> bool:
+    """The hit's words lie inside one of the anchors' words."""
+    return any(anchor.start <= hit.start and hit.end <= anchor.end for anchor in anchors)
 
 
 def _negated(hit: Hit, negations: list[Hit], clause_starts: list[int], reach: int) -> bool:

@@ -22,9 +22,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from jaga.ingest.readers import Record, _parquet_record, _require_columns, _rows
+from jaga.ingest.readers import Record, arrow_rows, parquet_record, require_columns
+from jaga.ingest.writers import LINE_BREAKS
 from jaga.pipeline import Moderator
-from jaga.scan import _LINE_BREAKS, moderate_guarded
+from jaga.scan import moderate_guarded
 from jaga.types import Decision, Post
 
 _LANGUAGE = pa.struct([("code", pa.string()), ("confidence", pa.float64()), ("mixed", pa.list_(pa.string())),
@@ -87,7 +88,7 @@ def moderate_table(table: pa.Table | pa.RecordBatch, moderator: Moderator | None
     same batches give the same decisions; and memory stays bounded for a large table). `first_line`
     numbers its first row (a caller that feeds a file in slices passes each slice's offset, so that
     rejects name the file's row)."""
-    _require_columns(table.schema.names, "the Arrow table")
+    require_columns(table.schema.names, "the Arrow table")
     batches = table.to_batches() if isinstance(table, pa.Table) else [table]
     decisions: list[Decision] = []
     rejects: list[Record] = []
@@ -95,9 +96,9 @@ def moderate_table(table: pa.Table | pa.RecordBatch, moderator: Moderator | None
     number = first_line - 1
     moderator = moderator or default_moderator()
     for batch in batches:
-        for row in _rows(batch):
+        for row in arrow_rows(batch):
             number += 1
-            group.append(_parquet_record(number, row, strict))
+            group.append(parquet_record(number, row, strict))
             if len(group) >= batch_size:
                 moderated = moderate_records(group, moderator, jurisdiction)
                 decisions, rejects, group = decisions + moderated.decisions, rejects + moderated.rejects, []
@@ -177,7 +178,7 @@ def json_line(data: dict[str, Any]) -> str:
     """`data` as the scan writes it (one line, UTF-8, line-break characters escaped), or with ASCII
     escapes where it holds what UTF-8 cannot encode (a lone surrogate in a reject's id): the text is
     then always valid UTF-8 (an Arrow string), and the same bytes the local engine writes."""
-    text = json.dumps(data, ensure_ascii=False).translate(_LINE_BREAKS)
+    text = json.dumps(data, ensure_ascii=False).translate(LINE_BREAKS)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

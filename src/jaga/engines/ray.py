@@ -36,18 +36,20 @@ from jaga.engines.arrow import json_line, moderate_records
 from jaga.ingest.readers import (
     MAX_LINE_BYTES,
     InputError,
+    JsonlReader,
+    ParquetReader,
     Record,
     RecordReader,
-    _parquet_record,
-    _require_columns,
-    _rows,
-    _skip_line,
+    arrow_rows,
+    parquet_record,
+    require_columns,
+    skip_line,
 )
 from jaga.moderation import ModerationRecord, account_rules, registry_moderator
 from jaga.moderation import record as record_decided
 from jaga.pipeline import Moderator
 from jaga.privacy import pseudonym_key
-from jaga.scan import SCAN_ACTOR, ScanPaths, ScanSummary, _open_output, _open_truncated, _sync, _write_parquet
+from jaga.scan import SCAN_ACTOR, ScanPaths, ScanSummary, finish_output, open_output, open_truncated, sync
 from jaga.store import Store
 from jaga.types import Decision, Post
 
@@ -111,8 +113,8 @@ def scan_ray(
     rules = account_rules(moderator or Moderator(detectors=[])) if store is not None else None
     started = _start_ray(ray, address, workers)
     summary = ScanSummary()
-    out_handle = _open_output(paths.output, 0)
-    rejects_handle = _open_truncated(paths.rejects, 0)
+    out_handle = open_output(paths.output, 0)
+    rejects_handle = open_truncated(paths.rejects, 0)
     context = ray.data.DataContext.get_current()
     saved = (context.execution_options.preserve_order, context.enable_progress_bars, context.target_max_block_size)
     try:
@@ -142,9 +144,7 @@ def scan_ray(
         rejects_handle.close()
         if started:
             ray.shutdown()
-    if paths.parquet is not None and paths.output is not None:
-        _write_parquet(paths.output, paths.parquet)
-        paths.output.unlink()
+    finish_output(paths)
     if summary.rejects == 0 and paths.rejects.exists() and paths.rejects.stat().st_size == 0:
         paths.rejects.unlink()
     return summary, paths
@@ -177,8 +177,8 @@ def _write_group(row: dict[str, Any], out: IO[str], rejects: IO[str], store: Sto
         out.write(line + "\n")
     for line in row["rejects"]:
         rejects.write(line + "\n")
-    _sync(out)
-    _sync(rejects)
+    sync(out)
+    sync(rejects)
     summary.add(decisions, len(row["rejects"]))
 
 
@@ -227,21 +227,21 @@ def plan_splits(input_path: str, input_format: str | None = None, batch_size: in
         raise InputError("the Ray engine reads files, not standard input")
     reader = RecordReader(input_path, input_format)  # raises for a missing file or an unknown format
     path = os.path.abspath(input_path)
-    if reader.format == "parquet":
+    if reader.format == ParquetReader.name:
         import pyarrow.parquet as pq
 
         try:
             parquet = pq.ParquetFile(path)
         except Exception as error:  # pyarrow raises several types for a corrupt file
             raise InputError(f"cannot read Parquet file {input_path}: {error}") from error
-        _require_columns(parquet.schema_arrow.names, f"the Parquet schema of {input_path}")
+        require_columns(parquet.schema_arrow.names, f"the Parquet schema of {input_path}")
         rows = parquet.metadata.num_rows
         per_split = max(1, split_bytes // 1024 // batch_size) * batch_size  # ~1 KB a row
         return [{"format": "parquet", "path": path, "start": start, "stop": min(rows, start + per_split)}
                 for start in range(0, rows, per_split)]
-    if reader.format == "csv":
+    if reader.format != JsonlReader.name:  # CSV, a plugin's format: one split, read by one task
         next(iter(reader), None)  # reads the header: a missing column fails the scan now, not in a task
-        return [{"format": "csv", "path": path}]
+        return [{"format": reader.format, "path": path}]
     return [{"format": "jsonl", "path": path, "start": start, "end": end, "first_line": line}
             for start, end, line in _jsonl_ranges(path, batch_size, split_bytes)]
 
@@ -256,7 +256,7 @@ def _jsonl_ranges(path: str, batch_size: int, split_bytes: int) -> Iterator[tupl
             lines += 1
             position += len(raw)
             if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                position += _skip_line(handle)
+                position += skip_line(handle)
                 records += 1
             else:
                 line = raw.rstrip(b"\r\n")
@@ -306,10 +306,10 @@ def _group(records: list[Record]) -> dict[str, Any]:
 
 
 def _split_records(split: dict[str, Any], strict: bool) -> Iterator[Record]:
-    if split["format"] == "csv":
-        yield from RecordReader(split["path"], "csv", strict=strict)
-    elif split["format"] == "parquet":
+    if split["format"] == ParquetReader.name:
         yield from _parquet_rows(split["path"], split["start"], split["stop"], strict)
+    elif split["format"] != JsonlReader.name:
+        yield from RecordReader(split["path"], split["format"], strict=strict)
     else:
         yield from _range_records(split["path"], split["start"], split["end"], split["first_line"], strict)
 
@@ -317,12 +317,12 @@ def _split_records(split: dict[str, Any], strict: bool) -> Iterator[Record]:
 def _range_records(path: str, start: int, end: int, first_line: int, strict: bool) -> Iterator[Record]:
     """The JSONL reader over one byte range. A range after the first is read behind one blank line, so
     that the reader does not take a byte order mark at its start for the file's own."""
-    reader = RecordReader(path, "jsonl", strict=strict)
+    reader = JsonlReader(path, strict)
     with open(path, "rb") as handle:
         handle.seek(start)
         stream = _Range(handle, end - start, b"\n" if start else b"")
         offset = first_line - (2 if start else 1)
-        for record in reader._jsonl(stream):  # type: ignore[arg-type]
+        for record in reader.records(stream):  # type: ignore[arg-type]
             yield replace(record, line=record.line + offset)
 
 
@@ -341,9 +341,9 @@ def _parquet_rows(path: str, start: int, stop: int, strict: bool) -> Iterator[Re
             try:
                 table = parquet.read_row_group(group).slice(first - group_start, last - first)
                 for batch in table.to_batches():
-                    for row in _rows(batch):
+                    for row in arrow_rows(batch):
                         number += 1
-                        yield _parquet_record(number, row, strict)
+                        yield parquet_record(number, row, strict)
             except Exception as error:  # a corrupt page: pyarrow raises OSError, ArrowException, ...
                 logger.exception("row group %s of %s could not be read", group, path)
                 while number < last:

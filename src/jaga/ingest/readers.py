@@ -6,6 +6,10 @@ so is a CSV or Parquet file without a required column: every row would fail for 
 
 Fields Jaga does not know (a platform's `author`, `label`, `likes`) are kept in `Post.extra`; with
 `strict=True` they make the record a reject instead.
+
+Each format is a `FormatReader` registered by suffix in `READERS` (`jaga.ingest.formats`): the three
+built-ins here, and any a plugin adds through the `jaga.readers` entry-point group. `RecordReader`
+picks one by `--format` or by the file's suffix.
 """
 
 from __future__ import annotations
@@ -16,17 +20,18 @@ import io
 import json
 import logging
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO, ClassVar, TextIO
 
 from pydantic import ValidationError
 
+from jaga.ingest.formats import READERS_GROUP, Formats, InputError
 from jaga.privacy import pseudonymise
 from jaga.types import STRICT, Post
 
-FORMATS = ("jsonl", "csv", "parquet")
 LIST_FIELDS = ("urls", "media")
 REQUIRED_FIELDS = ("id", "text")
 MAX_LINE_BYTES = 1_000_000
@@ -39,10 +44,6 @@ RAW_PREVIEW_CHARS = 1_000
 """What a reject keeps of a record over the size limit: enough to recognise it (its line says where)."""
 
 logger = logging.getLogger(__name__)
-
-
-class InputError(Exception):
-    """The input as a whole cannot be read (missing file, unknown format)."""
 
 
 @dataclass(frozen=True)
@@ -67,20 +68,13 @@ class Record:
 
 
 def detect_format(path: str, declared: str | None = None) -> str:
+    """The name of the format that reads `path`: the one `declared` (`--format`), JSONL for standard
+    input, else the one registered for the file's suffix."""
     if declared:
-        if declared not in FORMATS:
-            raise InputError(f"unknown format {declared!r}; use one of {', '.join(FORMATS)}")
-        return declared
+        return READERS.by_name(declared).name
     if path == "-":
-        return "jsonl"
-    suffix = Path(path).suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix in (".csv", ".tsv"):
-        return "csv"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    raise InputError(f"cannot tell the format of {path!r} from its name; pass --format jsonl|csv|parquet")
+        return JsonlReader.name
+    return READERS.for_path(path, hint="; or pass --format").name
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -135,52 +129,63 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-class RecordReader:
-    """Iterates records from `path` ("-" for stdin), skipping the first `skip` records (resume).
-    `position` and `total` (bytes, or rows for Parquet) drive the progress bar."""
+class FormatReader(ABC):
+    """Reads one file format into `Record`s, one per input record, never raising for a bad record
+    (see the module's docstring); only a file that cannot be read at all raises `InputError`.
+    Registered in `READERS` under `name` and its `suffixes`. `position` and `total` (bytes, or rows)
+    drive the progress bar; `total` stays None where the size is unknown (standard input)."""
 
-    def __init__(self, path: str, format: str | None = None, skip: int = 0, strict: bool = False) -> None:
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+    reads_stdin: ClassVar[bool] = True
+    """Whether '-' (standard input) can be read: not for a format that needs to seek (Parquet)."""
+
+    def __init__(self, path: str, strict: bool = False) -> None:
         self.path = path
-        self.format = detect_format(path, format)
-        self.skip = skip
         self.strict = strict
         self.position = 0
         self.total: int | None = None
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Record]: ...
+
+
+class StreamReader(FormatReader):
+    """A format read front to back from a byte stream (the file, or standard input): progress is
+    the bytes read of the file's size. Subclasses say how a stream becomes records (`records`)."""
+
+    def __init__(self, path: str, strict: bool = False) -> None:
+        super().__init__(path, strict)
         if path != "-":
-            file = Path(path)
-            if not file.is_file():
-                raise InputError(f"input file not found: {path}")
-            if self.format != "parquet":
-                self.total = file.stat().st_size
-        elif self.format == "parquet":
-            raise InputError("Parquet cannot be read from standard input; pass a file")
+            self.total = Path(path).stat().st_size
 
     def __iter__(self) -> Iterator[Record]:
-        if self.format == "parquet":
-            records = self._parquet()
-        else:
-            stream: BinaryIO = sys.stdin.buffer if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
-            try:
-                records = self._jsonl(stream) if self.format == "jsonl" else self._csv(stream)
-                yield from self._skipping(records)
-            finally:
-                if stream is not sys.stdin.buffer:
-                    stream.close()
-            return
-        yield from self._skipping(records)
+        stream: BinaryIO = sys.stdin.buffer if self.path == "-" else open(self.path, "rb")  # noqa: SIM115
+        try:
+            yield from self.records(stream)
+        finally:
+            if stream is not sys.stdin.buffer:
+                stream.close()
 
-    def _skipping(self, records: Iterator[Record]) -> Iterator[Record]:
-        for count, record in enumerate(records):
-            if count >= self.skip:
-                yield record
+    @abstractmethod
+    def records(self, stream: BinaryIO) -> Iterator[Record]: ...
 
-    def _jsonl(self, stream: BinaryIO) -> Iterator[Record]:
+
+class JsonlReader(StreamReader):
+    """One JSON object a line (JSON Lines / NDJSON)."""
+
+    name = "jsonl"
+    suffixes = (".jsonl", ".ndjson", ".json")
+
+    def records(self, stream: BinaryIO) -> Iterator[Record]:
+        """The records of a JSONL stream, numbered by line (blank lines skipped, an over-long line a
+        reject read past in bounded chunks)."""
         number = 0
         while raw_bytes := stream.readline(MAX_LINE_BYTES + 1):
             number += 1
             self.position += len(raw_bytes)
             if len(raw_bytes) > MAX_LINE_BYTES and not raw_bytes.endswith(b"\n"):
-                self.position += _skip_line(stream)
+                self.position += skip_line(stream)
                 yield Record(line=number, error=f"line is over the {MAX_LINE_BYTES:,}-byte limit (raw: its first "
                              f"{RAW_PREVIEW_CHARS:,} characters)",
                              raw=raw_bytes[:RAW_PREVIEW_CHARS].decode("utf-8", "backslashreplace"))
@@ -190,31 +195,41 @@ class RecordReader:
                 line = line.removeprefix(b"\xef\xbb\xbf")  # a byte order mark, as some editors write
             if not line.strip():
                 continue  # blank lines separate nothing and hold nothing: not records
-            yield self._json_record(number, line, self.strict)
+            yield json_record(number, line, self.strict)
 
-    @staticmethod
-    def _json_record(number: int, line: bytes, strict: bool = False) -> Record:
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as error:
-            return Record(line=number, error=f"not valid UTF-8 at byte {error.start}",
-                          raw=line.decode("utf-8", "backslashreplace"), raw_base64=base64.b64encode(line).decode())
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            return Record(line=number, error=f"invalid JSON: {error.msg} at column {error.colno}", raw=text)
-        except RecursionError:
-            return Record(line=number, error=f"invalid JSON: nested too deeply (records are limited to {MAX_NESTING} "
-                          "levels of objects and lists)", raw=text)
-        except ValueError as error:
-            if "integer string conversion" in str(error):
-                error = ValueError(f"a number has more than {sys.get_int_max_str_digits():,} digits")
-            return Record(line=number, error=f"invalid JSON: {error}", raw=text)
-        return to_record(number, data, text, strict)
 
-    def _csv(self, stream: BinaryIO) -> Iterator[Record]:
+def json_record(number: int, line: bytes, strict: bool = False) -> Record:
+    """One JSON document (a JSONL line, a queue message's body) as a record, with the same checks
+    and reasons wherever it came from."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return Record(line=number, error=f"not valid UTF-8 at byte {error.start}",
+                      raw=line.decode("utf-8", "backslashreplace"), raw_base64=base64.b64encode(line).decode())
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return Record(line=number, error=f"invalid JSON: {error.msg} at column {error.colno}", raw=text)
+    except RecursionError:
+        return Record(line=number, error=f"invalid JSON: nested too deeply (records are limited to {MAX_NESTING} "
+                      "levels of objects and lists)", raw=text)
+    except ValueError as error:
+        if "integer string conversion" in str(error):
+            error = ValueError(f"a number has more than {sys.get_int_max_str_digits():,} digits")
+        return Record(line=number, error=f"invalid JSON: {error}", raw=text)
+    return to_record(number, data, text, strict)
+
+
+class CsvReader(StreamReader):
+    """Comma-separated values with a header row (tab-separated for `.tsv`); list fields (`urls`,
+    `media`) as a JSON list or separated by spaces."""
+
+    name = "csv"
+    suffixes = (".csv", ".tsv")
+
+    def records(self, stream: BinaryIO) -> Iterator[Record]:
         text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        delimiter = "\t" if self.path.endswith(".tsv") else ","
+        delimiter = "\t" if self.path.lower().endswith(".tsv") else ","
         # A record is bounded by `_BoundedLines`; csv's own limit on a field must not come first.
         csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES + 1))
         lines = _BoundedLines(text_stream, MAX_LINE_BYTES)
@@ -226,7 +241,7 @@ class RecordReader:
         if header is None:
             return
         header = [name.strip() for name in header]
-        _require_columns(header, f"the CSV header of {self.path}")
+        require_columns(header, f"the CSV header of {self.path}")
         while True:
             lines.start_record()
             number = lines.line + 1  # the line the record starts on (quoted fields may span lines)
@@ -260,9 +275,17 @@ class RecordReader:
             data[name] = _split_list(value) if name in LIST_FIELDS else value
         return to_record(number, data, raw, strict)
 
-    def _parquet(self) -> Iterator[Record]:
-        """Row group by row group: a group that cannot be decoded makes each of its rows a reject
-        (counted, so that `--resume` skips them too), and the file reads on."""
+
+class ParquetReader(FormatReader):
+    """Apache Parquet, row group by row group: a group that cannot be decoded makes each of its rows
+    a reject (counted, so that `--resume` skips them too), and the file reads on."""
+
+    name = "parquet"
+    suffixes = (".parquet", ".pq")
+    reads_stdin = False
+    extra = "parquet"  # pyarrow: `pip install 'jaga[parquet]'`
+
+    def __iter__(self) -> Iterator[Record]:
         import pyarrow.parquet as pq
 
         try:
@@ -270,17 +293,17 @@ class RecordReader:
         except Exception as error:  # pyarrow raises several types for a corrupt file
             raise InputError(f"cannot read Parquet file {self.path}: {error}") from error
         self.total = parquet.metadata.num_rows
-        _require_columns(parquet.schema_arrow.names, f"the Parquet schema of {self.path}")
+        require_columns(parquet.schema_arrow.names, f"the Parquet schema of {self.path}")
         number = 0
         for group in range(parquet.num_row_groups):
             group_rows = parquet.metadata.row_group(group).num_rows
             read = 0
             try:
                 for batch in parquet.iter_batches(batch_size=1024, row_groups=[group]):
-                    for row in _rows(batch):
+                    for row in arrow_rows(batch):
                         number, read = number + 1, read + 1
                         self.position = number
-                        yield _parquet_record(number, row, self.strict)
+                        yield parquet_record(number, row, self.strict)
             except Exception as error:  # a corrupt page: pyarrow raises OSError, ArrowException, ...
                 logger.exception("row group %s of %s could not be read", group, self.path)
                 for _ in range(group_rows - read):
@@ -290,7 +313,45 @@ class RecordReader:
                                  raw=f"row {number}")
 
 
-def _rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
+READERS: Formats[FormatReader] = Formats("input", READERS_GROUP)
+"""Input formats by name and suffix: the built-ins below, and plugins' (`jaga.readers`)."""
+for _builtin in (JsonlReader, CsvReader, ParquetReader):
+    READERS.register(_builtin)
+
+
+class RecordReader:
+    """Iterates records from `path` ("-" for stdin), skipping the first `skip` records (resume),
+    with the reader of the format `format` names, else of the file's suffix (JSONL for stdin).
+    `position` and `total` (bytes, or rows for Parquet) drive the progress bar."""
+
+    def __init__(self, path: str, format: str | None = None, skip: int = 0, strict: bool = False) -> None:
+        self.path = path
+        self.format = detect_format(path, format)
+        reader = READERS.by_name(self.format)
+        self.skip = skip
+        self.strict = strict
+        if path == "-":
+            if not reader.reads_stdin:
+                raise InputError(f"{reader.name} cannot be read from standard input; pass a file")
+        elif not Path(path).is_file():
+            raise InputError(f"input file not found: {path}")
+        self.reader = reader(path, strict)
+
+    @property
+    def position(self) -> int:
+        return self.reader.position
+
+    @property
+    def total(self) -> int | None:
+        return self.reader.total
+
+    def __iter__(self) -> Iterator[Record]:
+        for count, record in enumerate(self.reader):
+            if count >= self.skip:
+                yield record
+
+
+def arrow_rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
     """The batch's rows as dicts; a row pyarrow cannot turn into Python values (a timestamp out of
     Python's range) is the exception it raised, in its place."""
     try:
@@ -305,7 +366,7 @@ def _rows(batch: Any) -> Iterator[dict[str, Any] | Exception]:
             yield error
 
 
-def _require_columns(names: list[str], where: str) -> None:
+def require_columns(names: list[str], where: str) -> None:
     """Fail the file at once when a required column is missing: row by row, every record would be
     rejected for the same reason."""
     missing = [name for name in REQUIRED_FIELDS if name not in names]
@@ -315,7 +376,8 @@ def _require_columns(names: list[str], where: str) -> None:
                          f"(columns found: {found})")
 
 
-def _parquet_record(number: int, row: dict[str, Any] | Exception, strict: bool = False) -> Record:
+def parquet_record(number: int, row: dict[str, Any] | Exception, strict: bool = False) -> Record:
+    """One Arrow row (from `arrow_rows`: a Parquet file, a Spark or Ray batch) as a record."""
     if isinstance(row, Exception):
         return Record(line=number, error=f"unreadable Parquet row: {type(row).__name__}: {row}", raw=f"row {number}")
     data = {key: value if key in Post.model_fields else _plain_json(value)
@@ -391,7 +453,7 @@ class _BoundedLines:
         return text
 
 
-def _skip_line(stream: BinaryIO) -> int:
+def skip_line(stream: BinaryIO) -> int:
     """Read past the rest of an over-long line, a bounded chunk at a time; the bytes skipped."""
     skipped = 0
     while chunk := stream.readline(MAX_LINE_BYTES):

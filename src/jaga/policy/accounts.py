@@ -8,10 +8,9 @@ and passes the author's live strike count in; this module only turns that count 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from jaga.policy.schema import AccountMeasures
-from jaga.types import Action, Decision
+from jaga.types import AccountMeasure, Action, Decision
 
 
 def counts_against_author(decision: Decision, author: str | None) -> bool:
@@ -24,13 +23,13 @@ def apply_account_measures(decision: Decision, live_strikes: int, rules: Account
     the decision's time (this one included). Unchanged when the decision has no statement to carry it."""
     if decision.statement is None:
         return decision
-    measure: dict[str, Any] = {"strikes": live_strikes, "strike_ttl_days": rules.strike_ttl_days,
-                               "measure": "strike", "suspended_until": None, "human_review_required": False}
+    measure = AccountMeasure(strikes=live_strikes, strike_ttl_days=rules.strike_ttl_days, measure="strike",
+                             suspended_until=None, human_review_required=False)
     if live_strikes >= rules.propose_termination_after:
-        measure.update(measure="termination_proposed", human_review_required=True)
+        measure = measure.model_copy(update={"measure": "termination_proposed", "human_review_required": True})
     elif live_strikes >= rules.suspend_after:
         until = decision.decided_at + timedelta(days=rules.suspend_days)
-        measure.update(measure="suspended", suspended_until=until.isoformat())
+        measure = measure.model_copy(update={"measure": "suspended", "suspended_until": until})
     if rules.assumption:
-        measure["assumption"] = rules.assumption
-    return decision.model_copy(update={"statement": {**decision.statement, "account_measure": measure}})
+        measure = measure.model_copy(update={"assumption": rules.assumption})
+    return decision.model_copy(update={"statement": decision.statement.model_copy(update={"account_measure": measure})})

@@ -59,7 +59,7 @@ def run_case(engine: PolicyEngine, case: dict[str, Any]) -> list[str]:
 
 
 def _compare(decision: Decision, post: Post, expect: dict[str, Any]) -> list[str]:
-    statement = decision.statement or {}
+    statement = decision.statement
     problems = []
     if str(decision.action) != expect["action"]:
         problems.append(f"action {decision.action} != {expect['action']}")
@@ -68,16 +68,17 @@ def _compare(decision: Decision, post: Post, expect: dict[str, Any]) -> list[str
         hours = (decision.deadline - start).total_seconds() / 3600 if decision.deadline else None
         if hours != expect["deadline_hours"]:
             problems.append(f"deadline {hours} h != {expect['deadline_hours']} h")
-    if "sla_class" in expect and statement.get("sla_class") != expect["sla_class"]:
-        problems.append(f"SLA class {statement.get('sla_class')} != {expect['sla_class']}")
+    sla_class = statement.sla_class if statement else None
+    if "sla_class" in expect and sla_class != expect["sla_class"]:
+        problems.append(f"SLA class {sla_class} != {expect['sla_class']}")
     for extra in expect.get("extra_actions", []):
         if extra not in decision.extra_actions:
             problems.append(f"missing extra action {extra}")
     for extra in expect.get("no_extra_actions", []):
         if extra in decision.extra_actions:
             problems.append(f"unexpected extra action {extra}")
-    cited = {basis["id"] for basis in statement.get("legal_basis", [])}
-    if statement.get("terms_of_service"):
+    cited = {basis.id for basis in statement.legal_basis} if statement else set()
+    if statement and statement.terms_of_service:
         cited.add("terms_of_service")
     for basis in expect.get("legal_basis", []):
         if basis not in cited:
@@ -85,17 +86,20 @@ def _compare(decision: Decision, post: Post, expect: dict[str, Any]) -> list[str
     for fragment in expect.get("reasons_include", []):
         if fragment not in decision.reasons:
             problems.append(f"reasons lack {fragment!r}")
-    if "safeguard" in expect and (statement.get("safeguard") is not None) != expect["safeguard"]:
-        problems.append(f"safeguard {statement.get('safeguard')!r}, expected {'one' if expect['safeguard'] else 'none'}")
-    if "notices" in expect and statement.get("notices") != expect["notices"]:
-        problems.append(f"notices {statement.get('notices')} != {expect['notices']}")
-    if "appeal_path" in expect and statement.get("appeal_path") != expect["appeal_path"]:
-        problems.append(f"appeal path {statement.get('appeal_path')} != {expect['appeal_path']}")
-    notice = statement.get("user_notice") or {}
-    if "notice_language" in expect and notice.get("language") != expect["notice_language"]:
-        problems.append(f"notice language {notice.get('language')} != {expect['notice_language']}")
+    safeguard = statement.safeguard if statement else None
+    if "safeguard" in expect and (safeguard is not None) != expect["safeguard"]:
+        problems.append(f"safeguard {safeguard!r}, expected {'one' if expect['safeguard'] else 'none'}")
+    notices = statement.notices.model_dump() if statement else None
+    if "notices" in expect and notices != expect["notices"]:
+        problems.append(f"notices {notices} != {expect['notices']}")
+    appeal_path = statement.appeal_path if statement else None
+    if "appeal_path" in expect and appeal_path != expect["appeal_path"]:
+        problems.append(f"appeal path {appeal_path} != {expect['appeal_path']}")
+    notice = statement.user_notice if statement else None
+    if "notice_language" in expect and (notice.language if notice else None) != expect["notice_language"]:
+        problems.append(f"notice language {notice.language if notice else None} != {expect['notice_language']}")
     for fragment in expect.get("notice_include", []):
-        if fragment not in notice.get("text", ""):
+        if fragment not in (notice.text if notice else ""):
             problems.append(f"notice lacks {fragment!r}")
     if "review_status" in expect and decision.review_status != expect["review_status"]:
         problems.append(f"review status {decision.review_status} != {expect['review_status']}")

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from jaga.policy.statements import statement_id, version_of, visibility_for
-from jaga.types import Action, Category, Decision
+from jaga.types import Action, Category, Decision, Statement
 
 EU_EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split())
 CATEGORIES = frozenset({
@@ -58,6 +58,11 @@ class Notice:
     reporter: str
 
 
+_UNSTATED = Statement(schema="none", jurisdiction="", policy_version="")
+"""What a decision without a statement (one made before statements existed) is read as: the
+defaults of a machine's decision on the platform's own initiative."""
+
+
 class NotExportable(ValueError):
     """This decision cannot (yet) be a statement of reasons; the message says why."""
 
@@ -72,10 +77,10 @@ def source_type_for(decision: Decision, notices: Sequence[Notice]) -> tuple[str,
     """What set the decision in motion, and who (DSA `source_type`, `source_identity`): an authority's
     order, a trusted flagger's notice, a user's notice (Art. 16), else the platform's own initiative.
     A user is never named (a pseudonym must not leave Jaga); a trusted flagger is."""
-    statement = decision.statement or {}
-    if statement.get("authority_request") or statement.get("source_type") == "SOURCE_TYPE_OTHER_NOTIFICATION":
-        identity = statement.get("source_identity")
-        return "SOURCE_TYPE_OTHER_NOTIFICATION", str(identity) if identity else None
+    statement = decision.statement
+    if statement is not None and (statement.authority_request is not None
+                                  or statement.source_type == "SOURCE_TYPE_OTHER_NOTIFICATION"):
+        return "SOURCE_TYPE_OTHER_NOTIFICATION", statement.source_identity or None
     flaggers = sorted({notice.reporter for notice in notices if notice.trusted_flagger})
     if flaggers:
         return "SOURCE_TRUSTED_FLAGGER", ", ".join(flaggers)
@@ -95,15 +100,15 @@ def to_dsa_statement(decision: Decision, territorial_scope: list[str], *, conten
         why = "a person allowed it" if decision.history else "nothing was restricted"
         raise NotExportable(f"{decision.id}: action allow is not a restriction ({why})")
     scope = sorted({code.upper() for code in territorial_scope})
-    statement = decision.statement or {}
+    statement = decision.statement or _UNSTATED
     categories = decision.categories or [Category.HATE_SPEECH]
     primary = TAXONOMY[categories[0]][0]
     additions = sorted({TAXONOMY[category][0] for category in categories[1:]} - {primary})
     keywords = sorted({TAXONOMY[category][1] for category in categories})
-    laws = statement.get("legal_basis") or []
+    laws = statement.legal_basis
     facts = clip(decision.reasons, LIMITS["decision_facts"])
     if notices is None:
-        source_type, identity = statement.get("source_type", "SOURCE_VOLUNTARY"), statement.get("source_identity")
+        source_type, identity = statement.source_type, statement.source_identity
     else:
         source_type, identity = source_type_for(decision, notices)
     record: dict[str, Any] = {
@@ -115,10 +120,10 @@ def to_dsa_statement(decision: Decision, territorial_scope: list[str], *, conten
         "territorial_scope": scope,
         "content_date": (content_date or decision.decided_at.date()).isoformat(),
         # a later version (a person's decision) applies from when it was issued
-        "application_date": str(statement.get("issued_at") or decision.decided_at.isoformat())[:10],
+        "application_date": (statement.issued_at or decision.decided_at).date().isoformat(),
         "source_type": source_type,
-        "automated_detection": "Yes" if statement.get("automated_detection", True) else "No",
-        "automated_decision": statement.get("automated_decision", "AUTOMATED_DECISION_FULLY"),
+        "automated_detection": "Yes" if statement.automated_detection else "No",
+        "automated_decision": statement.automated_decision,
         "puid": statement_id(decision.id, version_of(decision)),  # each version is its own statement
     }
     if additions:
@@ -128,15 +133,15 @@ def to_dsa_statement(decision: Decision, territorial_scope: list[str], *, conten
                                                       LIMITS["category_specification_other"])
     if source_type != "SOURCE_VOLUNTARY" and identity:
         record["source_identity"] = clip(str(identity), LIMITS["source_identity"])
-    measure = statement.get("account_measure") or {}
-    if measure.get("measure") == "suspended":  # a termination is only proposed, for a person to decide
+    measure = statement.account_measure
+    if measure is not None and measure.measure == "suspended":  # a termination is only proposed, for a person
         record["decision_account"] = "DECISION_ACCOUNT_SUSPENDED"
-        if measure.get("suspended_until"):
-            record["end_date_account_restriction"] = str(measure["suspended_until"])[:10]
-    if statement.get("decision_ground") == "DECISION_GROUND_ILLEGAL_CONTENT" and laws:
+        if measure.suspended_until is not None:
+            record["end_date_account_restriction"] = measure.suspended_until.date().isoformat()
+    if statement.decision_ground == "DECISION_GROUND_ILLEGAL_CONTENT" and laws:
         record["decision_ground"] = "DECISION_GROUND_ILLEGAL_CONTENT"
         record["illegal_content_legal_ground"] = clip("; ".join(
-            f"{law['title']}" + (f" ({law['provisions']})" if law.get("provisions") else "") for law in laws),
+            law.title + (f" ({law.provisions})" if law.provisions else "") for law in laws),
             LIMITS["illegal_content_legal_ground"])
         record["illegal_content_explanation"] = clip(decision.reasons, LIMITS["illegal_content_explanation"])
     else:

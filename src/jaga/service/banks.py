@@ -11,7 +11,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +20,7 @@ from jaga.banks.exchange import dumps, entry
 from jaga.banks.matcher import BankMatcher, MediaError
 from jaga.banks.model import Bank
 from jaga.service.errors import ApiError
+from jaga.service.routes import paging
 from jaga.store import ApiKey, NotFound, Role, Store
 from jaga.types import Category, ValidText
 
@@ -77,14 +78,18 @@ class MatchRequest(BaseModel):
 
 
 class MatchOut(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """A bank entry the content matched (`jaga.banks.matcher.BankMatch`)."""
 
     bank: str
     label: str
     category: Category
     signal_type: str
+    signal: str | None = Field(description="The banked signal that matched (never for `text` entries).")
     distance: int
-    content: str
+    threshold: int
+    content: str = Field(description="Which content matched: `text` or `media[<index>]`.")
+    content_id: str | None
+    score: float
 
 
 def banks_router(store: Store, role_in: Callable[[frozenset[Role]], Callable[[ApiKey], Awaitable[ApiKey]]]) -> APIRouter:
@@ -110,11 +115,17 @@ def banks_router(store: Store, role_in: Callable[[frozenset[Role]], Callable[[Ap
         return BankOut(name=bank.name, label=bank.label, category=bank.category, allow=bank.allow,
                        enabled=bank.enabled, entries=sizes.get(bank.name, 0))
 
-    @router.get("", response_model=list[BankOut])
-    def list_banks(key: Annotated[ApiKey, Depends(role_in(READERS))]) -> list[BankOut]:
+    @router.get("", response_model=list[BankOut], responses=paging.PAGED)
+    def list_banks(key: Annotated[ApiKey, Depends(role_in(READERS))], response: Response,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                   cursor: paging.CursorParam = None) -> list[BankOut]:
+        """The organisation's banks by name. A page with more after it answers `X-Next-Cursor`."""
         scoped = store.scoped(key.org)
         sizes = scoped.bank_sizes()
-        return [out(bank, sizes) for bank in scoped.banks()]
+        banks, last = paging.page(scoped.banks(), lambda bank: (bank.name,), paging.decode("banks", cursor, (str,)),
+                                  limit)
+        paging.set_next(response, "banks", last)
+        return [out(bank, sizes) for bank in banks]
 
     @router.get("/{name}", response_model=BankOut)
     def get_bank(name: BankName, key: Annotated[ApiKey, Depends(role_in(READERS))]) -> BankOut:
@@ -156,7 +167,9 @@ def banks_router(store: Store, role_in: Callable[[frozenset[Role]], Callable[[Ap
         added = scoped.add_bank_entries(entries, actor=key.id)
         return EntriesOut(added=added, already_there=len(entries) - added)
 
-    @router.get("/{name}/entries", response_class=PlainTextResponse)
+    @router.get("/{name}/entries", response_class=PlainTextResponse, responses={200: {"content": {
+        "text/plain": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}},
+        "application/x-ndjson": {"schema": {"type": "string"}}}}})
     def export_entries(name: BankName, key: Annotated[ApiKey, Depends(role_in(READERS))],
                        format: Annotated[Literal["te", "csv", "jsonl"], Query()] = "jsonl") -> PlainTextResponse:
         """The bank's entries in a ThreatExchange/HMA format (te, csv) or Jaga's own (jsonl)."""

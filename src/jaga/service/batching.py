@@ -195,12 +195,15 @@ class ModerationBatcher:
 
     def _moderate(self, round_: list[tuple[_Request, int]]) -> None:
         moderator = self.moderator()
-        for jurisdiction in dict.fromkeys(request.jurisdiction for request, _ in round_):
-            members = [(request, index) for request, index in round_ if request.jurisdiction == jurisdiction]
+        # One batch per jurisdiction and organisation: an organisation's posts are matched against its
+        # own reference data (fact-check registries), never another's.
+        for jurisdiction, org in dict.fromkeys((request.jurisdiction, request.key.org) for request, _ in round_):
+            members = [(request, index) for request, index in round_
+                       if request.jurisdiction == jurisdiction and request.key.org == org]
             posts = [request.posts[index] for request, index in members]
             decisions: list[Decision | None]
             try:
-                decisions = list(moderator.moderate_batch(posts, jurisdiction))
+                decisions = list(moderator.moderate_batch(posts, jurisdiction, org))
             except Exception:  # find the post(s) at fault: each alone
                 decisions = [self._moderate_one(moderator, request, index) for request, index in members]
             for (request, index), decision in zip(members, decisions, strict=True):
@@ -211,7 +214,7 @@ class ModerationBatcher:
     def _moderate_one(moderator: Moderator, request: _Request, index: int) -> Decision | None:
         post = request.posts[index]
         try:
-            return moderator.moderate(post, request.jurisdiction)
+            return moderator.moderate(post, request.jurisdiction, request.key.org)
         except Exception as error:
             log.exception("post %r could not be moderated", post.id)
             request.problems.append((index, post.id, f"moderation failed: {type(error).__name__}: {error}"))

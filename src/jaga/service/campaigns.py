@@ -12,7 +12,7 @@ door (`jaga.privacy`): the response names accounts by pseudonym only. Admins and
 
 import tempfile
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,6 +25,7 @@ from jaga.campaigns.report import html_report, write
 from jaga.privacy import pseudonymise
 from jaga.service.deps import ServicesDep
 from jaga.service.errors import ApiError
+from jaga.service.routes import paging
 from jaga.store import ApiKey, Role
 from jaga.types import Post
 
@@ -64,11 +65,31 @@ class CampaignRequest(BaseModel):
         return self
 
 
+class CampaignOut(BaseModel):
+    """A saved campaign (`jaga.campaigns.detect.Campaign`): accounts by pseudonym."""
+
+    id: str
+    accounts: list[str]
+    posts: list[str]
+    size: int
+    start: str = Field(json_schema_extra={"format": "date-time"})
+    end: str = Field(json_schema_extra={"format": "date-time"})
+    representative_text: str
+    texts: list[str] = Field(description="Up to five texts, one per near-duplicate group, the most posted first.")
+    urls: list[str]
+    hashtags: list[str]
+    languages: dict[str, int]
+    co_actions: dict[str, int] = Field(description="Co-actions inside the cluster by what was shared.")
+    edges: int
+    density: float
+    fact_checks: list[str] = Field(default_factory=list)
+
+
 def campaigns_router(role_in: Callable[[frozenset[Role]], Callable[[ApiKey], Awaitable[ApiKey]]]) -> APIRouter:
     """The routes, sharing the application's authentication (`role_in`)."""
     router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"])
 
-    @router.post("/detect", response_model=None)
+    @router.post("/detect", response_model=None, responses={200: {"content": {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}}})
     def find_campaigns(request: CampaignRequest, key: Annotated[ApiKey, Depends(role_in(ANALYSTS))],
                        running: ServicesDep) -> Any:
         """Campaigns in the posts sent, or in the organisation's stored posts from `since` to `until`
@@ -98,10 +119,15 @@ def campaigns_router(role_in: Callable[[frozenset[Role]], Callable[[ApiKey], Awa
             write(result, request.format, path)
             return Response(path.read_bytes(), media_type=MEDIA_TYPES[request.format])
 
-    @router.get("", response_model=None)
-    def saved_campaigns(key: Annotated[ApiKey, Depends(role_in(ANALYSTS))], running: ServicesDep,
-                        limit: Annotated[int, Query(ge=1, le=1_000)] = 100) -> list[dict[str, Any]]:
-        """The organisation's saved campaigns, the most recent activity first."""
-        return running.store.scoped(key.org).campaigns(limit)
+    @router.get("", response_model=list[CampaignOut], responses=paging.PAGED)
+    def saved_campaigns(key: Annotated[ApiKey, Depends(role_in(ANALYSTS))], running: ServicesDep, response: Response,
+                        limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
+                        cursor: paging.CursorParam = None) -> list[dict[str, Any]]:
+        """The organisation's saved campaigns, the most recent activity first. A page with more after
+        it answers `X-Next-Cursor`: send it back as `cursor` for the next one."""
+        campaigns, last = running.store.scoped(key.org).campaign_page(
+            after=paging.decode("campaigns", cursor, (datetime, str)), limit=limit)
+        paging.set_next(response, "campaigns", last)
+        return campaigns
 
     return router

@@ -14,22 +14,41 @@ from fastapi.openapi.utils import get_openapi
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object", "required": ["error"], "title": "Error",
     "properties": {"error": {
-        "type": "object", "required": ["code", "message"],
+        "type": "object", "required": ["code", "message"], "title": "ErrorBody",
+        "description": "What went wrong: a stable code, a message, and details when there is more to say.",
         "properties": {
             "code": {"type": "string", "description": "Stable, for clients to branch on: invalid_request, "
                      "unauthenticated, forbidden, not_found, rate_limited, moderation_timeout, ..."},
             "message": {"type": "string", "description": "For a person to read."},
             "details": {"description": "What exactly was wrong, when there is more to say (e.g. each invalid field)."},
         }}},
+    "examples": [{"error": {"code": "invalid_request", "message": "the request does not match the schema",
+                            "details": [{"field": "body.post.text", "problem": "Field required"}]}}],
 }
 ERRORS = {
+    "400": "The request cannot be carried out in the case's state (e.g. the case is not open).",
     "401": "No API key, or an unknown or revoked one.",
     "403": "The key's role or jurisdictions do not allow this.",
     "422": "The request does not match the schema (each problem in `details`).",
+    "404": "No such resource (or not one this key may see).",
+    "408": "The request body did not arrive in time.",
+    "409": "In conflict with the resource's state (the case is claimed by another reviewer, the Idempotency-Key "
+           "was used for another request or its first request is still running).",
+    "413": "The request body is over the size limit.",
     "429": "Too many requests for this key: see Retry-After and the RateLimit-* headers.",
     "500": "An unexpected error (logged by the service, never leaked).",
+    "503": "Not now (the service is busy or still starting): see Retry-After.",
 }
+KEYED_ERRORS = ("401", "403", "422", "429", "500")
+"""What every operation that takes an API key may answer; a route adds the others it can send
+(`responses={404: ...}`), and an operation with a path parameter always may answer 404."""
 PUBLIC_ERRORS = ("422", "500")
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for the error statuses a route sends beyond the usual ones (`KEYED_ERRORS`);
+    `apply_contract` gives each the `Error` body."""
+    return {code: {"description": ERRORS[str(code)]} for code in codes}
 
 
 def install_contract(app: FastAPI) -> None:
@@ -63,12 +82,16 @@ def apply_contract(document: dict[str, Any]) -> dict[str, Any]:
             if not operation["parameters"]:
                 del operation["parameters"]
             responses = operation.setdefault("responses", {})
-            codes = [*ERRORS] if keyed else list(PUBLIC_ERRORS)
+            codes = list(KEYED_ERRORS if keyed else PUBLIC_ERRORS)
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 codes.append("404")
-            for code in codes:
-                responses[code] = {"description": ERRORS.get(code, "No such resource (or not one this key may see)."),
-                                   "content": reference}
+            if "requestBody" in operation:
+                codes += ["408", "413"]  # the body's own limits (`jaga.service.middleware`)
+            codes += [code for code in responses if code[0] in "45"]  # declared by the route
+            for code in dict.fromkeys(codes):
+                described = responses.get(code, {}).get("description")
+                responses[code] = {"description": described if described and described != "Successful Response"
+                                   else ERRORS.get(code, "An error."), "content": reference}
             if keyed:
                 operation["security"] = [{"bearer": []}]
     return document

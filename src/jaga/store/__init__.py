@@ -77,7 +77,7 @@ def make_engine(url: str) -> Engine:
 POST_UPDATED = ("text", "lang", "country", "author", "platform", "created_at", "extra")
 # Every column but the key: a replayed decision leaves the row exactly as written, as its seal says.
 DECISION_UPDATED = ("post_id", "jurisdiction", "policy_version", "action", "categories", "max_score", "language",
-                    "automated", "review_status", "deadline", "decided_at", "document")
+                    "automated", "authority_order", "review_status", "deadline", "decided_at", "document")
 
 
 @cache
@@ -196,6 +196,7 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
                 "action": str(decision.action), "categories": [c.value for c in decision.categories],
                 "max_score": max(decision.scores.values(), default=0.0), "language": decision.language.code,
                 "automated": decision.automated, "review_status": decision.review_status,
+                "authority_order": decision.statement is not None and decision.statement.authority_request is not None,
                 "deadline": _utc(decision.deadline), "decided_at": _utc(decision.decided_at),
                 "document": decision.to_json_dict()}
 

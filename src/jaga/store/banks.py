@@ -14,7 +14,7 @@ from jaga.banks.model import Bank, BankEntry
 from jaga.store.access import AccessRepository
 from jaga.store.cases import NotFound
 from jaga.store.models import HashBankEntryRow, HashBankRow
-from jaga.types import Category, now_utc
+from jaga.types import Category, aware_time, now_utc
 
 if TYPE_CHECKING:
     from sqlalchemy import CursorResult
@@ -33,7 +33,8 @@ class BankRepository(AccessRepository):
     @staticmethod
     def _bank(row: HashBankRow) -> Bank:
         return Bank(name=row.name, label=row.label, category=Category(row.category) if row.category else None,
-                    allow=row.allow, enabled=row.enabled, created_at=row.created_at, updated_at=row.updated_at)
+                    allow=row.allow, enabled=row.enabled, created_at=aware_time(row.created_at),
+                    updated_at=aware_time(row.updated_at))  # SQLite gives them back without their offset
 
     def save_bank(self, bank: Bank, actor: str = "cli") -> Bank:
         """Create the bank, or update its label, category, allow flag and state."""

@@ -36,7 +36,18 @@ from jaga.store.models import (
     StrikeRow,
     WebhookRow,
 )
-from jaga.types import Action, Category, Decision, now_utc
+from jaga.types import (
+    Action,
+    AppealOutcome,
+    AppealStatus,
+    Category,
+    Decision,
+    Outcome,
+    ReviewAction,
+    ReviewStatus,
+    TaskStatus,
+    now_utc,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -69,10 +80,13 @@ class Conflict(CaseError):
 
 
 def _row_dict(row: Any) -> dict[str, Any]:
-    return {column.name: getattr(row, column.name) for column in row.__table__.columns if column.name != "org"}
+    """A row as a dict, its times in UTC with their offset (SQLite reads them back without one)."""
+    return {column.name: _aware(value) if isinstance(value := getattr(row, column.name), datetime) else value
+            for column in row.__table__.columns if column.name != "org"}
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """A row dict for a webhook payload: times as ISO 8601 with their offset."""
     return {key: value.isoformat() if isinstance(value, datetime) else value for key, value in values.items()}
 
 
@@ -134,7 +148,7 @@ class CaseRepository(AccessRepository):
         opened = []
         for decision in decisions:
             self._enqueue(session, "decision.created", {"decision": decision.to_json_dict()})
-            if decision.review_status != "pending":
+            if decision.review_status != ReviewStatus.PENDING:
                 continue
             task_id, new = self._ensure_task(session, decision.id, decision.post_id, decision.jurisdiction,
                                              decision.deadline)
@@ -158,7 +172,7 @@ class CaseRepository(AccessRepository):
         task_id = review_task_id(self.org, decision_id)
         inserted = connection.execute(_insert_task_statement(self.engine.dialect.name),
                                       {"id": task_id, "org": self.org, "decision_id": decision_id, "post_id": post_id,
-                                       "jurisdiction": jurisdiction, "status": "open", "deadline": _aware(deadline),
+                                       "jurisdiction": jurisdiction, "status": TaskStatus.OPEN, "deadline": _aware(deadline),
                                        "created_at": now_utc()})
         if inserted.rowcount:
             return task_id, True
@@ -187,7 +201,7 @@ class CaseRepository(AccessRepository):
                                            _sooner(_aware(decision_row.deadline), due))
             if due is not None:  # a task opened earlier keeps its deadline unless the report's is sooner
                 session.execute(update(ReviewTaskRow)
-                                .where(ReviewTaskRow.id == task_id, ReviewTaskRow.status != "decided",
+                                .where(ReviewTaskRow.id == task_id, ReviewTaskRow.status != TaskStatus.DECIDED,
                                        ReviewTaskRow.deadline.is_(None) | (ReviewTaskRow.deadline > due))
                                 .values(deadline=due))
             report = ReportRow(id=f"rep_{secrets.token_hex(8)}", org=self.org, post_id=post_id, reporter=reporter,
@@ -198,7 +212,7 @@ class CaseRepository(AccessRepository):
             session.flush()
             return _row_dict(report)
 
-    def review_tasks(self, status: str | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
+    def review_tasks(self, status: TaskStatus | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
         """Tasks of this organisation, oldest deadline first; limited to `jurisdictions` when given."""
         query = select(ReviewTaskRow).where(ReviewTaskRow.org == self.org)
         if status:
@@ -222,7 +236,7 @@ class CaseRepository(AccessRepository):
                        func.max(case((ReportRow.trusted_flagger.is_(True), 1), else_=0)).label("trusted"))
                 .where(ReportRow.org == self.org).group_by(ReportRow.post_id).subquery())
 
-    def review_queue(self, *, status: str | None, jurisdictions: tuple[str, ...], category: str | None = None,
+    def review_queue(self, *, status: TaskStatus | None, jurisdictions: tuple[str, ...], category: str | None = None,
                      jurisdiction: str | None = None, source: str | None = None, language: str | None = None,
                      sort: str = "deadline", after: QueueKey | None = None, limit: int = 100,
                      task_id: str | None = None) -> tuple[list[dict[str, Any]], QueueKey | None]:
@@ -322,7 +336,7 @@ class CaseRepository(AccessRepository):
                      "reporter": row.reporter if row.trusted_flagger else None}
                     for row in session.scalars(query.order_by(ReportRow.created_at))]
 
-    def appeal_inbox(self, status: str | None, jurisdictions: tuple[str, ...], after: QueueKey | None = None,
+    def appeal_inbox(self, status: AppealStatus | None, jurisdictions: tuple[str, ...], after: QueueKey | None = None,
                      limit: int = 50) -> tuple[list[dict[str, Any]], QueueKey | None]:
         """Appeals oldest first, each with the post and the decision it contests (and who reviewed
         it, since that person may not decide the appeal); and the key of the next page."""
@@ -371,8 +385,8 @@ class CaseRepository(AccessRepository):
             query = query.where(decisions.jurisdiction.in_(jurisdictions))
         if pending_only:
             # no person has decided since the order came: its decision is still the machine's, or a task waits
-            query = query.where(or_(decisions.automated.is_(True), decisions.review_status == "pending",
-                                    ReviewTaskRow.status.in_(("open", "claimed"))))
+            query = query.where(or_(decisions.automated.is_(True), decisions.review_status == ReviewStatus.PENDING,
+                                    ReviewTaskRow.status.in_((TaskStatus.OPEN, TaskStatus.CLAIMED))))
         if after is not None:
             query = query.where(tuple_(due, decisions.id) > tuple_(literal(after[0], DateTime(timezone=True)),
                                                                    literal(after[1], String)))
@@ -387,11 +401,11 @@ class CaseRepository(AccessRepository):
     def claim_review(self, task_id: str, reviewer: str) -> dict[str, Any]:
         with self.writing() as session:
             row = self._task(session, task_id)
-            if row.status == "decided":
+            if row.status == TaskStatus.DECIDED:
                 raise Conflict("already_decided", f"{task_id} is already decided")
-            if row.status == "claimed" and row.claimed_by != reviewer:
+            if row.status == TaskStatus.CLAIMED and row.claimed_by != reviewer:
                 raise Conflict("claimed_by_another", f"{task_id} is claimed by another reviewer")
-            row.status, row.claimed_by = "claimed", reviewer
+            row.status, row.claimed_by = TaskStatus.CLAIMED, reviewer
             self.audit(reviewer, "review.claim", task_id, {}, session)
             return _row_dict(row)
 
@@ -401,7 +415,7 @@ class CaseRepository(AccessRepository):
         case's jurisdiction."""
         with self.writing() as session:
             row = self._task(session, task_id)
-            if row.status == "decided":
+            if row.status == TaskStatus.DECIDED:
                 raise Conflict("already_decided", f"{task_id} is already decided")
             key = session.get(ApiKeyRow, assignee)
             if key is None or key.org != self.org or key.revoked_at is not None or key.role not in ("reviewer", "admin") \
@@ -409,7 +423,7 @@ class CaseRepository(AccessRepository):
                 raise NotFound("assignee_not_found", f"no reviewer key {assignee!r} that may decide {row.jurisdiction} "
                                "cases in this organisation")
             previous = row.claimed_by
-            row.status, row.claimed_by = "claimed", assignee
+            row.status, row.claimed_by = TaskStatus.CLAIMED, assignee
             self.audit(actor, "review.assign", task_id, {"to": assignee, "from": previous}, session)
             return _row_dict(row)
 
@@ -421,7 +435,7 @@ class CaseRepository(AccessRepository):
         jurisdiction's policy has that measure for the categories."""
         with self.writing() as session:
             row = self._task(session, task_id)
-            if row.status != "claimed" or row.claimed_by != reviewer:
+            if row.status != TaskStatus.CLAIMED or row.claimed_by != reviewer:
                 raise Conflict("not_claimed", f"claim {task_id} before deciding it")
             stored = Decision.model_validate(self._decision_row(session, row.decision_id).document)
             final = list(stored.categories) if categories is None else list(dict.fromkeys(categories))
@@ -430,9 +444,10 @@ class CaseRepository(AccessRepository):
                 raise Conflict("geo_restrict_unavailable", f"the {stored.jurisdiction} policy has no geo-restriction "
                                "for these categories; remove or choose another action")
             now = now_utc()
-            outcome = "geo_restrict" if geo_restrict else str(action)
-            row.status, row.decided_by, row.decided_at, row.outcome, row.note = "decided", reviewer, now, outcome, note
-            decision = self._rewrite(session, row.decision_id, review_status="decided", outcome="review",
+            outcome = ReviewAction.GEO_RESTRICT if geo_restrict else ReviewAction(str(action))
+            row.status, row.decided_by, row.decided_at = TaskStatus.DECIDED, reviewer, now
+            row.outcome, row.note = outcome, note
+            decision = self._rewrite(session, row.decision_id, review_status=ReviewStatus.DECIDED, outcome=Outcome.REVIEW,
                                      action=action, actor=reviewer, note=note, at=now,
                                      categories=None if categories is None else final, geo_restrict=geo_restrict)
             corrected = {"categories": {"from": [c.value for c in stored.categories], "to": [c.value for c in final]}} \
@@ -446,8 +461,7 @@ class CaseRepository(AccessRepository):
     def _notify_reporters(self, session: Session, decision: Decision) -> None:
         """Where the jurisdiction's law says the reporter is told (e.g. MY Act 866 s.22(4)), queue a
         `notice.reporter` event for the platform to pass on to everyone who reported the post."""
-        notices = (decision.statement or {}).get("notices") or {}
-        if not notices.get("reporter"):
+        if decision.statement is None or not decision.statement.notices.reporter:
             return
         reports = list(session.scalars(select(ReportRow).where(ReportRow.org == self.org,
                                                                 ReportRow.post_id == decision.post_id)))
@@ -455,8 +469,7 @@ class CaseRepository(AccessRepository):
             self._enqueue(session, "notice.reporter", {
                 "post_id": decision.post_id, "decision_id": decision.id, "action": str(decision.action),
                 "categories": [category.value for category in decision.categories],
-                "jurisdiction": decision.jurisdiction, "legal_basis": [basis.get("title") for basis in
-                                                                         (decision.statement or {}).get("legal_basis", [])],
+                "jurisdiction": decision.jurisdiction, "legal_basis": [basis.title for basis in decision.statement.legal_basis],
                 "reports": [{"id": report.id, "reporter": report.reporter} for report in reports]})
 
     def _task(self, session: Session, task_id: str) -> ReviewTaskRow:
@@ -473,13 +486,13 @@ class CaseRepository(AccessRepository):
             if decision.action == str(Action.ALLOW):
                 raise Conflict("nothing_to_appeal", "the post was allowed; there is nothing to appeal")
             open_appeal = session.scalar(select(AppealRow).where(AppealRow.org == self.org, AppealRow.decision_id == decision_id,
-                                                                 AppealRow.status == "open"))
+                                                                 AppealRow.status == AppealStatus.OPEN))
             if open_appeal is not None:
                 raise Conflict("appeal_open", f"appeal {open_appeal.id} on this decision is still open")
             appeal = AppealRow(id=f"apl_{secrets.token_hex(8)}", org=self.org, decision_id=decision_id,
-                               jurisdiction=decision.jurisdiction, status="open", reason=reason, filed_at=now_utc())
+                               jurisdiction=decision.jurisdiction, status=AppealStatus.OPEN, reason=reason, filed_at=now_utc())
             session.add(appeal)
-            self._rewrite(session, decision_id, review_status="appealed")
+            self._rewrite(session, decision_id, review_status=ReviewStatus.APPEALED)
             self.audit(filed_by, "appeal.file", appeal.id, {"decision": decision_id}, session)
             session.flush()
             return _row_dict(appeal)
@@ -496,21 +509,22 @@ class CaseRepository(AccessRepository):
             appeal = session.get(AppealRow, appeal_id, with_for_update=True)
             if appeal is None or appeal.org != self.org:
                 raise NotFound("not_found", f"no appeal {appeal_id!r}")
-            if appeal.status != "open":
+            if appeal.status != AppealStatus.OPEN:
                 raise Conflict("already_decided", f"{appeal_id} is already decided")
             original = session.scalar(select(ReviewTaskRow).where(ReviewTaskRow.org == self.org,
                                                                   ReviewTaskRow.decision_id == appeal.decision_id))
             if original is not None and original.decided_by == reviewer:
                 raise Conflict("same_reviewer", "an appeal is decided by someone other than the original reviewer")
             now = now_utc()
-            appeal.status, appeal.outcome, appeal.note = "decided", "upheld" if upheld else "rejected", note
+            appeal.status, appeal.note = AppealStatus.DECIDED, note
+            appeal.outcome = AppealOutcome.UPHELD if upheld else AppealOutcome.REJECTED
             appeal.decided_by, appeal.decided_at = reviewer, now
             if upheld:
-                decision = self._rewrite(session, appeal.decision_id, review_status="reversed", outcome="appeal_upheld",
+                decision = self._rewrite(session, appeal.decision_id, review_status=ReviewStatus.REVERSED, outcome=Outcome.APPEAL_UPHELD,
                                          action=Action.ALLOW, actor=reviewer, note=note, at=now)
             else:
-                decision = self._rewrite(session, appeal.decision_id, review_status="appeal_rejected",
-                                         outcome="appeal_rejected", actor=reviewer, note=note, at=now)
+                decision = self._rewrite(session, appeal.decision_id, review_status=ReviewStatus.APPEAL_REJECTED,
+                                         outcome=Outcome.APPEAL_REJECTED, actor=reviewer, note=note, at=now)
             self.audit(reviewer, "appeal.decide", appeal_id, {"decision": appeal.decision_id, "outcome": appeal.outcome},
                        session)
             self._enqueue(session, "appeal.decided", {"appeal": _jsonable(_row_dict(appeal)),
@@ -525,7 +539,7 @@ class CaseRepository(AccessRepository):
         written over it, the order's statement would erase the earlier one, and a person's decision
         with it. Only decisions on orders are looked up, so a scan's batch pays nothing."""
         orders = [decision.id for decision in decisions
-                  if decision.statement is not None and decision.statement.get("authority_request")]
+                  if decision.statement is not None and decision.statement.authority_request is not None]
         if not orders:
             return list(decisions)
         table = DecisionRow.__table__
@@ -537,11 +551,11 @@ class CaseRepository(AccessRepository):
             if decision.id in stored:
                 earlier = Decision.model_validate(stored[decision.id])
                 decision = supersede(earlier, decision, actor=actor)
-                if decision is not earlier and decision.review_status == "pending":
+                if decision is not earlier and decision.review_status == ReviewStatus.PENDING:
                     # the case's one task opens again for the order (a person decided it before)
                     connection.execute(update(ReviewTaskRow).where(ReviewTaskRow.org == self.org,
                                                                    ReviewTaskRow.decision_id == decision.id)
-                                       .values(status="open", claimed_by=None, deadline=_aware(decision.deadline)))
+                                       .values(status=TaskStatus.OPEN, claimed_by=None, deadline=_aware(decision.deadline)))
             result.append(decision)
         return result
 
@@ -551,7 +565,7 @@ class CaseRepository(AccessRepository):
             raise NotFound("not_found", f"no decision {decision_id!r}")
         return row
 
-    def _rewrite(self, session: Session, decision_id: str, *, review_status: str, outcome: str | None = None,
+    def _rewrite(self, session: Session, decision_id: str, *, review_status: ReviewStatus, outcome: Outcome | None = None,
                  action: Action | None = None, actor: str = "", note: str = "", at: datetime | None = None,
                  categories: list[Category] | None = None, geo_restrict: bool | None = None) -> Decision:
         """The decision with a new `review_status`; with an `outcome` (a person decided: see
@@ -570,13 +584,15 @@ class CaseRepository(AccessRepository):
         if outcome is None:
             decision = decision.model_copy(update={"review_status": review_status})
         else:
-            if outcome == "review" and (decision.statement or {}).get("authority_request"):
-                outcome = "authority_order"  # the person's decision on a government order
+            if outcome == Outcome.REVIEW and decision.statement is not None \
+                    and decision.statement.authority_request is not None:
+                outcome = Outcome.AUTHORITY_ORDER  # the person's decision on a government order
             decision = reissue(decision, outcome=outcome, action=decision.action if action is None else action,
                                review_status=review_status, actor=actor, note=note, at=at or now_utc())
         row.document = decision.to_json_dict()
         row.action, row.review_status, row.automated = str(decision.action), decision.review_status, decision.automated
         row.categories = [category.value for category in decision.categories]
+        row.authority_order = decision.statement is not None and decision.statement.authority_request is not None
         self._seal_decisions(session, "jaga", "decision.rewrite", decision_id, [row])  # the step's own entry names who
         return decision
 
@@ -618,12 +634,12 @@ class CaseRepository(AccessRepository):
                 authority += bool((document.get("statement") or {}).get("authority_request"))
             tasks = list(session.execute(scoped(select(ReviewTaskRow.status, ReviewTaskRow.created_at,
                                                        ReviewTaskRow.decided_at), ReviewTaskRow, ReviewTaskRow.created_at)))
-            appeals = Counter(outcome or "open" for (outcome,) in session.execute(
+            appeals = Counter(outcome or AppealStatus.OPEN.value for (outcome,) in session.execute(
                 scoped(select(AppealRow.outcome), AppealRow, AppealRow.filed_at)))
             reports = [bool(flag) for (flag,) in session.execute(
                 scoped(select(ReportRow.trusted_flagger), ReportRow, ReportRow.created_at))]
         hours = [(decided - created).total_seconds() / 3600 for status, created, decided in tasks
-                 if status == "decided" and decided is not None]
+                 if status == TaskStatus.DECIDED and decided is not None]
         total = sum(actions.values())
         return {
             "decisions": total, "by_action": dict(actions), "by_category": dict(categories),

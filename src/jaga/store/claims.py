@@ -91,7 +91,16 @@ class FactCheckRepository:
                                        .order_by(FactCheckRow.key).execution_options(yield_per=2_000)):
                 yield self._fact_check(row)
 
-    def count_fact_checks(self) -> int:
+    def fact_check_orgs(self) -> list[str]:
+        """Every organisation whose registry holds fact-checks, the shared one's included (across
+        organisations: the claim stage takes each post's scope from it)."""
         with self.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(FactCheckRow)
-                                      .where(FactCheckRow.org == self.org)) or 0)
+            return sorted(session.scalars(select(FactCheckRow.org).distinct()))
+
+    def count_fact_checks(self, changed_since: datetime | None = None) -> int:
+        """All of the organisation's fact-checks, or those written after `changed_since`."""
+        query = select(func.count()).select_from(FactCheckRow).where(FactCheckRow.org == self.org)
+        if changed_since is not None:
+            query = query.where(FactCheckRow.updated_at > changed_since)
+        with self.sessions() as session:
+            return int(session.scalar(query) or 0)

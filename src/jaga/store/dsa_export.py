@@ -31,8 +31,8 @@ def _aware(moment: datetime) -> datetime:
 
 def _issued_at(decision: Decision) -> datetime:
     """When the current version of the statement was issued: a person's later decision, or the machine's."""
-    issued = (decision.statement or {}).get("issued_at")
-    return _aware(datetime.fromisoformat(str(issued))) if issued else _aware(decision.decided_at)
+    issued = decision.statement.issued_at if decision.statement is not None else None
+    return _aware(issued or decision.decided_at)
 
 
 @dataclass

@@ -36,7 +36,9 @@ class PostRow(Base):
 class DecisionRow(Base):
     __tablename__ = "decisions"
     __table_args__ = (Index("ix_decisions_org_post", "org", "post_id"),
-                      Index("ix_decisions_org_jurisdiction_action", "org", "jurisdiction", "action"))
+                      Index("ix_decisions_org_jurisdiction_action", "org", "jurisdiction", "action"),
+                      # On SQLite it also covers the columns the dashboard groups by (migration 0014).
+                      Index("ix_decisions_org_decided", "org", "decided_at", "id"))
 
     org: Mapped[str] = mapped_column(String(64), primary_key=True, default=DEFAULT_ORG)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -48,6 +50,8 @@ class DecisionRow(Base):
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
     language: Mapped[str] = mapped_column(String(8))
     automated: Mapped[bool] = mapped_column(Boolean, default=True)
+    authority_order: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  doc="decided on a government order (the statement's authority_request)")
     review_status: Mapped[str] = mapped_column(String(16), default="none")
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -35,7 +35,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from jaga.ingest.readers import MAX_LINE_BYTES, RAW_PREVIEW_CHARS, Record, RecordReader
+from jaga.ingest.readers import MAX_LINE_BYTES, RAW_PREVIEW_CHARS, Record, json_record
 from jaga.moderation import ModerationRecord, account_rules
 from jaga.moderation import record as record_decided
 from jaga.pipeline import Moderator
@@ -236,7 +236,7 @@ def _parse(index: int, data: bytes, strict: bool) -> Record:
                       raw=data[:RAW_PREVIEW_CHARS].decode("utf-8", "backslashreplace"))
     if not data.strip():
         return Record(line=index, error="empty message", raw="")
-    return RecordReader._json_record(index, data.removeprefix(b"\xef\xbb\xbf"), strict)
+    return json_record(index, data.removeprefix(b"\xef\xbb\xbf"), strict)
 
 
 def _reject(item: Incoming, record: Record, as_received: bool = False) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 from jaga.config import data_dir
 from jaga.training.corpus import corpus_dir as template_dir
 from jaga.training.corpus import load_corpus
+from jaga.training.exploitation import load_material, material_dir
 from jaga.types import Category
 
 csv.field_size_limit(sys.maxsize)
@@ -33,6 +34,8 @@ MODELLED: tuple[Category, ...] = (*HARM, *EXPLOITATION)
 
 FUNCTIONAL_DATASET = "jaga_functional"
 """Jaga's own templates (`training/functional/`)."""
+EXPLOITATION_DATASET = "jaga_exploitation"
+"""Jaga's own scam and gambling material (`training/exploitation/`)."""
 
 LICENCE_CLASSES = ("permissive", "non-commercial", "copyleft", "unknown")
 
@@ -64,9 +67,11 @@ class Dataset:
     """Shipped with Jaga (our own material) rather than read from JAGA_DATA_DIR."""
     weight: float = 1.0
     """Sample weight in training: small, targeted material must not drown in 170k tweets."""
+    home: Callable[[], Path] = template_dir
+    """Where built-in material lives (the functional corpus unless said otherwise)."""
 
     def path(self, root: Path | None = None) -> Path:
-        return template_dir() if self.builtin else (root or data_dir()) / self.name
+        return self.home() if self.builtin else (root or data_dir()) / self.name
 
     def available(self, root: Path | None = None) -> bool:
         return self.path(root).is_dir()
@@ -256,6 +261,14 @@ def _judol(root: Path) -> Iterator[tuple[str, str, dict[Category, int]]]:
 CORPUS_SPLITS = {"train": "train", "dev": "calibration", "test": "test"}
 
 
+def _exploitation(root: Path) -> Iterator[Example]:
+    """Jaga's authored scam and gambling material (`jaga.training.exploitation`), each case in the
+    split its id hashes to."""
+    for case in load_material(root):
+        yield Example(text=case.text, language=case.language, labels=case.labels, dataset=EXPLOITATION_DATASET,
+                      split=CORPUS_SPLITS[case.split], functionality=case.family)
+
+
 def _functional(root: Path) -> Iterator[Example]:
     """Jaga's functional corpus (`jaga.training.corpus`), each case in its template's split. Within a
     language, the non-hateful cases weigh as much as the hateful ones: otherwise the group names
@@ -282,6 +295,10 @@ REGISTRY: dict[str, Dataset] = {
         Dataset(FUNCTIONAL_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
                 "abuse of individuals and objects.", _functional, builtin=True, weight=2.0),
+        Dataset(EXPLOITATION_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
+                "Jaga's own scam and gambling material: promotions in every language and their look-alikes "
+                "(news, campaigns, games, telco offers, bank warnings).", _exploitation, builtin=True, weight=2.0,
+                home=material_dir),
         Dataset("id_multilabel_hate_abusive", "non-commercial", ("id",), "Indonesian tweets: hate speech, abuse, targets.",
                 _id_multilabel),
         Dataset("id_abusive_2018", "non-commercial", ("id",), "Indonesian tweets: abusive or not.", _id_abusive),

@@ -1,7 +1,7 @@
 """Appeals: a user contests a decision (the platform relays it); a person upholds or rejects it."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -19,6 +19,7 @@ from jaga.service.deps import (
     role_in,
 )
 from jaga.service.errors import ApiError
+from jaga.service.openapi import errors
 from jaga.service.routes import paging
 from jaga.service.schemas import (
     AppealDecisionOut,
@@ -29,6 +30,7 @@ from jaga.service.schemas import (
     DecisionOut,
 )
 from jaga.store import ApiKey, Store
+from jaga.types import AppealStatus
 
 router = APIRouter()
 
@@ -40,7 +42,7 @@ def visible_appeal(store: Store, key: ApiKey, appeal_id: str) -> AppealOut:
     return AppealOut(**appeal)
 
 
-@router.post("/v1/appeals", response_model=AppealOut, status_code=201, tags=["appeals"])
+@router.post("/v1/appeals", response_model=AppealOut, status_code=201, tags=["appeals"], responses=errors(400, 404, 409))
 def file_appeal(request: AppealRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
                 running: ServicesDep, http: Request, body: RawBody,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -60,9 +62,9 @@ def inbox_item(item: dict[str, Any]) -> AppealInboxOut:
                           categories=list(document.get("categories") or []), reasons=document.get("reasons") or "")
 
 
-@router.get("/v1/appeals", response_model=list[AppealInboxOut], tags=["appeals"])
+@router.get("/v1/appeals", response_model=list[AppealInboxOut], tags=["appeals"], responses=paging.PAGED)
 def list_appeals(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep, response: Response,
-                 status: Literal["open", "decided"] | None = "open",
+                 status: AppealStatus | None = AppealStatus.OPEN,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50,
                  cursor: paging.CursorParam = None) -> list[AppealInboxOut]:
     """The appeals inbox of the key's organisation and jurisdictions, oldest first, each with the
@@ -81,7 +83,8 @@ def get_appeal(appeal_id: IdParam, key: Annotated[ApiKey, Depends(role_in(READER
     return visible_appeal(running.store, key, appeal_id)
 
 
-@router.post("/v1/appeals/{appeal_id}/decide", response_model=AppealDecisionOut, tags=["appeals"])
+@router.post("/v1/appeals/{appeal_id}/decide", response_model=AppealDecisionOut, tags=["appeals"],
+             responses=errors(400, 409))
 def decide_appeal(appeal_id: IdParam, request: AppealDecisionRequest,
                   key: Annotated[ApiKey, Depends(role_in(REVIEWERS))], running: ServicesDep) -> AppealDecisionOut:
     """Upheld reverses the decision; rejected confirms it. Either way the platform is told."""

@@ -25,8 +25,16 @@ from jaga.service.deps import (
     role_in,
 )
 from jaga.service.errors import ApiError
+from jaga.service.openapi import errors
 from jaga.service.routes import paging
-from jaga.service.schemas import AuthorityRequestOut, DecisionOut, ModerateRequest, ModerateResponse
+from jaga.service.schemas import (
+    ActionName,
+    AuthorityRequestOut,
+    DecisionOut,
+    ModerateRequest,
+    ModerateResponse,
+    ObjectId,
+)
 from jaga.store import ApiKey
 from jaga.types import Decision
 
@@ -65,7 +73,7 @@ def moderate_now(running: Services, request: ModerateRequest, key: ApiKey) -> di
 
 
 # Returns the encoded JSONResponse itself; response_model, not the return annotation, documents its body.
-@router.post("/v1/moderate", response_model=ModerateResponse, tags=["moderation"])
+@router.post("/v1/moderate", response_model=ModerateResponse, tags=["moderation"], responses=errors(409, 503))
 async def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(WRITERS_OF_CONTENT))],
                    running: ServicesDep, http: Request, body: RawBody,
                    idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -83,6 +91,24 @@ async def moderate(request: ModerateRequest, key: Annotated[ApiKey, Depends(role
     return JSONResponse(decisions_document(decisions))
 
 
+@router.get("/v1/decisions", response_model=list[DecisionOut], tags=["moderation"], responses=paging.PAGED)
+def list_decisions(key: Annotated[ApiKey, Depends(role_in(READERS))], running: ServicesDep,
+                   limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: paging.CursorParam = None,
+                   action: ActionName | None = None,
+                   review_status: Literal["none", "pending", "decided", "appealed"] | None = None,
+                   post_id: Annotated[ObjectId | None, Query()] = None) -> JSONResponse:
+    """The organisation's decisions in the key's jurisdictions, oldest first, each as
+    `GET /v1/decisions/{id}` gives it. A page with more after it answers `X-Next-Cursor`: send it
+    back as `cursor` for the next one."""
+    decisions, last = running.store.scoped(key.org).decision_page(
+        key.jurisdictions, after=paging.decode("decisions", cursor, (datetime, str)), limit=limit, action=action,
+        review_status=review_status, post_id=post_id)
+    # Stored decisions are the documented schema already (`DecisionOut` round-trips them): sent as stored.
+    answer = JSONResponse([decision.to_json_dict() for decision in decisions])
+    paging.set_next(answer, "decisions", last)
+    return answer
+
+
 @router.get("/v1/decisions/{decision_id}", response_model=DecisionOut, tags=["moderation"])
 def get_decision(decision_id: IdParam, key: Annotated[ApiKey, Depends(role_in(READERS))],
              running: ServicesDep) -> DecisionOut:
@@ -94,7 +120,8 @@ def get_decision(decision_id: IdParam, key: Annotated[ApiKey, Depends(role_in(RE
     return DecisionOut.of(found)
 
 
-@router.post("/v1/authority-requests", response_model=ModerateResponse, tags=["moderation"])
+@router.post("/v1/authority-requests", response_model=ModerateResponse, tags=["moderation"],
+             responses=errors(409, 503))
 def authority_request(request: ModerateRequest, key: Annotated[ApiKey, Depends(role_in(AUTHORITY_SENDERS))],
                       running: ServicesDep, http: Request, body: RawBody,
                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -118,7 +145,8 @@ def authority_item(item: dict[str, Any]) -> AuthorityRequestOut:
         task_id=item["task_id"], task_status=item["task_status"])
 
 
-@router.get("/v1/authority-requests", response_model=list[AuthorityRequestOut], tags=["moderation"])
+@router.get("/v1/authority-requests", response_model=list[AuthorityRequestOut], tags=["moderation"],
+            responses=paging.PAGED)
 def list_authority_requests(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep,
                             response: Response, status: Literal["pending", "all"] = "pending",
                             limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from jaga import __version__
 from jaga.service.deps import ServicesDep, principal
 from jaga.service.errors import ApiError
+from jaga.service.openapi import errors
 from jaga.service.schemas import Health
 from jaga.store import Role
 
@@ -37,7 +38,7 @@ def livez(running: ServicesDep) -> Health:
     return Health(status="ok", version=__version__, database=running.store.engine.dialect.name)
 
 
-@router.get("/readyz", response_model=Health, tags=["operations"])
+@router.get("/readyz", response_model=Health, tags=["operations"], responses=errors(503))
 def readyz(request: Request, running: ServicesDep) -> Health:
     """Ready for traffic (for a readiness probe): the models are loaded and warmed, and the database
     answers. 503 until then, so a load balancer sends nothing to a worker still loading."""

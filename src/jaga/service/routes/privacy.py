@@ -1,12 +1,12 @@
 """Data-subject rights: everything held about an author, and erasure."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from fastapi.encoders import jsonable_encoder
 
 from jaga.privacy import pseudonymise
 from jaga.service.deps import ADMINS, PRIVACY_OFFICERS, ServicesDep, role_in
+from jaga.service.schemas import AuthorDataOut
 from jaga.store import ApiKey
 
 router = APIRouter()
@@ -19,12 +19,13 @@ def author_pseudonym(author_id: str) -> str:
     return pseudonymise(author_id) or author_id
 
 
-@router.get("/v1/authors/{author_id}/data", tags=["privacy"])
+@router.get("/v1/authors/{author_id}/data", response_model=AuthorDataOut, tags=["privacy"])
 def author_data(author_id: AuthorParam, key: Annotated[ApiKey, Depends(role_in(PRIVACY_OFFICERS))],
-                running: ServicesDep) -> dict[str, Any]:
+                running: ServicesDep) -> AuthorDataOut:
     """Everything held about one author in the organisation: posts, decisions, strikes, reports.
     A key limited to some jurisdictions gets the posts decided there and only those decisions."""
-    return jsonable_encoder(running.store.scoped(key.org).author_data(author_pseudonym(author_id), key.jurisdictions))
+    return AuthorDataOut.model_validate(running.store.scoped(key.org).author_data(author_pseudonym(author_id),
+                                                                                   key.jurisdictions))
 
 
 @router.delete("/v1/authors/{author_id}", tags=["privacy"])

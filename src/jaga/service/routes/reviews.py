@@ -8,24 +8,27 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from jaga.service.deps import ADMINS, CASE_READERS, REVIEWERS, IdParam, ServicesDep, role_in
 from jaga.service.errors import ApiError
+from jaga.service.openapi import errors
 from jaga.service.routes import paging
 from jaga.service.schemas import (
     AssignRequest,
     AuthorHistoryOut,
+    BankMatchFound,
     CaseOut,
     CaseReportOut,
     DecisionOut,
     EvidenceOut,
+    FactCheckFound,
     ReviewDecisionRequest,
     ReviewTaskOut,
 )
 from jaga.store import ApiKey, Store
 from jaga.store.cases import SOURCES, geo_restrict_allowed
-from jaga.types import Action, Category
+from jaga.types import Category, ReviewAction, TaskStatus
 
 router = APIRouter()
 
-LADDER = ("allow", "label", "reduce", "geo_restrict", "remove")
+LADDER = tuple(ReviewAction)
 CategoryName = Literal["hate_speech", "harassment", "violent_extremism", "scam_fraud", "illegal_gambling",
                        "sexual_exploitation", "disinformation", "self_harm"]
 SourceName = Literal["automated", "user_report", "trusted_flagger", "authority_order"]
@@ -59,7 +62,7 @@ def task_out(item: dict[str, Any]) -> ReviewTaskOut:
                                                                             default=0.0),
                          evidence=evidence, action=document.get("action"),
                          extra_actions=document.get("extra_actions") or [], legal_basis=legal,
-                         available_actions=[action for action in LADDER if action != "geo_restrict" or geo],
+                         available_actions=[action for action in LADDER if action != ReviewAction.GEO_RESTRICT or geo],
                          sensitive=Category.SEXUAL_EXPLOITATION.value in categories,
                          media=[str(medium) for medium in extra.get("media") or []])
 
@@ -71,9 +74,9 @@ def from_signals(document: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
             if str(signal.get("source", "")).startswith(prefix)]
 
 
-@router.get("/v1/reviews", response_model=list[ReviewTaskOut], tags=["review"])
+@router.get("/v1/reviews", response_model=list[ReviewTaskOut], tags=["review"], responses=paging.PAGED)
 def list_reviews(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running: ServicesDep, response: Response,
-                 status: Literal["open", "claimed", "decided"] | None = "open",
+                 status: TaskStatus | None = TaskStatus.OPEN,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100,
                  category: CategoryName | None = None,
                  jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2,5}$")] = None,
@@ -111,17 +114,18 @@ def get_case(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(CASE_READE
     return CaseOut(task=task_out(item), decision=decision,
                    author=None if history is None else AuthorHistoryOut.model_validate(history),
                    reports=[CaseReportOut(**report) for report in scoped.reports_on(decision.post_id, key.jurisdictions)],
-                   fact_checks=from_signals(document, "claim:"), bank_matches=from_signals(document, "bank:"))
+                   fact_checks=[FactCheckFound.model_validate(found) for found in from_signals(document, "claim:")],
+                   bank_matches=[BankMatchFound.model_validate(found) for found in from_signals(document, "bank:")])
 
 
-@router.post("/v1/reviews/{task_id}/claim", response_model=ReviewTaskOut, tags=["review"])
+@router.post("/v1/reviews/{task_id}/claim", response_model=ReviewTaskOut, tags=["review"], responses=errors(400, 409))
 def claim_review(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))], running: ServicesDep) -> ReviewTaskOut:
     """Take a case, so that two reviewers do not work on it at once."""
     visible_task(running.store, key, task_id)
     return ReviewTaskOut(**running.store.scoped(key.org).claim_review(task_id, key.id))
 
 
-@router.post("/v1/reviews/{task_id}/assign", response_model=ReviewTaskOut, tags=["review"])
+@router.post("/v1/reviews/{task_id}/assign", response_model=ReviewTaskOut, tags=["review"], responses=errors(400, 409))
 def assign_review(task_id: IdParam, request: AssignRequest, key: Annotated[ApiKey, Depends(role_in(ADMINS))],
                   running: ServicesDep) -> ReviewTaskOut:
     """A lead (admin key) gives a case to a reviewer: it is claimed in the reviewer's name."""
@@ -129,15 +133,14 @@ def assign_review(task_id: IdParam, request: AssignRequest, key: Annotated[ApiKe
     return ReviewTaskOut(**running.store.scoped(key.org).assign_review(task_id, request.reviewer, key.id))
 
 
-@router.post("/v1/reviews/{task_id}/decide", response_model=DecisionOut, tags=["review"])
+@router.post("/v1/reviews/{task_id}/decide", response_model=DecisionOut, tags=["review"], responses=errors(400, 409))
 def decide_review(task_id: IdParam, request: ReviewDecisionRequest, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))],
            running: ServicesDep) -> DecisionOut:
     """The reviewer's action replaces the automated one, with a required note; `categories`
     corrects the machine's. A new version of the statement of reasons is issued and the platform's
     webhook is told."""
     visible_task(running.store, key, task_id)
-    geo = request.action == "geo_restrict"
     decision = running.store.scoped(key.org).decide_review(
-        task_id, key.id, Action.REMOVE if geo else Action[request.action.upper()], request.note,
-        categories=request.categories, geo_restrict=geo)
+        task_id, key.id, request.action.action, request.note, categories=request.categories,
+        geo_restrict=request.action == ReviewAction.GEO_RESTRICT)
     return DecisionOut.of(decision)
