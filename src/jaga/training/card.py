@@ -93,14 +93,14 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "evaluation rows are scored by the int8 engine that ships (105,627 rows in 8 minutes, about 4x PyTorch's "
         "speed there); `jaga train --contextual` uses CUDA when present.",
         "",
-        "Speed, measured 2026-12-04 evening (`bench/bench_moderate.py`, 2 cores, quiet machine, 10,000 posts, 45 % "
-        "read by the contextual tier): 278 posts/s with evidence on int8 kernels, peak RSS 975 MB (float32: 170 "
-        "posts/s on 3,000 posts); the tier alone 276 posts/s on int8; with `JAGA_ENCODER_TIER=off` 1,890-1,910 "
-        "posts/s and 539 MB. The int8 tier now runs each post alone (on `JAGA_CONTEXTUAL_THREADS` threads): "
-        "batched, ONNX Runtime's per-tensor activation scale made a post's logits depend on its batch (up to 3.06 "
-        "apart); batched it had run 335 posts/s (tier alone 346). The tier-off path lost speed to the new scam and "
-        "gambling cue rules (harms 0.12 ms a post after an Aho-Corasick prefilter) and to more flagged posts "
-        "needing statements.",
+        "Speed, measured 2026-12-04, 23:15 (`bench/bench_moderate.py`, 2 cores, quiet machine, 10,000 posts, 45 % "
+        "read by the contextual tier): 356 posts/s with evidence on int8 kernels, peak RSS 998 MB; the tier alone "
+        "299 escalated posts/s; with `JAGA_ENCODER_TIER=off` 1,841 posts/s and 570 MB (text 38 %, harm rules 23 %, "
+        "policy 17 %). The int8 tier runs each post alone (on `JAGA_CONTEXTUAL_THREADS` threads): batched, ONNX "
+        "Runtime's per-tensor activation scale made a post's logits depend on its batch (up to 3.06 apart). "
+        "Occlusion evidence runs a post's variants as one batch of their own (the same answer whatever else is in "
+        "the request, about half the cost of a run each: 278 -> 356 posts/s), and the policy converts each CEL "
+        "variable once a post (94.5 -> 76.5 us a post).",
         "",
         "### The cascade",
         "",
