@@ -23,9 +23,11 @@ class _DetectByDefault(TyperGroup):
     """`jaga campaigns posts.jsonl` means `jaga campaigns detect posts.jsonl`: detection is what the
     command is for, and `eval` is the one other thing it does."""
 
+    default_command = "detect"
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Any: typer vendors its own click
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
-            args = ["detect", *args]
+            args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
 
