@@ -11,6 +11,7 @@ transaction, so what the platform hears and what the store holds cannot diverge.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -621,17 +622,26 @@ class CaseRepository(AccessRepository):
         categories: Counter[str] = Counter()
         by_jurisdiction: Counter[str] = Counter()
         automated = authority = 0
+        allowed = str(Action.ALLOW)
         with self.sessions() as session:
-            rows = session.execute(scoped(select(DecisionRow.action, DecisionRow.categories, DecisionRow.jurisdiction,
-                                                 DecisionRow.automated, DecisionRow.document),
-                                          DecisionRow, DecisionRow.decided_at).execution_options(yield_per=2_000))
-            for action, decision_categories, jurisdiction, is_automated, document in rows:
-                actions[action] += 1
-                if action != str(Action.ALLOW):  # final outcomes: a post allowed by a person restricted nothing
-                    categories.update(decision_categories)
-                by_jurisdiction[jurisdiction] += 1
-                automated += bool(is_automated)
-                authority += bool((document.get("statement") or {}).get("authority_request"))
+            # SQL aggregates over columns only (no decision document is read: on SQLite the covering
+            # index of migration 0014 answers it): 1M decisions took 108 s when each row's document
+            # was parsed in Python. Categories are a JSON list, grouped by its text (few distinct
+            # sets) and split here.
+            chosen_text = cast(DecisionRow.categories, String)
+            grouped = session.execute(scoped(
+                select(DecisionRow.action, DecisionRow.jurisdiction, chosen_text, func.count(),
+                       func.sum(case((DecisionRow.automated, 1), else_=0)),
+                       func.sum(case((DecisionRow.authority_order, 1), else_=0))),
+                DecisionRow, DecisionRow.decided_at).group_by(DecisionRow.action, DecisionRow.jurisdiction, chosen_text))
+            for action, jurisdiction, chosen, count, machine, ordered in grouped:
+                actions[action] += count
+                if action != allowed:  # final outcomes: a post allowed by a person restricted nothing
+                    for category in json.loads(chosen or "[]"):
+                        categories[category] += count
+                by_jurisdiction[jurisdiction] += count
+                automated += int(machine or 0)
+                authority += int(ordered or 0)
             tasks = list(session.execute(scoped(select(ReviewTaskRow.status, ReviewTaskRow.created_at,
                                                        ReviewTaskRow.decided_at), ReviewTaskRow, ReviewTaskRow.created_at)))
             appeals = Counter(outcome or AppealStatus.OPEN.value for (outcome,) in session.execute(

@@ -62,15 +62,13 @@ def transparency_report(store: CaseRepository, period: str, jurisdiction: str | 
         query = query.where(table.org == store.org, when >= since, when < until)
         return query.where(table.jurisdiction.in_(wanted)) if wanted else query
 
-    request = DecisionRow.document["statement"]["authority_request"]
-    agency = request["agency"].as_string()
+    agency = DecisionRow.document["statement"]["authority_request"]["agency"].as_string()
     within = and_(ReviewTaskRow.status == "decided", ReviewTaskRow.deadline.is_not(None),
                   ReviewTaskRow.decided_at <= ReviewTaskRow.deadline)
     with store.sessions() as session:
         by_language = dict(session.execute(scoped(select(DecisionRow.language, func.count()), DecisionRow,
                                                   DecisionRow.decided_at).group_by(DecisionRow.language)).all())
-        ordered = session.execute(scoped(select(func.count()), DecisionRow, DecisionRow.decided_at)
-                                  .where(agency.is_not(None))).scalar_one()
+        ordered = report["authority_requests"]
         flags = dict(session.execute(scoped(select(ReportRow.trusted_flagger, func.count()), ReportRow,
                                             ReportRow.created_at).group_by(ReportRow.trusted_flagger)).all())
         agencies = session.execute(
@@ -78,7 +76,7 @@ def transparency_report(store: CaseRepository, period: str, jurisdiction: str | 
                    DecisionRow.decided_at)
             .outerjoin(ReviewTaskRow, and_(ReviewTaskRow.org == DecisionRow.org,
                                            ReviewTaskRow.decision_id == DecisionRow.id))
-            .where(agency.is_not(None)).group_by(agency)).all()
+            .where(DecisionRow.authority_order, agency.is_not(None)).group_by(agency)).all()  # documents of orders only
     total = report["decisions"]
     report["by_language"] = by_language
     # Where each decision came from: the system's own detection or a government order; user and
