@@ -16,7 +16,7 @@ seconds, the Python heap's peak during the request (tracemalloc) and the process
 the charts).
 
     python bench/bench_dashboard.py [--decisions 1000000] [--document-bytes 3000] [--db /tmp/jaga-dashboard.db]
-                                    [--report] [--reuse]
+                                    [--report] [--reuse] [--browser]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import peak_rss_mb
 from fastapi.testclient import TestClient
 
+from jaga.pipeline import Moderator
 from jaga.service import create_app
 from jaga.store import Role, Store
 from jaga.store.models import AppealRow, DecisionRow, ReportRow, ReviewTaskRow
@@ -136,6 +137,9 @@ def main() -> None:
                         help="size of each stored decision document (the store's are 2.5 to 4.5 KB)")
     parser.add_argument("--report", action="store_true", help="also time GET /v1/reports/transparency")
     parser.add_argument("--reuse", action="store_true", help="time the store a previous run filled (same --db)")
+    parser.add_argument("--browser", action="store_true",
+                        help="also time the console's dashboard tab in headless Chromium (until every chart is "
+                             "drawn), on a live server; needs Debian's chromium and playwright")
     arguments = parser.parse_args()
     if not arguments.reuse:
         arguments.db.unlink(missing_ok=True)
@@ -159,6 +163,35 @@ def main() -> None:
         size = len(json.dumps(body))
         print(f"{label:22} {path}: {seconds:.2f} s, Python heap peak {heap:.1f} MiB, answer {size / 1024:.0f} KiB")
     print(f"peak RSS of the process: {peak_rss_mb():.0f} MiB")
+    if arguments.browser:
+        print(f"console dashboard tab in Chromium: {browser_seconds(url, token):.1f} s until its 13 charts are drawn")
+
+
+def browser_seconds(url: str, token: str) -> float:
+    """From the click on the console's Dashboard tab until its charts over time (8) and the
+    quarter's bar charts (5) are drawn: the page's own requests (dashboard, transparency and the
+    period report) through a real server."""
+    from playwright.sync_api import expect, sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "service"))
+    from live import live_server
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+    with live_server(create_app(url, Moderator(detectors=[]), deliver_webhooks=False, rate=1e9, burst=10**9)) as port, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+        page = browser.new_page(viewport={"width": 1280, "height": 2400})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.fill("#key", token)
+        page.click("#login button")
+        page.wait_for_timeout(1500)  # the queue loads first
+        started = time.perf_counter()
+        page.click("nav button[data-tab='dashboard']")
+        expect(page.locator("#timecharts figure")).to_have_count(8, timeout=600_000)
+        expect(page.locator("#charts figure svg")).to_have_count(5, timeout=600_000)
+        seconds = time.perf_counter() - started
+        browser.close()
+    return seconds
 
 
 if __name__ == "__main__":
