@@ -23,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from jaga.ingest.readers import Record, arrow_rows, parquet_record, require_columns
-from jaga.ingest.writers import LINE_BREAKS
+from jaga.ingest.writers import json_line
 from jaga.pipeline import Moderator
 from jaga.scan import moderate_guarded
 from jaga.types import Decision, Post
@@ -172,18 +172,6 @@ def result_table(result: ArrowModeration) -> pa.Table:
 def default_moderator() -> Moderator:
     """The default `Moderator`, loaded once per process (a Spark Python worker serves many tasks)."""
     return Moderator()
-
-
-def json_line(data: dict[str, Any]) -> str:
-    """`data` as the scan writes it (one line, UTF-8, line-break characters escaped), or with ASCII
-    escapes where it holds what UTF-8 cannot encode (a lone surrogate in a reject's id): the text is
-    then always valid UTF-8 (an Arrow string), and the same bytes the local engine writes."""
-    text = json.dumps(data, ensure_ascii=False).translate(LINE_BREAKS)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(data)
-    return text
 
 
 def _utf8(value: Any) -> Any:
