@@ -228,3 +228,35 @@ def test_saved_campaigns_are_shared_without_naming_their_accounts(world: World) 
     assert not any(account in str(document) for account in campaign.accounts)
     world.trust()
     assert import_bundle(world.acme, transported(document), actor="test").added == {"campaign": 1}
+
+
+def test_an_older_bundle_sent_again_cannot_roll_items_back(world: World) -> None:
+    """A partner's correction must stick: its earlier bundle, still validly signed, is refused once a
+    newer one has been imported (`replayed_bundle`), while the same bundle again changes nothing; a
+    bundle signed in the future is refused too, so that it cannot block the partner's next ones."""
+    from datetime import timedelta
+
+    from jaga.types import now_utc
+
+    world.trust()
+    first = world.bundle()
+    import_bundle(world.acme, first)
+    corrected = FACT_CHECKS[1].model_copy(update={"verdict": Verdict.FALSE, "rating": "ข่าวปลอม"})
+    world.mafindo.save_fact_checks([corrected])
+    second = world.bundle()
+    assert import_bundle(world.acme, second).updated == {"fact-check": 1}
+    with pytest.raises(BundleError) as replayed:
+        import_bundle(world.acme, copy.deepcopy(first))
+    assert replayed.value.code == "replayed_bundle" and "ask the partner for a new export" in str(replayed.value)
+    assert world.acme.fact_check("mafindo:2") == corrected  # not rolled back
+    assert import_bundle(world.acme, copy.deepcopy(second)).unchanged == 5  # the newest again: a no-op
+    partner = world.acme.partner("mafindo")
+    assert partner is not None and partner.last_bundle_at is not None and partner.last_bundle is not None
+
+    provenance = Provenance(origin="mafindo", shared_by="mafindo", shared_at=now_utc(), licence="CC-BY-4.0")
+    ahead = now_utc() + timedelta(days=2)
+    items = [Item(kind=Kind.CAMPAIGN, id="c-0001", provenance=provenance, data=INDICATOR.model_dump(mode="json"))]
+    with pytest.raises(BundleError) as future:
+        import_bundle(world.acme, transported(sign("mafindo", "CC-BY-4.0", items, world.key, ahead)))
+    assert future.value.code == "future_bundle"
+    assert world.acme.partner("mafindo").last_bundle == partner.last_bundle  # type: ignore[union-attr]

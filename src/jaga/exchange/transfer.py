@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,8 +50,6 @@ from jaga.types import Category, now_utc
 M = TypeVar("M", bound=BaseModel)
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from jaga.store import Store
@@ -211,6 +210,7 @@ def import_bundle(store: Store, document: Any, actor: str = "cli") -> ImportRepo
                           "key with `jaga exchange partners add` first")
     public_key, _ = read_public_key(partner.public_key, f"partner {partner.name}'s key")
     verify(opened, public_key)
+    _check_fresh(header.created_at, opened.id, partner)
     report = ImportReport(bundle=opened.id, issuer=header.issuer, created_at=header.created_at.isoformat())
     manifest: dict[str, ManifestEntry] = {entry.sha256: entry for entry in header.items}
     seen: set[str] = set()
@@ -244,7 +244,26 @@ def import_bundle(store: Store, document: Any, actor: str = "cli") -> ImportRepo
 
     accepted = _accept(store, header.issuer, candidates, report)
     _write(store, accepted, header.issuer, opened.id, actor, report)
+    store.note_bundle(header.issuer, opened.id, header.created_at)
     return report
+
+
+CLOCK_SKEW = timedelta(minutes=10)
+"""How far ahead of this machine's clock a partner's signing time may be."""
+
+
+def _check_fresh(created_at: datetime, bundle: str, partner: Partner) -> None:
+    """Refuse a replay: a bundle signed before the newest one already imported from this partner
+    would put back item versions the partner has since replaced (a withdrawn fact-check, a removed
+    bank entry), and its signature is still good. The same bundle again is fine (nothing changes);
+    a bundle signed in the future is refused, so that it cannot block the partner's next ones."""
+    if created_at > now_utc() + CLOCK_SKEW:
+        raise BundleError("future_bundle", f"the bundle says it was signed at {created_at.isoformat()}, later than "
+                          "this machine's clock allows: check the partner's clock")
+    if partner.last_bundle_at is not None and created_at < partner.last_bundle_at:
+        raise BundleError("replayed_bundle", f"{partner.name!r} signed this bundle at {created_at.isoformat()}, "
+                          f"before the newest bundle already imported from it ({partner.last_bundle_at.isoformat()}): "
+                          "an old bundle sent again is refused; ask the partner for a new export")
 
 
 def _text(value: Any) -> str | None:

@@ -42,6 +42,9 @@ class ExchangePartnerRow(Base):
     key_id: Mapped[str] = mapped_column(String(64), doc="SHA-256 of the raw public key, hex")
     kinds: Mapped[list[Any]] = mapped_column(JSON, doc="item kinds accepted from it")
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_bundle_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            doc="signed time of the newest bundle imported from it")
+    last_bundle: Mapped[str | None] = mapped_column(String(64), doc="that bundle's id (SHA-256 of its signed header)")
 
 
 class SharedItemRow(Base):
@@ -72,6 +75,9 @@ class Partner:
     key_id: str
     kinds: tuple[str, ...]
     added_at: datetime | None = None
+    last_bundle_at: datetime | None = None
+    """Signed time of the newest bundle imported from this partner: an older one is a replay."""
+    last_bundle: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "key_id": self.key_id, "kinds": list(self.kinds), "public_key": self.public_key,
@@ -109,7 +115,9 @@ class ExchangeRepository(AccessRepository):
     @staticmethod
     def _partner(row: ExchangePartnerRow) -> Partner:
         return Partner(name=row.name, public_key=row.public_key, key_id=row.key_id, kinds=tuple(row.kinds),
-                       added_at=_aware(row.added_at))
+                       added_at=_aware(row.added_at),
+                       last_bundle_at=_aware(row.last_bundle_at) if row.last_bundle_at else None,
+                       last_bundle=row.last_bundle)
 
     def save_partner(self, partner: Partner, actor: str = "cli") -> Partner:
         """Add the partner, or replace its key and allowed kinds (a key rotation is a replacement)."""
@@ -124,6 +132,13 @@ class ExchangeRepository(AccessRepository):
                        {"key_id": partner.key_id, "kinds": sorted(partner.kinds)}, session)
             session.flush()
             return self._partner(row)
+
+    def note_bundle(self, name: str, bundle: str, created_at: datetime) -> None:
+        """Remember the newest bundle imported from partner `name` (never moves back in time)."""
+        with self.writing() as session:
+            row = session.get(ExchangePartnerRow, (self.org, name))
+            if row is not None and (row.last_bundle_at is None or _aware(row.last_bundle_at) <= created_at):
+                row.last_bundle_at, row.last_bundle = created_at, bundle
 
     def partner(self, name: str) -> Partner | None:
         with self.sessions() as session:
