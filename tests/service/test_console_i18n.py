@@ -131,6 +131,11 @@ def test_the_console_switched_to_a_language_draws_its_script(server: Server, lan
         row = page.locator("#review-rows tr").first
         expect(row).to_contain_text(translated["Hate speech"])
         expect(row.locator("button.open")).to_have_text(translated["Open"])
+        # dates in the language's own words: Thai from the browser (Buddhist era), Khmer from the
+        # console's month names (Chromium has no Khmer date data and would write "Dec 5, 2026")
+        shown = page.evaluate("[localTime('2026-12-05T16:40:00Z'), bucketLabel('2026-03-02')]")
+        expected = {"th": ("ธ.ค. 2569", "มี.ค."), "km": ("ធ្នូ 2026", "2 មីនា")}[language]
+        assert expected[0] in shown[0] and expected[1] in shown[1], shown
 
         # every control draws with the page's font stack (a button does not inherit it by default)
         for control in ("#review-filters button", "#review-rows button.open", "#review-status"):

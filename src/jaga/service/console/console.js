@@ -115,10 +115,35 @@ function say(message, isError = false) {
 
 // --- times: the API writes every time with its offset; shown in the reader's own zone ------------
 
+// Month names for the console's languages that a browser may have no date data for (Chromium has
+// none for km, lo and my: its Intl falls back to English there).
+const MONTHS = {
+  km: ["មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"],
+  lo: ["ມັງກອນ", "ກຸມພາ", "ມີນາ", "ເມສາ", "ພຶດສະພາ", "ມິຖຸນາ", "ກໍລະກົດ", "ສິງຫາ", "ກັນຍາ", "ຕຸລາ", "ພະຈິກ", "ທັນວາ"],
+  my: ["ဇန်နဝါရီ", "ဖေဖော်ဝါရီ", "မတ်", "ဧပြီ", "မေ", "ဇွန်", "ဇူလိုင်", "ဩဂုတ်", "စက်တင်ဘာ", "အောက်တိုဘာ",
+       "နိုဝင်ဘာ", "ဒီဇင်ဘာ"],
+};
+
+function formatDate(date, withTime, timeZone) {
+  // The browser's Intl in the console's language where it has the data; else day, month by name,
+  // year and 24-hour time, still in the reader's zone (or `timeZone`).
+  const locale = INTL[lang] || lang;
+  if (Intl.DateTimeFormat.supportedLocalesOf([locale]).length || !MONTHS[lang]) {
+    const options = withTime ? { dateStyle: "medium", timeStyle: "short" } : { month: "short", day: "numeric" };
+    return new Intl.DateTimeFormat(locale, timeZone ? { ...options, timeZone } : options).format(date);
+  }
+  const parts = {};
+  const numeric = { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+                    hourCycle: "h23" };
+  for (const part of new Intl.DateTimeFormat("en-GB", timeZone ? { ...numeric, timeZone } : numeric)
+    .formatToParts(date)) parts[part.type] = part.value;
+  const day = `${Number(parts.day)} ${MONTHS[lang][Number(parts.month) - 1]}`;
+  return withTime ? `${day} ${parts.year} ${parts.hour}:${parts.minute}` : day;
+}
+
 function localTime(iso) {
   // In the reader's own time zone and the console's language (Thai dates in the Buddhist era).
-  return iso ? new Intl.DateTimeFormat(INTL[lang] || lang, { dateStyle: "medium", timeStyle: "short" })
-    .format(new Date(iso)) : "—";
+  return iso ? formatDate(new Date(iso), true) : "—";
 }
 
 function countdown(iso) {
@@ -657,8 +682,7 @@ function legend(keys) {
 }
 
 function bucketLabel(day) {
-  return new Intl.DateTimeFormat(INTL[lang] || lang, { month: "short", day: "numeric", timeZone: "UTC" })
-    .format(new Date(`${day}T00:00:00Z`));
+  return formatDate(new Date(`${day}T00:00:00Z`), false, "UTC");
 }
 
 // Stacked columns over time, one colour per key (largest first); the reader's own data, drawn as
