@@ -628,6 +628,12 @@ class Decision(BaseModel):
         data["action"] = str(self.action)
         return data
 
+    @property
+    def on_authority_order(self) -> bool:
+        """Decided on a government order (its statement names the request): stored as its own
+        column for reports, and what makes a person's review an authority-order outcome."""
+        return self.statement is not None and self.statement.authority_request is not None
+
     @staticmethod
     def make_id(post_id: str, policy_version: str) -> str:
         """Deterministic, so that re-running a scan (or resuming one) yields the same ids."""

@@ -42,7 +42,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import ClassVar
@@ -284,16 +284,17 @@ class HarmDetector(Detector):
     def __init__(self, directory: Path | None = None) -> None:
         root = directory or Path(str(resources.files("jaga.detect") / "harm_cues"))
         self.rules, self.languages, self.shared = _compiled(root.resolve())
-        self._automaton = _automaton([self.shared, *self.languages.values()])
+
+    @cached_property
+    def _automaton(self) -> tuple[ahocorasick.Automaton, dict[int, int]]:
+        """Built on first scan (0.1 s): an instance that only reads warning cues (`discussed`, for
+        the classifier's cap) never needs it."""
+        return _automaton([self.shared, *self.languages.values()])
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled without the automaton: it indexes the patterns by object, and unpickled patterns
-        are new objects (Ray and Spark ship detectors)."""
+        are new objects (Ray and Spark ship detectors); the worker builds its own on first use."""
         return {key: value for key, value in self.__dict__.items() if key != "_automaton"}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update(state)
-        self._automaton = _automaton([self.shared, *self.languages.values()])
 
     def _present(self, text: str, windows: list[tuple[int, int]]) -> set[int]:
         """Which patterns (by position in `_automaton`'s list) may match in the windows: those one of

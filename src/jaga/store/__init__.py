@@ -196,7 +196,7 @@ class Store(FactCheckRepository, CaseRepository, PrivacyRepository, IdempotencyR
                 "action": str(decision.action), "categories": [c.value for c in decision.categories],
                 "max_score": max(decision.scores.values(), default=0.0), "language": decision.language.code,
                 "automated": decision.automated, "review_status": decision.review_status,
-                "authority_order": decision.statement is not None and decision.statement.authority_request is not None,
+                "authority_order": decision.on_authority_order,
                 "deadline": _utc(decision.deadline), "decided_at": _utc(decision.decided_at),
                 "document": decision.to_json_dict()}
 

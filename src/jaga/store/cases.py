@@ -539,8 +539,7 @@ class CaseRepository(AccessRepository):
         already decided becomes the next version of the stored decision (`statements.supersede`):
         written over it, the order's statement would erase the earlier one, and a person's decision
         with it. Only decisions on orders are looked up, so a scan's batch pays nothing."""
-        orders = [decision.id for decision in decisions
-                  if decision.statement is not None and decision.statement.authority_request is not None]
+        orders = [decision.id for decision in decisions if decision.on_authority_order]
         if not orders:
             return list(decisions)
         table = DecisionRow.__table__
@@ -585,15 +584,14 @@ class CaseRepository(AccessRepository):
         if outcome is None:
             decision = decision.model_copy(update={"review_status": review_status})
         else:
-            if outcome == Outcome.REVIEW and decision.statement is not None \
-                    and decision.statement.authority_request is not None:
+            if outcome == Outcome.REVIEW and decision.on_authority_order:
                 outcome = Outcome.AUTHORITY_ORDER  # the person's decision on a government order
             decision = reissue(decision, outcome=outcome, action=decision.action if action is None else action,
                                review_status=review_status, actor=actor, note=note, at=at or now_utc())
         row.document = decision.to_json_dict()
         row.action, row.review_status, row.automated = str(decision.action), decision.review_status, decision.automated
         row.categories = [category.value for category in decision.categories]
-        row.authority_order = decision.statement is not None and decision.statement.authority_request is not None
+        row.authority_order = decision.on_authority_order
         self._seal_decisions(session, "jaga", "decision.rewrite", decision_id, [row])  # the step's own entry names who
         return decision
 

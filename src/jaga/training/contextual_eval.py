@@ -218,9 +218,12 @@ def stack_metrics(progress: Callable[[str], None] | None = None) -> dict[str, An
     for dataset in sorted({rows.sources[i] for i in test}):
         mine = np.array([position for position, i in enumerate(test) if rows.sources[i] == dataset])
         labels = rows.labels[np.array(test)[mine]]
-        real[dataset] = {category.value: prf(labels[known, column], (scores[mine[known], column] >= 0.5).astype(int))
-                         for column, category in enumerate(MODELLED)
-                         for known in [labels[:, column] >= 0] if (labels[known, column] == 1).sum() >= 5}
+        real[dataset] = {}
+        for column, category in enumerate(MODELLED):
+            known = labels[:, column] >= 0
+            if (labels[known, column] == 1).sum() >= 5:  # too few positives say nothing
+                real[dataset][category.value] = prf(labels[known, column],
+                                                    (scores[mine[known], column] >= 0.5).astype(int))
     return {"full_stack": full, "real_cascade": real}
 
 
