@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import ValidationError
 
 from jaga import Action, Category, Decision, Moderator, Post
+from jaga.detect.classifier import read_by_encoder_tier
 from jaga.privacy import pseudonymise
 
 
@@ -50,6 +52,29 @@ def test_jurisdiction_precedence(moderator: Moderator) -> None:
 def test_declared_language_is_respected(moderator: Moderator) -> None:
     decision = moderator.moderate(Post(id="l", text="Saya suka makan nasi", lang="ms"))
     assert decision.language.code == "ms" and decision.language.confidence == 1.0
+
+
+@pytest.mark.parametrize(("declared", "code"), [("fil", "tl"), ("in", "id"), ("zh-Hant-TW", "zh"), ("en_SG", "en"),
+                                              ("zsm", "ms"), ("de", "de"), ("und", None), ("", None)])
+def test_platform_language_tags_become_jagas_codes(declared: str, code: str | None) -> None:
+    # Platforms send BCP 47 tags, ISO 639-2/3 codes and X's withdrawn "in" for Indonesian.
+    assert Post(id="t", text="x", lang=declared).lang == code
+
+
+@pytest.mark.parametrize("declared", ["english", "z1", "-", "中文"])
+def test_what_is_not_a_language_tag_is_refused(declared: str) -> None:
+    with pytest.raises(ValidationError, match="language code"):
+        Post(id="t", text="x", lang=declared)
+
+
+def test_a_declared_language_outside_the_region_sends_the_post_to_the_contextual_tier(moderator: Moderator) -> None:
+    # Taken for English, this German post was settled as benign by the fast tier, which has never
+    # seen German. Declared as German, it is read by the contextual tier whatever the fast tier says.
+    text = "Behinderte sind einfach so ekelhaft."
+    decision = moderator.moderate(Post(id="g", text=text, lang="de"))
+    assert decision.language.code == "de"
+    assert read_by_encoder_tier(decision.signals) and Category.HATE_SPEECH in decision.categories
+    assert moderator.moderate(Post(id="g2", text=text)).language.code == "de"  # identified as well
 
 
 def test_author_ids_are_pseudonymised(moderator: Moderator) -> None:

@@ -14,7 +14,7 @@ from jaga.detect.base import Detector, PreparedPost
 from jaga.policy.reasons import Policy
 from jaga.privacy import pseudonymise
 from jaga.text import detect_language, normalise
-from jaga.types import LANGUAGES, Decision, LanguageInfo, Post, Signal
+from jaga.types import Decision, LanguageInfo, Post, Signal
 
 DEFAULT_JURISDICTION = "ASEAN"
 
@@ -58,7 +58,7 @@ class Moderator:
         """`org`: the organisation the post came from, when the door knows it (see `PreparedPost.org`)."""
         post = pseudonymised(post)
         text = normalise(post.text)
-        if post.lang in LANGUAGES:
+        if post.lang is not None:  # the platform's word; outside LANGUAGES it tells the detectors so
             detected = detect_language(text.text, post.country)
             language = LanguageInfo(code=post.lang, confidence=1.0,
                                     mixed=[code for code in detected.mixed if code != post.lang],

@@ -42,7 +42,34 @@ MAX_TEXT_CHARS = 50_000
 always pasted documents or attacks on the pipeline, and a human should look at them."""
 
 LANGUAGES: tuple[str, ...] = ("en", "id", "ms", "tl", "th", "vi", "km", "lo", "my", "zh", "ta")
-"""The languages Jaga is built for (ISO 639-1). Other languages are detected as `und`."""
+"""The languages Jaga is built for (ISO 639-1). Other languages keep their own code (given by the
+platform or identified), so that the detectors know a post is outside what they were trained on."""
+
+LANGUAGE_ALIASES: dict[str, str] = {
+    "in": "id", "ind": "id", "msa": "ms", "may": "ms", "zsm": "ms", "zlm": "ms", "fil": "tl", "tgl": "tl",
+    "tha": "th", "vie": "vi", "khm": "km", "lao": "lo", "mya": "my", "bur": "my", "eng": "en", "zho": "zh",
+    "chi": "zh", "cmn": "zh", "tam": "ta",
+}
+"""Codes platforms send for the region's languages besides ISO 639-1: ISO 639-2/3 ("fil", "ind",
+"zsm", "cmn") and the withdrawn "in" that Twitter/X still writes for Indonesian."""
+
+NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "qme", "qht", "qam", "qct", "qst"})
+"""Codes that name no language (undetermined, multiple, no linguistic content, and X's codes for
+posts of only media, hashtags, mentions or cashtags): the text's own language is identified instead."""
+
+
+def language_code(tag: str | None) -> str | None:
+    """A platform's language tag as Jaga's code: a BCP 47 tag's primary subtag ("zh-Hant-TW" -> "zh",
+    "en_SG" -> "en"), lower-cased, aliases mapped ("fil" -> "tl"); None when it names no language.
+    Raises ValueError for what is not a language tag at all."""
+    if tag is None or not tag.strip():
+        return None
+    primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
+    if not (2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha()):
+        raise ValueError(f"lang must be a language code such as 'id', 'th' or 'zh-Hant', got {tag!r}")
+    if primary in NO_LANGUAGE:
+        return None
+    return LANGUAGE_ALIASES.get(primary, primary)
 
 COUNTRIES: tuple[str, ...] = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN", "TL")
 """ASEAN member states and Timor-Leste (ISO 3166-1 alpha-2): the jurisdictions policies exist for."""
@@ -258,12 +285,7 @@ class Post(BaseModel):
     @field_validator("lang")
     @classmethod
     def _lang_code(cls, lang: str | None) -> str | None:
-        if lang is None or lang == "":
-            return None
-        lang = lang.strip().lower()
-        if not (2 <= len(lang) <= 3 and lang.isalpha()):
-            raise ValueError(f"lang must be an ISO 639-1 code such as 'id' or 'th', got {lang!r}")
-        return lang
+        return language_code(lang)
 
     @field_validator("country")
     @classmethod

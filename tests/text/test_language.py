@@ -77,3 +77,41 @@ def test_the_country_never_overrides_clear_markers() -> None:
 ])
 def test_links_domains_and_handles_are_not_read_as_english(text: str, code: str) -> None:
     assert detect_language(text).code == code
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Behinderte sind einfach so ekelhaft und gehören nicht in unsere Gesellschaft.", "de"),
+    ("Je ne supporte plus ces gens, ils devraient tous rentrer chez eux.", "fr"),
+    ("No quiero vivir al lado de esa gente, que se vayan de mi barrio.", "es"),
+    ("Nie chcę mieszkać obok tych ludzi, niech wracają do siebie.", "pl"),
+])
+def test_latin_text_in_another_language_keeps_its_own_code(text: str, code: str) -> None:
+    # Forced into the nearest of the region's five, German was read as English and the fast tier,
+    # which knows nothing of German, settled it as benign.
+    assert detect_language(text).code == code
+
+
+@pytest.mark.parametrize("text", [
+    "Grabe naman yung traffic sa EDSA kanina, halos dalawang oras ako sa bus",
+    "pulen banget kaya nasi cianjur",  # Sundanese-flavoured Indonesian: kin, never foreign
+    "asa apal nu ngangge acuk pink eka sanes nya",
+    "omg the new iphone is so expensive lah, can't afford one this year sia",
+    "Saya tak faham kenapa kerajaan buat macam ni, harga barang naik lagi",
+])
+def test_the_regions_latin_languages_are_not_called_foreign(text: str) -> None:
+    assert detect_language(text).code in ("en", "id", "ms", "tl", "vi")
+
+
+def test_one_pass_gives_what_an_identifier_restricted_to_the_five_gives() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from jaga.text.language import LATIN_LANGUAGES, _classify_latin
+
+    restricted = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    restricted.set_languages(LATIN_LANGUAGES)
+    for text in ("saya suka makan nasi goreng", "kumain na ba kayo", "the weather is nice today",
+                 "tôi yêu việt nam", "die katze schläft auf dem sofa"):
+        code, confidence, _, _ = _classify_latin(text)
+        expected_code, expected_confidence = restricted.classify(text)
+        assert code == expected_code
+        assert confidence == pytest.approx(expected_confidence, abs=1e-4)

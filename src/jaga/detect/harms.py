@@ -291,10 +291,24 @@ class HarmDetector(Detector):
         the classifier's cap) never needs it."""
         return _automaton([self.shared, *self.languages.values()])
 
+    @cached_property
+    def _places(self) -> dict[int, dict[int, tuple[int, ...]]]:
+        """For each cue set (by object id): a pattern's position in `_automaton` -> its places in
+        that set's list. A post's candidate patterns are looked up from the few the automaton found,
+        in the set's own order, instead of filtering every pattern of every set per post."""
+        _, positions = self._automaton
+        places: dict[int, dict[int, tuple[int, ...]]] = {}
+        for cue_set in (self.shared, *self.languages.values()):
+            found: dict[int, list[int]] = defaultdict(list)
+            for place, cue in enumerate(cue_set.patterns):
+                found[positions[id(cue)]].append(place)
+            places[id(cue_set)] = {position: tuple(where) for position, where in found.items()}
+        return places
+
     def __getstate__(self) -> dict[str, object]:
         """Pickled without the automaton: it indexes the patterns by object, and unpickled patterns
         are new objects (Ray and Spark ship detectors); the worker builds its own on first use."""
-        return {key: value for key, value in self.__dict__.items() if key != "_automaton"}
+        return {key: value for key, value in self.__dict__.items() if key not in ("_automaton", "_places")}
 
     def _present(self, text: str, windows: list[tuple[int, int]]) -> set[int]:
         """Which patterns (by position in `_automaton`'s list) may match in the windows: those one of
@@ -330,8 +344,12 @@ class HarmDetector(Detector):
         cue_sets = [self.languages[code] for code in self.languages_for(prepared)]
         if not any(cue_set.gate.search(text, start, end) for cue_set in cue_sets for start, end in windows):
             return []
-        present, index = self._present(text, windows), self._automaton[1]
-        cues = [cue for cue_set in (self.shared, *cue_sets) for cue in cue_set.patterns if index[id(cue)] in present]
+        present, places = self._present(text, windows), self._places
+        cues: list[CuePattern] = []
+        for cue_set in (self.shared, *cue_sets):
+            mine = places[id(cue_set)]
+            cues.extend(cue_set.patterns[place]
+                        for place in sorted(place for position in present for place in mine.get(position, ())))
         found = _scan(text, windows, [cue for cue in cues if cue.category is not None])
         if not found:
             return []

@@ -15,6 +15,9 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from typing import Any
+
+import numpy as np
 
 from jaga.types import LanguageInfo
 
@@ -83,19 +86,46 @@ _MANGLISH_PARTICLES = _words(
 
 
 @lru_cache(maxsize=1)
-def _latin_identifier() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(LATIN_LANGUAGES)
-    return identifier
-
-
-@lru_cache(maxsize=1)
-def _full_identifier() -> object:
+def _full_identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=1)
+def _latin_columns() -> np.ndarray:
+    classes = list(_full_identifier().nb_classes)
+    return np.array([classes.index(code) for code in LATIN_LANGUAGES])
+
+
+FOREIGN_LATIN = frozenset(
+    "af ca cs cy da de eo es et eu fi fr ga gl hr hu is it lb lt lv mt nl nn no pl pt ro sk sl sq sv tr".split())
+"""Latin-script languages that Jaga names when it meets them, rather than forcing the text into the
+nearest of the region's five. Languages kin to those five (Javanese, Acehnese, Bikol, Nigerian
+Pidgin) are left out: short Indonesian, Tagalog and English posts are taken for them."""
+
+FOREIGN_MIN = 0.5
+"""How sure the full identifier must be that Latin text is in one of `FOREIGN_LATIN`. Measured on
+25,304 posts of the real datasets in the region's five Latin-script languages: 11 called foreign (0.04 %),
+10 of them rightly (Dutch and Portuguese posts inside English and Indonesian sets; one Sundanese "opak
+eta mah" taken for Basque); on Multilingual HateCheck's Latin-script suites: German 97 %, Polish 95 %,
+Italian 96 %, Portuguese 94 %, Dutch 92 %, Spanish 86 %, French 86 % recognised (at 0.9: Spanish 31 %).
+The region's marker words veto it when they are a quarter of the words (French "je" is Malay too)."""
+
+
+def _classify_latin(text: str) -> tuple[str, float, str, float]:
+    """(best of the five Latin-script languages, its probability among them, best language of all,
+    its probability). One naive-Bayes pass over the full model: restricting its softmax to five
+    columns is exactly what an identifier restricted to them computes, so the second answer costs a
+    renormalisation, not a second pass (35 us for both, against 22 + 35 us for two identifiers)."""
+    scores = np.asarray(_full_identifier()._decide(text), dtype=np.float64)  # private: py3langid pinned
+    best = int(scores.argmax())
+    latin = scores[_latin_columns()]
+    total = float(latin.sum())
+    if total <= 0.0:  # every Latin column underflowed: nothing of the five in it
+        return LATIN_LANGUAGES[0], 0.0, str(_full_identifier().nb_classes[best]), float(scores[best])
+    mine = int(latin.argmax())
+    return LATIN_LANGUAGES[mine], float(latin[mine]) / total, str(_full_identifier().nb_classes[best]), float(scores[best])
 
 
 @lru_cache(maxsize=65536)
@@ -176,7 +206,7 @@ def detect_language(text: str, hint_country: str | None = None) -> LanguageInfo:
         code = SCRIPT_LANGUAGE[dominant]
         return LanguageInfo(code=code, confidence=round(dominant_count / total, 3), mixed=mixed, script=dominant)
     if dominant != "latin":
-        code, confidence = _full_identifier().classify(text)  # type: ignore[attr-defined]
+        code, confidence = _full_identifier().classify(text)
         return LanguageInfo(code=code, confidence=round(float(confidence), 3), mixed=mixed, script=dominant)
     info = _latin_language(text, hint_country)
     if mixed:
@@ -193,8 +223,7 @@ def _latin_language(text: str, hint_country: str | None) -> LanguageInfo:
     vietnamese = sum(1 for char in lowered if char in _VIETNAMESE_LETTERS)
     if vietnamese >= 2 or (vietnamese and len(words) <= 3):
         return LanguageInfo(code="vi", confidence=0.99, script="latin")
-    code, probability = _latin_identifier().classify(lowered)  # type: ignore[attr-defined]
-    confidence = float(probability)
+    code, confidence, foreign, foreign_confidence = _classify_latin(lowered)
     if not words:
         return LanguageInfo(code=code, confidence=round(confidence, 3), script="latin")
 
@@ -202,6 +231,15 @@ def _latin_language(text: str, hint_country: str | None) -> LanguageInfo:
     english_share = english / len(words)
     indonesian = sum(1 for word in words if word in _INDONESIAN_MARKERS)
     malay = sum(1 for word in words if word in _MALAY_MARKERS)
+    tagalog = sum(1 for word in words if word in _TAGALOG_MARKERS)
+    singlish = sum(1 for word in words if word in _SINGLISH_PARTICLES)
+    manglish = sum(1 for word in words if word in _MANGLISH_PARTICLES)
+    if (foreign in FOREIGN_LATIN and foreign_confidence >= FOREIGN_MIN and english_share < 0.5
+            and indonesian + malay + tagalog + singlish + manglish < max(2, len(words) // 4)):
+        # German, Spanish or Polish is not forced into the nearest of the five: a detector trained
+        # on the region's languages must know when a post is outside them (the fast tier settled
+        # 62 % of Multilingual HateCheck's German as benign when it was taken for English).
+        return LanguageInfo(code=foreign, confidence=round(foreign_confidence, 3), script="latin")
     if code in ("id", "ms") or (code == "en" and english_share < 0.3 and (indonesian or malay)):
         if malay > indonesian:
             code, confidence = "ms", max(confidence if code == "ms" else 0.0, _vote_confidence(malay, indonesian))
@@ -213,11 +251,8 @@ def _latin_language(text: str, hint_country: str | None) -> LanguageInfo:
             confidence = confidence if hinted == code else 0.5
             code = hinted
 
-    tagalog = sum(1 for word in words if word in _TAGALOG_MARKERS)
     if code == "en" and tagalog >= 2 and tagalog / len(words) >= 0.25:
         code, confidence = "tl", max(0.6, tagalog / len(words))  # Taglish: Tagalog is the matrix language
-    singlish = sum(1 for word in words if word in _SINGLISH_PARTICLES)
-    manglish = sum(1 for word in words if word in _MANGLISH_PARTICLES)
     mixed: list[str] = []
     variety: str | None = None
     if code == "en":

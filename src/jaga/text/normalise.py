@@ -174,12 +174,18 @@ def _split_tokens(pieces: list[Piece]) -> list[list[Piece]]:
 
 
 def _explode(pieces: list[Piece]) -> list[Piece]:
-    """One piece per output character; each keeps its piece's original range."""
+    """One piece per output character; each keeps its piece's original range. A piece as long as its
+    range is split one character per position, unless a neighbour shares that range (the characters
+    of a repaired token all share the token's range: mojibake "¬º0" became "¼0", whose "¼" then
+    became "1⁄4", three characters over the token's three positions while "0" pointed at them too)."""
     exploded: list[Piece] = []
-    for out, start, end in pieces:
+    last = len(pieces) - 1
+    for index, (out, start, end) in enumerate(pieces):
         if len(out) == 1:
             exploded.append((out, start, end))
-        elif len(out) == end - start:
+        elif len(out) == end - start and not (
+                (index > 0 and pieces[index - 1][1:] == (start, end))
+                or (index < last and pieces[index + 1][1:] == (start, end))):
             exploded.extend((char, start + offset, start + offset + 1) for offset, char in enumerate(out))
         else:
             exploded.extend((char, start, end) for char in out)
