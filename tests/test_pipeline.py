@@ -55,7 +55,8 @@ def test_declared_language_is_respected(moderator: Moderator) -> None:
 
 
 @pytest.mark.parametrize(("declared", "code"), [("fil", "tl"), ("in", "id"), ("zh-Hant-TW", "zh"), ("en_SG", "en"),
-                                              ("zsm", "ms"), ("de", "de"), ("und", None), ("", None)])
+                                              ("zsm", "ms"), ("de", "de"), ("und", None), ("", None),
+                                              ("sg", None), ("la", None)])
 def test_platform_language_tags_become_jagas_codes(declared: str, code: str | None) -> None:
     # Platforms send BCP 47 tags, ISO 639-2/3 codes and X's withdrawn "in" for Indonesian.
     assert Post(id="t", text="x", lang=declared).lang == code

@@ -58,6 +58,12 @@ NO_LANGUAGE = frozenset({"und", "mul", "zxx", "mis", "qme", "qht", "qam", "qct",
 posts of only media, hashtags, mentions or cashtags): the text's own language is identified instead."""
 
 
+_COUNTRY_LOOKALIKES = frozenset({"bn", "kh", "la", "mm", "ph", "sg", "vn"})
+"""Codes that are the region's country codes and not its languages (Brunei is not Bengali, Laos not
+Latin, Singapore not Sango): sent as a post's language, they most likely name its country, so the
+text's language is identified instead (a Singlish post sent as "sg" is read as English)."""
+
+
 def language_code(tag: str | None) -> str | None:
     """A platform's language tag as Jaga's code: a BCP 47 tag's primary subtag ("zh-Hant-TW" -> "zh",
     "en_SG" -> "en"), lower-cased, aliases mapped ("fil" -> "tl"); None when it names no language.
@@ -67,7 +73,7 @@ def language_code(tag: str | None) -> str | None:
     primary = tag.strip().replace("_", "-").split("-", 1)[0].lower()
     if not (2 <= len(primary) <= 3 and primary.isascii() and primary.isalpha()):
         raise ValueError(f"lang must be a language code such as 'id', 'th' or 'zh-Hant', got {tag!r}")
-    if primary in NO_LANGUAGE:
+    if primary in NO_LANGUAGE or primary in _COUNTRY_LOOKALIKES:
         return None
     return LANGUAGE_ALIASES.get(primary, primary)
 
