@@ -185,7 +185,8 @@ def detect_language(text: str, hint_country: str | None = None) -> LanguageInfo:
     `hint_country` (the post's jurisdiction) only breaks the Singlish/Manglish tie; it never
     overrides what the text says.
     """
-    if not text.isascii():  # in all-Latin text a link changes no script count: skip the pass
+    # In all-ASCII text a link changes no script count, and an address needs a "." "@" or ":".
+    if not text.isascii() and ("." in text or "@" in text or ":" in text):
         words_only = _without_addresses(text)
         if words_only.strip() and words_only != text:
             text = words_only
