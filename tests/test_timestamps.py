@@ -119,8 +119,8 @@ def test_every_api_answer_carries_offsets(case_history: tuple[TestClient, dict[s
         assert must.format(**ids) in answered, f"{must} gave no JSON answer"
     assert [found for path, body in answered.items() for found in naive_times(body, path)] == []
     deliveries = Store(database_url).scoped("acme").deliveries()
-    assert {delivery["event"] for delivery in deliveries} >= {"decision.created", "decision.reviewed", "appeal.decided"}
-    assert [found for delivery in deliveries for found in naive_times(delivery, f"delivery {delivery['event']}")] == []
+    assert {delivery.event for delivery in deliveries} >= {"decision.created", "decision.reviewed", "appeal.decided"}
+    assert [found for delivery in deliveries for found in naive_times(delivery.model_dump(mode="json"), f"delivery {delivery.event}")] == []
 
 
 def test_every_file_a_scan_and_an_export_write_carries_offsets(tmp_path: Path) -> None:

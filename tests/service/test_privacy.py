@@ -92,7 +92,7 @@ def _marked_world(client: TestClient, store: Store, keys: dict[str, dict[str, st
     decided = client.post(f"/v1/appeals/{appeal['id']}/decide", json={"outcome": "rejected", "note": f"no: {MARKER}"},
                           headers=keys["reviewer_2"])
     assert decided.status_code == 200
-    events = {delivery["event"] for delivery in store.scoped("acme").deliveries()}
+    events = {delivery.event for delivery in store.scoped("acme").deliveries()}
     assert {"decision.created", "decision.reviewed", "appeal.decided", "notice.reporter"} <= events
 
 

@@ -106,7 +106,7 @@ def test_malaysia_tells_the_reporter_the_outcome(database_url: str, moderator: M
         client.post(f"/v1/reviews/{report['review_task']}/claim", headers=keys["reviewer"])
         client.post(f"/v1/reviews/{report['review_task']}/decide", json={"action": "remove", "note": "Checked."},
                     headers=keys["reviewer"])
-    events = {delivery["event"]: delivery["payload"] for delivery in store.deliveries()}
+    events = {delivery.event: delivery.payload for delivery in store.deliveries()}
     notice = events["notice.reporter"]
     assert notice["action"] == "remove" and notice["reports"][0]["id"] == report["id"]
     assert notice["reports"][0]["reporter"].startswith("anon_")  # a user's id never leaves in clear
@@ -121,7 +121,7 @@ def test_a_report_outside_the_keys_jurisdictions_writes_nothing(database_url: st
         client.post("/v1/moderate", json={"post": ALLOWED_TH}, headers=platform)
         refused = client.post("/v1/reports", json={"post_id": "t1", "reporter": "u", "reason": "x"}, headers=malaysia_only)
         assert refused.status_code == 404
-    assert store.transparency()["reports"]["total"] == 0 and store.review_tasks(None, ()) == []
+    assert store.transparency().reports["total"] == 0 and store.review_tasks(None, ()) == []
 
 
 def test_a_trusted_flagger_may_have_the_longest_name_the_api_allows(

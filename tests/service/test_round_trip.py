@@ -118,9 +118,9 @@ def test_failed_deliveries_are_retried_with_backoff(parties: tuple[TestClient, S
     dispatcher.base_seconds = 0.0  # retry at once, so the test need not wait
     assert dispatcher.run_once() == 0
     delivery = store.scoped("acme").deliveries()[0]
-    assert delivery["attempts"] == 1 and delivery["last_error"] == "HTTP 500" and delivery["delivered_at"] is None
+    assert delivery.attempts == 1 and delivery.last_error == "HTTP 500" and delivery.delivered_at is None
     assert dispatcher.run_once() == 1
-    assert store.scoped("acme").deliveries()[0]["delivered_at"] is not None
+    assert store.scoped("acme").deliveries()[0].delivered_at is not None
     assert len(receiver.received) == 2
 
 
@@ -134,12 +134,12 @@ def test_backoff_doubles_and_gives_up(database_url: str, local_webhooks: None) -
     store.set_webhook("http://127.0.0.1:9/unreachable")
     with store.sessions.begin() as session:
         store._enqueue(session, "decision.created", {"decision": {}})
-    delivery_id = store.deliveries()[0]["id"]
+    delivery_id = store.deliveries()[0].id
     waits = []
     for _ in range(MAX_DELIVERY_ATTEMPTS):
         before = now_utc()
         store.record_attempt(delivery_id, "ConnectError", base_seconds=1.0)
         row = store.deliveries()[0]
-        waits.append((row["next_attempt_at"].replace(tzinfo=before.tzinfo) - before) / timedelta(seconds=1))
+        waits.append((row.next_attempt_at.replace(tzinfo=before.tzinfo) - before) / timedelta(seconds=1))
     assert [round(wait) for wait in waits[:4]] == [1, 2, 4, 8]
-    assert store.deliveries()[0]["failed"] is True
+    assert store.deliveries()[0].failed is True

@@ -80,7 +80,7 @@ def test_two_dispatchers_deliver_each_event_once(database_url: str, local_webhoo
         thread.join(timeout=30)
     assert sorted(receiver.received.values()) == [1] * EVENTS
     assert sum(delivered) == EVENTS
-    assert all(row["delivered_at"] is not None and row["attempts"] == 1 for row in queued.deliveries())
+    assert all(row.delivered_at is not None and row.attempts == 1 for row in queued.deliveries())
     for store in [*stores, queued]:
         store.close()
 

@@ -192,7 +192,7 @@ def test_delivery_connects_to_the_checked_address_with_the_original_host(
         client.post("/v1/moderate", json={"post": {**HATE, "id": "h2"}}, headers=platform)
         assert dispatcher.run_once() == 0
         failed = Store(database_url).scoped("acme").deliveries()[-1]
-        assert failed["delivered_at"] is None and failed["last_error"].startswith("refused: receiver.test (10.0.0.7)")
+        assert failed.delivered_at is None and (failed.last_error or "").startswith("refused: receiver.test (10.0.0.7)")
         assert len(receiver.hosts) == 1
 
 
@@ -205,7 +205,7 @@ def test_delivery_rechecks_urls_stored_before_the_checks(database_url: str, loca
     with store.sessions.begin() as session:
         store._enqueue(session, "decision.created", {"decision": {}})
     assert WebhookDispatcher(store).run_once() == 0
-    assert "link-local" in store.deliveries()[0]["last_error"]
+    assert "link-local" in (store.deliveries()[0].last_error or "")
 
 
 def test_delivery_can_be_switched_off(tmp_path: Path, moderator: Moderator, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -283,7 +283,7 @@ def test_https_delivery_to_the_pinned_address_verifies_the_host_names_certificat
         with store.sessions.begin() as session:
             store._enqueue(session, "decision.created", {"decision": {}})
         assert dispatcher.run_once() == 0
-        assert "certificate" in store.deliveries()[-1]["last_error"].lower()
+        assert "certificate" in (store.deliveries()[-1].last_error or "").lower()
         assert len(receiver.hosts) == 1
     finally:
         receiver.close()

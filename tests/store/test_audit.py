@@ -52,11 +52,11 @@ def store(database_url: str) -> Iterator[Store]:
         acme.revoke_key(revoked.id)
         acme.save([_post(index) for index in range(4)], [_decision(index) for index in range(4)])
         acme.record_moderation([_post(9)], [_decision(9, review_status="pending")], actor="key-1")
-        task = acme.review_tasks("open", ())[0]["id"]
+        task = acme.review_tasks("open", ())[0].id
         acme.claim_review(task, "reviewer-1")
         acme.decide_review(task, "reviewer-1", Action.REMOVE, "checked")
         appeal = acme.file_appeal("dec_0009", "it was a joke", "author")
-        acme.decide_appeal(appeal["id"], "reviewer-2", upheld=True, note="agreed")
+        acme.decide_appeal(appeal.id, "reviewer-2", upheld=True, note="agreed")
         yield opened
 
 

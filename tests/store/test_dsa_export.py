@@ -44,8 +44,8 @@ def test_stored_decisions_become_statements_with_what_only_the_store_knows(
         flagger = store.file_report("flagged", "Mafindo", "hate", None, trusted_flagger=True)
         user = store.file_report("noticed", "anon_reporter", "insult", None, trusted_flagger=False)
         for report in (flagger, user):
-            store.claim_review(report["review_task"], "rev1")
-            store.decide_review(report["review_task"], "rev1", Action.REMOVE, "insults a person")
+            store.claim_review(report.review_task or "", "rev1")
+            store.decide_review(report.review_task or "", "rev1", Action.REMOVE, "insults a person")
         store.file_report("g1", "anon_late", "gambling", None, trusted_flagger=True)  # after g1 was decided
 
     statements = {s["puid"].split("-v")[0]: s for batch in _export(tmp_path, database_url, monkeypatch)

@@ -22,7 +22,7 @@ def test_a_reviewers_removal_is_stored_as_a_new_version(database_url: str, moder
     with Store(database_url, org="acme") as store:
         pending = moderator.moderate(HATE_MY)
         store.record_moderation([HATE_MY], [pending], actor="key-1")
-        _decide(store, store.review_tasks("open", ())[0]["id"], "reviewer-1", Action.REMOVE, "Menghina kaum.")
+        _decide(store, store.review_tasks("open", ())[0].id, "reviewer-1", Action.REMOVE, "Menghina kaum.")
         stored = store.decision(pending.id)
         assert stored is not None and stored.action == Action.REMOVE and stored.review_status == "decided"
         assert stored.statement["decision_visibility"] == ["DECISION_VISIBILITY_CONTENT_REMOVED"]
@@ -38,19 +38,19 @@ def test_a_reviewers_allow_and_an_upheld_appeal_count_as_allowed(database_url: s
     with Store(database_url, org="acme") as store:
         reviewed, appealed = moderator.moderate(GAMBLING_ID), moderator.moderate(other)
         store.record_moderation([GAMBLING_ID, other], [reviewed, appealed], actor="key-1")
-        assert store.transparency()["by_category"] == {"illegal_gambling": 2}
-        task = store.file_report(GAMBLING_ID.id, "user-1", "bukan judi", None, False)["review_task"]
+        assert store.transparency().by_category == {"illegal_gambling": 2}
+        task = store.file_report(GAMBLING_ID.id, "user-1", "bukan judi", None, False).review_task
         _decide(store, task, "reviewer-1", Action.ALLOW)
         allowed = store.decision(reviewed.id)
         assert allowed is not None and allowed.statement["decision_visibility"] == []
         assert "CONTENT_DISABLED" not in str(allowed.statement) and "tetap tayang" in allowed.statement["user_notice"]["text"]
         appeal = store.file_appeal(appealed.id, "Ini bukan promosi", "author")
-        store.decide_appeal(appeal["id"], "reviewer-2", upheld=True, note="")
+        store.decide_appeal(appeal.id, "reviewer-2", upheld=True, note="")
         restored = store.decision(appealed.id)
         assert restored is not None and restored.action == Action.ALLOW
         assert "Kami menghapus" not in restored.statement["user_notice"]["text"]
         assert "membatalkan keputusan kami" in restored.statement["user_notice"]["text"]
         assert restored.history[0]["action"] == "remove" and restored.statement["issued_because"] == "appeal_upheld"
         report = store.transparency()
-        assert report["by_category"] == {} and report["by_action"] == {"allow": 2}
+        assert report.by_category == {} and report.by_action == {"allow": 2}
         assert store.verify_audit() == []

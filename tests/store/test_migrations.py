@@ -29,7 +29,7 @@ def test_0009_keeps_the_data_of_0008(database_url: str) -> None:
     migrate(engine)
     store = Store(database_url).scoped("acme")
     assert store.remembered("k-1") == ("f", 201, {"id": "rep_1"}) and store.remembered("k-1", "TH") is None
-    assert store.transparency(("MY",))["reports"]["total"] == 1 and store.transparency(("TH",))["reports"]["total"] == 0
+    assert store.transparency(("MY",)).reports["total"] == 1 and store.transparency(("TH",)).reports["total"] == 0
     with engine.begin() as connection:
         connection.execute(text("UPDATE reports SET reporter = :name"), {"name": "n" * 256})  # was VARCHAR(64)
     config = _alembic_config()

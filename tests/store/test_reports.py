@@ -51,7 +51,7 @@ def _stored(database_url: str, moderator: Moderator) -> Store:
     store.decide_review(task, "reviewer-1", Action.REMOVE, "Unlawful under the order, checked.")
     store.file_report("hello-en", "anon_1", "looks like spam", None, False)
     appeal = store.file_appeal(by_post["order"].id, "It is true, not false.", "author")
-    store.decide_appeal(appeal["id"], "reviewer-2", True, "The post is accurate; reversed.")
+    store.decide_appeal(appeal.id, "reviewer-2", True, "The post is accurate; reversed.")
     return store
 
 
@@ -60,7 +60,7 @@ def test_the_report_keeps_the_api_numbers_and_adds_breakdowns(database_url: str,
     period = _current_quarter()
     report = transparency_report(store, period, "MY")
     since, until = period_bounds(period)
-    api = store.transparency(("MY",), since, until)
+    api = store.transparency(("MY",), since, until).model_dump()
     assert {key: report[key] for key in api if key != "appeals"} == {key: api[key] for key in api if key != "appeals"}
     assert {key: value for key, value in report["appeals"].items() if key != "reversal_rate"} == api["appeals"]
     assert report["decisions"] == 4

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
     HttpUrl,
     JsonValue,
-    PlainSerializer,
     SerializerFunctionWrapHandler,
-    WithJsonSchema,
     field_validator,
     model_serializer,
     model_validator,
@@ -23,6 +19,21 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from jaga.store.records import (
+    Appeal,
+    AuthorData,
+    AuthorDecision,
+    AuthorHistory,
+    AuthorPost,
+    AuthorReport,
+    AuthorStrike,
+    CaseReport,
+    Report,
+    ReviewTask,
+    Strike,
+    TransparencyTotals,
+    UtcTime,
+)
 from jaga.types import Category, Decision, Post, ReviewAction, ValidText
 
 ObjectId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
@@ -31,16 +42,10 @@ Text = Annotated[str, ValidText]
 MAX_BATCH = 100
 
 
-def _in_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-UtcTime = Annotated[datetime, AfterValidator(_in_utc), PlainSerializer(lambda moment: moment.isoformat(),
-                                                                        return_type=str, when_used="json"),
-                    WithJsonSchema({"type": "string", "format": "date-time"})]
-"""A time always written with its offset (`2026-12-05T10:00:00+00:00`): SQLite hands times back
-without one, and a browser reads a time without an offset as its own local time (7 hours off in
-Jakarta)."""
+# Response schemas for what the store returns subclass its records (`jaga.store.records`): the
+# fields are named once, there, and a route converts a record with one `model_validate` call. A
+# subclass without a docstring on purpose is one whose record's docstring the API never showed:
+# pydantic takes the class's own docstring as the schema's description, and the contract stays.
 
 
 POST_EXAMPLE: dict[str, Any] = {
@@ -394,22 +399,10 @@ class EvidenceOut(BaseModel):
     source: str
 
 
-class ReviewTaskOut(BaseModel):
+class ReviewTaskOut(ReviewTask):
     """A case in the review queue, with what a reviewer needs to triage it. The fields after `note`
     were added for the review workspace; older clients may ignore them."""
 
-    id: str
-    decision_id: str
-    post_id: str
-    jurisdiction: str
-    status: str
-    deadline: UtcTime | None
-    created_at: UtcTime
-    claimed_by: str | None
-    decided_by: str | None
-    decided_at: UtcTime | None
-    outcome: str | None
-    note: str | None
     text: str | None = Field(default=None, description="The post's original text (evidence spans index into it).")
     language: str | None = None
     categories: list[str] = Field(default_factory=list)
@@ -431,41 +424,23 @@ class ReviewTaskOut(BaseModel):
                              "blurred and in greyscale by default.")
 
 
-class AuthorDecisionOut(BaseModel):
-    id: str
-    post_id: str
-    action: str
-    categories: list[str]
-    jurisdiction: str
-    review_status: str
-    decided_at: UtcTime | None
+class AuthorDecisionOut(AuthorDecision):
+    pass
 
 
-class StrikeOut(BaseModel):
-    decision_id: str
-    category: str
-    jurisdiction: str
-    created_at: UtcTime | None
-    expires_at: UtcTime | None
-    live: bool
+class StrikeOut(Strike):
+    pass
 
 
-class AuthorHistoryOut(BaseModel):
+class AuthorHistoryOut(AuthorHistory):
     """The author's record as a reviewer sees it: a pseudonym, never the platform's id."""
 
-    pseudonym: str
     decisions: list[AuthorDecisionOut]
     strikes: list[StrikeOut]
-    live_strikes: int
 
 
-class CaseReportOut(BaseModel):
-    id: str
-    trusted_flagger: bool
-    category: str | None
-    reason: str
-    created_at: UtcTime
-    reporter: str | None = Field(description="Named only for a trusted flagger.")
+class CaseReportOut(CaseReport):
+    pass
 
 
 class CaseOut(BaseModel):
@@ -516,17 +491,8 @@ class AppealRequest(BaseModel):
     reason: Text = Field(min_length=1, max_length=5_000, description="The user's own words.")
 
 
-class AppealOut(BaseModel):
-    id: str
-    decision_id: str
-    jurisdiction: str
-    status: str
-    reason: str
-    filed_at: UtcTime
-    outcome: str | None
-    note: str | None
-    decided_by: str | None
-    decided_at: UtcTime | None
+class AppealOut(Appeal):
+    pass
 
 
 class AppealInboxOut(AppealOut):
@@ -597,63 +563,35 @@ class ReportRequest(BaseModel):
     reason: Text = Field(min_length=1, max_length=5_000)
 
 
-class ReportOut(BaseModel):
-    id: str
-    post_id: str
-    trusted_flagger: bool
-    category: str | None
-    reason: str
-    review_task: str | None
-    created_at: UtcTime
+class ReportOut(Report):
+    pass
 
 
-class Transparency(BaseModel):
-    decisions: int
-    by_action: dict[str, int]
-    by_category: dict[str, int]
-    by_jurisdiction: dict[str, int]
-    automated_share: float
-    authority_requests: int
-    reviews: dict[str, float | int | None]
-    appeals: dict[str, int]
-    reports: dict[str, int]
+class Transparency(TransparencyTotals):
+    pass
 
 
-class AuthorPostOut(BaseModel):
+class AuthorPostOut(AuthorPost):
     """One of the author's posts as held; the fields the platform sent that Jaga does not know
     (`Post.extra`) follow the known ones, as sent (any JSON value)."""
 
-    model_config = ConfigDict(extra="allow")
     __pydantic_extra__: dict[str, JsonValue] = Field(init=False)
 
-    id: str
-    text: str
-    lang: str | None
-    country: str | None
-    created_at: UtcTime | None
-    ingested_at: UtcTime
+
+class AuthorStrikeOut(AuthorStrike):
+    pass
 
 
-class AuthorStrikeOut(BaseModel):
-    decision_id: str
-    category: str
-    created_at: UtcTime
-    expires_at: UtcTime
+class AuthorReportOut(AuthorReport):
+    pass
 
 
-class AuthorReportOut(BaseModel):
-    id: str
-    post_id: str
-    reason: str
-    created_at: UtcTime
-
-
-class AuthorDataOut(BaseModel):
+class AuthorDataOut(AuthorData):
     """Everything held about one author (a data subject's access request), by pseudonym."""
 
-    author: str
     posts: list[AuthorPostOut]
-    decisions: list[DecisionOut]
+    # the record holds the documents as stored; the API describes (and checks) them as decisions
+    decisions: list[DecisionOut]  # type: ignore[assignment]
     strikes: list[AuthorStrikeOut]
     reports_filed: list[AuthorReportOut]
 

@@ -28,10 +28,30 @@ from jaga.store.exchange import ExchangeRepository
 from jaga.store.listing import ListingRepository
 from jaga.store.models import DEFAULT_ORG, Base, DecisionRow, FactCheckRow, PostRow, StrikeRow
 from jaga.store.privacy import PrivacyRepository
+from jaga.store.records import (
+    Appeal,
+    AppealInboxItem,
+    AuthorData,
+    AuthorDecision,
+    AuthorHistory,
+    AuthorityInboxItem,
+    AuthorPost,
+    AuthorReport,
+    AuthorStrike,
+    CaseReport,
+    Delivery,
+    Report,
+    ReviewQueueItem,
+    ReviewTask,
+    Strike,
+    TransparencyTotals,
+)
 from jaga.types import Decision, Post, now_utc
 
-__all__ = ["DEFAULT_ORG", "ApiKey", "Base", "CaseError", "Conflict", "DecisionRow", "FactCheckRow", "ModerationRecord",
-           "NotFound", "PostRow", "Role", "Store", "StrikeRow", "migrate"]
+__all__ = ["DEFAULT_ORG", "ApiKey", "Appeal", "AppealInboxItem", "AuthorData", "AuthorDecision", "AuthorHistory",
+           "AuthorPost", "AuthorReport", "AuthorStrike", "AuthorityInboxItem", "Base", "CaseError", "CaseReport",
+           "Conflict", "DecisionRow", "Delivery", "FactCheckRow", "ModerationRecord", "NotFound", "PostRow", "Report",
+           "ReviewQueueItem", "ReviewTask", "Role", "Store", "Strike", "StrikeRow", "TransparencyTotals", "migrate"]
 
 
 def _alembic_config() -> Config:

@@ -37,6 +37,20 @@ from jaga.store.models import (
     StrikeRow,
     WebhookRow,
 )
+from jaga.store.records import (
+    Appeal,
+    AppealInboxItem,
+    AuthorDecision,
+    AuthorHistory,
+    AuthorityInboxItem,
+    CaseReport,
+    Delivery,
+    Report,
+    ReviewQueueItem,
+    ReviewTask,
+    Strike,
+    TransparencyTotals,
+)
 from jaga.types import (
     Action,
     AppealOutcome,
@@ -181,7 +195,7 @@ class CaseRepository(AccessRepository):
 
     def file_report(self, post_id: str, reporter: str, reason: str, category: str | None,
                     trusted_flagger: bool, actor: str = "api", jurisdictions: tuple[str, ...] = (),
-                    deadline_for: Callable[[str, bool, datetime], datetime | None] | None = None) -> dict[str, Any]:
+                    deadline_for: Callable[[str, bool, datetime], datetime | None] | None = None) -> Report:
         """Record a flag and put the post's latest decision in front of a person (a task is opened
         unless one is already open or the decision was already made by a person). Only this
         organisation's decisions in `jurisdictions` (all when empty) are considered: a report
@@ -211,9 +225,9 @@ class CaseRepository(AccessRepository):
             session.add(report)
             self.audit(actor, "report.file", report.id, {"post": post_id, "trusted_flagger": trusted_flagger}, session)
             session.flush()
-            return _row_dict(report)
+            return Report.model_validate(report)
 
-    def review_tasks(self, status: TaskStatus | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[dict[str, Any]]:
+    def review_tasks(self, status: TaskStatus | None, jurisdictions: tuple[str, ...], limit: int = 100) -> list[ReviewTask]:
         """Tasks of this organisation, oldest deadline first; limited to `jurisdictions` when given."""
         query = select(ReviewTaskRow).where(ReviewTaskRow.org == self.org)
         if status:
@@ -222,12 +236,12 @@ class CaseRepository(AccessRepository):
             query = query.where(ReviewTaskRow.jurisdiction.in_(jurisdictions))
         query = query.order_by(ReviewTaskRow.deadline.is_(None), ReviewTaskRow.deadline, ReviewTaskRow.created_at)
         with self.sessions() as session:
-            return [_row_dict(row) for row in session.scalars(query.limit(limit))]
+            return [ReviewTask.model_validate(row) for row in session.scalars(query.limit(limit))]
 
-    def review_task(self, task_id: str) -> dict[str, Any] | None:
+    def review_task(self, task_id: str) -> ReviewTask | None:
         with self.sessions() as session:
             row = session.get(ReviewTaskRow, task_id)
-            return _row_dict(row) if row is not None and row.org == self.org else None
+            return ReviewTask.model_validate(row) if row is not None and row.org == self.org else None
 
     # --- the review workspace -------------------------------------------------------------------
 
@@ -240,7 +254,7 @@ class CaseRepository(AccessRepository):
     def review_queue(self, *, status: TaskStatus | None, jurisdictions: tuple[str, ...], category: str | None = None,
                      jurisdiction: str | None = None, source: str | None = None, language: str | None = None,
                      sort: str = "deadline", after: QueueKey | None = None, limit: int = 100,
-                     task_id: str | None = None) -> tuple[list[dict[str, Any]], QueueKey | None]:
+                     task_id: str | None = None) -> tuple[list[ReviewQueueItem], QueueKey | None]:
         """A page of review tasks with what a reviewer needs to judge each one (the post's text,
         the decision document, the agency of an order, reports), filtered in SQL; and the key to
         pass as `after` for the next page (None on the last). `sort` is "deadline" (most urgent
@@ -286,14 +300,11 @@ class CaseRepository(AccessRepository):
             query = query.order_by(due, tasks.created_at, tasks.id)
         with self.sessions() as session:
             rows = list(session.execute(query.limit(limit + 1)))
-        items = []
-        for row in rows[:limit]:
-            task = {column.name: getattr(row, column.name) for column in tasks.__table__.columns if column.name != "org"}
-            for name in ("deadline", "created_at", "decided_at"):
-                task[name] = _aware(task[name])
-            task.update(document=row.document, text=row.text, author=row.author, post_extra=row.extra or {},
-                        agency=row.agency, reports=int(row.reports), source=_source(row.agency, row.reports, row.trusted))
-            items.append(task)
+        items = [ReviewQueueItem(**{name: getattr(row, name) for name in ReviewTask.model_fields},
+                                 document=row.document, text=row.text, author=row.author, post_extra=row.extra or {},
+                                 agency=row.agency, reports=int(row.reports),
+                                 source=_source(row.agency, row.reports, row.trusted))
+                 for row in rows[:limit]]
         if len(rows) <= limit:
             return items, None
         last = rows[limit - 1]
@@ -301,7 +312,7 @@ class CaseRepository(AccessRepository):
                                                                            last.id)
         return items, key
 
-    def author_history(self, author: str, jurisdictions: tuple[str, ...], limit: int = 20) -> dict[str, Any]:
+    def author_history(self, author: str, jurisdictions: tuple[str, ...], limit: int = 20) -> AuthorHistory:
         """What a reviewer may weigh about a (pseudonymised) author: their latest decisions and their
         strikes, within the reviewer's jurisdictions."""
         query = (select(DecisionRow.id, DecisionRow.post_id, DecisionRow.action, DecisionRow.categories,
@@ -314,31 +325,28 @@ class CaseRepository(AccessRepository):
             strikes = strikes.where(StrikeRow.jurisdiction.in_(jurisdictions))
         now = now_utc()
         with self.sessions() as session:
-            decisions = [{"id": row.id, "post_id": row.post_id, "action": row.action, "categories": row.categories,
-                          "jurisdiction": row.jurisdiction, "review_status": row.review_status,
-                          "decided_at": _aware(row.decided_at)}
+            decisions = [AuthorDecision.model_validate(row)
                          for row in session.execute(query.order_by(DecisionRow.decided_at.desc()).limit(limit))]
-            strike_rows = [{"decision_id": row.decision_id, "category": row.category, "jurisdiction": row.jurisdiction,
-                            "created_at": _aware(row.created_at), "expires_at": _aware(row.expires_at),
-                            "live": bool((_aware(row.expires_at) or now) > now)}
+            strike_rows = [Strike(decision_id=row.decision_id, category=row.category, jurisdiction=row.jurisdiction,
+                                  created_at=row.created_at, expires_at=row.expires_at,
+                                  live=bool((_aware(row.expires_at) or now) > now))
                            for row in session.scalars(strikes.order_by(StrikeRow.created_at.desc()).limit(limit))]
-        return {"pseudonym": author, "decisions": decisions, "strikes": strike_rows,
-                "live_strikes": sum(strike["live"] for strike in strike_rows)}
+        return AuthorHistory(pseudonym=author, decisions=decisions, strikes=strike_rows,
+                             live_strikes=sum(strike.live for strike in strike_rows))
 
-    def reports_on(self, post_id: str, jurisdictions: tuple[str, ...]) -> list[dict[str, Any]]:
+    def reports_on(self, post_id: str, jurisdictions: tuple[str, ...]) -> list[CaseReport]:
         """The reports on a post, without who sent them unless a trusted flagger did (a user's
         pseudonym is not the reviewer's business)."""
         query = select(ReportRow).where(ReportRow.org == self.org, ReportRow.post_id == post_id)
         if jurisdictions:
             query = query.where(ReportRow.jurisdiction.in_(jurisdictions))
         with self.sessions() as session:
-            return [{"id": row.id, "trusted_flagger": row.trusted_flagger, "category": row.category,
-                     "reason": row.reason, "created_at": _aware(row.created_at),
-                     "reporter": row.reporter if row.trusted_flagger else None}
+            return [CaseReport(id=row.id, trusted_flagger=row.trusted_flagger, category=row.category, reason=row.reason,
+                               created_at=row.created_at, reporter=row.reporter if row.trusted_flagger else None)
                     for row in session.scalars(query.order_by(ReportRow.created_at))]
 
     def appeal_inbox(self, status: AppealStatus | None, jurisdictions: tuple[str, ...], after: QueueKey | None = None,
-                     limit: int = 50) -> tuple[list[dict[str, Any]], QueueKey | None]:
+                     limit: int = 50) -> tuple[list[AppealInboxItem], QueueKey | None]:
         """Appeals oldest first, each with the post and the decision it contests (and who reviewed
         it, since that person may not decide the appeal); and the key of the next page."""
         query = (select(AppealRow, DecisionRow.document, PostRow.text, ReviewTaskRow.decided_by.label("reviewer"))
@@ -356,20 +364,16 @@ class CaseRepository(AccessRepository):
                 literal(after[0], DateTime(timezone=True)), literal(after[1], String)))
         with self.sessions() as session:
             rows = list(session.execute(query.order_by(AppealRow.filed_at, AppealRow.id).limit(limit + 1)))
-        items = []
-        for appeal, document, text, reviewer in rows[:limit]:
-            item = _row_dict(appeal)
-            for name in ("filed_at", "decided_at"):
-                item[name] = _aware(item[name])
-            item.update(document=document, text=text, original_reviewer=reviewer)
-            items.append(item)
+        items = [AppealInboxItem(**{name: getattr(appeal, name) for name in Appeal.model_fields}, document=document,
+                                 text=text, original_reviewer=reviewer)
+                 for appeal, document, text, reviewer in rows[:limit]]
         if len(rows) <= limit:
             return items, None
         last = rows[limit - 1][0]
         return items, (_aware(last.filed_at), last.id)
 
     def authority_inbox(self, pending_only: bool, jurisdictions: tuple[str, ...], after: QueueKey | None = None,
-                        limit: int = 50) -> tuple[list[dict[str, Any]], QueueKey | None]:
+                        limit: int = 50) -> tuple[list[AuthorityInboxItem], QueueKey | None]:
         """Decisions brought by an authority's order, nearest legal deadline first, with the post
         and the case's review task; and the key of the next page. `pending_only`: those no person
         has decided since the order came."""
@@ -393,13 +397,12 @@ class CaseRepository(AccessRepository):
                                                                    literal(after[1], String)))
         with self.sessions() as session:
             rows = list(session.execute(query.order_by(due, decisions.id).limit(limit + 1)))
-        items = [{"document": row.document, "text": row.text, "task_id": row.task_id, "task_status": row.task_status}
-                 for row in rows[:limit]]
+        items = [AuthorityInboxItem.model_validate(row) for row in rows[:limit]]
         if len(rows) <= limit:
             return items, None
         return items, (_aware(rows[limit - 1].due), rows[limit - 1].id)
 
-    def claim_review(self, task_id: str, reviewer: str) -> dict[str, Any]:
+    def claim_review(self, task_id: str, reviewer: str) -> ReviewTask:
         with self.writing() as session:
             row = self._task(session, task_id)
             if row.status == TaskStatus.DECIDED:
@@ -408,9 +411,9 @@ class CaseRepository(AccessRepository):
                 raise Conflict("claimed_by_another", f"{task_id} is claimed by another reviewer")
             row.status, row.claimed_by = TaskStatus.CLAIMED, reviewer
             self.audit(reviewer, "review.claim", task_id, {}, session)
-            return _row_dict(row)
+            return ReviewTask.model_validate(row)
 
-    def assign_review(self, task_id: str, assignee: str, actor: str) -> dict[str, Any]:
+    def assign_review(self, task_id: str, assignee: str, actor: str) -> ReviewTask:
         """A lead gives a case to a reviewer (claimed in their name, taken from whoever held it):
         the assignee must be a live reviewer or admin key of this organisation that may see the
         case's jurisdiction."""
@@ -426,7 +429,7 @@ class CaseRepository(AccessRepository):
             previous = row.claimed_by
             row.status, row.claimed_by = TaskStatus.CLAIMED, assignee
             self.audit(actor, "review.assign", task_id, {"to": assignee, "from": previous}, session)
-            return _row_dict(row)
+            return ReviewTask.model_validate(row)
 
     def decide_review(self, task_id: str, reviewer: str, action: Action, note: str,
                       categories: Sequence[Category] | None = None, geo_restrict: bool = False) -> Decision:
@@ -481,7 +484,7 @@ class CaseRepository(AccessRepository):
 
     # --- appeals ------------------------------------------------------------------------------
 
-    def file_appeal(self, decision_id: str, reason: str, filed_by: str) -> dict[str, Any]:
+    def file_appeal(self, decision_id: str, reason: str, filed_by: str) -> Appeal:
         with self.writing() as session:
             decision = self._decision_row(session, decision_id)
             if decision.action == str(Action.ALLOW):
@@ -496,14 +499,14 @@ class CaseRepository(AccessRepository):
             self._rewrite(session, decision_id, review_status=ReviewStatus.APPEALED)
             self.audit(filed_by, "appeal.file", appeal.id, {"decision": decision_id}, session)
             session.flush()
-            return _row_dict(appeal)
+            return Appeal.model_validate(appeal)
 
-    def appeal(self, appeal_id: str) -> dict[str, Any] | None:
+    def appeal(self, appeal_id: str) -> Appeal | None:
         with self.sessions() as session:
             row = session.get(AppealRow, appeal_id)
-            return _row_dict(row) if row is not None and row.org == self.org else None
+            return Appeal.model_validate(row) if row is not None and row.org == self.org else None
 
-    def decide_appeal(self, appeal_id: str, reviewer: str, upheld: bool, note: str) -> tuple[dict[str, Any], Decision]:
+    def decide_appeal(self, appeal_id: str, reviewer: str, upheld: bool, note: str) -> tuple[Appeal, Decision]:
         """Upheld: the decision is reversed (the post is allowed again). Rejected: it stands. The
         person who decided the original review may not decide its appeal."""
         with self.writing() as session:
@@ -530,7 +533,7 @@ class CaseRepository(AccessRepository):
                        session)
             self._enqueue(session, "appeal.decided", {"appeal": _jsonable(_row_dict(appeal)),
                                                       "decision": decision.to_json_dict()})
-            return _row_dict(appeal), decision
+            return Appeal.model_validate(appeal), decision
 
     # --- the decision document ------------------------------------------------------------------
 
@@ -598,7 +601,7 @@ class CaseRepository(AccessRepository):
     # --- transparency ---------------------------------------------------------------------------
 
     def transparency(self, jurisdictions: tuple[str, ...] = (), since: datetime | None = None,
-                     until: datetime | None = None) -> dict[str, Any]:
+                     until: datetime | None = None) -> TransparencyTotals:
         """Aggregates for a transparency report (Santa Clara Principles / DSA style): decisions by
         action, category and jurisdiction, how many were automated, government orders counted
         apart, reviews, appeals and their outcomes, reports. Final outcomes: a decision counts under
@@ -649,16 +652,15 @@ class CaseRepository(AccessRepository):
         hours = [(decided - created).total_seconds() / 3600 for status, created, decided in tasks
                  if status == TaskStatus.DECIDED and decided is not None]
         total = sum(actions.values())
-        return {
-            "decisions": total, "by_action": dict(actions), "by_category": dict(categories),
-            "by_jurisdiction": dict(by_jurisdiction), "automated_share": round(automated / total, 4) if total else 0.0,
-            "authority_requests": authority,
-            "reviews": {"opened": len(tasks), "decided": len(hours),
-                        "median_hours_to_decision": round(median(hours), 2) if hours else None},
-            "appeals": {"filed": sum(appeals.values()), "upheld": appeals.get("upheld", 0),
-                        "rejected": appeals.get("rejected", 0), "open": appeals.get("open", 0)},
-            "reports": {"total": len(reports), "trusted_flaggers": sum(reports)},
-        }
+        return TransparencyTotals(
+            decisions=total, by_action=dict(actions), by_category=dict(categories), by_jurisdiction=dict(by_jurisdiction),
+            automated_share=round(automated / total, 4) if total else 0.0, authority_requests=authority,
+            reviews={"opened": len(tasks), "decided": len(hours),
+                     "median_hours_to_decision": round(median(hours), 2) if hours else None},
+            appeals={"filed": sum(appeals.values()), "upheld": appeals.get("upheld", 0),
+                     "rejected": appeals.get("rejected", 0), "open": appeals.get("open", 0)},
+            reports={"total": len(reports), "trusted_flaggers": sum(reports)},
+        )
 
     # --- webhooks -----------------------------------------------------------------------------
 
@@ -732,7 +734,8 @@ class CaseRepository(AccessRepository):
             else:
                 row.next_attempt_at = now_utc() + timedelta(seconds=base_seconds * 2 ** (row.attempts - 1))
 
-    def deliveries(self) -> list[dict[str, Any]]:
+    def deliveries(self) -> list[Delivery]:
+        """The organisation's outbox, oldest first: what was queued for its webhook and how each went."""
         with self.sessions() as session:
-            return [_row_dict(row) for row in session.scalars(select(DeliveryRow).where(DeliveryRow.org == self.org)
-                                                              .order_by(DeliveryRow.id))]
+            return [Delivery.model_validate(row) for row in session.scalars(
+                select(DeliveryRow).where(DeliveryRow.org == self.org).order_by(DeliveryRow.id))]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from jaga.store.campaigns import CampaignRow
 from jaga.store.exchange import ExchangeRepository, SharedItem, SharedItemRow
 from jaga.store.models import DecisionRow, ReportRow
+from jaga.store.records import Report
 from jaga.types import Decision
 
 PageKey = tuple[Any, ...]
@@ -60,7 +61,7 @@ class ListingRepository:
         return page, (_aware(rows[limit - 1].decided_at), rows[limit - 1].id)
 
     def report_page(self, jurisdictions: tuple[str, ...], *, after: PageKey | None = None, limit: int = 50,
-                    post_id: str | None = None) -> tuple[list[dict[str, Any]], PageKey | None]:
+                    post_id: str | None = None) -> tuple[list[Report], PageKey | None]:
         """Reports oldest first, on decisions in `jurisdictions` (all when empty). The reporter is
         not listed: a user's pseudonym stays with the case page, named only for trusted flaggers."""
         query = select(ReportRow).where(ReportRow.org == self.org)
@@ -73,12 +74,10 @@ class ListingRepository:
                 _when(after[0]), literal(after[1], String)))
         with self.sessions() as session:
             rows = list(session.scalars(query.order_by(ReportRow.created_at, ReportRow.id).limit(limit + 1)))
-        page = [{"id": row.id, "post_id": row.post_id, "trusted_flagger": row.trusted_flagger,
-                 "category": row.category, "reason": row.reason, "review_task": row.review_task,
-                 "created_at": _aware(row.created_at)} for row in rows[:limit]]
+        reports = [Report.model_validate(row) for row in rows[:limit]]
         if len(rows) <= limit:
-            return page, None
-        return page, (_aware(rows[limit - 1].created_at), rows[limit - 1].id)
+            return reports, None
+        return reports, (_aware(rows[limit - 1].created_at), rows[limit - 1].id)
 
     def shared_item_page(self, kind: str | None, *, after: PageKey | None = None, limit: int = 1_000
                          ) -> tuple[list[SharedItem], PageKey | None]:

@@ -36,6 +36,7 @@ from jaga.store.models import (
     ReviewTaskRow,
     StrikeRow,
 )
+from jaga.store.records import AuthorData, AuthorPost, AuthorReport, AuthorStrike
 from jaga.types import now_utc
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
 class PrivacyRepository(AccessRepository):
     """Writes go through `writing()` and are audited (both from AccessRepository)."""
 
-    def author_data(self, author: str, jurisdictions: tuple[str, ...] = ()) -> dict[str, Any]:
+    def author_data(self, author: str, jurisdictions: tuple[str, ...] = ()) -> AuthorData:
         """Everything held about one (pseudonymised) author in this organisation; with
         `jurisdictions`, only what lies in them."""
         authors = _forms(author)
@@ -129,17 +130,15 @@ class PrivacyRepository(AccessRepository):
                 strikes = strikes.where(StrikeRow.jurisdiction.in_(jurisdictions))
                 reports = reports.where(ReportRow.jurisdiction.in_(jurisdictions))
             strike_rows, report_rows = list(session.scalars(strikes)), list(session.scalars(reports))
-        return {
-            "author": author,
-            "posts": [{"id": post.post_id, "text": post.text, "lang": post.lang, "country": post.country,
-                       "created_at": post.created_at, "ingested_at": post.ingested_at, **post.extra}
-                      for post in sorted(posts, key=lambda row: row.post_id)],
-            "decisions": [row.document for row in decisions],
-            "strikes": [{"decision_id": row.decision_id, "category": row.category, "created_at": row.created_at,
-                         "expires_at": row.expires_at} for row in strike_rows],
-            "reports_filed": [{"id": row.id, "post_id": row.post_id, "reason": row.reason, "created_at": row.created_at}
-                              for row in report_rows],
-        }
+        return AuthorData(
+            author=author,
+            posts=[AuthorPost(id=post.post_id, text=post.text, lang=post.lang, country=post.country,
+                              created_at=post.created_at, ingested_at=post.ingested_at, **post.extra)
+                   for post in sorted(posts, key=lambda row: row.post_id)],
+            decisions=[row.document for row in decisions],
+            strikes=[AuthorStrike.model_validate(row) for row in strike_rows],
+            reports_filed=[AuthorReport.model_validate(row) for row in report_rows],
+        )
 
     def erase_author(self, author: str, actor: str, jurisdictions: tuple[str, ...] = ()) -> dict[str, int]:
         """Delete the author's posts, strikes and the reports they filed; strip their words from

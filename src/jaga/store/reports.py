@@ -56,7 +56,7 @@ def transparency_report(store: CaseRepository, period: str, jurisdiction: str | 
     wanted = (jurisdiction,) if jurisdiction else ()
     report: dict[str, Any] = {"period": period, "since": since.isoformat(), "until": until.isoformat(),
                               "jurisdiction": jurisdiction or "all"}
-    report.update(store.transparency(wanted, since, until))
+    report.update(store.transparency(wanted, since, until).model_dump())
 
     def scoped(query: Any, table: Any, when: Any) -> Any:
         query = query.where(table.org == store.org, when >= since, when < until)

@@ -1,7 +1,7 @@
 """Appeals: a user contests a decision (the platform relays it); a person upholds or rejects it."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -29,7 +29,7 @@ from jaga.service.schemas import (
     AppealRequest,
     DecisionOut,
 )
-from jaga.store import ApiKey, Store
+from jaga.store import ApiKey, AppealInboxItem, Store
 from jaga.types import AppealStatus
 
 router = APIRouter()
@@ -37,9 +37,9 @@ router = APIRouter()
 
 def visible_appeal(store: Store, key: ApiKey, appeal_id: str) -> AppealOut:
     appeal = store.scoped(key.org).appeal(appeal_id)
-    if appeal is None or not key.may_see(appeal["jurisdiction"]):
+    if appeal is None or not key.may_see(appeal.jurisdiction):
         raise ApiError(404, "not_found", f"no appeal {appeal_id!r}")
-    return AppealOut(**appeal)
+    return AppealOut.model_validate(appeal)
 
 
 @router.post("/v1/appeals", response_model=AppealOut, status_code=201, tags=["appeals"], responses=errors(400, 404, 409))
@@ -51,15 +51,17 @@ def file_appeal(request: AppealRequest, key: Annotated[ApiKey, Depends(role_in(W
         found = running.store.scoped(key.org).decision(request.decision_id)
         if found is None or not key.may_see(found.jurisdiction):
             raise ApiError(404, "not_found", f"no decision {request.decision_id!r}")
-        return AppealOut(**running.store.scoped(key.org).file_appeal(request.decision_id, request.reason, key.id))
+        return AppealOut.model_validate(running.store.scoped(key.org).file_appeal(request.decision_id, request.reason,
+                                                                                  key.id))
 
     return idempotent(running.store, key, http, body, idempotency_key, file, status=201)
 
 
-def inbox_item(item: dict[str, Any]) -> AppealInboxOut:
-    document = item.pop("document")
-    return AppealInboxOut(**item, post_id=document["post_id"], action=document["action"],
-                          categories=list(document.get("categories") or []), reasons=document.get("reasons") or "")
+def inbox_item(item: AppealInboxItem) -> AppealInboxOut:
+    document = item.document
+    return AppealInboxOut(**item.model_dump(exclude={"document"}), post_id=document["post_id"],
+                          action=document["action"], categories=list(document.get("categories") or []),
+                          reasons=document.get("reasons") or "")
 
 
 @router.get("/v1/appeals", response_model=list[AppealInboxOut], tags=["appeals"], responses=paging.PAGED)
@@ -91,4 +93,4 @@ def decide_appeal(appeal_id: IdParam, request: AppealDecisionRequest,
     visible_appeal(running.store, key, appeal_id)
     appeal, decision = running.store.scoped(key.org).decide_appeal(appeal_id, key.id, request.outcome == "upheld",
                                                                    request.note)
-    return AppealDecisionOut(appeal=AppealOut(**appeal), decision=DecisionOut.of(decision))
+    return AppealDecisionOut(appeal=AppealOut.model_validate(appeal), decision=DecisionOut.of(decision))

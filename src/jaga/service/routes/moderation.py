@@ -35,7 +35,7 @@ from jaga.service.schemas import (
     ModerateResponse,
     ObjectId,
 )
-from jaga.store import ApiKey
+from jaga.store import ApiKey, AuthorityInboxItem
 from jaga.types import Decision
 
 router = APIRouter()
@@ -132,17 +132,17 @@ def authority_request(request: ModerateRequest, key: Annotated[ApiKey, Depends(r
     return idempotent(running.store, key, http, body, idempotency_key, lambda: moderate_now(running, request, key))
 
 
-def authority_item(item: dict[str, Any]) -> AuthorityRequestOut:
-    document = item["document"]
+def authority_item(item: AuthorityInboxItem) -> AuthorityRequestOut:
+    document = item.document
     statement = document.get("statement") or {}
     order = statement["authority_request"]
     return AuthorityRequestOut(
-        decision_id=document["id"], post_id=document["post_id"], text=item["text"],
+        decision_id=document["id"], post_id=document["post_id"], text=item.text,
         jurisdiction=document["jurisdiction"], agency=order["agency"], channel=order.get("channel"),
         reference=order.get("reference"), legal_basis=order.get("legal_basis"), received_at=order.get("received_at"),
         deadline=order.get("deadline") or document.get("deadline"), action=document["action"],
         review_status=document.get("review_status") or "none", categories=list(document.get("categories") or []),
-        task_id=item["task_id"], task_status=item["task_status"])
+        task_id=item.task_id, task_status=item.task_status)
 
 
 @router.get("/v1/authority-requests", response_model=list[AuthorityRequestOut], tags=["moderation"],

@@ -24,8 +24,9 @@ def author_data(author_id: AuthorParam, key: Annotated[ApiKey, Depends(role_in(P
                 running: ServicesDep) -> AuthorDataOut:
     """Everything held about one author in the organisation: posts, decisions, strikes, reports.
     A key limited to some jurisdictions gets the posts decided there and only those decisions."""
+    # one call; by value (`model_dump`): a post's extra fields are not attributes to copy
     return AuthorDataOut.model_validate(running.store.scoped(key.org).author_data(author_pseudonym(author_id),
-                                                                                   key.jurisdictions))
+                                                                                   key.jurisdictions).model_dump())
 
 
 @router.delete("/v1/authors/{author_id}", tags=["privacy"])

@@ -44,7 +44,7 @@ def file_report(request: ReportRequest, key: Annotated[ApiKey, Depends(role_in(W
         reporter = request.reporter if request.trusted_flagger else pseudonymise(request.reporter) or "anonymous"
         # Only the organisation's decisions in the key's jurisdictions: a key cannot file (and so
         # write) against a case it cannot see; that answers 404 like a post never sent.
-        return ReportOut(**running.store.scoped(key.org).file_report(
+        return ReportOut.model_validate(running.store.scoped(key.org).file_report(
             request.post_id, reporter, request.reason, request.category, request.trusted_flagger, actor=key.id,
             jurisdictions=key.jurisdictions, deadline_for=report_deadlines(http)))
 
@@ -61,7 +61,7 @@ def list_reports(key: Annotated[ApiKey, Depends(role_in(CASE_READERS))], running
     reports, last = running.store.scoped(key.org).report_page(
         key.jurisdictions, after=paging.decode("reports", cursor, (datetime, str)), limit=limit, post_id=post_id)
     paging.set_next(response, "reports", last)
-    return [ReportOut(**report) for report in reports]
+    return [ReportOut.model_validate(report) for report in reports]
 
 
 @router.get("/v1/reports/transparency", tags=["reports"], response_model=None,
@@ -122,4 +122,4 @@ def transparency(key: Annotated[ApiKey, Depends(role_in(READERS))], running: Ser
     wanted = (jurisdiction.upper(),) if jurisdiction else key.jurisdictions
     if jurisdiction and not key.may_see(jurisdiction):
         raise ApiError(404, "not_found", f"no data for {jurisdiction.upper()}")
-    return Transparency(**running.store.scoped(key.org).transparency(wanted, since, until))
+    return Transparency.model_validate(running.store.scoped(key.org).transparency(wanted, since, until))

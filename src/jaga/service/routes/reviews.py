@@ -22,7 +22,7 @@ from jaga.service.schemas import (
     ReviewDecisionRequest,
     ReviewTaskOut,
 )
-from jaga.store import ApiKey, Store
+from jaga.store import ApiKey, ReviewQueueItem, ReviewTask, Store
 from jaga.store.cases import SOURCES, geo_restrict_allowed
 from jaga.types import Category, ReviewAction, TaskStatus
 
@@ -35,18 +35,18 @@ SourceName = Literal["automated", "user_report", "trusted_flagger", "authority_o
 assert set(get_args(SourceName)) == set(SOURCES) and set(get_args(CategoryName)) == {c.value for c in Category}
 
 
-def visible_task(store: Store, key: ApiKey, task_id: str) -> dict[str, Any]:
+def visible_task(store: Store, key: ApiKey, task_id: str) -> ReviewTask:
     """The task, if the key's organisation and jurisdictions reach it (else 404, as if it did not exist)."""
     task = store.scoped(key.org).review_task(task_id)
-    if task is None or not key.may_see(task["jurisdiction"]):
+    if task is None or not key.may_see(task.jurisdiction):
         raise ApiError(404, "not_found", f"no review task {task_id!r}")
     return task
 
 
-def task_out(item: dict[str, Any]) -> ReviewTaskOut:
+def task_out(item: ReviewQueueItem) -> ReviewTaskOut:
     """A queue row as the reviewer sees it: evidence from every signal (spans into the original
     text), the legal basis from the statement, the actions the jurisdiction allows."""
-    document = item.pop("document")
+    document = item.document
     statement = document.get("statement") or {}
     evidence = [EvidenceOut(**span, category=signal["category"], source=signal["source"])
                 for signal in document.get("signals") or [] for span in signal.get("evidence") or []]
@@ -55,16 +55,18 @@ def task_out(item: dict[str, Any]) -> ReviewTaskOut:
     if order.get("legal_basis"):
         legal.append(order["legal_basis"])
     categories = list(document.get("categories") or [])
-    geo = geo_restrict_allowed(item["jurisdiction"], tuple(categories))
-    extra = item.pop("post_extra")
-    return ReviewTaskOut(**item, language=(document.get("language") or {}).get("code"), categories=categories,
+    geo = geo_restrict_allowed(item.jurisdiction, tuple(categories))
+    extra = item.post_extra
+    media = extra.get("media")
+    return ReviewTaskOut(**item.model_dump(exclude={"document", "author", "post_extra"}),
+                         language=(document.get("language") or {}).get("code"), categories=categories,
                          scores=document.get("scores") or {}, max_score=max((document.get("scores") or {}).values(),
                                                                             default=0.0),
                          evidence=evidence, action=document.get("action"),
                          extra_actions=document.get("extra_actions") or [], legal_basis=legal,
                          available_actions=[action for action in LADDER if action != ReviewAction.GEO_RESTRICT or geo],
                          sensitive=Category.SEXUAL_EXPLOITATION.value in categories,
-                         media=[str(medium) for medium in extra.get("media") or []])
+                         media=[str(medium) for medium in media] if isinstance(media, list) else [])
 
 
 def from_signals(document: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
@@ -106,14 +108,16 @@ def get_case(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(CASE_READE
     if not found:
         raise ApiError(404, "not_found", f"no review task {task_id!r}")
     item = found[0]
-    author, document = item.pop("author"), item["document"]
+    document = item.document
     decision = DecisionOut.model_validate(document)
-    history = scoped.author_history(author, key.jurisdictions) if author else None
+    history = scoped.author_history(item.author, key.jurisdictions) if item.author else None
     if history is not None:
-        history["decisions"] = [earlier for earlier in history["decisions"] if earlier["id"] != decision.id]
+        history = history.model_copy(update={"decisions": [earlier for earlier in history.decisions
+                                                           if earlier.id != decision.id]})
     return CaseOut(task=task_out(item), decision=decision,
                    author=None if history is None else AuthorHistoryOut.model_validate(history),
-                   reports=[CaseReportOut(**report) for report in scoped.reports_on(decision.post_id, key.jurisdictions)],
+                   reports=[CaseReportOut.model_validate(report)
+                            for report in scoped.reports_on(decision.post_id, key.jurisdictions)],
                    fact_checks=[FactCheckFound.model_validate(found) for found in from_signals(document, "claim:")],
                    bank_matches=[BankMatchFound.model_validate(found) for found in from_signals(document, "bank:")])
 
@@ -122,7 +126,7 @@ def get_case(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(CASE_READE
 def claim_review(task_id: IdParam, key: Annotated[ApiKey, Depends(role_in(REVIEWERS))], running: ServicesDep) -> ReviewTaskOut:
     """Take a case, so that two reviewers do not work on it at once."""
     visible_task(running.store, key, task_id)
-    return ReviewTaskOut(**running.store.scoped(key.org).claim_review(task_id, key.id))
+    return ReviewTaskOut.model_validate(running.store.scoped(key.org).claim_review(task_id, key.id))
 
 
 @router.post("/v1/reviews/{task_id}/assign", response_model=ReviewTaskOut, tags=["review"], responses=errors(400, 409))
@@ -130,7 +134,7 @@ def assign_review(task_id: IdParam, request: AssignRequest, key: Annotated[ApiKe
                   running: ServicesDep) -> ReviewTaskOut:
     """A lead (admin key) gives a case to a reviewer: it is claimed in the reviewer's name."""
     visible_task(running.store, key, task_id)
-    return ReviewTaskOut(**running.store.scoped(key.org).assign_review(task_id, request.reviewer, key.id))
+    return ReviewTaskOut.model_validate(running.store.scoped(key.org).assign_review(task_id, request.reviewer, key.id))
 
 
 @router.post("/v1/reviews/{task_id}/decide", response_model=DecisionOut, tags=["review"], responses=errors(400, 409))
