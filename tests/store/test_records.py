@@ -19,8 +19,6 @@ from jaga.types import Post
 EXCEPTIONS = {
     # A remembered HTTP response body: whatever JSON the route answered, replayed verbatim.
     "remembered", "reserve",
-    # The webhook event as queued (the outbox row's payload), sent and signed as it is.
-    "due_deliveries",
     # Campaign documents and indicators are `jaga.campaigns`' exchange formats: typing them belongs
     # with that package (and with its readers in `jaga.detect` and `jaga.exchange`).
     "campaigns", "campaign_indicators", "campaign_page",

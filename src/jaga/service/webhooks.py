@@ -16,16 +16,14 @@ import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 
 from jaga.outbound import OutboundPolicy, Target, UnsafeUrl
-from jaga.store import Store
+from jaga.store import DueDelivery, Store
 from jaga.types import now_utc
 
 MAX_SKEW_SECONDS = 300
-Due = tuple[int, str, str, str, str, dict[str, Any]]
 """A claimed delivery: (id, organisation, url, secret, event, payload)."""
 
 
@@ -67,23 +65,24 @@ class WebhookDispatcher:
         Organisations are served side by side (one thread each, up to `max_parallel`) and each
         organisation's events in order: a receiver that is slow or down holds up its own events,
         never another platform's."""
-        by_org: dict[str, list[Due]] = {}
+        by_org: dict[str, list[DueDelivery]] = {}
         for due in self.store.due_deliveries(now_utc()):
-            by_org.setdefault(due[1], []).append(due)
+            by_org.setdefault(due.org, []).append(due)
         if len(by_org) <= 1:
             return sum(self._deliver(queue) for queue in by_org.values())
         with ThreadPoolExecutor(max_workers=min(self.max_parallel, len(by_org)),
                                 thread_name_prefix="jaga-webhook") as pool:
             return sum(pool.map(self._deliver, by_org.values()))
 
-    def _deliver(self, queue: list[Due]) -> int:
+    def _deliver(self, queue: list[DueDelivery]) -> int:
         """One organisation's due events, in order; how many were accepted."""
         delivered = 0
         # One client per checked target and run: a kept-alive connection is only ever reused for the
         # same host name and address it was opened (and its certificate verified) for.
         with contextlib.ExitStack() as clients_closed:
             clients: dict[tuple[str, str, str, int], httpx.Client] = {}
-            for delivery_id, _org, url, secret, event, payload in queue:
+            for due in queue:
+                delivery_id, url, secret, event, payload = due.id, due.url, due.secret, due.event, due.payload
                 body = json.dumps({"event": event, "delivery": delivery_id, **payload}, ensure_ascii=False).encode("utf-8")
                 timestamp = str(int(time.time()))
                 headers = {"Content-Type": "application/json", "X-Jaga-Event": event, "X-Jaga-Delivery": str(delivery_id),

@@ -40,6 +40,7 @@ from jaga.store.records import (
     AuthorStrike,
     CaseReport,
     Delivery,
+    DueDelivery,
     Report,
     ReviewQueueItem,
     ReviewTask,
@@ -50,7 +51,7 @@ from jaga.types import Decision, Post, now_utc
 
 __all__ = ["DEFAULT_ORG", "ApiKey", "Appeal", "AppealInboxItem", "AuthorData", "AuthorDecision", "AuthorHistory",
            "AuthorPost", "AuthorReport", "AuthorStrike", "AuthorityInboxItem", "Base", "CaseError", "CaseReport",
-           "Conflict", "DecisionRow", "Delivery", "FactCheckRow", "ModerationRecord", "NotFound", "PostRow", "Report",
+           "Conflict", "DecisionRow", "Delivery", "DueDelivery", "FactCheckRow", "ModerationRecord", "NotFound", "PostRow", "Report",
            "ReviewQueueItem", "ReviewTask", "Role", "Store", "Strike", "StrikeRow", "TransparencyTotals", "migrate"]
 
 

@@ -45,6 +45,7 @@ from jaga.store.records import (
     AuthorityInboxItem,
     CaseReport,
     Delivery,
+    DueDelivery,
     Report,
     ReviewQueueItem,
     ReviewTask,
@@ -691,9 +692,9 @@ class CaseRepository(AccessRepository):
                                 delivered_at=None, failed=False, created_at=now))
 
     def due_deliveries(self, now: datetime, limit: int = 50, lease_seconds: float = 300.0,
-                       ) -> list[tuple[int, str, str, str, str, dict[str, Any]]]:
+                       ) -> list[DueDelivery]:
         """Claims up to `limit` deliveries due now (any organisation) for `lease_seconds` and returns
-        them as (id, org, url, secret, event, payload). A claimed row is skipped by every other
+        them with their receiver's address and secret. A claimed row is skipped by every other
         dispatcher until `record_attempt` releases it or the lease runs out, so dispatchers in
         several workers or hosts send each event once. The claim is one UPDATE: PostgreSQL skips
         rows another claim holds locked (`FOR UPDATE SKIP LOCKED`); SQLite's write lock serialises
@@ -713,8 +714,8 @@ class CaseRepository(AccessRepository):
         query = (select(DeliveryRow, WebhookRow).join(WebhookRow, WebhookRow.org == DeliveryRow.org)
                  .where(DeliveryRow.leased_by == token).order_by(DeliveryRow.id))
         with self.sessions() as session:
-            return [(delivery.id, delivery.org, hook.url, hook.secret, delivery.event, delivery.payload)
-                    for delivery, hook in session.execute(query)]
+            return [DueDelivery(id=delivery.id, org=delivery.org, url=hook.url, secret=hook.secret, event=delivery.event,
+                                payload=delivery.payload) for delivery, hook in session.execute(query)]
 
     def record_attempt(self, delivery_id: int, error: str | None, base_seconds: float = 1.0) -> None:
         """Delivered when `error` is None; else retried after base * 2^attempts s, up to 8 attempts.

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, PlainSerializer, WithJsonSchema
 
 __all__ = ["Appeal", "AppealInboxItem", "AuthorData", "AuthorDecision", "AuthorHistory", "AuthorPost", "AuthorReport",
-           "AuthorStrike", "AuthorityInboxItem", "CaseReport", "DecisionDocument", "Delivery", "Record", "Report",
+           "AuthorStrike", "AuthorityInboxItem", "CaseReport", "DecisionDocument", "Delivery", "DueDelivery", "Record", "Report",
            "ReviewQueueItem", "ReviewTask", "Strike", "TransparencyTotals", "UtcTime"]
 
 
@@ -206,6 +206,18 @@ class Delivery(Record):
     created_at: UtcTime
     leased_until: UtcTime | None
     leased_by: str | None
+
+
+class DueDelivery(Record):
+    """A queued webhook event claimed by one dispatcher, with where it goes: the organisation's
+    receiver and the secret its body is signed with. `payload` is the event as queued, sent as it is."""
+
+    id: int
+    org: str
+    url: str
+    secret: str
+    event: str
+    payload: dict[str, JsonValue]
 
 
 # --- a data subject's access request -------------------------------------------------------------
