@@ -172,3 +172,64 @@ def test_the_console_switched_to_a_language_draws_its_script(server: Server, lan
             page.evaluate("document.querySelectorAll('main > span').forEach(span => span.remove())")
             page.screenshot(path=f"{os.environ['JAGA_SCREENSHOTS']}/console-{language}.png", full_page=True)
         browser.close()
+
+
+TRADITIONAL = "這個說法是錯誤的，請勿轉發"  # "this claim is false, do not forward it", as a Taiwanese fact-check says
+TRADITIONAL_ONLY = "這個說錯誤請轉發"  # its characters outside GB 2312 level 1: not in the SC face
+
+
+def test_traditional_chinese_draws_with_the_served_face(server: Server) -> None:
+    """A post in Traditional Chinese: the characters Simplified Chinese does not share come from the
+    served Noto Sans CJK TC face (fetched for them), each a real glyph of its own, exactly as that
+    face draws it; the rest of the line from the SC face."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from jaga.service.console_fonts import _gb2312_level1, _traditional_only
+
+    assert all(ord(character) in _traditional_only() for character in TRADITIONAL_ONLY)
+    assert all(ord(character) in _gb2312_level1() for character in "法是的勿")
+    base, reviewer = server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{base}/")
+        page.fill("#key", reviewer)
+        page.click("#login button")
+        expect(page.locator("#review-rows tr")).to_have_count(1)
+        page.evaluate("""([line, characters]) => {
+            const add = (id, text, family) => {
+              const span = document.createElement("span");
+              span.id = id; span.textContent = text; span.lang = "zh-Hant";
+              span.style.cssText = "font-size:48px;background:#fff;color:#000;padding:4px;display:block;width:fit-content;line-height:1.6";
+              if (family) span.style.fontFamily = family;
+              document.querySelector("main").prepend(span);
+            };
+            add("line", line, "");
+            [...characters].forEach((character, index) => {
+              add(`page-${index}`, character, "");                       // the page's own font stack
+              add(`face-${index}`, character, '"Noto Sans CJK TC"');     // the served face alone
+              add(`tofu-${index}`, character, '"DejaVu Sans"');          // what the system has
+            });
+        }""", [TRADITIONAL, TRADITIONAL_ONLY])
+        page.evaluate("document.fonts.ready")
+        expect(page.locator("#line")).to_have_text(TRADITIONAL)
+        loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+        assert any("Noto Sans CJK TC" in family for family in loaded), loaded
+        assert any("Noto Sans CJK SC" in family for family in loaded), loaded  # the shared characters
+        assert page.evaluate(f"document.fonts.check('16px \"Noto Sans CJK TC\"', {json.dumps(TRADITIONAL_ONLY)})")
+        drawn = {f"{name}-{index}": _glyph(page.locator(f"#{name}-{index}").screenshot())
+                 for name in ("page", "face", "tofu") for index in range(len(TRADITIONAL_ONLY))}
+        line = page.locator("#line").screenshot()
+        if os.environ.get("JAGA_SCREENSHOTS"):
+            Path(os.environ["JAGA_SCREENSHOTS"], "zh-hant-line.png").write_bytes(line)
+        browser.close()
+    shapes = [drawn[f"page-{index}"] for index in range(len(TRADITIONAL_ONLY))]
+    assert all(_ink(shape) > 100 for shape in shapes)
+    assert len(set(shapes)) == len(shapes), "two characters drew the same shape: boxes, not glyphs"
+    for index in range(len(TRADITIONAL_ONLY)):  # the page draws each with the served face, glyph for glyph
+        assert drawn[f"page-{index}"] == drawn[f"face-{index}"], TRADITIONAL_ONLY[index]
+    if not _system_has_font_for("zh-tw"):
+        # the control: with only the system's fonts, this machine draws the same box for each
+        assert len({drawn[f"tofu-{index}"] for index in range(len(TRADITIONAL_ONLY))}) == 1
+    assert _ink(_glyph(line)) > 1000

@@ -9,6 +9,9 @@ let apiKey = sessionStorage.getItem("jaga-key") || "";
 const LANGUAGES = ["en", "id", "ms", "tl", "th", "vi", "km", "lo", "my", "zh", "ta"];
 // The tag Intl formats dates with: Filipino's CLDR data is under "fil", Chinese is written simplified.
 const INTL = { tl: "fil", zh: "zh-Hans" };
+// The page's `lang` (WCAG 3.1.1): a screen reader picks its voice from it, and Chromium its glyph forms
+// for Han characters (the console's Chinese is simplified).
+const HTML_LANG = { zh: "zh-Hans" };
 let lang = "en";
 let messages = {};
 
@@ -41,7 +44,7 @@ async function setLanguage(code) {
     } catch (error) { messages = {}; }
   }
   localStorage.setItem("jaga-lang", lang);
-  document.documentElement.lang = lang;
+  document.documentElement.lang = HTML_LANG[lang] || lang;
   $("lang").value = lang;
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
   for (const node of document.querySelectorAll("[data-i18n-placeholder]")) node.placeholder = t(node.dataset.i18nPlaceholder);
@@ -77,6 +80,11 @@ function el(tag, text, className) {
   const node = document.createElement(tag);
   if (text != null) node.textContent = String(text);
   if (className) node.className = className;
+  return node;
+}
+
+function withId(node, id) {
+  node.id = id;
   return node;
 }
 
@@ -205,6 +213,8 @@ function highlighted(text, evidence) {
 function postView(task) {
   // Reviewer wellness: the text of a sexual-exploitation case stays hidden until asked for.
   const holder = el("div", null, "post-holder");
+  // The post's own language (WCAG 3.1.2): read with the right voice, drawn with the right glyphs.
+  if (/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(task.language || "")) holder.lang = task.language;
   const show = () => holder.replaceChildren(highlighted(task.text, task.evidence));
   if (task.sensitive) {
     holder.appendChild(el("span", `${t("Text hidden (sexual exploitation).")} `, "hidden-text"));
@@ -214,7 +224,7 @@ function postView(task) {
 }
 
 function tags(values) {
-  const box = el("span");
+  const box = el("span", null, "tags");
   for (const value of values) box.appendChild(el("span", value, "tag"));
   return box;
 }
@@ -284,8 +294,15 @@ function facts(list, pairs) {
   }
 }
 
-function simpleTable(headers, rows) {
+function simpleTable(headers, rows, labelledBy) {
+  // In a box of its own that scrolls sideways on a phone, focusable so a keyboard can scroll it
+  // (WCAG 2.1.1), named by the heading it sits under.
+  const box = el("div", null, "scroll");
+  box.tabIndex = 0;
+  box.setAttribute("role", "group");
+  if (labelledBy) box.setAttribute("aria-labelledby", labelledBy);
   const table = el("table");
+  box.appendChild(table);
   const head = el("tr");
   for (const name of headers) head.appendChild(el("th", name));
   table.appendChild(head);
@@ -294,7 +311,7 @@ function simpleTable(headers, rows) {
     for (const value of values) cell(row, value);
     table.appendChild(row);
   }
-  return table;
+  return box;
 }
 
 async function openCase(taskId) {
@@ -329,27 +346,30 @@ function renderCase() {
   authorBox.replaceChildren();
   if (!author) authorBox.appendChild(el("p", t("No author on record.")));
   else {
-    authorBox.appendChild(el("p", t("Author {pseudonym} (pseudonymised): live strikes: {count}",
-      { pseudonym: author.pseudonym, count: author.live_strikes })));
+    authorBox.appendChild(withId(el("p", t("Author {pseudonym} (pseudonymised): live strikes: {count}",
+      { pseudonym: author.pseudonym, count: author.live_strikes })), "case-author-summary"));
     authorBox.appendChild(simpleTable([t("Decided"), t("Post"), t("Action"), t("Categories"), t("Status")],
       author.decisions.map((d) => [localTime(d.decided_at), d.post_id, name(d.action), d.categories.map(name).join(", "),
-        name(d.review_status)])));
+        name(d.review_status)]), "case-author-title"));
     if (author.strikes.length) {
       authorBox.appendChild(simpleTable([t("Strike"), t("Category"), t("Expires"), t("Live")], author.strikes.map((s) =>
-        [localTime(s.created_at), name(s.category), localTime(s.expires_at), s.live ? t("yes") : t("no")])));
+        [localTime(s.created_at), name(s.category), localTime(s.expires_at), s.live ? t("yes") : t("no")]),
+      "case-author-summary"));
     }
   }
-  $("case-reports").replaceChildren(el("h3", t("Reports ({count})", { count: reports.length })),
+  $("case-reports").replaceChildren(withId(el("h3", t("Reports ({count})", { count: reports.length })), "case-reports-title"),
     simpleTable([t("Filed"), t("By"), t("Category"), t("Reason")],
       reports.map((r) => [localTime(r.created_at), r.trusted_flagger ? `${name("trusted_flagger")}: ${r.reporter}` : t("user"),
-        r.category ? name(r.category) : "", r.reason])));
-  $("case-fact-checks").replaceChildren(el("h3", t("Fact-checks ({count})", { count: factChecks.length })), simpleTable(
+        r.category ? name(r.category) : "", r.reason]), "case-reports-title"));
+  $("case-fact-checks").replaceChildren(withId(el("h3", t("Fact-checks ({count})", { count: factChecks.length })),
+    "case-fact-checks-title"), simpleTable(
     [t("Score"), t("Verdict"), t("Claim"), t("Publisher")], factChecks.map((f) => [f.score != null ? f.score.toFixed(2) : "",
-      [f.verdict, f.rating].filter(Boolean).join(": "), f.claim || f.fact_check_id || "", f.publisher || ""])));
-  $("case-banks").replaceChildren(el("h3", t("Hash-bank matches ({count})", { count: banks.length })), simpleTable(
-    [t("Bank"), t("Label"), t("Category"), t("Signal"), t("Distance")], banks.map((b) => [b.bank || "", b.label || "",
-      b.category ? name(b.category) : "",
-      b.signal_type || "", b.distance != null ? `${b.distance} (≤ ${b.threshold})` : ""])));
+      [f.verdict, f.rating].filter(Boolean).join(": "), f.claim || f.fact_check_id || "", f.publisher || ""]),
+    "case-fact-checks-title"));
+  $("case-banks").replaceChildren(withId(el("h3", t("Hash-bank matches ({count})", { count: banks.length })), "case-banks-title"),
+    simpleTable([t("Bank"), t("Label"), t("Category"), t("Signal"), t("Distance")], banks.map((b) => [b.bank || "",
+      b.label || "", b.category ? name(b.category) : "",
+      b.signal_type || "", b.distance != null ? `${b.distance} (≤ ${b.threshold})` : ""]), "case-banks-title"));
   renderDecideForm();
 }
 
@@ -540,7 +560,9 @@ async function loadAppeals(more = false) {
 function appealCard(appeal) {
   const card = el("div", null, "card appeal");
   card.dataset.appeal = appeal.id;
-  card.appendChild(el("h3", t("Appeal on post {post} ({jurisdiction})", { post: appeal.post_id, jurisdiction: appeal.jurisdiction })));
+  // h2: each appeal is a section of the inbox, under the page's h1 (headings go down one level at a time)
+  card.appendChild(el("h2", t("Appeal on post {post} ({jurisdiction})", { post: appeal.post_id, jurisdiction: appeal.jurisdiction }),
+    "appeal-title"));
   card.appendChild(postView({ text: appeal.text, evidence: [], sensitive: appeal.categories.includes("sexual_exploitation") }));
   const list = el("dl", null, "kv");
   facts(list, [[t("Decision"), `${name(appeal.action)} — ${appeal.categories.map(name).join(", ")}`], [t("Reasons"), appeal.reasons],
@@ -654,7 +676,9 @@ function barChart(title, counts) {
   if (!items.length) { figure.append(el("p", t("None in this period."))); return figure; }
   const top = Math.max(...items.map(([, value]) => value)) || 1;
   const row = 24, labelWidth = 170, barWidth = 300;
-  const chart = svg("svg", { role: "img", "aria-label": title, viewBox: `0 0 ${labelWidth + barWidth + 70} ${items.length * row}`,
+  // A screen reader reads the chart as one image: its name carries the numbers too (WCAG 1.1.1).
+  const spoken = `${title}: ${items.map(([code, value]) => `${name(code)} ${value}`).join(", ")}`;
+  const chart = svg("svg", { role: "img", "aria-label": spoken, viewBox: `0 0 ${labelWidth + barWidth + 70} ${items.length * row}`,
     width: "100%", "font-size": 13 });
   items.forEach(([code, value], index) => {
     const y = index * row, width = Math.max(1, Math.round(barWidth * value / top));
@@ -808,7 +832,10 @@ async function searchClaims(event) {
 }
 
 function show(tab) {
-  for (const button of document.querySelectorAll("nav button")) button.setAttribute("aria-selected", button.dataset.tab === tab);
+  for (const button of document.querySelectorAll("nav button")) {
+    button.setAttribute("aria-selected", button.dataset.tab === tab);
+    button.tabIndex = button.dataset.tab === tab ? 0 : -1;  // one tab stop for the tab list; arrows move in it
+  }
   for (const section of document.querySelectorAll("main section")) section.hidden = section.id !== tab;
   if (tab === "reviews") loadReviews();
   if (tab === "appeals") loadAppeals();
@@ -816,7 +843,21 @@ function show(tab) {
   if (tab === "dashboard") loadDashboard();
 }
 
-for (const navButton of document.querySelectorAll("nav button")) navButton.onclick = () => show(navButton.dataset.tab);
+for (const navButton of document.querySelectorAll("nav button")) {
+  navButton.onclick = () => show(navButton.dataset.tab);
+  navButton.tabIndex = navButton.getAttribute("aria-selected") === "true" ? 0 : -1;
+}
+// The WAI-ARIA tabs pattern: Left and Right (and Home, End) move between tabs and open the one reached.
+document.querySelector("nav[role='tablist']").addEventListener("keydown", (event) => {
+  const tabs = [...document.querySelectorAll("nav button[role='tab']")];
+  const at = tabs.indexOf(document.activeElement);
+  const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[event.key];
+  if (at < 0 || to === undefined) return;
+  event.preventDefault();
+  const next = tabs[(to + tabs.length) % tabs.length];
+  next.focus();
+  show(next.dataset.tab);
+});
 $("login").onsubmit = (event) => {
   event.preventDefault();
   apiKey = $("key").value.trim();
