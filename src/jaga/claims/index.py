@@ -76,7 +76,8 @@ def query_columns(text: str, canonical: str | None = None) -> np.ndarray:
     Cached: a query is read twice (retrieval, then the overlap of each candidate), and one
     normalisation is enough."""
     terms = tokens_of_canonical(canonical) if canonical is not None and len(text) <= MAX_INDEXED_CHARS else tokens(text)
-    columns = np.unique(np.fromiter((_hash(term) for term in terms), dtype=np.int64))
+    # sorted and unique in Python: for a post's few dozen terms, a third of `np.unique`'s time
+    columns = np.asarray(sorted({_hash(term) for term in terms}), dtype=np.int64)
     columns.setflags(write=False)
     return columns
 
@@ -86,6 +87,27 @@ class LexicalHits:
     keys: np.ndarray       # registry keys, best first
     bm25: np.ndarray
     coverage: np.ndarray   # share of the query's IDF mass the document contains, in [0, 1]
+
+
+def _positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The indexes of the slices [start, start + count) laid end to end, in order: one gather in
+    place of a Python loop of slices (same elements, same order, so sums over them are unchanged)."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+
+
+def text_digest(text: str, language: str | None) -> int:
+    """What a document's vector depends on (the encoder reads `clip(text)` and shifts it by its
+    language), as a non-zero 63-bit number: a re-synced fact-check whose digest is unchanged keeps
+    its vector instead of being encoded again (0 means unknown)."""
+    from hashlib import blake2b
+
+    from jaga.text.encoder import clip
+
+    value = int.from_bytes(blake2b(f"{language or 'und'}\n{clip(text)}".encode(), digest_size=8).digest(), "little")
+    return (value >> 1) or 1
 
 
 class LexicalIndex:
@@ -99,6 +121,7 @@ class LexicalIndex:
         self.lengths = np.zeros(0, dtype=np.float32)
         self.dead = np.zeros(0, dtype=bool)
         self.languages = np.zeros(0, dtype="<U8")
+        self.digests = np.zeros(0, dtype=np.int64)  # `text_digest` of each row (0: unknown)
         self._rows: list[np.ndarray] = []
         self._cols: list[np.ndarray] = []
         self._tfs: list[np.ndarray] = []
@@ -106,11 +129,14 @@ class LexicalIndex:
         self._document_idf: tuple[int, np.ndarray] | None = None  # (live documents, IDF mass of each)
         self._row_start = np.zeros(1, dtype=np.int64)
         self._row_of: dict[int, int] = {}
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # live keys sorted, and their rows
 
     def __len__(self) -> int:
         return len(self._row_of)  # live documents (counting `dead` took 0.5 ms at a million, per query)
 
-    def add(self, keys: Sequence[int], texts: Sequence[str], languages: Sequence[str] | None = None) -> None:
+    def add(self, keys: Sequence[int], texts: Sequence[str], languages: Sequence[str] | None = None,
+            digests: Sequence[int] | None = None) -> None:
+        """`digests`: each text's `text_digest`, kept so that a later sync can tell an unchanged text."""
         self.remove(keys)
         start = len(self.keys)
         lengths = []
@@ -125,15 +151,39 @@ class LexicalIndex:
         self.lengths = np.concatenate([self.lengths, np.asarray(lengths, dtype=np.float32)])
         self.dead = np.concatenate([self.dead, np.zeros(len(keys), dtype=bool)])
         self.languages = np.concatenate([self.languages, np.asarray(languages or ["und"] * len(keys), dtype="<U8")])
+        self.digests = np.concatenate([self.digests, np.asarray(digests if digests is not None else [0] * len(keys),
+                                                                dtype=np.int64)])
         self._row_of.update((int(key), start + offset) for offset, key in enumerate(keys))
         self._postings = None
         self._document_idf = None
+        self._lookup = None
 
     def remove(self, keys: Sequence[int]) -> None:
         for key in keys:
             row = self._row_of.pop(int(key), None)
             if row is not None:
                 self.dead[row] = True
+                self._lookup = None
+
+    def rows_of(self, keys: np.ndarray) -> np.ndarray:
+        """Each key's live row, -1 for keys not indexed: one sorted search for all the candidates of
+        a query rather than a dictionary look-up per candidate."""
+        if self._lookup is None:
+            live = np.fromiter(self._row_of.keys(), dtype=np.int64, count=len(self._row_of))
+            rows = np.fromiter(self._row_of.values(), dtype=np.int64, count=len(self._row_of))
+            order = np.argsort(live, kind="stable")
+            self._lookup = (live[order], rows[order])
+        sorted_keys, rows = self._lookup
+        keys = np.asarray(keys, dtype=np.int64)
+        if not len(sorted_keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        position = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+        return np.where(sorted_keys[position] == keys, rows[position], -1)
+
+    def digest_of(self, keys: Sequence[int]) -> np.ndarray:
+        """Each key's `text_digest` as indexed (0: not indexed, or indexed before digests were kept)."""
+        rows = self.rows_of(np.asarray(keys, dtype=np.int64))
+        return np.where(rows >= 0, self.digests[np.maximum(rows, 0)] if len(self.digests) else 0, 0)
 
     def _matrix(self) -> sparse.csc_matrix:
         if self._postings is None:
@@ -154,20 +204,22 @@ class LexicalIndex:
             self._row_start = np.searchsorted(rows, np.arange(len(self.keys) + 1))
         return self._postings
 
-    def _query(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The query's term columns, their document frequencies and their IDF."""
-        columns = query_columns(text)
+    def _query(self, text: str, canonical: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The query's term columns, their document frequencies and their IDF (`canonical`: see
+        `query_columns`)."""
+        columns = query_columns(text, canonical)
         matrix = self._matrix()
         document_frequency = (matrix.indptr[columns + 1] - matrix.indptr[columns]).astype(np.float64)
         idf = np.log1p((len(self) - document_frequency + 0.5) / (document_frequency + 0.5))
         return columns, document_frequency, idf
 
-    def search(self, text: str, k: int = 20) -> LexicalHits:
+    def search(self, text: str, k: int = 20, canonical: str | None = None) -> LexicalHits:
+        """The `k` best documents by BM25. `canonical`: the text already normalised (`query_columns`)."""
         empty = LexicalHits(np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32))
         live = len(self)
         if not live:
             return empty
-        columns, document_frequency, idf = self._query(text)
+        columns, document_frequency, idf = self._query(text, canonical)
         # Terms in over 1% of a large collection (and in over 1,000 documents) carry a third of a
         # rare term's IDF at most, and most of the postings: at a million claims they set the
         # slowest queries' time. On a synthetic 1M registry, 500 queries, against a 5% cap: lexical
@@ -177,10 +229,11 @@ class LexicalIndex:
         if not useful.any():
             return empty
         matrix = self._matrix()
-        slices = [(matrix.indptr[column], matrix.indptr[column + 1]) for column in columns[useful]]
-        rows = np.concatenate([matrix.indices[start:end] for start, end in slices])
-        weights = np.concatenate([matrix.data[start:end] * weight
-                                  for (start, end), weight in zip(slices, idf[useful], strict=True)])
+        starts = matrix.indptr[columns[useful]]
+        counts = matrix.indptr[columns[useful] + 1] - starts
+        positions = _positions(starts, counts)
+        rows = matrix.indices[positions]
+        weights = matrix.data[positions] * np.repeat(idf[useful], counts)
         if len(rows) * 20 > len(self.keys):  # many postings: one pass over a dense vector beats sorting them
             bm25 = np.bincount(rows, weights=weights, minlength=len(self.keys))
             documents = np.flatnonzero(bm25)
@@ -202,7 +255,7 @@ class LexicalIndex:
         if not len(rows) or not total:
             return np.zeros(len(rows), dtype=np.float32)
         starts, ends = self._row_start[rows], self._row_start[rows + 1]
-        terms = np.concatenate([self._cols[0][start:end] for start, end in zip(starts, ends, strict=True)])
+        terms = self._cols[0][_positions(starts, ends - starts)]
         owner = np.repeat(np.arange(len(rows)), ends - starts)
         position = np.minimum(np.searchsorted(columns, terms), len(columns) - 1)  # `columns` is sorted
         shared = np.where(columns[position] == terms, idf[position], 0.0)
@@ -231,8 +284,7 @@ class LexicalIndex:
         if not counts.sum():
             return result
         # Every posting of every useful term, as (text, document, the term's IDF): one gather.
-        positions = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
-        rows = matrix.indices[positions]
+        rows = matrix.indices[_positions(starts, counts)]
         alive = ~self.dead[rows]
         pairs = np.repeat(owner, counts)[alive].astype(np.int64) * len(self.keys) + rows[alive]
         pair, inverse = np.unique(pairs, return_inverse=True)
@@ -258,27 +310,30 @@ class LexicalIndex:
 
     def language_of(self, keys: np.ndarray) -> np.ndarray:
         """The language each document was indexed with ('und' for unknown keys)."""
-        return np.asarray([self.languages[self._row_of[int(key)]] if int(key) in self._row_of else "und"
-                           for key in keys], dtype="<U8")
+        rows = self.rows_of(keys)
+        if not len(rows):
+            return np.zeros(0, dtype="<U8")
+        return np.where(rows >= 0, self.languages[np.maximum(rows, 0)], "und").astype("<U8")
 
-    def coverage(self, text: str, keys: np.ndarray) -> np.ndarray:
+    def coverage(self, text: str, keys: np.ndarray, canonical: str | None = None) -> np.ndarray:
         """For each document, how much of the rarer wording the text and the document share: the
         larger of the shares of the text's and of the document's IDF mass found in the other. (A long
         post quoting a short claim covers all of the claim and little of itself.) 0 for unknown keys."""
         result = np.zeros(len(keys), dtype=np.float32)
         if not len(self):
             return result
-        columns, _, idf = self._query(text)
+        columns, _, idf = self._query(text, canonical)
         total = float(idf.sum())
         if not total:
             return result
         matrix = self._matrix()
-        known = np.asarray([int(key) in self._row_of for key in keys])
+        found = self.rows_of(keys)
+        known = found >= 0
         if not known.any():
             return result
-        rows = np.asarray([self._row_of[int(key)] for key in keys[known]])
+        rows = found[known]
         starts, ends = self._row_start[rows], self._row_start[rows + 1]
-        terms = np.concatenate([self._cols[0][start:end] for start, end in zip(starts, ends, strict=True)])
+        terms = self._cols[0][_positions(starts, ends - starts)]
         frequency = (matrix.indptr[terms + 1] - matrix.indptr[terms]).astype(np.float64)
         term_idf = np.log1p((len(self) - frequency + 0.5) / (frequency + 0.5))
         shared_idf = term_idf * np.isin(terms, columns)
@@ -292,6 +347,7 @@ class LexicalIndex:
     def save(self, path: Path) -> None:
         self._matrix()
         np.savez(path, keys=self.keys, lengths=self.lengths, dead=self.dead, languages=self.languages,
+                 digests=self.digests,
                  rows=self._rows[0] if self._rows else np.zeros(0, np.int32),
                  cols=self._cols[0] if self._cols else np.zeros(0, np.int32),
                  tfs=self._tfs[0] if self._tfs else np.zeros(0, np.float32))
@@ -302,6 +358,8 @@ class LexicalIndex:
         with np.load(path) as stored:
             index.keys, index.lengths, index.dead = stored["keys"], stored["lengths"], stored["dead"]
             index.languages = stored["languages"]
+            # indexes saved before digests were kept: every row unknown, so encoded again when it changes
+            index.digests = stored["digests"] if "digests" in stored.files else np.zeros(len(index.keys), np.int64)
             index._rows, index._cols, index._tfs = [stored["rows"]], [stored["cols"]], [stored["tfs"]]
         index._row_of = {int(key): row for row, key in enumerate(index.keys) if not index.dead[row]}
         return index
@@ -413,7 +471,16 @@ class ClaimIndex:
             (directory / f"{stem}.tmp.{suffix}").replace(directory / name)
 
     def add(self, keys: Sequence[int], texts: Sequence[str], vectors: np.ndarray | None = None,
-            languages: Sequence[str] | None = None) -> None:
-        self.lexical.add(keys, texts, languages)
+            languages: Sequence[str] | None = None, digests: Sequence[int] | None = None,
+            keep_vectors: Sequence[bool] | None = None) -> None:
+        """Index (or re-index) documents. `keep_vectors`: per document, whether its vector in the
+        semantic index is still right (its `text_digest` is the one indexed), so that it is neither
+        encoded again nor moved in the graph; `vectors` then holds only the other documents'."""
+        self.lexical.add(keys, texts, languages, digests)
+        if keep_vectors is not None:
+            keys = [key for key, kept in zip(keys, keep_vectors, strict=True) if not kept]
+            texts = [text for text, kept in zip(texts, keep_vectors, strict=True) if not kept]
+            if languages is not None:
+                languages = [language for language, kept in zip(languages, keep_vectors, strict=True) if not kept]
         self.semantic.add(keys, Encoder().encode(texts, languages) if vectors is None else vectors)
 

@@ -90,7 +90,8 @@ class ClaimDetector(Detector):
             computed: dict[str, tuple[Signal, ...]] = dict.fromkeys(fresh, ())
             if chosen:
                 misses = scope.cache.misses
-                for text, matches in zip(chosen, scope.search_many(chosen, top_k=3), strict=True):
+                found = scope.search_many(chosen, top_k=3, canonical=[forms[text] for text in chosen])
+                for text, matches in zip(chosen, found, strict=True):
                     computed[text] = tuple(self._signal(match) for match in matches
                                            if match.is_match and match.fact_check.verdict.is_disinformation)[:1]
                 self.encoded += scope.cache.misses - misses
