@@ -132,7 +132,8 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
     full = contextual.get("full_stack")
     if full:
         lines += ["", "### The whole detection stack (`jaga eval`)", "",
-                  "Every detector as production runs them (cascade, lexicons, URLs), macro-F1 (%) at 0.6:", "",
+                  "Every detector as production runs them (cascade, lexicons, URLs), macro-F1 (%) at 0.6"
+                  + (f" ({contextual['full_stack_note']})" if contextual.get("full_stack_note") else "") + ":", "",
                   "| suite | language | macro-F1 | cases |", "|---|---|---:|---:|"]
         for suite, result in full.items():
             for language, values in result["by_language"].items():
