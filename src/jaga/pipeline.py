@@ -7,6 +7,7 @@ whatever door it came in by.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 
 from jaga.claims.checkworthy import check_worthiness
@@ -31,6 +32,17 @@ def default_policy() -> Policy:
     from jaga.policy.engine import PolicyEngine
 
     return PolicyEngine()
+
+
+def freeze_loaded_heap() -> None:
+    """Takes everything alive now out of the cyclic garbage collector's reach, for a process about
+    to moderate for a long time: a `Moderator`'s models, lexicons, word lists and compiled policies
+    (about 500,000 objects) live as long as the process, and every full collection walked them again
+    (measured, contextual tier off: 1,950 -> 2,240 posts/s). Garbage made so far is collected first;
+    objects made later are collected as usual. The doors call it once their moderator is built and
+    warm (`jaga scan`, `jaga consume`, `jaga serve`, a Ray actor); a library user may too."""
+    gc.collect()
+    gc.freeze()
 
 
 def pseudonymised(post: Post) -> Post:

@@ -133,9 +133,11 @@ def _print_summary(summary: object, elapsed: float) -> None:
 
 def _moderator(claims: bool) -> Moderator:
     from jaga.moderation import registry_moderator
-    from jaga.pipeline import Moderator
+    from jaga.pipeline import Moderator, freeze_loaded_heap
 
-    return registry_moderator() if claims else Moderator()
+    moderator = registry_moderator() if claims else Moderator()
+    freeze_loaded_heap()
+    return moderator
 
 
 def check(

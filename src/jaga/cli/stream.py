@@ -56,7 +56,7 @@ def consume(
 
     require("stream", "jaga consume")
     from jaga.moderation import registry_moderator
-    from jaga.pipeline import Moderator
+    from jaga.pipeline import Moderator, freeze_loaded_heap
     from jaga.store import DEFAULT_ORG, Store
     from jaga.stream.consumer import BatchHandler, ConsumerSettings, StreamError
 
@@ -72,6 +72,7 @@ def consume(
     try:
         moderator = (registry_moderator(database_url, jurisdiction=jurisdiction) if claims
                      else Moderator(jurisdiction=jurisdiction))
+        freeze_loaded_heap()
         handler = BatchHandler(moderator, store, settings.org, jurisdiction, strict, settings.max_deliveries)
         try:
             summary = asyncio.run(_run(settings, handler, quiet))

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar
 
+import ahocorasick
 import yaml
 
 from jaga.detect.base import Detector, PreparedPost
@@ -89,10 +90,27 @@ class LexiconDetector(Detector):
             target.append(term)
         return re.compile(r"(?<!\w)" + any_term(bounded) + r"(?!\w)|" + any_term(unbounded))
 
+    @cached_property
+    def _terms(self) -> ahocorasick.Automaton:
+        """Every term as an Aho-Corasick automaton: one C pass says whether a post holds any term at
+        all (most hold none), before the pattern's word-boundary search, which costs about 40 us a
+        post in Python's `re` whatever it finds. A superset test: the matches are the pattern's."""
+        automaton = ahocorasick.Automaton()
+        for term in self._by_term:
+            automaton.add_word(term, term)
+        automaton.make_automaton()
+        return automaton
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the compiled pattern and automaton: each worker builds its own on first use."""
+        return {key: value for key, value in self.__dict__.items() if key not in ("_pattern", "_terms")}
+
     def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
         return [self._detect_one(prepared) for prepared in batch]
 
     def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
+        if not self._by_term or next(self._terms.iter(prepared.text.text), None) is None:
+            return []
         hits: dict[Category, list[tuple[LexiconEntry, Span]]] = defaultdict(list)
         for match in self._pattern.finditer(prepared.text.text):
             span = prepared.span(match.start(), match.end())

@@ -47,7 +47,7 @@ from jaga.ingest.readers import (
 )
 from jaga.moderation import ModerationRecord, account_rules, registry_moderator
 from jaga.moderation import record as record_decided
-from jaga.pipeline import Moderator
+from jaga.pipeline import Moderator, freeze_loaded_heap
 from jaga.privacy import pseudonym_key
 from jaga.scan import SCAN_ACTOR, ScanPaths, ScanSummary, finish_output, open_output, open_truncated, sync
 from jaga.store import Store
@@ -189,6 +189,7 @@ class _ModerateBatch:
                  keep_posts: bool) -> None:
         _use_key(key)
         self.moderator = moderator or (registry_moderator(registry_url) if registry_url else Moderator())
+        freeze_loaded_heap()
         self.jurisdiction = jurisdiction
         self.keep_posts = keep_posts
 

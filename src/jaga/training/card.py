@@ -93,10 +93,13 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "evaluation rows are scored by the int8 engine that ships (105,627 rows in 8 minutes, about 4x PyTorch's "
         "speed there); `jaga train --contextual` uses CUDA when present.",
         "",
-        "Speed, measured 2026-12-04, 23:15 (`bench/bench_moderate.py`, 2 cores, quiet machine, 10,000 posts, 45 % "
-        "read by the contextual tier): 356 posts/s with evidence on int8 kernels, peak RSS 998 MB; the tier alone "
-        "299 escalated posts/s; with `JAGA_ENCODER_TIER=off` 1,841 posts/s and 570 MB (text 38 %, harm rules 23 %, "
-        "policy 17 %). The int8 tier runs each post alone (on `JAGA_CONTEXTUAL_THREADS` threads): batched, ONNX "
+        "Speed, measured 2026-12-05, 02:15 (`bench/bench_moderate.py`, 2 cores, quiet machine, 10,000 posts, 45 % "
+        "read by the contextual tier): 395 posts/s with evidence on int8 kernels, peak RSS 918 MB; the tier alone "
+        "337 escalated posts/s; with `JAGA_ENCODER_TIER=off` 2,325-2,362 posts/s and 484 MB (text 31 %, harm rules "
+        "27 %, policy 21 %). Since 2026-12-04 (1,841 posts/s off): the harm rules look a post's candidate patterns "
+        "up from what the automaton found (+15 %); the doors take the loaded models out of the garbage collector's "
+        "reach once built (`freeze_loaded_heap`, +12 %); the benchmark drops decisions as a scan does instead of "
+        "keeping 10,000 alive (which the collector walked again and again). The int8 tier runs each post alone (on `JAGA_CONTEXTUAL_THREADS` threads): batched, ONNX "
         "Runtime's per-tensor activation scale made a post's logits depend on its batch (up to 3.06 apart). "
         "Occlusion evidence runs a post's variants as one batch of their own (the same answer whatever else is in "
         "the request, about half the cost of a run each: 278 -> 356 posts/s), and the policy converts each CEL "
