@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from jaga.campaigns import PostBatch, detect_campaigns
@@ -121,7 +123,7 @@ def test_communities_split_two_campaigns_joined_by_one_account() -> None:
 def test_fact_checks_are_looked_up_for_campaign_texts() -> None:
     seen: list[str] = []
 
-    def lookup(texts: list[str]) -> list[list[str]]:
+    def lookup(texts: Sequence[str]) -> list[list[str]]:
         seen.extend(texts)
         return [["fc:vaccine-chip"] if "chip" in text else [] for text in texts]
 
@@ -132,7 +134,7 @@ def test_fact_checks_are_looked_up_for_campaign_texts() -> None:
 def test_columns_give_the_same_result_as_posts() -> None:
     posts = campaign_posts() + organic_posts()
     batch = PostBatch([p.id for p in posts], [str(p.author_id) for p in posts],
-                      [int(p.created_at.timestamp()) for p in posts if p.created_at], [p.text for p in posts])
+                      np.array([int(p.created_at.timestamp()) for p in posts if p.created_at]), [p.text for p in posts])
     assert [c.to_json() for c in detect_campaigns(batch).campaigns] == [
         c.to_json() for c in detect_campaigns(posts).campaigns]
 
@@ -143,5 +145,5 @@ def test_bad_settings_are_refused_clearly() -> None:
     with pytest.raises(ValueError, match="window"):
         detect_campaigns([], window=timedelta(0))
     with pytest.raises(ValueError, match="one value per post"):
-        PostBatch(["a"], [], [], [])
+        PostBatch(["a"], [], np.array([], dtype=np.int64), [])
     assert detect_campaigns([]).campaigns == []

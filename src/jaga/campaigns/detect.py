@@ -260,17 +260,10 @@ def detect_campaigns(posts: Iterable[Post] | PostBatch, window: timedelta = time
     the same ten minutes form a cluster whose every key belongs to a crowd; a campaign's messages
     are its own. (A campaign that only ever repeats other people's content is missed this way.)
     `fact_checks`: given the campaigns' texts, the ids of fact-checks each matches."""
-    unknown = set(kinds) - set(KINDS)
-    if unknown:
-        raise ValueError(f"unknown co-action kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
-    if window <= timedelta(0) or min_weight < 1 or min_accounts < 2 or not 0.0 <= attach <= 1.0:
-        raise ValueError("window must be positive, min_weight >= 1, min_accounts >= 2 and 0 <= attach <= 1")
+    settings = check_settings(window, min_weight, min_accounts, kinds, lsh, min_chars, max_accounts_per_key,
+                              communities, attach, own_keys)
     batch = posts if isinstance(posts, PostBatch) else PostBatch.from_posts(posts)
-    seconds = max(int(window.total_seconds()), 1)
-    settings = {"window_seconds": seconds, "min_weight": min_weight, "min_accounts": min_accounts,
-                "kinds": list(kinds), "min_chars": min_chars, "max_accounts_per_key": max_accounts_per_key,
-                "communities": communities, "attach": attach, "own_keys": own_keys, "lsh": {"shingle": lsh.shingle, "bands": lsh.bands, "rows": lsh.rows,
-                                                    "threshold": lsh.threshold}}
+    seconds = settings["window_seconds"]
     stats: dict[str, Any] = {"posts": len(batch), "skipped": len(batch.skipped)}
     if len(batch) == 0:
         return CampaignResult([], nx.Graph(), settings, {**stats, "accounts": 0, "edges": 0}, batch.skipped)
@@ -296,8 +289,7 @@ def detect_campaigns(posts: Iterable[Post] | PostBatch, window: timedelta = time
     if "url" in kinds:
         post_links = [links(text, declared) for text, declared in zip(batch.texts, batch.urls, strict=True)]
         expand = shortener_expansions(post_links)
-        if expand:
-            post_links = [list(dict.fromkeys(expand.get(url, url) for url in urls)) for urls in post_links]
+        post_links = expand_links(post_links, expand)
         index, keys = _key_ids(post_links)
         actions.posts.append(index)
         actions.keys.append(keys)
@@ -305,8 +297,7 @@ def detect_campaigns(posts: Iterable[Post] | PostBatch, window: timedelta = time
         stats["shorteners_expanded"] = len(expand)
     post_tags: list[list[str]] = []
     if "hashtag" in kinds:
-        post_tags = [hashtags(text, declared) if "#" in text or declared else []
-                     for text, declared in zip(batch.texts, batch.hashtags, strict=True)]
+        post_tags = post_hashtags(batch.texts, batch.hashtags)
         index, keys = _key_ids(post_tags)
         actions.posts.append(index)
         actions.keys.append(keys)
@@ -370,6 +361,34 @@ def detect_campaigns(posts: Iterable[Post] | PostBatch, window: timedelta = time
     return CampaignResult(campaigns, graph, settings, stats, batch.skipped, post_times)
 
 
+def expand_links(post_links: list[list[str]], expand: dict[str, str]) -> list[list[str]]:
+    """Each post's links with the batch's shortener expansions applied, each link once."""
+    if not expand:
+        return post_links
+    return [list(dict.fromkeys(expand.get(url, url) for url in urls)) for urls in post_links]
+
+
+def post_hashtags(texts: list[str], declared: list[list[str]]) -> list[list[str]]:
+    """Each post's hashtags (the pattern runs only on texts with a "#")."""
+    return [hashtags(text, tags) if "#" in text or tags else [] for text, tags in zip(texts, declared, strict=True)]
+
+
+def check_settings(window: timedelta, min_weight: int, min_accounts: int, kinds: Sequence[str], lsh: LshParams,
+                   min_chars: int, max_accounts_per_key: int, communities: bool, attach: float,
+                   own_keys: bool) -> dict[str, Any]:
+    """The settings as a result reports them; a ValueError for settings no engine can run with."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown co-action kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
+    if window <= timedelta(0) or min_weight < 1 or min_accounts < 2 or not 0.0 <= attach <= 1.0:
+        raise ValueError("window must be positive, min_weight >= 1, min_accounts >= 2 and 0 <= attach <= 1")
+    return {"window_seconds": max(int(window.total_seconds()), 1), "min_weight": min_weight,
+            "min_accounts": min_accounts, "kinds": list(kinds), "min_chars": min_chars,
+            "max_accounts_per_key": max_accounts_per_key, "communities": communities, "attach": attach,
+            "own_keys": own_keys, "lsh": {"shingle": lsh.shingle, "bands": lsh.bands, "rows": lsh.rows,
+                                          "threshold": lsh.threshold}}
+
+
 def _text_groups(texts: list[str], lsh: LshParams, min_chars: int) -> np.ndarray:
     """Near-duplicate group per post, normalising each distinct text once (campaigns repeat texts)."""
     distinct: dict[str, int] = {}
@@ -405,6 +424,15 @@ def _add_edges(graph: nx.Graph[str], edges: np.ndarray, weights: np.ndarray, pai
     if len(edges) == 0:
         return
     size = len(names)
+    by_kind = kind_counts(edges, pairs, kinds, row_pair)
+    for edge, weight in zip(edges.tolist(), weights.tolist(), strict=True):
+        attributes = {kind: by_kind.get(kind, {}).get(edge, 0) for kind in KINDS}
+        graph.add_edge(names[edge // size], names[edge % size], weight=weight, **attributes)
+
+
+def kind_counts(edges: np.ndarray, pairs: np.ndarray, kinds: np.ndarray,
+                row_pair: np.ndarray) -> dict[str, dict[int, int]]:
+    """Per kind, per account pair in `edges`: how many distinct post pairs shared that kind."""
     wanted = np.isin(row_pair, edges)
     by_kind: dict[str, dict[int, int]] = {}
     for kind in np.unique(kinds[wanted]):
@@ -412,9 +440,7 @@ def _add_edges(graph: nx.Graph[str], edges: np.ndarray, weights: np.ndarray, pai
         _, first = np.unique(pairs[mask], return_index=True)
         values, counts = np.unique(row_pair[mask][first], return_counts=True)
         by_kind[KINDS[int(kind)]] = dict(zip(values.tolist(), counts.tolist(), strict=True))
-    for edge, weight in zip(edges.tolist(), weights.tolist(), strict=True):
-        attributes = {kind: by_kind.get(kind, {}).get(edge, 0) for kind in KINDS}
-        graph.add_edge(names[edge // size], names[edge % size], weight=weight, **attributes)
+    return by_kind
 
 
 def _owners(clusters: list[set[str]], key_users: np.ndarray, key_of_users: np.ndarray, author_ids: dict[str, int],
@@ -451,34 +477,53 @@ def _attach(clusters: list[set[str]], pairs: np.ndarray, shared: np.ndarray, key
     link or hashtag with many members, as any active account does, does not count. Decided against
     the clusters as found. Returns the grown clusters and the account pairs (low * size + high) used."""
     size = len(names)
-    count = max(len(clusters), 1)
     cluster_of, owner = _owners(clusters, key_users, key_of_users, author_ids, size)
     a, b = authors[pairs // total], authors[pairs % total]
-    ca, cb = cluster_of[a], cluster_of[b]
-    key_owner = owner[shared]
+    outsider, member, campaign = crossings(a, b, cluster_of[a], cluster_of[b], owner[shared])
+    best = joins(outsider, member, campaign, [len(members) for members in clusters], size, fraction, min_members)
+    grown = [set(members) for members in clusters]
+    for account, number in best.items():
+        grown[number].add(names[account])
+    return grown, joined_pairs(outsider, member, campaign, best, len(clusters), size)
+
+
+def crossings(a: np.ndarray, b: np.ndarray, ca: np.ndarray, cb: np.ndarray,
+              key_owner: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of co-actions (post pairs by accounts `a`, `b` in clusters `ca`, `cb`, -1 for none, through a
+    key owned by cluster `key_owner`): those between a campaign's member and an outsider through
+    that campaign's own key, as (outsider, member, campaign). The accounts may be any ids."""
     crossing = (ca >= 0) != (cb >= 0)
     campaign = np.maximum(ca, cb)
     relevant = crossing & (key_owner == campaign) & (campaign >= 0)
-    outsider = np.where(ca >= 0, b, a)[relevant]
-    member = np.where(ca >= 0, a, b)[relevant]
-    campaign = campaign[relevant]
+    return np.where(ca >= 0, b, a)[relevant], np.where(ca >= 0, a, b)[relevant], campaign[relevant]
+
+
+def joins(outsider: np.ndarray, member: np.ndarray, campaign: np.ndarray, sizes: list[int], size: int,
+          fraction: float, min_members: int) -> dict[int, int]:
+    """Outsider -> the campaign it joins (dense account ids below `size`; see `_attach`): the one
+    whose distinct members it met most, among those where it met enough."""
+    count = max(len(sizes), 1)
     met = distinct((outsider * count + campaign) * size + member)  # distinct members met
     joined_key, met_counts = np.unique(met // size, return_counts=True)
-    sizes = np.array([len(members) for members in clusters], dtype=np.int64)
     numbers = joined_key % count
-    joins = (met_counts >= min_members) & (met_counts >= np.ceil(fraction * sizes[numbers]))
+    sized = np.array(sizes, dtype=np.int64)[numbers]
+    wanted = (met_counts >= min_members) & (met_counts >= np.ceil(fraction * sized))
     best: dict[int, tuple[int, int]] = {}
-    for account, number, found in zip((joined_key[joins] // count).tolist(), numbers[joins].tolist(),
-                                      met_counts[joins].tolist(), strict=True):
+    for account, number, found in zip((joined_key[wanted] // count).tolist(), numbers[wanted].tolist(),
+                                      met_counts[wanted].tolist(), strict=True):
         if account not in best or found > best[account][1]:
             best[account] = (number, found)
-    grown = [set(members) for members in clusters]
-    for account, (number, _) in best.items():
-        grown[number].add(names[account])
-    chosen = np.array([account * count + number for account, (number, _) in best.items()], dtype=np.int64)
+    return {account: number for account, (number, _) in best.items()}
+
+
+def joined_pairs(outsider: np.ndarray, member: np.ndarray, campaign: np.ndarray, best: dict[int, int], clusters: int,
+                 size: int) -> np.ndarray:
+    """The account pairs (low * size + high) through which the outsiders in `best` joined."""
+    count = max(clusters, 1)
+    chosen = np.array([account * count + number for account, number in best.items()], dtype=np.int64)
     used = np.isin(outsider * count + campaign, chosen)
     low, high = np.minimum(outsider[used], member[used]), np.maximum(outsider[used], member[used])
-    return grown, distinct(low * size + high)
+    return distinct(low * size + high)
 
 
 def _clusters(graph: nx.Graph[str], min_accounts: int, communities: bool) -> list[set[str]]:

@@ -137,7 +137,15 @@ def shortener_expansions(posts_links: Iterable[list[str]]) -> dict[str, str]:
     """Shortened link -> full link, learnt from posts that show both: a post with shortened links
     and exactly one full link. A shortened link seen beside two different full links (in one post
     or in several) is ambiguous and left unexpanded."""
-    seen: dict[str, str | None] = {}
+    return {short: full for short, full in shortener_evidence(posts_links).items() if full is not None}
+
+
+def shortener_evidence(posts_links: Iterable[list[str]],
+                       seen: dict[str, str | None] | None = None) -> dict[str, str | None]:
+    """Shortened link -> the one full link shown beside it, or None where posts disagree; added to
+    `seen`. Merging the evidence of parts of a batch (`merge_evidence`) gives that of the whole, so
+    a distributed run learns the same expansions as `shortener_expansions` on all posts at once."""
+    seen = {} if seen is None else seen
     for urls in posts_links:
         short = [url for url in urls if is_shortened(url)]
         if not short:
@@ -147,4 +155,11 @@ def shortener_expansions(posts_links: Iterable[list[str]]) -> dict[str, str]:
             continue
         for url in short:
             seen[url] = full[0] if seen.get(url, full[0]) == full[0] else None
-    return {short: full for short, full in seen.items() if full is not None}
+    return seen
+
+
+def merge_evidence(seen: dict[str, str | None], more: dict[str, str | None]) -> dict[str, str | None]:
+    """`more` merged into `seen`: a shortened link keeps its full link only where every part agrees."""
+    for url, full in more.items():
+        seen[url] = full if full is not None and seen.get(url, full) == full else None
+    return seen

@@ -130,7 +130,8 @@ def _chunk_signatures(texts: list[str], k: int, multipliers: np.ndarray, offsets
         out[present, column] = np.minimum.reduceat(permuted, reduce_at)
 
 
-def _band_keys(signature: np.ndarray, params: LshParams, band: int) -> np.ndarray:
+def band_keys(signature: np.ndarray, params: LshParams, band: int) -> np.ndarray:
+    """Each signature's bucket in `band` (the band's number is mixed in, so bands never share a bucket)."""
     block = signature[:, band * params.rows:(band + 1) * params.rows].astype(np.uint64)
     keys = np.full(len(signature), np.uint64(band), dtype=np.uint64)
     for column in range(params.rows):
@@ -142,7 +143,7 @@ def candidate_links(signature: np.ndarray, params: LshParams = DEFAULT_LSH) -> t
     """(first, other) index pairs that share a bucket in some band, each pair once, first < other."""
     firsts, others = [], []
     for band in range(params.bands):
-        keys = _band_keys(signature, params, band)
+        keys = band_keys(signature, params, band)
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         new_run = np.empty(len(ordered), dtype=bool)
@@ -165,9 +166,7 @@ def group_texts(texts: list[str], params: LshParams = DEFAULT_LSH, min_chars: in
     """A near-duplicate group id per text (-1 for texts too short to compare: fewer than `min_chars`
     characters besides spaces, where "thanks", "lol" and a bare link would match half the batch).
     Ids are dense from 0; a text alone in its group still gets an id of its own."""
-    usable = np.fromiter((len(text) - text.count(" ") >= min_chars for text in texts), dtype=bool,
-                         count=len(texts))
-    index = np.flatnonzero(usable)
+    index = np.flatnonzero(usable_texts(texts, min_chars))
     groups = np.full(len(texts), -1, dtype=np.int64)
     if len(index) == 0:
         return groups
@@ -177,12 +176,23 @@ def group_texts(texts: list[str], params: LshParams = DEFAULT_LSH, min_chars: in
     step = 1_000_000
     for start in range(0, len(first), step):
         a, b = first[start:start + step], other[start:start + step]
-        keep[start:start + step] = (signature[a] == signature[b]).mean(axis=1) >= params.threshold
+        keep[start:start + step] = agree(signature[a], signature[b], params)
     size = len(index)
     graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (first[keep], other[keep])), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
     groups[index] = labels
     return groups
+
+
+def usable_texts(texts: list[str], min_chars: int) -> np.ndarray:
+    """Which texts take part in near-duplicate matching (see `group_texts`)."""
+    return np.fromiter((len(text) - text.count(" ") >= min_chars for text in texts), dtype=bool, count=len(texts))
+
+
+def agree(left: np.ndarray, right: np.ndarray, params: LshParams = DEFAULT_LSH) -> np.ndarray:
+    """Whether each row pair of signatures is a near-duplicate link: equal on at least `threshold`
+    of their values (the MinHash estimate of Jaccard similarity)."""
+    return np.asarray((left == right).mean(axis=1) >= params.threshold)
 
 
 def jaccard(left: str, right: str, shingle: int = 5) -> float:

@@ -86,6 +86,12 @@ def detect(
                                                    "(UTC days, the last one included) or the last N hours (24h).")] = None,
     save: Annotated[bool, typer.Option("--save", help="Keep the campaigns in the database (for --org): later posts "
                                        "that repeat one get a campaign signal policy can act on.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local (one process) or ray (inputs too large for one "
+                                                         "process: needs the 'ray' extra).")] = "local",
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster to use (--engine ray; default: a "
+                                                                  "local Ray on loopback).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Ray workers of a local Ray "
+                                                                  "(--engine ray).")] = 2,
 ) -> None:
     """Find campaigns in INPUT and write them (JSON, GEXF or GraphML for Gephi, or an HTML report)."""
     from jaga.campaigns import detect_campaigns
@@ -100,6 +106,10 @@ def detect(
     chosen = [kind.strip() for kind in kinds.split(",") if kind.strip()]
     if (input is None) == (from_store is None):
         raise fail("give either an input file or --from-store PERIOD")
+    if engine not in ("local", "ray"):
+        raise fail(f"unknown engine {engine!r}; choose local or ray")
+    if engine == "ray" and (input is None or input == "-"):
+        raise fail("--engine ray reads an input file (on every node's path), not standard input or the store")
     posts, bad = [], []
     if from_store is not None:
         from jaga.store import DEFAULT_ORG, Store
@@ -107,7 +117,7 @@ def detect(
         since, until = parse_period(from_store)
         with Store() as store:
             posts = list(store.scoped(org or DEFAULT_ORG).stored_posts(since, until))
-    else:
+    elif engine == "local":
         assert input is not None
         try:
             for record in RecordReader(input, input_format):
@@ -119,8 +129,14 @@ def detect(
             raise fail(str(error)) from error
     lookup = _fact_check_lookup(org) if fact_checks else None
     try:
-        result = detect_campaigns(posts, window=span, min_weight=min_weight, min_accounts=min_accounts,
-                                  kinds=chosen, communities=communities, fact_checks=lookup)
+        if engine == "ray":
+            assert input is not None
+            result, count = _detect_ray(input, input_format, address, workers, bad, window=span,
+                                        min_weight=min_weight, min_accounts=min_accounts, kinds=chosen,
+                                        communities=communities, fact_checks=lookup)
+        else:
+            result, count = detect_campaigns(posts, window=span, min_weight=min_weight, min_accounts=min_accounts,
+                                             kinds=chosen, communities=communities, fact_checks=lookup), len(posts)
     except ValueError as error:
         raise fail(str(error)) from error
     bad.extend({"id": post_id, "error": why} for post_id, why in result.skipped)
@@ -139,10 +155,26 @@ def detect(
     else:
         write(result, format, output)
     err.print(f"{len(result.campaigns)} campaigns, {result.stats.get('campaign_accounts', 0)} accounts, "
-              f"from {len(posts)} posts; {len(bad)} records set aside"
+              f"from {count} posts; {len(bad)} records set aside"
               + (f" (see {rejects})" if rejects and bad else ""))
     if bad:
         raise typer.Exit(EXIT_REJECTS)
+
+
+def _detect_ray(input: str, input_format: str | None, address: str | None, workers: int, bad: list[dict[str, Any]],
+                **settings: Any) -> tuple[Any, int]:
+    """`jaga.engines.ray_campaigns`: the campaigns and the number of posts read; the readers' rejects go to `bad`."""
+    from jaga.engines.ray_campaigns import detect_campaigns_ray
+    from jaga.ingest.readers import InputError
+
+    try:
+        run = detect_campaigns_ray(input, input_format=input_format, address=address, workers=workers, **settings)
+    except ImportError as error:
+        raise fail(f"--engine ray needs Ray: pip install 'jaga[ray]' ({error})") from error
+    except InputError as error:
+        raise fail(str(error)) from error
+    bad.extend(run.rejects)
+    return run.result, int(run.result.stats.get("posts", 0)) + len(run.result.skipped)
 
 
 def _fact_check_lookup(org: str | None) -> Any:
