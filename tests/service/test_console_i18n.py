@@ -5,6 +5,7 @@ with the Noto faces the package serves (not empty boxes)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -12,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -23,6 +25,9 @@ from jaga.store import Role, Store
 
 from .live import live_server
 from .test_console import CHROMIUM, CHROMIUM_FLAGS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytest.importorskip("babel", reason="the catalogs are read with Babel (the test extra)")
 
@@ -105,24 +110,36 @@ def _ink(glyph: tuple[tuple[int, int], bytes]) -> int:
     return sum(1 for value in glyph[1] if value)
 
 
+@contextlib.contextmanager
+def signed_in(base: str, reviewer: str) -> Iterator[Page]:
+    """The console in headless Chromium, signed in as `reviewer`, its one review task listed."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{base}/")
+            page.fill("#key", reviewer)
+            page.click("#login button")
+            expect(page.locator("#review-rows tr")).to_have_count(1)
+            yield page
+        finally:
+            browser.close()
+
+
 SAMPLES = {"th": ("ก", "ข", "Noto Sans Thai"), "km": ("ក", "ខ", "Noto Sans Khmer")}
 
 
 @pytest.mark.parametrize("language", ["th", "km"])
 def test_the_console_switched_to_a_language_draws_its_script(server: Server, language: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, reviewer = server
     first, second, face = SAMPLES[language]
     translated = compiled(language)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{base}/")
-        page.fill("#key", reviewer)
-        page.click("#login button")
-        expect(page.locator("#review-rows tr")).to_have_count(1)
+    with signed_in(base, reviewer) as page:
         page.select_option("#lang", language)
         tab = page.locator("nav button[data-tab='reviews']")
         expect(tab).to_have_text(translated["Review queue"])
@@ -171,7 +188,6 @@ def test_the_console_switched_to_a_language_draws_its_script(server: Server, lan
         if os.environ.get("JAGA_SCREENSHOTS"):  # for a person to look at
             page.evaluate("document.querySelectorAll('main > span').forEach(span => span.remove())")
             page.screenshot(path=f"{os.environ['JAGA_SCREENSHOTS']}/console-{language}.png", full_page=True)
-        browser.close()
 
 
 TRADITIONAL = "這個說法是錯誤的，請勿轉發"  # "this claim is false, do not forward it", as a Taiwanese fact-check says
@@ -182,21 +198,14 @@ def test_traditional_chinese_draws_with_the_served_face(server: Server) -> None:
     """A post in Traditional Chinese: the characters Simplified Chinese does not share come from the
     served Noto Sans CJK TC face (fetched for them), each a real glyph of its own, exactly as that
     face draws it; the rest of the line from the SC face."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from jaga.service.console_fonts import _gb2312_level1, _traditional_only
 
     assert all(ord(character) in _traditional_only() for character in TRADITIONAL_ONLY)
     assert all(ord(character) in _gb2312_level1() for character in "法是的勿")
     base, reviewer = server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        page.goto(f"{base}/")
-        page.fill("#key", reviewer)
-        page.click("#login button")
-        expect(page.locator("#review-rows tr")).to_have_count(1)
+    with signed_in(base, reviewer) as page:
         page.evaluate("""([line, characters]) => {
             const add = (id, text, family) => {
               const span = document.createElement("span");
@@ -223,7 +232,6 @@ def test_traditional_chinese_draws_with_the_served_face(server: Server) -> None:
         line = page.locator("#line").screenshot()
         if os.environ.get("JAGA_SCREENSHOTS"):
             Path(os.environ["JAGA_SCREENSHOTS"], "zh-hant-line.png").write_bytes(line)
-        browser.close()
     shapes = [drawn[f"page-{index}"] for index in range(len(TRADITIONAL_ONLY))]
     assert all(_ink(shape) > 100 for shape in shapes)
     assert len(set(shapes)) == len(shapes), "two characters drew the same shape: boxes, not glyphs"
