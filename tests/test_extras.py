@@ -71,7 +71,7 @@ def test_the_extras_match_the_package_metadata() -> None:
     for extra in EXTRAS:
         assert extra in optional, extra
     assert not core & {"fastapi", "uvicorn", "psycopg", "pyarrow", "nats-py", "torch", "ray", "prometheus-client"}
-    assert "jaga[all,ray]" in optional["test"]  # the test suite exercises every extra
+    assert "jaga[all,ray,fonts]" in optional["test"]  # the test suite exercises every extra
 
 
 def test_require_names_the_missing_module() -> None:
