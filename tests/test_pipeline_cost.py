@@ -103,7 +103,11 @@ def test_the_contextual_tier_adds_as_much_to_a_long_post_as_to_its_opening(moder
     opening = Post(id="opening", text=post.text[:1_000])
     moderator.moderate(opening)
     full, peak = cost(moderator, post)
-    added = full - cost(fast_moderator, post, memory=False)[0]
-    added_to_opening = cost(moderator, opening, memory=False)[0] - cost(fast_moderator, opening, memory=False)[0]
+    # The least of three runs each: one run of ~100 ms swings by tens of ms on a shared machine.
+    def least(of: Moderator, item: Post) -> float:
+        return min(cost(of, item, memory=False)[0] for _ in range(3))
+
+    added = least(moderator, post) - least(fast_moderator, post)
+    added_to_opening = least(moderator, opening) - least(fast_moderator, opening)
     assert added < added_to_opening + 0.05, f"{added * 1000:.0f} ms added, {added_to_opening * 1000:.0f} to the opening"
     assert full < 0.35 and peak < 50_000_000, f"{full * 1000:.0f} ms, {peak / 1e6:.1f} MB"
