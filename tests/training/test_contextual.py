@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaga.contextual.engine import to_pieces
-from jaga.contextual.weights import E5File
+from jaga.text.e5.engine import to_pieces
+from jaga.text.e5.weights import E5File
 from jaga.training.contextual_data import SPLIT_CODES, Rows, prepare, read_rows
 
 TEXTS = ["orang Papua itu monyet", "orang Papua itu saudara kita", "you are an idiot", "have a lovely day",
@@ -72,7 +72,7 @@ def test_continued_training_starts_from_the_shipped_model_and_keeps_frozen_layer
     trains on those languages' functional cases plus the replayed rows."""
     pytest.importorskip("torch")
     from jaga.contextual.model import ContextualModel, bundled_dir
-    from jaga.contextual.weights import dequantise_rows
+    from jaga.text.e5.weights import dequantise_rows
     from jaga.training.contextual import fit
 
     shipped = bundled_dir() / "contextual.npz"

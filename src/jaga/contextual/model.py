@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from jaga.contextual.engine import Encoder, EncoderWeights, fastest_encoder
-from jaga.contextual.weights import LAYER_MATRICES, E5File, dequantise_rows
+from jaga.text.e5.engine import Encoder, EncoderWeights, fastest_encoder
+from jaga.text.e5.weights import LAYER_MATRICES, E5File, dequantise_rows
 
 WEIGHTS_FILE = "contextual.npz"
 OCCLUSION_WORDS = 24

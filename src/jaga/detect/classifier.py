@@ -24,13 +24,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from jaga.config import encoder_tier_enabled, model_dir
-from jaga.contextual.engine import MAX_CHARACTERS
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
 from jaga.detect.cues import CueAnalyser
 from jaga.detect.harms import HarmDetector, cap_discussed
+from jaga.text.e5.engine import MAX_CHARACTERS
 from jaga.types import LANGUAGES, Category, Signal, Span
 
 if TYPE_CHECKING:

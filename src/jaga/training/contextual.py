@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from jaga.contextual.weights import LAYER_MATRICES, dequantise_q4_0, dequantise_rows, quantise_rows
+from jaga.text.e5.weights import LAYER_MATRICES, dequantise_q4_0, dequantise_rows, quantise_rows
 
 DEFAULTS: dict[str, Any] = {
     "epochs": 3,

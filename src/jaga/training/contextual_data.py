@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from jaga.config import data_dir
-from jaga.contextual.engine import to_pieces
-from jaga.contextual.weights import LAYER_MATRICES, E5File
+from jaga.text.e5.engine import to_pieces
+from jaga.text.e5.weights import LAYER_MATRICES, E5File
 from jaga.training.datasets import FUNCTIONAL_DATASET, MODELLED, Dataset
 from jaga.training.train import build_corpus
 

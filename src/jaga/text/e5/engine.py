@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from jaga.config import contextual_threads
-from jaga.contextual.weights import LAYER_MATRICES, Config, E5File
+from jaga.text.e5.weights import LAYER_MATRICES, Config, E5File
 
 PREFIX = "query: "
 MAX_PIECES = 128
@@ -68,13 +68,13 @@ class EncoderWeights:
         return cls(source.config, source.embeddings(), converted)
 
 
-def to_pieces(texts: Sequence[str], config: Config) -> list[list[int]]:
-    """`<s> query: text </s>` as e5 piece ids, the text's opening only (MAX_CHARACTERS, MAX_PIECES).
+def to_pieces(texts: Sequence[str], config: Config, max_pieces: int = MAX_PIECES) -> list[list[int]]:
+    """`<s> query: text </s>` as e5 piece ids, the text's opening only (MAX_CHARACTERS, `max_pieces`).
     Training and run time both cut text here, so they see the same pieces."""
     from jaga.text.pieces import piece_tokenizer
 
     tokenizer = piece_tokenizer()
-    return [[config.bos, *tokenizer.encode_one(PREFIX + text[:MAX_CHARACTERS])[:MAX_PIECES - 2], config.eos]
+    return [[config.bos, *tokenizer.encode_one(PREFIX + text[:MAX_CHARACTERS])[:max_pieces - 2], config.eos]
             for text in texts]
 
 

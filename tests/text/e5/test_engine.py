@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jaga.contextual.engine import MAX_PIECES, Encoder, EncoderWeights, erf, to_pieces
-from jaga.contextual.weights import E5File, dequantise_q4_0, dequantise_rows, quantise_rows
+from jaga.text.e5.engine import MAX_PIECES, Encoder, EncoderWeights, erf, to_pieces
+from jaga.text.e5.weights import E5File, dequantise_q4_0, dequantise_rows, quantise_rows
 
 TEXTS = ["Slot gacor hari ini maxwin", "orang Papua harus diusir", "ฉันรักแมวของฉัน", "我讨厌下雨天",
          "Tôi không thích cái điện thoại này", "you are an idiot lah", "ကျေးဇူးတင်ပါတယ်"]
@@ -70,7 +70,7 @@ def test_a_post_s_cost_is_bounded() -> None:
 
 
 def test_onnx_runtime_runs_the_same_forward_pass(pretrained: Encoder) -> None:
-    from jaga.contextual.engine import OnnxEncoder
+    from jaga.text.e5.engine import OnnxEncoder
 
     onnx = OnnxEncoder(pretrained.weights, pretrained.source)
     sequences = pretrained.pieces(TEXTS)
@@ -78,7 +78,7 @@ def test_onnx_runtime_runs_the_same_forward_pass(pretrained: Encoder) -> None:
 
 
 def test_input_ranges_cover_the_smoothed_matrices_of_every_layer(pretrained: Encoder) -> None:
-    from jaga.contextual.engine import SMOOTHED
+    from jaga.text.e5.engine import SMOOTHED
 
     ranges = pretrained.input_ranges(pretrained.pieces(TEXTS))
     config = pretrained.config
@@ -93,7 +93,7 @@ def test_smoothing_leaves_the_float_forward_pass_unchanged(pretrained: Encoder) 
     """SmoothQuant is exact in float32: x/s times s-scaled rows is the same product."""
     import onnxruntime
 
-    from jaga.contextual.engine import onnx_graph, smoothing_scales
+    from jaga.text.e5.engine import onnx_graph, smoothing_scales
 
     sequences = pretrained.pieces(TEXTS)
     scales = smoothing_scales(pretrained.weights, pretrained.input_ranges(sequences))
@@ -105,7 +105,7 @@ def test_smoothing_leaves_the_float_forward_pass_unchanged(pretrained: Encoder) 
 
 
 def test_int8_kernels_stay_close_to_float(pretrained: Encoder) -> None:
-    from jaga.contextual.engine import OnnxEncoder
+    from jaga.text.e5.engine import OnnxEncoder
 
     sequences = pretrained.pieces(TEXTS)
     int8 = OnnxEncoder(pretrained.weights, pretrained.source, ranges=pretrained.input_ranges(sequences))
@@ -118,7 +118,7 @@ def test_int8_kernels_stay_close_to_float(pretrained: Encoder) -> None:
 def test_int8_vectors_do_not_depend_on_the_batch_or_the_threads(pretrained: Encoder) -> None:
     """ONNX Runtime's int8 takes one activation scale per tensor: run as a batch, a post's vector
     would depend on its neighbours. Each post runs alone, on however many threads."""
-    from jaga.contextual.engine import OnnxEncoder
+    from jaga.text.e5.engine import OnnxEncoder
 
     sequences = pretrained.pieces(TEXTS)
     ranges = pretrained.input_ranges(sequences)
