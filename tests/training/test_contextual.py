@@ -116,3 +116,24 @@ def test_on_a_cpu_the_evaluation_rows_are_scored_by_the_shipped_int8_engine(bund
     assert np.abs(shipped - logits).mean() < 0.3
     assert np.corrcoef(shipped.ravel(), logits.ravel())[0, 1] > 0.99
     assert "functional" in metrics["test"] and not (tmp_path / "fit" / "contextual.json").exists()
+
+
+def test_new_since_trains_on_the_cases_written_since_with_rehearsal(tmp_path: Path) -> None:
+    """`new_since`: every functional training case the earlier bundle lacked, plus the asked-for
+    number of older cases and real posts; never an evaluation row. Needs no torch."""
+    from jaga.training.contextual import DEFAULTS, _train_rows
+
+    rows = ([{"text": f"old {i}", "source": "jaga_functional", "split": 0} for i in range(6)]
+            + [{"text": f"new {i}", "source": "jaga_functional", "split": 0} for i in range(3)]
+            + [{"text": "new held back", "source": "jaga_functional", "split": 2}]
+            + [{"text": f"real {i}", "source": "vihsd", "split": 0} for i in range(8)])
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps({**row, "language": "vi"}) + "\n" for row in rows))
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text("".join(json.dumps(row) + "\n" for row in rows[:6]))
+    bundle = {"split": np.array([row["split"] for row in rows]),
+              "functional": np.array([row["source"] == "jaga_functional" for row in rows])}
+    chosen = _train_rows(tmp_path / "bundle.npz", bundle, {**DEFAULTS, "new_since": str(earlier), "replay_rows": 5,
+                                                           "replay_functional": 2}, np.random.default_rng(0))
+    texts = [rows[i]["text"] for i in chosen]
+    assert {"new 0", "new 1", "new 2"} <= set(texts) and "new held back" not in texts
+    assert sum(text.startswith("old") for text in texts) == 2 and sum(text.startswith("real") for text in texts) == 5

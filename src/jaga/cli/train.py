@@ -43,7 +43,13 @@ def train(
     focus: Annotated[str | None, typer.Option(help="Contextual tier: train on these languages' functional cases "
                                               "(comma-separated, e.g. zh,th) plus --replay other rows.")] = None,
     replay: Annotated[int, typer.Option(min=0, help="Contextual tier, with --focus: other training rows drawn at "
-                                        "random and rehearsed, so the other languages are not forgotten.")] = 20_000,
+                                        "random and rehearsed, so the other languages are not forgotten; with "
+                                        "--new-since: real posts rehearsed.")] = 20_000,
+    new_since: Annotated[Path | None, typer.Option(help="Contextual tier: train on the functional cases written "
+                                                   "since the bundle whose rows.jsonl this is (kept with --bundle), "
+                                                   "plus --replay real posts and --replay-functional older cases.")] = None,
+    replay_functional: Annotated[int, typer.Option(min=0, help="Contextual tier, with --new-since: older functional "
+                                                   "cases rehearsed.")] = 12_000,
 ) -> None:
     """Train the fast tier (n-gram classifier) or, with --contextual, the contextual tier, from the
     labelled datasets and Jaga's functional corpus (reproducible for a given seed)."""
@@ -58,7 +64,8 @@ def train(
         raise fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
     if contextual:
         warm = {"init": str(continue_from or ""), "freeze_layers": freeze_layers, "focus_languages": focus or "",
-                "replay_rows": replay if focus else 0}
+                "new_since": str(new_since or ""), "replay_rows": replay if focus or new_since else 0,
+                "replay_functional": replay_functional if new_since else 0}
         _train_contextual(datasets, output, data_dir, seed, functional_weight, epochs, bundle, warm)
         return
     from jaga.detect.classifier import bundled_model_dir
