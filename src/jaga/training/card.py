@@ -60,9 +60,12 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         return ["This build ships no contextual tier: the fast tier decides alone.", ""]
     test = contextual["test"]
     continued = contextual.get("continued_from")
-    # A continued training describes its base's recipe, then what the continuation changed.
-    settings = (continued or contextual).get("settings", {})
-    hardware = (continued or contextual).get("hardware")
+    # A continued training describes the recipe of the run its chain started from, then what the
+    # continuations changed.
+    root = contextual
+    while root.get("continued_from"):
+        root = root["continued_from"]
+    settings, hardware = root.get("settings", {}), root.get("hardware")
     lines = [
         "## Contextual tier (`jaga.contextual`, `jaga train --contextual`)",
         "",
@@ -83,12 +86,12 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         f"Selection: {contextual.get('selected', '')}.",
         "",
         "Data: every dataset of the training registry (the table under the fast tier, with licences; the same "
-        "deduplication and hash split) and Jaga's functional corpus (73,012 cases at the last training, 11 "
+        "deduplication and hash split) and Jaga's functional corpus (96,259 cases at the last training, 11 "
         "languages, the project's own work under its licence, split by template); Multilingual HateCheck and "
-        "HateCheck are never trained on. On 2 CPU cores (PyTorch 2.13, 2026-12-04) a training step with the "
-        "embeddings and 8 layers frozen ran 15.6 rows/s (29,130 rows in 31 minutes on a machine shared at load "
-        "average 10-15; 16.8 rows/s on a quiet one, 30 with 10 layers frozen), and 1.85 rows/s with every layer "
-        "trained: the full three-epoch training (about 680,000 row passes) takes days there, continued training "
+        "HateCheck are never trained on. On 2 CPU cores (PyTorch 2.13) a training step with the "
+        "embeddings and 8 layers frozen ran 15.6-16.8 rows/s on the mixed rows of 2026-12-04 (30 with 10 layers "
+        "frozen) and 45-57 rows/s on the short functional cases of 2026-12-05 (67,837 rows in 20 minutes), and "
+        "1.85 rows/s with every layer trained: the full three-epoch training (about 680,000 row passes) takes days there, continued training "
         "(`--continue-from`, `--freeze-layers 8`, `--focus LANGS --replay N`) half an hour. On a CPU the "
         "evaluation rows are scored by the int8 engine that ships (105,627 rows in 8 minutes, about 4x PyTorch's "
         "speed there); `jaga train --contextual` uses CUDA when present.",
@@ -171,13 +174,29 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
 
 
 def _continued_sentence(contextual: dict[str, Any]) -> str:
-    base, settings = contextual["continued_from"], contextual.get("settings", {})
-    return (f"Then continued from {base.get('version')} on {contextual.get('hardware')}: "
-            f"{settings.get('epochs')} epoch, learning rate {settings.get('learning_rate')} (head "
-            f"{settings.get('head_learning_rate')}), the embeddings and the {settings.get('freeze_layers')} lowest "
-            f"layers frozen, on the functional corpus's training cases in {settings.get('focus_languages')} plus "
-            f"{settings.get('replay_rows'):,} training rows of every dataset and language drawn at random and "
-            "rehearsed; calibrated and measured on the int8 path that ships. ")
+    """One sentence per continuation, oldest first."""
+    chain = []
+    run = contextual
+    while run.get("continued_from"):
+        chain.append(run)
+        run = run["continued_from"]
+    return "".join(_continuation(run) for run in reversed(chain))
+
+
+def _continuation(run: dict[str, Any]) -> str:
+    base, settings = run["continued_from"], run.get("settings", {})
+    if settings.get("new_since"):
+        data = (f"on the functional corpus's training cases written since it ({settings.get('new_since')}) with "
+                f"{settings.get('replay_functional', 0):,} older cases and {settings.get('replay_rows', 0):,} real "
+                "posts drawn at random and rehearsed")
+    else:
+        data = (f"on the functional corpus's training cases in {settings.get('focus_languages')} plus "
+                f"{settings.get('replay_rows', 0):,} training rows of every dataset and language drawn at random "
+                "and rehearsed")
+    return (f"Then continued from {base.get('version')} on {run.get('hardware')}: {settings.get('epochs')} epoch, "
+            f"learning rate {settings.get('learning_rate')} (head {settings.get('head_learning_rate')}), the "
+            f"embeddings and the {settings.get('freeze_layers')} lowest layers frozen, {data}; calibrated and "
+            "measured on the int8 path that ships. ")
 
 
 def _precision_lines(int8: dict[str, Any] | None) -> list[str]:
