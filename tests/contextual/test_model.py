@@ -79,12 +79,9 @@ def test_occlusion_finds_the_word_that_carries_the_score(model: ContextualModel)
     assert drops.shape == (len(spans), len(model.categories))
     words = [text[start:end] for start, end in model.evidence(spans, drops, "hate_speech")]
     assert words and words[0] == "bunuh"
-    strongest = float(drops[:, model.categories.index("hate_speech")].max())
     benign = "selamat pagi semua, hari ini cerah sekali"
     spans, drops = model.occlusion(benign, "id")
-    # Nothing in a benign post carries the score as the threat word does. (Its hate_speech odds sit near 1:50,
-    # where one word can still move them by e: the detector asks for evidence of flagged categories only.)
-    assert model.evidence(spans, drops, "hate_speech", min_drop=strongest / 3) == []
+    assert model.evidence(spans, drops, "hate_speech") == []  # nothing stands out: no evidence
 
 
 def test_occlusion_reads_a_bounded_number_of_words(model: ContextualModel) -> None:

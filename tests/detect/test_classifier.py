@@ -3,9 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from jaga.detect.classifier import ClassifierDetector, HarmClassifier, bundled_model_dir
-from jaga.types import Category
+from jaga.types import Action, Category, Post
 
 
 def test_bundled_artifact_loads_and_is_small() -> None:
@@ -94,3 +95,22 @@ def test_blockwise_scores_equal_the_joined_matrix() -> None:
     joined = np.asarray(blocks.matrix() @ model.coef_)
     assert np.allclose(blocks.decision_values(model.coef_), joined, atol=1e-5)
     assert np.allclose(np.asarray(model.featurizer.transform(texts[:1], ["en"]) @ model.coef_), joined[:1], atol=1e-5)
+
+
+FRIENDLY_WITH_NAMES = [
+    ("Good morning everyone, see you at Jurong Point later", "en"),
+    ("Selamat pagi semua, jumpa lagi esok dengan Cikgu Azlan", "ms"),
+    ("Selamat pagi, besok ketemu di Grand Indonesia ya kak Rizky", "id"),
+    ("Magandang umaga po, kita tayo bukas sa SM Megamall", "tl"),
+    ("Chào buổi sáng mọi người, mai gặp ở Vincom nhé", "vi"),
+    ("早安大家，明天在Tampines见", "zh"),
+    ("Selamat pagi semua zqotherph, jumpa lagi esok", "ms"),
+]
+
+
+@pytest.mark.parametrize(("text", "language"), FRIENDLY_WITH_NAMES)
+def test_a_friendly_post_with_a_name_or_a_place_is_allowed(moderator, text: str, language: str) -> None:  # type: ignore[no-untyped-def]
+    """Templates that hide a slur in a friendly sentence can teach a model that any unfamiliar word
+    there is a slur: a candidate model read "see you at Jurong Point" as hate speech (0.57)."""
+    decision = moderator.moderate(Post(id="1", text=text, lang=language))
+    assert decision.action == Action.ALLOW, decision.scores
