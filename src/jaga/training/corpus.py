@@ -51,8 +51,12 @@ HATEFUL_FUNCTIONALITIES = (
 NOT_HATEFUL_FUNCTIONALITIES = (
     "slur_homonym_nh", "slur_reclaimed_nh", "profanity_nh", "negate_neg_nh",
     "ident_neutral_nh", "ident_pos_nh", "counter_quote_nh", "counter_ref_nh",
-    "target_obj_nh", "target_indiv_nh", "target_group_nh",
+    "target_obj_nh", "target_indiv_nh", "target_group_nh", "name_nh",
 )
+"""`name_nh` is Jaga's own, not HateCheck's: the friendly sentence of a casual-slur template with a
+person's name, a place, a brand or a username where the slur stood ("搭Grab遇到{s}司机" beside "搭Grab遇到
+Ah Huat司机"). Without it, a model taught that a slur may hide in a friendly sentence read any unfamiliar
+word there as one ("see you at Jurong Point later": 0.57 hate speech, contextual-20261205b)."""
 FUNCTIONALITIES = HATEFUL_FUNCTIONALITIES + NOT_HATEFUL_FUNCTIONALITIES
 # Spelling variants the generator derives from hateful cases; authors may also write their own
 # (homophones, romanisation), which the generator cannot.
