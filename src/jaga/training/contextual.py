@@ -186,8 +186,7 @@ def _train_rows(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict
         return _new_rows(bundle_path, bundle, train_rows, settings, rng)
     if settings["focus_languages"]:
         focus = set(settings["focus_languages"].split(","))
-        with (bundle_path.parent / "rows.jsonl").open(encoding="utf-8") as handle:
-            languages = np.array([json.loads(line)["language"] for line in handle])
+        (languages,) = _row_fields(bundle_path.parent / "rows.jsonl", "language")
         chosen = bundle["functional"][train_rows] & np.isin(languages[train_rows], sorted(focus))
         others = train_rows[~chosen]
         replay = rng.choice(others, min(settings["replay_rows"], len(others)), replace=False)
@@ -201,15 +200,21 @@ def _new_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.n
               rng: np.random.Generator) -> np.ndarray:
     """The functional training cases whose text the bundle at `new_since` did not have, with
     `replay_functional` older cases and `replay_rows` real posts drawn at random."""
-    with Path(settings["new_since"]).open(encoding="utf-8") as handle:
-        seen = {row["text"] for row in map(json.loads, handle) if row["source"] == FUNCTIONAL_DATASET}
-    with (bundle_path.parent / "rows.jsonl").open(encoding="utf-8") as handle:
-        texts = np.array([json.loads(line)["text"] for line in handle], dtype=object)
+    earlier_texts, sources = _row_fields(Path(settings["new_since"]), "text", "source")
+    seen = set(earlier_texts[sources == FUNCTIONAL_DATASET])
+    (texts,) = _row_fields(bundle_path.parent / "rows.jsonl", "text")
     functional = bundle["functional"][train_rows]
     known = np.array([text in seen for text in texts[train_rows]], dtype=bool)
     new, old, real = train_rows[functional & ~known], train_rows[functional & known], train_rows[~functional]
     return np.sort(np.concatenate([new, rng.choice(old, min(settings["replay_functional"], len(old)), replace=False),
                                    rng.choice(real, min(settings["replay_rows"], len(real)), replace=False)]))
+
+
+def _row_fields(rows_file: Path, *keys: str) -> tuple[np.ndarray, ...]:
+    """These fields of every row of a bundle's `rows.jsonl`, in row order, read in one pass."""
+    with rows_file.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    return tuple(np.array([row[key] for row in rows], dtype=object) for key in keys)
 
 
 def _batches(order: np.ndarray, offsets: np.ndarray, batch_size: int, max_pieces: int) -> list[np.ndarray]:
