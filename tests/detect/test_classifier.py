@@ -114,3 +114,4 @@ def test_a_friendly_post_with_a_name_or_a_place_is_allowed(moderator, text: str,
     there is a slur: a candidate model read "see you at Jurong Point" as hate speech (0.57)."""
     decision = moderator.moderate(Post(id="1", text=text, lang=language))
     assert decision.action == Action.ALLOW, decision.scores
+

@@ -97,3 +97,46 @@ def test_the_check_command_exits_non_zero_on_a_bad_file(capsys: pytest.CaptureFi
     assert main(["check", "en"]) == 0
     assert "cases" in capsys.readouterr().out
     assert main([]) == 2
+
+
+def test_a_name_twin_puts_names_where_the_slur_stood(tmp_path: Path) -> None:
+    """One friendly twin against a sentence expanded over every slur taught a model that any
+    unfamiliar word there may be a slur; the twins give the sentence with names, in the pair's split."""
+    (tmp_path / "xx.yaml").write_text("""
+language: xx
+targets:
+  - {id: a, group: religion, forms: ["group a"], slurs: ["zlur1", "zlur2"]}
+names: ["Budi", "Siti Aisyah", "@kopi_lover88", "Wojciech"]
+templates:
+  - {id: xx-1, f: slur_h, label: hateful, text: "stuck in traffic behind some {s} again"}
+  - {id: xx-2, f: name_nh, label: not_hateful, text: "stuck in traffic behind Pak Joko's lorry again", pair: xx-1}
+  - {id: xx-3, f: name_nh, label: not_hateful, text: "see you at {n}'s place tonight"}
+""", encoding="utf-8")
+    found = load_language(tmp_path / "xx.yaml", derive_spelling=False)
+    twins = [case for case in found if case.name_twin]
+    assert sorted(case.text for case in twins) == sorted(
+        f"stuck in traffic behind some {name} again" for name in ("Budi", "Siti Aisyah", "@kopi_lover88", "Wojciech"))
+    assert all(not case.hateful and case.harassment is None and case.split == split_of("xx-1") for case in twins)
+    assert len([case for case in found if case.template == "xx-3"]) == 4
+    assert next(case for case in found if case.template == "xx-2" and not case.name_twin).harassment is False
+
+
+def test_check_keeps_names_apart_from_slurs(tmp_path: Path) -> None:
+    (tmp_path / "xx.yaml").write_text("""
+language: xx
+targets:
+  - {id: a, group: religion, forms: ["group a"], slurs: ["zlur1"]}
+names: ["zlur1", "Budi"]
+templates:
+  - {id: xx-1, f: slur_h, label: hateful, text: "{n} and {s}"}
+  - {id: xx-2, f: slur_h, label: hateful, text: "{n} again"}
+  - {id: xx-3, f: name_nh, label: not_hateful, text: "hi {n}"}
+""", encoding="utf-8")
+    problems = "\n".join(check(tmp_path / "xx.yaml"))
+    for expected in ("one kind of placeholder", "belongs only in name_nh", "name_nh needs at least", "'zlur1' is also a slur"):
+        assert expected in problems, expected
+
+
+def test_every_language_has_name_twins(cases: list) -> None:
+    twins = Counter(case.language for case in cases if case.name_twin)
+    assert all(twins[language] >= 100 for language in LANGUAGES), twins

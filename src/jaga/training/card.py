@@ -86,7 +86,7 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         f"Selection: {contextual.get('selected', '')}.",
         "",
         "Data: every dataset of the training registry (the table under the fast tier, with licences; the same "
-        "deduplication and hash split) and Jaga's functional corpus (96,259 cases at the last training, 11 "
+        "deduplication and hash split) and Jaga's functional corpus (124,116 cases at the last training, 11 "
         "languages, the project's own work under its licence, split by template); Multilingual HateCheck and "
         "HateCheck are never trained on. On 2 CPU cores (PyTorch 2.13) a training step with the "
         "embeddings and 8 layers frozen ran 15.6-16.8 rows/s on the mixed rows of 2026-12-04 (30 with 10 layers "

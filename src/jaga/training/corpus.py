@@ -16,12 +16,19 @@ File format (one per language)::
         forms: ["orang Cina", "etnis Tionghoa"]   # neutral names, substituted for {t}
         slurs: ["Aseng", "Cokin"]  # slurs aimed at this group, substituted for {s}
     non_protected: ["koruptor", "fans klub sebelah"]   # substituted for {g}
+    names: ["Budi", "Ko Hendra", "@kopi_lover88"]      # people, handles, rare foreign names: {n}
     templates:
       - {id: id-001, f: derog_neg_emote_h, label: hateful, text: "aku benci banget sama {t}"}
 
 A template with `{t}` is expanded once per target (cycling through its forms), one with `{s}` once
-per slur, one with `{g}` once per non-protected group, one without placeholders is one case.
+per slur, one with `{g}` once per non-protected group, one with `{n}` (only in `name_nh`) over
+`NAMES_PER_TEMPLATE` of the names, one without placeholders is one case.
 `pair: <id>` puts a template in the split of the template it is a contrast of.
+
+A `name_nh` template paired with a `{s}` template also yields that template's own sentence with
+names in the slur's place (*name twins*): a casual-slur sentence is expanded over every slur, and
+one authored friendly twin against dozens of slur cases taught a model that any unfamiliar word in
+such a sentence may be a slur. The twins balance it with the same sentence and a name.
 """
 
 from __future__ import annotations
@@ -61,7 +68,8 @@ FUNCTIONALITIES = HATEFUL_FUNCTIONALITIES + NOT_HATEFUL_FUNCTIONALITIES
 # Spelling variants the generator derives from hateful cases; authors may also write their own
 # (homophones, romanisation), which the generator cannot.
 DERIVED_SPELLING = ("spell_char_swap_h", "spell_char_del_h", "spell_space_del_h", "spell_space_add_h", "spell_leet_h")
-PLACEHOLDERS = ("{t}", "{s}", "{g}")
+PLACEHOLDERS = ("{t}", "{s}", "{g}", "{n}")
+NAMES_PER_TEMPLATE = 12
 SPLITS = {"train": 0.70, "dev": 0.15, "test": 0.15}
 MIN_CASES = 4000
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "g": "9", "b": "8"}
@@ -77,14 +85,16 @@ class CorpusCase:
     hateful: bool
     template: str
     split: str
+    name_twin: bool = False
 
     @property
     def harassment(self) -> bool | None:
         """Abuse aimed at a person is harassment, not hate; other non-hateful cases are neither;
-        hateful cases say nothing about harassment (a slur at a group is not an attack on a person)."""
+        hateful cases say nothing about harassment (a slur at a group is not an attack on a person),
+        nor do name twins ("i hate {s} lah" with a name is no hate speech, but may be an insult)."""
         if self.functionality == "target_indiv_nh":
             return True
-        return None if self.hateful else False
+        return None if self.hateful or self.name_twin else False
 
 
 class CorpusError(ValueError):
@@ -179,8 +189,27 @@ def _expand(template: dict, data: dict) -> Iterator[tuple[str, str]]:
     elif "{g}" in text:
         for group in data.get("non_protected") or []:
             yield text.replace("{g}", group), "none"
+    elif "{n}" in text:
+        yield from ((name_text, "none") for name_text in _with_names(text, template["id"], data))
     else:
         yield text, template.get("target", "none")
+
+
+def _with_names(text: str, key: str, data: dict) -> Iterator[str]:
+    """`text` with `{n}` replaced by `NAMES_PER_TEMPLATE` of the language's names, a different run
+    of the list for each template (so that every name is used, none in every case)."""
+    names = data.get("names") or []
+    start = int(hashlib.md5(key.encode()).hexdigest(), 16)
+    for number in range(min(NAMES_PER_TEMPLATE, len(names))):
+        yield text.replace("{n}", names[(start + number) % len(names)])
+
+
+def _name_twins(template: dict, by_id: dict[str, dict], data: dict) -> Iterator[str]:
+    """The sentence of the `{s}` template a `name_nh` template is paired with, names in the slur's place."""
+    paired = by_id.get(template.get("pair") or "")
+    if template["f"] != "name_nh" or not paired or "{s}" not in paired["text"]:
+        return
+    yield from _with_names(paired["text"].replace("{s}", "{n}"), template["id"], data)
 
 
 def load_language(path: Path, derive_spelling: bool = True) -> list[CorpusCase]:
@@ -210,6 +239,10 @@ def load_language(path: Path, derive_spelling: bool = True) -> list[CorpusCase]:
                 if variant and variant not in seen:
                     seen.add(variant)
                     cases.append(CorpusCase(variant, language, kind, target, True, template["id"], split))
+        for text in _name_twins(template, by_id, data):
+            if text not in seen:
+                seen.add(text)
+                cases.append(CorpusCase(text, language, "name_nh", "none", False, template["id"], split, name_twin=True))
     return cases
 
 
@@ -257,10 +290,17 @@ def check(path: Path) -> list[str]:
         text = template.get("text") or ""
         if sum(placeholder in text for placeholder in PLACEHOLDERS) > 1:
             problems.append(f"{where}: one kind of placeholder per template")
-        if "{" in text.replace("{t}", "").replace("{s}", "").replace("{g}", ""):
+        if "{" in text.replace("{t}", "").replace("{s}", "").replace("{g}", "").replace("{n}", ""):
             problems.append(f"{where}: unknown placeholder in {text!r}")
+        if "{n}" in text and template["f"] != "name_nh":
+            problems.append(f"{where}: {{n}} (a name) belongs only in name_nh templates")
         if template.get("pair") and template["pair"] not in {t.get("id") for t in data["templates"]}:
             problems.append(f"{where}: pair {template['pair']!r} is no template id")
+    names = data.get("names") or []
+    if any(t.get("f") == "name_nh" for t in data.get("templates") or []) and len(names) < NAMES_PER_TEMPLATE:
+        problems.append(f"{path}: {len(names)} names; name_nh needs at least {NAMES_PER_TEMPLATE}")
+    slurs = {slur for target in targets for slur in target.get("slurs") or []}
+    problems += [f"{path}: name {name!r} is also a slur" for name in names if name in slurs]
     problems += [f"{path}: duplicate template id {key!r}" for key, count in ids.items() if count > 1]
     problems += [f"{path}: duplicate template text {key!r}" for key, count in texts.items() if count > 1]
     return problems
