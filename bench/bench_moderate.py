@@ -7,7 +7,7 @@ throughput depends on how many a platform's traffic has. The second part measure
 posts that all escalate (the functional corpus, every language) and prints the throughput the whole
 path would have at a few escalation rates.
 
-Usage: python bench/bench_moderate.py [--posts N] [--batch-size B] [--group-posts N]"""
+Usage: python bench/bench_moderate.py [--posts N] [--batch-size B] [--group-posts N] [--without DETECTOR]"""
 
 from __future__ import annotations
 
@@ -31,10 +31,14 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--group-posts", type=int, default=600)
+    parser.add_argument("--without", action="append", default=[], metavar="DETECTOR",
+                        help="leave this detector out (repeatable), e.g. heads: what it costs")
     args = parser.parse_args()
     posts = [Post.model_validate(data) for data in make_posts(args.posts)]
     started = time.perf_counter()
-    moderator = Moderator()
+    from jaga.pipeline import default_detectors
+
+    moderator = Moderator(detectors=[detector for detector in default_detectors() if detector.name not in args.without])
     moderator.moderate_batch(posts[:64])  # warm caches (ICU, lexicon pattern)
     freeze_loaded_heap()  # as every door does once its moderator is built (`jaga scan`, `serve`, `consume`)
     load_seconds = time.perf_counter() - started

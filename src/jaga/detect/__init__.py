@@ -8,6 +8,7 @@ from collections.abc import Callable
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.classifier import ClassifierDetector, HarmClassifier
 from jaga.detect.harms import HarmDetector
+from jaga.detect.heads import HeadsDetector
 from jaga.detect.lexicon import LexiconDetector
 from jaga.detect.urls import UrlDetector, extract_urls, normalise_url
 
@@ -15,6 +16,7 @@ DETECTORS: dict[str, Callable[[], Detector]] = {
     ClassifierDetector.name: ClassifierDetector,
     LexiconDetector.name: LexiconDetector,
     HarmDetector.name: HarmDetector,
+    HeadsDetector.name: HeadsDetector,
     UrlDetector.name: UrlDetector,
 }
 
@@ -24,6 +26,7 @@ __all__ = [
     "Detector",
     "HarmClassifier",
     "HarmDetector",
+    "HeadsDetector",
     "LexiconDetector",
     "PreparedPost",
     "UrlDetector",

@@ -165,6 +165,16 @@ FRESH_AFTER = "63 % (197 of 315)"
 first, 60 -> 82 of 110 held-out), as the authors measured them with the cue files before and after."""
 
 
+MATERIAL_RULES = "20 % of the sexual exploitation posts, 27 % of self-harm and 14 % of violent extremism"
+MATERIAL_BOTH = ("52 %, 36 % and 36 %, with 2.3 %, 1.6 % and 1.2 % of the look-alikes flagged (0.4 %, 1.2 % and "
+                 "1.2 % before); the heads alone, ungated, 60 %, 33 % and 54 %")
+HELDOUT_HEADS = ("from 83.3 to 86.9 % (sexual exploitation 84.7 -> 94.9 %, self-harm 71.0 -> 75.6 %, violent "
+                 "extremism 84.1 -> 86.9 %) with look-alikes flagged 2.7 -> 2.9 % (sexual exploitation 1.1 -> 2.3 %). "
+                 "The cost: e5 for the posts that pass the gate (20 % of the bench mix), 455 -> 284 posts/s and "
+                 "+320 MB on `bench/bench_moderate.py` (2 cores; the claim matcher shares the encoder)")
+"""The heads' figures of 2026-12-05 (`heads.json` of heads-20261205; suites run before and after)."""
+
+
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
     if result is None:
@@ -177,15 +187,27 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
     assert result is not None
     lines = [
         "## Sexual exploitation, self-harm, violent extremism, scams, gambling: rules with context "
-        "(`jaga.detect.harms`)",
+        "(`jaga.detect.harms`) and heads on e5 (`jaga.detect.heads`)",
         "",
-        "No trained model for the first three, and for scams and gambling the classifier and the word lists alone "
-        "misfire on news and warnings: per-language word classes (`src/jaga/detect/harm_cues/<code>.yaml`) combined "
-        "by shared rules (`harm_cues/rules.yaml`) into sub-types (csam_trade, grooming, sextortion, trafficking; "
-        "imminent, ideation, encouragement, instructions; threat, support, recruitment, funding, instructions; scam "
-        "bait, alarm, credential_theft, investment; gambling promotion), with negation and news, condemnation, "
-        "awareness, recovery, gaming and food framing. Scam and gambling lexicon terms alone stay below the label "
-        "threshold. Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
+        "Rules: per-language word classes (`src/jaga/detect/harm_cues/<code>.yaml`) combined by shared rules "
+        "(`harm_cues/rules.yaml`) into sub-types (csam_trade, grooming, sextortion, trafficking; imminent, ideation, "
+        "encouragement, instructions; threat, support, recruitment, funding, instructions; scam bait, alarm, "
+        "credential_theft, investment; gambling promotion), with negation and news, condemnation, awareness, "
+        "recovery, gaming and food framing. Scam and gambling lexicon terms alone stay below the label threshold. "
+        "Heads: for the three categories no trained model covered, one logistic regression each on e5-small's "
+        "pretrained sentence vector (the one claim matching computes), trained on Jaga's exploitation material "
+        "(4,350 posts in 11 languages written without the cue files or these suites, plus friendly and real "
+        "posts as negatives; `jaga train --heads`, about four minutes on 2 cores). A post reaches them only when "
+        "the rules' scan finds one of their categories' anchor words in it (a child, sexual material, a method, an attack: the classes rules are built on); a head is silent where the category's framing "
+        "classes (news, condemnation, family, first aid, jest, games) are present, and its score stays between "
+        "the label threshold and the lowest remove threshold: it labels and sends to a person, never removes or "
+        "reports on its own. On the material's test split (posts neither the rules nor the heads were fitted to) "
+        "the rules alone caught " + MATERIAL_RULES + "; with the heads " + MATERIAL_BOTH + ". Threshold: 2 % of "
+        "the dev split's look-alikes; set on all benign posts instead, it flagged 13-19 % of these suites' "
+        "look-alikes, and heads for scams and gambling flagged bank notices (scam look-alikes 0.5 -> 3.1 % on the "
+        "dev half) and were dropped.",
+        "",
+        "Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
         "64-74 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "
         "name their family; a `dev` half used while writing the cue files and a `heldout` half never tuned on). A "
         "case counts as flagged when the whole pipeline's decision (every detector, ASEAN baseline) lists the "
@@ -193,8 +215,8 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "optimistic. What new posts meet is better read from the rounds of 2026-12-05, where each language's author "
         "wrote fresh cases (12 harmful and 12 look-alikes per category, half of them held out) before changing any "
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
-        + FRESH_AFTER + " after terms were added from the dev misses alone. Word classes do not "
-        "generalise to phrasings nobody listed; a learned detector on the contextual encoder is the next step.",
+        + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
+        "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ".",
         "",
     ]
     for half in HALVES:

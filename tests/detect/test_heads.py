@@ -1,0 +1,73 @@
+"""The exploitation heads (`jaga.detect.heads`): what reaches them, what they may decide, and what
+they may not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jaga import Moderator, Post
+from jaga.detect.harms import HarmDetector
+from jaga.detect.heads import CEILING, FLOOR, HeadsDetector, bundled_dir
+from jaga.types import Action, Category
+
+
+@pytest.fixture(scope="module")
+def heads() -> HeadsDetector:
+    return HeadsDetector()
+
+
+def test_the_bundled_heads_are_small_and_measured() -> None:
+    meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
+    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 200_000
+    assert set(meta["categories"]) == {"sexual_exploitation", "self_harm", "violent_extremism"}
+    for category in meta["categories"]:
+        both, rules = meta["on_test"]["rules_and_heads"][category], meta["on_test"]["rules"][category]
+        assert both["test_recall"] > rules["test_recall"]  # what the heads are for
+        assert meta["metrics"][category]["test_look_alikes_flagged"] <= 0.05
+
+
+def test_a_post_without_a_category_word_never_reaches_a_head(heads: HeadsDetector) -> None:
+    moderator = Moderator(detectors=[heads])
+    decision = moderator.moderate(Post(id="1", text="selamat pagi semua, jangan lupa sarapan ya", lang="id"))
+    assert decision.signals == []
+
+
+def test_a_head_labels_and_sends_to_a_person_but_never_removes(heads: HeadsDetector) -> None:
+    """A grooming message the rules' combinations miss: the head decides, quotes the category's words
+    the scan found, and stays below every remove threshold."""
+    post = Post(id="1", lang="en",
+                text="hey cutie, how old are you? you look mature for your age. lets chat on telegram, "
+                     "don't tell your mum ok, i'll send you robux")
+    decision = Moderator(detectors=[heads]).moderate(post)
+    (signal,) = [s for s in decision.signals if s.category == Category.SEXUAL_EXPLOITATION]
+    assert FLOOR <= signal.score <= CEILING and signal.source == "heads:sexual_exploitation"
+    assert signal.evidence and all(post.text[span.start:span.end] == span.text for span in signal.evidence)
+    assert decision.action != Action.REMOVE
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Polisi menangkap pria yang menjual video anak di Telegram, pelaku terancam 15 tahun penjara", "id"),
+    ("Remembering the victims of the Bali bombing, 22 years on. Never again.", "en"),
+    ("2 years clean from self harm today. If you're struggling, it gets better, call a helpline", "en"),
+])
+def test_news_remembrance_and_recovery_are_not_harm(heads: HeadsDetector, text: str, language: str) -> None:
+    decision = Moderator(detectors=[heads]).moderate(Post(id="1", text=text, lang=language))
+    assert not set(decision.categories) & set(HeadsDetector.categories), decision.signals
+
+
+def test_scale_puts_the_threshold_at_the_floor_and_certainty_at_the_ceiling() -> None:
+    assert HeadsDetector.scale(0.3, 0.3) == pytest.approx(FLOOR)
+    assert HeadsDetector.scale(30.0, 0.3) == pytest.approx(CEILING, abs=1e-3)
+    assert FLOOR < HeadsDetector.scale(1.0, 0.3) < CEILING
+
+
+def test_an_artifact_for_a_category_the_detector_does_not_declare_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "heads.json").write_text(json.dumps({"categories": ["scam_fraud"], "version": "x"}), encoding="utf-8")
+    np.savez(tmp_path / "heads.npz", weight=np.zeros((384, 1), np.float32), bias=np.zeros(1, np.float32),
+             threshold=np.zeros(1, np.float32))
+    with pytest.raises(ValueError, match="emits only"):
+        HeadsDetector(tmp_path, gate=HarmDetector())
