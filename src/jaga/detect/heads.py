@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -30,9 +30,42 @@ from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.harms import MAX_EVIDENCE, HarmDetector, Hit
 from jaga.types import Category, Signal
 
+if TYPE_CHECKING:
+    from jaga.text.e5.engine import OnnxEncoder
+
 FLOOR = 0.55
 CEILING = 0.8
 ARTIFACT_DIR = "heads"
+READ_CHARS = 600
+READ_PIECES = 96
+"""A head reads a post's opening (the contextual tier reads 1,000 characters and 128 pieces): the cost
+of a post stays bounded whatever its length, and an exploitation post makes its offer, threat or
+plea up front. Measured on the 50,000-character worst cases (tests/test_pipeline_cost.py, CPU time):
+read whole on the claim matcher's engine, heads added 85-90 ms (CJK or mixed scripts: 310-350 ms in
+all on CI); 96 pieces on an engine of one thread, 35-50 ms (157 ms at most in all)."""
+
+
+def opening(texts: Sequence[str]) -> list[str]:
+    """What a head reads of each text (training reads the same)."""
+    return [text[:READ_CHARS] for text in texts]
+
+
+def vectors(texts: Sequence[str]) -> np.ndarray:
+    """e5's unit vectors of `texts`, each cut to `READ_PIECES`, on an engine of its own with one
+    thread: the claim matcher's engine uses every core, and on a single post ONNX Runtime's idle
+    workers spin (a 50,000-character post cost 55-90 ms more CPU with it, 200 ms in all)."""
+    from jaga.text.e5.engine import to_pieces
+
+    engine = _engine()
+    pooled = engine.pool(to_pieces(texts, engine.config, READ_PIECES))
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+@lru_cache(maxsize=1)
+def _engine() -> OnnxEncoder:
+    from jaga.text.e5.engine import EncoderWeights, OnnxEncoder
+
+    return OnnxEncoder(EncoderWeights.pretrained(), threads=1)
 
 
 def bundled_dir() -> Path:
@@ -77,9 +110,7 @@ class HeadsDetector(Detector):
                  if any(hit.cue_class in self._anchors.get(hit.category, ()) for hit in found if hit.category)]
         if not gated:
             return results
-        from jaga.text.encoder import embed
-
-        scores = embed([batch[index].text.text for index in gated]) @ self.weight + self.bias
+        scores = vectors(opening([batch[index].text.text for index in gated])) @ self.weight + self.bias
         for row, index in enumerate(gated):
             prepared = batch[index]
             for column, category in enumerate(self.head_categories):

@@ -166,12 +166,12 @@ first, 60 -> 82 of 110 held-out), as the authors measured them with the cue file
 
 
 MATERIAL_RULES = "20 % of the sexual exploitation posts, 27 % of self-harm and 14 % of violent extremism"
-MATERIAL_BOTH = ("52 %, 36 % and 36 %, with 2.3 %, 1.6 % and 1.2 % of the look-alikes flagged (0.4 %, 1.2 % and "
-                 "1.2 % before); the heads alone, ungated, 60 %, 33 % and 54 %")
-HELDOUT_HEADS = ("from 83.3 to 86.9 % (sexual exploitation 84.7 -> 94.9 %, self-harm 71.0 -> 75.6 %, violent "
+MATERIAL_BOTH = ("50 %, 35 % and 37 %, with 2.3 %, 1.6 % and 1.2 % of the look-alikes flagged (0.4 %, 1.2 % and "
+                 "1.2 % before); the heads alone, ungated, 56 %, 35 % and 57 %")
+HELDOUT_HEADS = ("from 83.3 to 86.9 % (sexual exploitation 84.7 -> 94.3 %, self-harm 71.0 -> 76.1 %, violent "
                  "extremism 84.1 -> 86.9 %) with look-alikes flagged 2.7 -> 2.9 % (sexual exploitation 1.1 -> 2.3 %). "
-                 "The cost: e5 for the posts that pass the gate (20 % of the bench mix), 455 -> 284 posts/s and "
-                 "+320 MB on `bench/bench_moderate.py` (2 cores; the claim matcher shares the encoder)")
+                 "The cost: e5 on one thread for the posts that pass the gate (20 % of the bench mix), at most 96 "
+                 "pieces of a post's first 600 characters (`bench/README.md`)")
 """The heads' figures of 2026-12-05 (`heads.json` of heads-20261205; suites run before and after)."""
 
 

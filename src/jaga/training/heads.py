@@ -113,15 +113,15 @@ def fit(examples: HeadExamples, progress: Callable[[str], None] | None = None) -
     measure on the test split. Returns the arrays and the metrics."""
     from sklearn.linear_model import LogisticRegression
 
-    from jaga.text.encoder import embed
+    from jaga.detect.heads import opening, vectors
 
     started = time.perf_counter()
-    vectors = []
+    encoded = []
     for start in range(0, len(examples.texts), ENCODE_BATCH):
         if progress:
             progress(f"encoding {start}/{len(examples.texts)} posts")
-        vectors.append(embed(examples.texts[start:start + ENCODE_BATCH]))
-    x = np.vstack(vectors).astype(np.float32)
+        encoded.append(vectors(opening(examples.texts[start:start + ENCODE_BATCH])))
+    x = np.vstack(encoded).astype(np.float32)
     encode_seconds = time.perf_counter() - started
     labels, splits = np.array(examples.labels), np.array(examples.splits)
     sources, languages = np.array(examples.sources), np.array(examples.languages)
