@@ -196,7 +196,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "recovery, gaming and food framing. Scam and gambling lexicon terms alone stay below the label threshold. "
         "Heads: for the three categories no trained model covered, one logistic regression each on e5-small's "
         "pretrained sentence vector (the one claim matching computes), trained on Jaga's exploitation material "
-        "(4,350 posts in 11 languages written without the cue files or these suites, plus friendly and real "
+        "(4,363 posts in 11 languages written without the cue files or these suites, plus friendly and real "
         "posts as negatives; `jaga train --heads`, about four minutes on 2 cores). A post reaches them only when "
         "the rules' scan finds one of their categories' anchor words in it (a child, sexual material, a method, an attack: the classes rules are built on); a head is silent where the category's framing "
         "classes (news, condemnation, family, first aid, jest, games) are present, and its score stays between "
