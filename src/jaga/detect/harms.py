@@ -335,11 +335,12 @@ class HarmDetector(Detector):
         wanted = [code, *COMPANIONS.get(code, ()), *prepared.language.mixed, "en"]
         return [language for language in dict.fromkeys(wanted) if language in self.languages]
 
-    def hits(self, prepared: PreparedPost) -> list[Hit]:
-        """Every cue found in the post's windows. Context cues (negation, news framing, ...) are read
-        only when a category cue was found: no rule fires on context alone, and most posts have no
-        category cue, so they cost one scan of the category patterns (half the detector's time)."""
-        text = prepared.text.text.lower()
+    def hits(self, prepared: PreparedPost, opening: int | None = None) -> list[Hit]:
+        """Every cue found in the post's windows (or, with `opening`, in its first that many
+        characters: what a reader of the opening sees). Context cues (negation, news framing, ...) are
+        read only when a category cue was found: no rule fires on context alone, and most posts have
+        no category cue, so they cost one scan of the category patterns (half the detector's time)."""
+        text = prepared.text.text.lower()[:opening]
         windows = _windows(text)
         cue_sets = [self.languages[code] for code in self.languages_for(prepared)]
         if not any(cue_set.gate.search(text, start, end) for cue_set in cue_sets for start, end in windows):
