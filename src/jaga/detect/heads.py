@@ -55,11 +55,9 @@ def vectors(texts: Sequence[str]) -> np.ndarray:
     """e5's unit vectors of `texts`, each cut to `READ_PIECES`, on an engine of its own with one
     thread: the claim matcher's engine uses every core, and on a single post ONNX Runtime's idle
     workers spin (a 50,000-character post cost 55-90 ms more CPU with it, 200 ms in all)."""
-    from jaga.text.e5.engine import to_pieces
+    from jaga.text.encoder import embed
 
-    engine = _engine()
-    pooled = engine.pool(to_pieces(texts, engine.config, READ_PIECES))
-    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    return embed(texts, READ_PIECES, _engine())
 
 
 @lru_cache(maxsize=1)
@@ -123,8 +121,7 @@ class HeadsDetector(Detector):
                 results[index].append(Signal(
                     source=f"heads:{category.value}", category=category, score=round(self.scale(score, threshold), 4),
                     evidence=list(spans.values())[:MAX_EVIDENCE],
-                    details={"probability": round(float(1.0 / (1.0 + np.exp(-score))), 4),
-                             "threshold": round(float(1.0 / (1.0 + np.exp(-threshold))), 4)},
+                    details={"probability": round(_sigmoid(score), 4), "threshold": round(_sigmoid(threshold), 4)},
                     model_version=self.version))
         return results
 
@@ -155,6 +152,9 @@ class HeadsDetector(Detector):
     def scale(score: float, threshold: float) -> float:
         """A decision value above the head's threshold on the policies' scale: `FLOOR` at the
         threshold, rising with the probability to `CEILING`."""
-        probability = 1.0 / (1.0 + np.exp(-score))
-        at_threshold = 1.0 / (1.0 + np.exp(-threshold))
-        return float(FLOOR + (CEILING - FLOOR) * (probability - at_threshold) / max(1e-6, 1.0 - at_threshold))
+        probability, at_threshold = _sigmoid(score), _sigmoid(threshold)
+        return FLOOR + (CEILING - FLOOR) * (probability - at_threshold) / max(1e-6, 1.0 - at_threshold)
+
+
+def _sigmoid(value: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-value)))

@@ -165,14 +165,35 @@ FRESH_AFTER = "63 % (197 of 315)"
 first, 60 -> 82 of 110 held-out), as the authors measured them with the cue files before and after."""
 
 
-MATERIAL_RULES = "20 % of the sexual exploitation posts, 27 % of self-harm and 14 % of violent extremism"
-MATERIAL_BOTH = ("50 %, 35 % and 37 %, with 2.3 %, 1.6 % and 1.2 % of the look-alikes flagged (0.4 %, 1.2 % and "
-                 "1.2 % before); the heads alone, ungated, 56 %, 35 % and 57 %")
+def _material_figures() -> tuple[str, str]:
+    """The rules alone and the rules with the heads on the exploitation material's test split, as the
+    shipped heads' training measured them (`heads.json`)."""
+    import json
+
+    from jaga.detect.heads import bundled_dir
+
+    meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
+    names = {"sexual_exploitation": "sexual exploitation", "self_harm": "self-harm", "violent_extremism": "violent extremism"}
+    rules, both = meta["on_test"]["rules"], meta["on_test"]["rules_and_heads"]
+
+    def pct(value: float) -> str:
+        return f"{100 * value:.0f} %"
+
+    def flagged(figures: dict[str, dict[str, float]]) -> str:
+        return ", ".join(f"{100 * figures[c]['test_look_alikes_flagged']:.1f} %" for c in meta["categories"])
+
+    alone = ", ".join(f"{names[c]} {pct(rules[c]['test_recall'])}" for c in meta["categories"])
+    with_heads = (", ".join(pct(both[c]["test_recall"]) for c in meta["categories"]) + f", with {flagged(both)} of the "
+                  f"look-alikes flagged ({flagged(rules)} before); the heads alone, ungated, "
+                  + ", ".join(pct(meta["metrics"][c]["test_recall"]) for c in meta["categories"]))
+    return alone, with_heads
+
+
 HELDOUT_HEADS = ("from 83.3 to 86.9 % (sexual exploitation 84.7 -> 94.3 %, self-harm 71.0 -> 76.1 %, violent "
                  "extremism 84.1 -> 86.9 %) with look-alikes flagged 2.7 -> 2.9 % (sexual exploitation 1.1 -> 2.3 %). "
                  "The cost: e5 on one thread for the posts that pass the gate (20 % of the bench mix), at most 96 "
                  "pieces of a post's first 600 characters (`bench/README.md`)")
-"""The heads' figures of 2026-12-05 (`heads.json` of heads-20261205; suites run before and after)."""
+"""The suites run before and after the heads (2026-12-05): the before is no longer derivable."""
 
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
@@ -185,6 +206,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
 
         result = json.loads(path.read_text(encoding="utf-8"))
     assert result is not None
+    material = _material_figures()
     lines = [
         "## Sexual exploitation, self-harm, violent extremism, scams, gambling: rules with context "
         "(`jaga.detect.harms`) and heads on e5 (`jaga.detect.heads`)",
@@ -202,7 +224,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "classes (news, condemnation, family, first aid, jest, games) are present, and its score stays between "
         "the label threshold and the lowest remove threshold: it labels and sends to a person, never removes or "
         "reports on its own. On the material's test split (posts neither the rules nor the heads were fitted to) "
-        "the rules alone caught " + MATERIAL_RULES + "; with the heads " + MATERIAL_BOTH + ". Threshold: 2 % of "
+        "the rules alone caught " + material[0] + "; with the heads " + material[1] + ". Threshold: 2 % of "
         "the dev split's look-alikes; set on all benign posts instead, it flagged 13-19 % of these suites' "
         "look-alikes, and heads for scams and gambling flagged bank notices (scam look-alikes 0.5 -> 3.1 % on the "
         "dev half) and were dropped.",

@@ -115,10 +115,11 @@ def _mean() -> np.ndarray:
         return stored["mean"].astype(np.float32)
 
 
-def embed(texts: Sequence[str]) -> np.ndarray:
-    """e5's unit vectors of `texts` as given (`query: ` prefix, mean pooling), before centring."""
-    engine = _engine()
-    pooled = engine.pool(to_pieces(texts, engine.config, MAX_ENCODED_PIECES))
+def embed(texts: Sequence[str], max_pieces: int = MAX_ENCODED_PIECES, engine: OnnxEncoder | None = None) -> np.ndarray:
+    """e5's unit vectors of `texts` as given (`query: ` prefix, mean pooling), before centring; each
+    text cut to `max_pieces`, on `engine` (default: the shared one, every core)."""
+    engine = engine or _engine()
+    pooled = engine.pool(to_pieces(texts, engine.config, max_pieces))
     return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
