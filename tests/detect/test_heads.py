@@ -11,7 +11,7 @@ import pytest
 
 from jaga import Moderator, Post
 from jaga.detect.harms import HarmDetector
-from jaga.detect.heads import CEILING, FLOOR, HeadsDetector, bundled_dir
+from jaga.detect.heads import CEILING, FLOOR, RANGES_FILE, HeadsDetector, bundled_dir, vectors
 from jaga.types import Action, Category
 
 
@@ -57,6 +57,16 @@ def test_a_head_labels_and_sends_to_a_person_but_never_removes(heads: HeadsDetec
 def test_news_remembrance_and_recovery_are_not_harm(heads: HeadsDetector, text: str, language: str) -> None:
     decision = Moderator(detectors=[heads]).moderate(Post(id="1", text=text, lang=language))
     assert not set(decision.categories) & set(HeadsDetector.categories), decision.signals
+
+
+def test_the_heads_read_e5_on_int8_kernels_close_to_float32(tmp_path: Path) -> None:
+    """The bundled heads ship e5's input ranges, so their engine runs int8 (three times faster on one
+    core); the vectors stay within reach of float32's (a directory without ranges)."""
+    texts = ["jual video bocil full no sensor, DM", "tonight I end it all, goodbye everyone",
+             "我们这个周末去吃火锅吧", "ขอบคุณทุกคนที่มาร่วมงานวันนี้"]
+    assert (bundled_dir() / RANGES_FILE).is_file()
+    int8, exact = vectors(texts), vectors(texts, tmp_path)
+    assert (np.sum(int8 * exact, axis=1) > 0.97).all()
 
 
 def test_scale_puts_the_threshold_at_the_floor_and_certainty_at_the_ceiling() -> None:

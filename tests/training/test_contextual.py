@@ -137,3 +137,17 @@ def test_new_since_trains_on_the_cases_written_since_with_rehearsal(tmp_path: Pa
     texts = [rows[i]["text"] for i in chosen]
     assert {"new 0", "new 1", "new 2"} <= set(texts) and "new held back" not in texts
     assert sum(text.startswith("old") for text in texts) == 2 and sum(text.startswith("real") for text in texts) == 5
+
+
+def test_functionality_weights_multiply_the_named_functionalities(tmp_path: Path) -> None:
+    """`functionality_weights`: counter-speech weighed double, everything else as before. Needs no torch."""
+    from jaga.training.contextual import DEFAULTS, _weights
+
+    rows = [{"functionality": name} for name in ("counter_quote_nh", "slur_h", "", "counter_ref_nh")]
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    bundle = {"functional": np.array([True, True, False, True]), "weights": np.ones(4, dtype=np.float32)}
+    plain = _weights(tmp_path / "bundle.npz", bundle, {**DEFAULTS, "functional_weight": 2.0})
+    assert plain.tolist() == [2.0, 2.0, 1.0, 2.0]
+    weighed = _weights(tmp_path / "bundle.npz", bundle, {**DEFAULTS, "functional_weight": 2.0,
+                                                         "functionality_weights": "counter_quote_nh=2, counter_ref_nh=1.5"})
+    assert weighed.tolist() == [4.0, 2.0, 1.0, 3.0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from jaga.detect.harms import HarmDetector
-from jaga.detect.heads import HeadsDetector
+from jaga.detect.heads import RANGES_FILE, HeadsDetector
 from jaga.training.heads import HEADS, HeadExamples, collect, fit, save
 
 
@@ -30,10 +30,11 @@ def test_fit_and_save_write_heads_the_detector_loads(tmp_path: Path) -> None:
     small = HeadExamples(*([values[i] for i in keep] for values in (examples.texts, examples.labels,
                                                                    examples.languages, examples.splits,
                                                                    examples.sources)))
-    result = fit(small)
+    result = fit(small, tmp_path)
     assert result["weight"].shape == (384, len(HEADS)) and result["threshold"].shape == (len(HEADS),)
     assert np.isfinite(result["weight"]).all()
     meta = save(result, tmp_path)
     assert set(meta["metrics"]) == {category.value for category in HEADS}
     detector = HeadsDetector(tmp_path, gate=HarmDetector())
+    assert (tmp_path / RANGES_FILE).is_file()
     assert detector.head_categories == HEADS

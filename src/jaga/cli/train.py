@@ -53,6 +53,8 @@ def train(
                                                    "plus --replay real posts and --replay-functional older cases.")] = None,
     replay_functional: Annotated[int, typer.Option(min=0, help="Contextual tier, with --new-since: older functional "
                                                    "cases rehearsed.")] = 12_000,
+    functionality_weights: Annotated[str | None, typer.Option(help="Contextual tier: weigh these functionalities' "
+                                                              "cases more, e.g. counter_quote_nh=2,counter_ref_nh=2.")] = None,
 ) -> None:
     """Train the fast tier (n-gram classifier), with --contextual the contextual tier, or with --heads
     the exploitation heads, from the labelled datasets and Jaga's own corpora (reproducible for a
@@ -72,7 +74,8 @@ def train(
     if contextual:
         warm = {"init": str(continue_from or ""), "freeze_layers": freeze_layers, "focus_languages": focus or "",
                 "new_since": str(new_since or ""), "replay_rows": replay if focus or new_since else 0,
-                "replay_functional": replay_functional if new_since else 0}
+                "replay_functional": replay_functional if new_since else 0,
+                "functionality_weights": functionality_weights or ""}
         _train_contextual(datasets, output, data_dir, seed, functional_weight, epochs, bundle, warm)
         return
     from jaga.detect.classifier import bundled_model_dir

@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "replay_rows": 0,
     "replay_functional": 0,
     "score_with": "",
+    "functionality_weights": "",
 }
 """`max_train_rows` > 0 trains on a random sample of that many rows (smoke tests). `functional_weight`:
 a functional-corpus case's weight against a real post's 1 (the ~69k cases then carry about half the
@@ -62,6 +63,11 @@ rather than forgotten. `new_since` (the `rows.jsonl` of the bundle a model was t
 the functional training cases written since, with `replay_functional` of the older cases and
 `replay_rows` real posts drawn at random: a second pass over the templates a model has already seen
 three times taught it those templates, not the languages (their test split fell in 7 of 11 languages).
+
+`functionality_weights` ("counter_quote_nh=2,counter_ref_nh=2"): multiplies the weight of the
+functional cases of those functionalities. A continuation on casual-slur sentences taught slurs and
+forgot that quoting one to condemn it is not hate ("orang Papua itu saudara kita, jangan pernah sebut
+mereka monyet": 0.56 -> 0.87); counter-speech weighed double keeps the two apart.
 
 `score_with`: what scores the evaluation rows after training. "torch" (the default on a GPU) writes
 `logits.npz` here; "runtime" (the default on a CPU) leaves it to `contextual_eval.finish`, which
@@ -210,6 +216,18 @@ def _new_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.n
                                    rng.choice(real, min(settings["replay_rows"], len(real)), replace=False)]))
 
 
+def _weights(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict[str, Any]) -> np.ndarray:
+    """Each row's weight in the loss: the bundle's, times `functional_weight` for a functional case,
+    times its functionality's factor in `functionality_weights`."""
+    weights = np.where(bundle["functional"], bundle["weights"] * settings["functional_weight"], bundle["weights"])
+    if settings["functionality_weights"]:
+        (functionalities,) = _row_fields(bundle_path.parent / "rows.jsonl", "functionality")
+        for item in settings["functionality_weights"].split(","):
+            name, factor = item.split("=", 1)
+            weights = np.where(functionalities == name.strip(), weights * float(factor), weights)
+    return np.asarray(weights, dtype=np.float32)
+
+
 def _row_fields(rows_file: Path, *keys: str) -> tuple[np.ndarray, ...]:
     """These fields of every row of a bundle's `rows.jsonl`, in row order, read in one pass."""
     with rows_file.open(encoding="utf-8") as handle:
@@ -273,7 +291,7 @@ def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
     labels = bundle["labels"]
-    weights = np.where(bundle["functional"], bundle["weights"] * settings["functional_weight"], bundle["weights"])
+    weights = _weights(bundle_path, bundle, settings)
     ids, offsets = bundle["ids"].astype(np.int64), bundle["offsets"].astype(np.int64)
     train_rows = _train_rows(bundle_path, bundle, settings, rng)
     model = build_model(bundle, labels.shape[1], settings["dropout"],
