@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from jaga.detect.harms import HarmDetector
-from jaga.detect.heads import RANGES_FILE, HeadsDetector
+from jaga.detect.heads import RANGES_FILE, HeadsDetector, vectors
+from jaga.training.exploitation import CATEGORIES
 from jaga.training.heads import HEADS, HeadExamples, collect, fit, save
 
 
@@ -38,3 +39,12 @@ def test_fit_and_save_write_heads_the_detector_loads(tmp_path: Path) -> None:
     detector = HeadsDetector(tmp_path, gate=HarmDetector())
     assert (tmp_path / RANGES_FILE).is_file()
     assert detector.head_categories == HEADS
+    # Each column is its category's head: on the training posts, a category's own posts score
+    # highest in its column (the columns once followed another order than the names saved).
+    x = vectors([text for text, split in zip(small.texts, small.splits, strict=True) if split == "train"], tmp_path)
+    scores = x @ detector.weight + detector.bias
+    labels = np.array([label for label, split in zip(small.labels, small.splits, strict=True) if split == "train"])
+    label_of = {category: label for label, category in CATEGORIES.items()}
+    for column, category in enumerate(detector.head_categories):
+        own = scores[labels == label_of[category], column].mean()
+        assert all(own > scores[labels == label_of[other], column].mean() for other in HEADS if other != category)

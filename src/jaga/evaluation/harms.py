@@ -173,7 +173,8 @@ def _material_figures() -> tuple[str, str]:
     from jaga.detect.heads import bundled_dir
 
     meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
-    names = {"sexual_exploitation": "sexual exploitation", "self_harm": "self-harm", "violent_extremism": "violent extremism"}
+    names = {"sexual_exploitation": "sexual exploitation", "self_harm": "self-harm", "violent_extremism": "violent extremism",
+             "scam_fraud": "scams"}
     rules, both = meta["on_test"]["rules"], meta["on_test"]["rules_and_heads"]
 
     def pct(value: float) -> str:
@@ -189,11 +190,13 @@ def _material_figures() -> tuple[str, str]:
     return alone, with_heads
 
 
-HELDOUT_HEADS = ("from 83.3 to 86.9 % (sexual exploitation 84.7 -> 94.3 %, self-harm 71.0 -> 76.1 %, violent "
-                 "extremism 84.1 -> 86.9 %) with look-alikes flagged 2.7 -> 2.9 % (sexual exploitation 1.1 -> 2.3 %). "
-                 "The cost: e5 on one thread for the posts that pass the gate (20 % of the bench mix), at most 96 "
-                 "pieces of a post's first 600 characters (`bench/README.md`)")
-"""The suites run before and after the heads (2026-12-05): the before is no longer derivable."""
+HELDOUT_HEADS = ("from 83.3 to 87.4 % (sexual exploitation 84.7 -> 94.3 %, self-harm 71.0 -> 76.1 %, violent "
+                 "extremism 84.1 -> 86.9 %, scams 83.7 -> 86.7 %) with look-alikes flagged 2.7 -> 3.3 % (sexual "
+                 "exploitation 1.1 -> 2.3 %, scams 2.4 -> 4.2 %: a bank's own transaction notices). The cost: e5 "
+                 "on int8 kernels, one thread, for the posts that pass the gate, at most 96 pieces of a post's first "
+                 "600 characters (`bench/README.md`)")
+"""The suites run before and after the heads (2026-12-05; the scam head joined later that day): the
+before is no longer derivable."""
 
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
@@ -216,18 +219,21 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "encouragement, instructions; threat, support, recruitment, funding, instructions; scam bait, alarm, "
         "credential_theft, investment; gambling promotion), with negation and news, condemnation, awareness, "
         "recovery, gaming and food framing. Scam and gambling lexicon terms alone stay below the label threshold. "
-        "Heads: for the three categories no trained model covered, one logistic regression each on e5-small's "
-        "pretrained sentence vector (the one claim matching computes), trained on Jaga's exploitation material "
+        "Heads: for the three categories no trained model covered, and for scams (which the whole moderator missed "
+        "in 55-80 % of the material's train and dev posts in every language but English), one logistic regression "
+        "each on e5-small's pretrained sentence vector (on int8 kernels), trained on Jaga's exploitation material "
         "(4,363 posts in 11 languages written without the cue files or these suites, plus friendly and real "
-        "posts as negatives; `jaga train --heads`, about four minutes on 2 cores). A post reaches them only when "
-        "the rules' scan finds one of their categories' anchor words in it (a child, sexual material, a method, an attack: the classes rules are built on); a head is silent where the category's framing "
-        "classes (news, condemnation, family, first aid, jest, games) are present, and its score stays between "
+        "posts as negatives; `jaga train --heads`, about three minutes on 2 cores). A post reaches them only when "
+        "the rules' scan finds one of their categories' anchor words in it (a child, sexual material, a method, an "
+        "attack: the classes rules are built on; for scams any scam class, a demand for payment above all); a head "
+        "is silent where the category's framing "
+        "classes (news, condemnation, awareness, family, first aid, jest, games) are present, and its score stays between "
         "the label threshold and the lowest remove threshold: it labels and sends to a person, never removes or "
         "reports on its own. On the material's test split (posts neither the rules nor the heads were fitted to) "
         "the rules alone caught " + material[0] + "; with the heads " + material[1] + ". Threshold: 2 % of "
         "the dev split's look-alikes; set on all benign posts instead, it flagged 13-19 % of these suites' "
-        "look-alikes, and heads for scams and gambling flagged bank notices (scam look-alikes 0.5 -> 3.1 % on the "
-        "dev half) and were dropped.",
+        "look-alikes; a first scam head, gated on the scam rules' anchor classes only, flagged bank notices (scam "
+        "look-alikes 0.5 -> 3.1 % on the dev half) and was dropped; the shipped one flags 1.6 % there.",
         "",
         "Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
         "64-74 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "
