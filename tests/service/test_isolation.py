@@ -384,7 +384,9 @@ def test_export_and_erasure_keep_to_the_keys_jurisdictions(matrix: Matrix) -> No
 def test_rate_limits_per_key(database_url: str, moderator: Moderator) -> None:
     store = Store(database_url)
     fast, slow = (_bearer(store, "acme", Role.AUDITOR) for _ in range(2))
-    with TestClient(create_app(database_url, moderator, deliver_webhooks=False, rate=0.5, burst=2)) as client:
+    # One token per 100 s: on a loaded machine three requests can take seconds, and at 0.5 a second the
+    # third once found a token refilled.
+    with TestClient(create_app(database_url, moderator, deliver_webhooks=False, rate=0.01, burst=2)) as client:
         codes = [client.get("/v1/reviews", headers=fast).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
         limited = client.get("/v1/reviews", headers=fast)

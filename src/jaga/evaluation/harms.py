@@ -190,11 +190,10 @@ def _material_figures() -> tuple[str, str]:
     return alone, with_heads
 
 
-HELDOUT_HEADS = ("from 83.3 to 87.4 % (sexual exploitation 84.7 -> 94.3 %, self-harm 71.0 -> 76.1 %, violent "
-                 "extremism 84.1 -> 86.9 %, scams 83.7 -> 86.7 %) with look-alikes flagged 2.7 -> 3.3 % (sexual "
-                 "exploitation 1.1 -> 2.3 %, scams 2.4 -> 4.2 %: a bank's own transaction notices). The cost: e5 "
-                 "on int8 kernels, one thread, for the posts that pass the gate, at most 96 pieces of a post's first "
-                 "600 characters (`bench/README.md`)")
+HELDOUT_HEADS = ("from 83.3 to 87.8 % (sexual exploitation 84.7 -> 95.5 %, self-harm 71.0 -> 76.7 %, violent "
+                 "extremism 84.1 -> 88.1 %, scams 83.7 -> 85.5 %) with look-alikes flagged 2.7 -> 3.3 % (sexual "
+                 "exploitation 1.1 -> 2.3 %, scams 2.4 -> 3.0 %). The cost: e5 on int8 kernels, one thread, for the "
+                 "posts that pass the gate, at most 96 pieces of a post's first 600 characters (`bench/README.md`)")
 """The suites run before and after the heads (2026-12-05; the scam head joined later that day): the
 before is no longer derivable."""
 
@@ -222,7 +221,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "Heads: for the three categories no trained model covered, and for scams (which the whole moderator missed "
         "in 55-80 % of the material's train and dev posts in every language but English), one logistic regression "
         "each on e5-small's pretrained sentence vector (on int8 kernels), trained on Jaga's exploitation material "
-        "(4,363 posts in 11 languages written without the cue files or these suites, plus friendly and real "
+        "(4,495 posts in 11 languages written without the cue files or these suites, plus friendly and real "
         "posts as negatives; `jaga train --heads`, about three minutes on 2 cores). A post reaches them only when "
         "the rules' scan finds one of their categories' anchor words in it (a child, sexual material, a method, an "
         "attack: the classes rules are built on; for scams any scam class, a demand for payment above all); a head "
@@ -233,7 +232,8 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "the rules alone caught " + material[0] + "; with the heads " + material[1] + ". Threshold: 2 % of "
         "the dev split's look-alikes; set on all benign posts instead, it flagged 13-19 % of these suites' "
         "look-alikes; a first scam head, gated on the scam rules' anchor classes only, flagged bank notices (scam "
-        "look-alikes 0.5 -> 3.1 % on the dev half) and was dropped; the shipped one flags 1.6 % there.",
+        "look-alikes 0.5 -> 3.1 % on the dev half) and was dropped; the shipped one, trained with 132 more bank and "
+        "e-wallet notices among the material's look-alikes, flags 0.5 % there (1.6 % without them).",
         "",
         "Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
         "64-74 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "

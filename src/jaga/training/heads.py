@@ -51,8 +51,10 @@ whole moderator (fast tier, contextual tier, URL lists, rules) missed 55-80 % of
 language but English (a second-hand PS5 "bank in first", a lover stuck at Dubai airport, a court
 summons by SMS): nothing in them is a word a list holds. A first scam head (before the gate read
 every scam class) flagged bank notices and a friend's loan request (the suites' dev half: scam
-look-alikes 0.5 -> 3.1 %). The scam head flags a bank's own transaction notices ("Transaksi RM45.90 ...
+look-alikes 0.5 -> 3.1 %). This one first flagged a bank's own transaction notices ("Transaksi RM45.90 ...
 telah berjaya. Hubungi 1300886688"): 1.6 % of the suites' dev-half look-alikes (0.5 % before it); with
+132 banks' and e-wallets' own messages added to the material's look-alikes, 0.5 % (held-out half: scams
+85.5 % caught, 3.0 % of look-alikes flagged; the material's test split 55 %, 0.4 %). With
 its threshold at 1 % of the material's dev look-alikes instead of 2 % it caught 17 % of the test
 split's scams alone (57 %), too few to keep. Gambling keeps the fast tier's classifier, the URL lists and the rules."""
 

@@ -84,9 +84,10 @@ def test_input_ranges_cover_the_smoothed_matrices_of_every_layer(pretrained: Enc
     config = pretrained.config
     assert set(ranges) == {f"l{index}.{name}" for index in range(config.layers) for name in SMOOTHED}
     assert ranges["l0.fi"].shape == (config.hidden,) and ranges["l0.fo"].shape == (config.intermediate,)
-    # the maximum over all posts is at least each post's own maximum
+    # the maximum over all posts is at least each post's own maximum (up to float32 rounding: a post
+    # padded in a batch goes through other matrix shapes than alone)
     alone = pretrained.input_ranges(pretrained.pieces(TEXTS[:1]))
-    assert all((ranges[name] >= alone[name]).all() for name in ranges)
+    assert all((ranges[name] >= alone[name] * (1 - 1e-4) - 1e-5).all() for name in ranges)
 
 
 def test_smoothing_leaves_the_float_forward_pass_unchanged(pretrained: Encoder) -> None:
