@@ -38,13 +38,14 @@ CEILING = 0.8
 ARTIFACT_DIR = "heads"
 READ_CHARS = 600
 READ_PIECES = 96
-RANGES_FILE = "ranges.npz"
 """A head reads a post's opening (the contextual tier reads 1,000 characters and 128 pieces): the cost
 of a post stays bounded whatever its length, and an exploitation post makes its offer, threat or
 plea up front. Measured on the 50,000-character worst cases (tests/test_pipeline_cost.py, CPU time):
 read whole on the claim matcher's engine, heads added 85-90 ms (CJK or mixed scripts: 310-350 ms in
 all on CI); 96 pieces of the opening on an engine of one thread, the gate reading the same opening,
 40-45 ms (115 ms at most in all)."""
+RANGES_FILE = "ranges.npz"
+"""e5's input ranges for int8 kernels, measured when the heads are trained and shipped beside them."""
 
 
 def opening(texts: Sequence[str]) -> list[str]:
@@ -79,9 +80,9 @@ def measure_ranges(texts: Sequence[str], directory: Path) -> int:
     """Measure e5's pretrained layers' input ranges on `texts` (a sample of what the heads read) and
     write them to `directory`, so that the heads' engine runs on int8 kernels, as the contextual
     tier's does: about three times faster than float32 on one core. Returns the vectors written."""
-    from jaga.text.e5.engine import EncoderWeights, OnnxEncoder, to_pieces
+    from jaga.text.e5.engine import Encoder, EncoderWeights, to_pieces
 
-    engine = OnnxEncoder(EncoderWeights.pretrained(), threads=1)
+    engine = Encoder(EncoderWeights.pretrained())  # the ranges come from the numpy forward pass
     ranges = engine.input_ranges(to_pieces(opening(texts), engine.config, READ_PIECES))
     directory.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(directory / RANGES_FILE, **{name: values.astype(np.float32)  # type: ignore[arg-type]

@@ -136,10 +136,10 @@ def fit(examples: HeadExamples, output: Path, progress: Callable[[str], None] | 
     from jaga.detect.heads import measure_ranges, opening, vectors
 
     started = time.perf_counter()
-    train = [text for text, split in zip(examples.texts, examples.splits, strict=True) if split == "train"]
+    train_texts = [text for text, split in zip(examples.texts, examples.splits, strict=True) if split == "train"]
     if progress:
         progress("measuring e5's input ranges for int8")
-    measure_ranges(random.Random(0).sample(train, min(RANGE_POSTS, len(train))), output)
+    measure_ranges(random.Random(0).sample(train_texts, min(RANGE_POSTS, len(train_texts))), output)
     encoded = []
     for start in range(0, len(examples.texts), ENCODE_BATCH):
         if progress:
