@@ -39,6 +39,9 @@ class Settings(BaseSettings):
                                      "JAGA_HOME. PostgreSQL: postgresql+psycopg://user@host/db.")
     model_dir: Path | None = Field(default=None, description="A fast-tier harm classifier trained with `jaga train -o "
                                    "DIR`, used instead of the bundled one.")
+    claim_encoder: str | None = Field(default=None, description="Folder of a claim encoder trained with `python -m "
+                                      "jaga.training.claim_encoder`, used instead of the bundled one; `pretrained`: "
+                                      "e5's own layers. Claim indexes rebuild when it changes.")
     encoder_tier: bool = Field(default=True, description="The detection cascade's contextual tier; off trades its "
                                "functional accuracy for the fast tier's throughput and does not load it.")
     contextual_int8: bool = Field(default=True, description="The contextual tier on int8 kernels (3x float32's speed); "
@@ -90,7 +93,7 @@ class Settings(BaseSettings):
             return parts or None
         return value
 
-    @field_validator("data_dir", "home", "model_dir", "audit_key_file", "exchange_key_dir", "database_url",
+    @field_validator("data_dir", "home", "model_dir", "claim_encoder", "audit_key_file", "exchange_key_dir", "database_url",
                      "threads", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:

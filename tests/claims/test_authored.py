@@ -25,7 +25,7 @@ def test_every_language_has_monolingual_and_crosslingual_pairs_and_hard_negative
         positives = [pair for pair in mine if not pair.negative]
         assert len(positives) >= 40, language
         assert sum(pair.negative for pair in mine) >= 10, language
-        assert {pair.split for pair in positives} == {"train", "test"}, language
+        assert {pair.split for pair in positives} == {"train", "calibration", "test"}, language
     claim_languages = {(pair.language, CLAIM_LANGUAGE[pair.fact_checks[0].split(":")[0]])
                        for pair in pairs if not pair.negative}
     assert {("id", "id"), ("th", "th"), ("id", "th"), ("th", "id"), ("lo", "th"), ("ms", "id")} <= claim_languages
@@ -44,9 +44,10 @@ def test_the_split_is_by_claim() -> None:
     # A hard negative follows the claim it is near, named by any of that claim's ids.
     negatives = [pair for pair in pairs if pair.negative and pair.near]
     assert negatives and all(pair.split == next(iter(sides[pair.near])) for pair in negatives)
-    test, train = load_pairs(split="test"), load_pairs(split="train")
-    assert len(test) + len(train) == len(pairs)
-    assert not {f for p in test for f in p.fact_checks} & {f for p in train for f in p.fact_checks}
+    sides_of = {split: {f for p in load_pairs(split=split) for f in p.fact_checks} for split in ("train", "calibration", "test")}
+    assert sum(len(load_pairs(split=split)) for split in sides_of) == len(pairs)
+    assert not sides_of["test"] & sides_of["train"] and not sides_of["test"] & sides_of["calibration"]
+    assert not sides_of["calibration"] & sides_of["train"]
     assert split_of("afnc_th:74717") == split_of("afnc_th:74717")
 
 
@@ -142,3 +143,24 @@ def test_held_back_pairs_are_evaluated_per_language_and_language_pair(
     assert rows["all"]["success@1"] >= 0.5
     assert rows["monolingual"]["success@1"] >= 0.8
     assert 0.0 <= rows["hard negatives"]["false_match_rate"] <= 1.0
+
+
+def test_the_hard_negative_floor_lets_at_most_the_allowed_share_match() -> None:
+    from jaga.claims.evaluation import _threshold_for_false_matches
+
+    scores = [0.95, 0.9, 0.8, 0.4, 0.3, 0.2, 0.1, 0.1, 0.05, 0.0]
+    for share in (0.0, 0.1, 0.25, 0.5):
+        floor = _threshold_for_false_matches(scores, share)
+        assert sum(score >= floor for score in scores) <= share * len(scores)
+        assert sum(score >= floor for score in scores[:int(share * len(scores)) + 1]) == int(share * len(scores))
+    assert _threshold_for_false_matches([], 0.1) == 0.0
+    assert _threshold_for_false_matches([0.3], 1.0) == 0.0
+
+
+def test_the_calibration_split_sits_between_train_and_test() -> None:
+    from collections import Counter
+
+    sides = Counter(split_of(f"afnc_th:{number}") for number in range(6_000))
+    assert abs(sides["test"] / 6_000 - 1 / 3) < 0.03
+    assert abs(sides["calibration"] / 6_000 - 1 / 6) < 0.03
+    assert abs(sides["train"] / 6_000 - 1 / 2) < 0.03

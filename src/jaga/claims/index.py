@@ -27,7 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from jaga.text import normalise
-from jaga.text.encoder import ENCODER_NAME, Encoder, language_offsets_name
+from jaga.text.encoder import Encoder, claim_encoder_dir, encoder_name, language_offsets_name
 
 _BUCKETS = 1 << 22
 _UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -432,7 +432,9 @@ class SemanticIndex:
 
 def vectors_name() -> str:
     """What the semantic index's vectors are: the encoder, the language offsets removed, the storage."""
-    return f"{ENCODER_NAME}; {language_offsets_name()}; {VECTOR_DTYPE}"
+    if claim_encoder_dir() is not None:
+        return f"{encoder_name()}; {VECTOR_DTYPE}"
+    return f"{encoder_name()}; {language_offsets_name()}; {VECTOR_DTYPE}"
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -200,8 +200,9 @@ def calibrate_command(
                                              "threshold aims at.")] = 0.9,
     crosslingual_precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="The same, across languages.")] = 0.8,
 ) -> None:
-    """Fit the match calibration on the calibration half of the retrieval pairs."""
-    from jaga.claims.evaluation import all_pairs, fit_calibration
+    """Fit the match calibration on the calibration half of the retrieval pairs and the authored
+    pairs' calibration claims (messages the claim encoder never saw, and hard negatives)."""
+    from jaga.claims.evaluation import all_pairs, authored_eval_pairs, fit_calibration
     from jaga.config import data_dir
     from jaga.training.harmless import unrelated_posts
 
@@ -211,6 +212,7 @@ def calibrate_command(
         raise fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "calibration"]
+    pairs += authored_eval_pairs(matcher.store, "calibration")[0]
     calibration = fit_calibration(matcher, pairs, precision, crosslingual_precision)
     target = output or Path(str(resources.files("jaga.claims") / "data" / "matcher.json"))
     target.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
@@ -262,13 +264,14 @@ def evaluate_claims(report: Path | None, authored: bool = True) -> None:
 
 @claims_app.command("evaluate-authored")
 def evaluate_authored_command(
-    split: Annotated[str, typer.Option(help="Which side of the split by claim: test (held back) or train.")] = "test",
+    split: Annotated[str, typer.Option(help="Which side of the split by claim: test (held back), calibration or "
+                                       "train.")] = "test",
     report: Annotated[Path | None, typer.Option(help="Write the rows as JSON here.")] = None,
 ) -> None:
     """Claim retrieval on the project's authored pairs alone (the part of `jaga eval claims` that
     reads jaga/claims/pairs), per message language and language pair, with hard negatives."""
-    if split not in ("test", "train"):
-        raise fail(f"--split must be test or train, not {split!r}")
+    if split not in ("test", "calibration", "train"):
+        raise fail(f"--split must be test, calibration or train, not {split!r}")
     try:
         matcher = _evaluation_matcher()
     except FileNotFoundError as error:
@@ -282,9 +285,10 @@ def evaluate_authored_command(
 def _evaluate_authored(matcher: Any, split: str, authored: Any = None) -> dict[str, Any]:
     """Search the authored pairs of `split` (all of them, or those in `authored`), print their
     table, return the rows (and the fact-check ids the registry lacks)."""
+    from jaga.claims.authored import Split
     from jaga.claims.evaluation import authored_eval_pairs, evaluate_authored
 
-    pairs, missing = authored_eval_pairs(matcher.store, "test" if split == "test" else "train", authored)
+    pairs, missing = authored_eval_pairs(matcher.store, cast(Split, split), authored)
     if missing:
         err.print(f"[yellow]{len(missing)} fact-checks named by authored pairs are not in the registry; their "
                   f"pairs are left out: {', '.join(missing)}[/yellow]")

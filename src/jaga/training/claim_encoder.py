@@ -1,0 +1,281 @@
+"""Fine-tuning e5-small's upper layers for claim matching: a circulating message and the fact-check it
+repeats should be each other's nearest neighbours, in whatever pair of the region's languages.
+
+Needs PyTorch (`pip install '.[train]'`); CUDA when there is a GPU, the CPU otherwise (the shipped
+encoder: about 20 minutes on 2 cores, see `docs/CLAIMS.md`). Nothing at run time imports this module:
+the result is `jaga/models/claims/encoder.npz`, read by `jaga.text.encoder` on the ordinary e5 engine.
+
+Why these choices, measured on the authored pairs (`jaga/claims/pairs`, split by claim):
+- Only the upper layers train (`freeze_layers`, default 6 of 12). The lower ones, like the 250k-row
+  word table, stay the wheel's and are not shipped again, so the package grows by half a model, and a
+  CPU step costs less (the lower half runs without gradients).
+- Contrastive loss both ways with in-batch negatives: message -> claim, against the batch's other
+  claims plus `registry_negatives` real fact-checks drawn from the whole registry each step (the
+  distractors retrieval really meets); claim -> message, against the batch's other messages plus the
+  hard negatives written near the batch's claims (same topic, no claim), so that a topic alone does
+  not make a match.
+- A batch never holds two messages of one claim (they would be each other's false negatives).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jaga.text.e5.weights import LAYER_MATRICES, E5File, quantise_rows
+
+DEFAULTS: dict[str, Any] = {
+    "epochs": 4,
+    "batch_size": 32,
+    "max_pieces": 96,
+    "learning_rate": 3e-5,
+    "weight_decay": 0.01,
+    "warmup": 0.1,
+    "temperature": 0.05,
+    "freeze_layers": 6,
+    "registry_negatives": 64,
+    "hard_negatives": 32,
+    "seed": 0,
+    "max_steps": 0,
+}
+"""`max_steps` > 0 stops early (smoke tests)."""
+
+ENCODER_FILE = "encoder.npz"
+META_FILE = "encoder.json"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A message that repeats a claim (`claim` set) or a hard negative near one (`claim` empty)."""
+
+    text: str
+    language: str
+    claim_key: str
+    claim: str = ""
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    examples: list[Example]
+    registry: list[str]           # every fact-check's claim text: where extra negatives are drawn from
+    sources: dict[str, int]
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"examples": [asdict(example) for example in self.examples],
+                                    "registry": self.registry, "sources": self.sources}, ensure_ascii=False),
+                        encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> TrainingSet:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls([Example(**example) for example in data["examples"]], data["registry"], data["sources"])
+
+
+NEGATIVE_SETS = ("turnbackhoax_id_2021", "afnc_th")
+"""The registries whose claims the extra negatives are drawn from: the two the authored messages
+repeat (Indonesian and Thai, whose claims every message must be told apart from). Not the other
+public sets: Vietnamese VFND is GPL-3.0 and the Filipino set's licence is unknown, and a model
+shipped under Apache-2.0 is not trained on them."""
+
+
+def training_set(claims: dict[str, str], pairs: Sequence[Any]) -> TrainingSet:
+    """Examples from the authored pairs on the training side of the split by claim (`claims`: fact-check
+    id -> claim text, the registry). A message naming several records of one claim is paired with the
+    first the registry holds. Extra negatives: the claims of `NEGATIVE_SETS`."""
+    from jaga.text.encoder import clip
+
+    examples: list[Example] = []
+    sources: defaultdict[str, int] = defaultdict(int)
+    for pair in pairs:
+        if pair.split != "train":
+            continue
+        if pair.negative:
+            examples.append(Example(clip(pair.text), pair.language, pair.claim_key))
+            sources["hard negatives"] += 1
+            continue
+        known = [claims[fact_check] for fact_check in pair.fact_checks if fact_check in claims]
+        if known:
+            examples.append(Example(clip(pair.text), pair.language, pair.claim_key, clip(known[0])))
+            sources[f"messages {pair.language}"] += 1
+    registry = sorted({clip(text) for fact_check, text in claims.items() if fact_check.split(":")[0] in NEGATIVE_SETS})
+    return TrainingSet(examples, registry, dict(sorted(sources.items())))
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as error:  # pragma: no cover - depends on the extra
+        raise SystemExit("the claim encoder trains with PyTorch: pip install '.[train]'") from error
+    return torch
+
+
+def _bundle(source: E5File) -> dict[str, Any]:
+    """What `contextual.build_model` starts from, with the whole word table (ids are e5's own)."""
+    from jaga.training.contextual_data import pretrained_arrays
+
+    config = source.config
+    return {**pretrained_arrays(source), "word_q4": source.q4_blocks("emb.word"),
+            "config": np.array(json.dumps({"hidden": config.hidden, "layers": config.layers, "heads": config.heads,
+                                           "intermediate": config.intermediate, "eps": config.eps}))}
+
+
+def _batches(examples: list[Example], batch_size: int, rng: np.random.Generator) -> list[list[int]]:
+    """Shuffled batches of messages, no two of one claim in a batch."""
+    positives = [i for i, example in enumerate(examples) if example.claim]
+    batches: list[list[int]] = []
+    keys: list[set[str]] = []
+    for i in rng.permutation(positives):
+        key = examples[i].claim_key
+        slot = next((b for b, seen in enumerate(keys) if key not in seen and len(batches[b]) < batch_size), None)
+        if slot is None:
+            batches.append([])
+            keys.append(set())
+            slot = len(batches) - 1
+        batches[slot].append(int(i))
+        keys[slot].add(key)
+    return [batch for batch in batches if len(batch) > 1]
+
+
+def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None, log: Any = print,
+        version: str | None = None) -> dict[str, Any]:
+    """Train, write `encoder.npz` and `encoder.json` to `output`, return the run's summary."""
+    torch = _torch()
+    from jaga.text.e5.engine import to_pieces
+    from jaga.training.contextual import build_model
+
+    settings = {**DEFAULTS, **(overrides or {})}
+    unknown = set(settings) - set(DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    started = time.perf_counter()
+    torch.manual_seed(settings["seed"])
+    rng = np.random.default_rng(settings["seed"])
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    source = E5File()
+    model = build_model(_bundle(source), 1, 0.0)
+    model.head = torch.nn.Identity()
+    model.frozen = settings["freeze_layers"]
+    for parameter in [model.pos, model.token_type, *model.ln.parameters()]:
+        parameter.requires_grad_(False)
+    for layer in model.layers[:settings["freeze_layers"]]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+    model.to(device)
+    config = source.config
+    max_pieces = settings["max_pieces"]
+
+    def encode(texts: Sequence[str]) -> Any:
+        sequences = to_pieces(texts, config, max_pieces)
+        length = max(len(sequence) for sequence in sequences)
+        ids = torch.zeros((len(sequences), length), dtype=torch.long)
+        for row, sequence in enumerate(sequences):
+            ids[row, :len(sequence)] = torch.tensor(sequence)
+        lengths = torch.tensor([len(sequence) for sequence in sequences])
+        return torch.nn.functional.normalize(model(ids.to(device), lengths.to(device)), dim=-1)
+
+    examples = data.examples
+    negatives_near: dict[str, list[int]] = defaultdict(list)
+    for i, example in enumerate(examples):
+        if not example.claim:
+            negatives_near[example.claim_key].append(i)
+    trained = [parameter for parameter in model.parameters() if parameter.requires_grad]
+    optimiser = torch.optim.AdamW(trained, lr=settings["learning_rate"], weight_decay=settings["weight_decay"])
+    steps_per_epoch = len(_batches(examples, settings["batch_size"], np.random.default_rng(0)))
+    total = steps_per_epoch * settings["epochs"]
+    if settings["max_steps"]:
+        total = min(total, settings["max_steps"])
+    warmup = max(1, int(settings["warmup"] * total))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * min(1.0, step / total)))))
+    scale = 1.0 / settings["temperature"]
+    step, losses = 0, []
+    model.train()
+    for epoch in range(settings["epochs"]):
+        for batch in _batches(examples, settings["batch_size"], rng):
+            if step >= total:
+                break
+            messages = [examples[i] for i in batch]
+            near = [j for example in messages for j in negatives_near.get(example.claim_key, [])]
+            near = list(rng.permutation(near)[:settings["hard_negatives"]]) if near else []
+            queries = encode([example.text for example in messages] + [examples[j].text for j in near])
+            claims = encode([example.claim for example in messages])
+            with torch.no_grad():
+                drawn = rng.choice(len(data.registry), settings["registry_negatives"], replace=False)
+                others = encode([data.registry[j] for j in drawn])
+            own = set(example.claim for example in messages)
+            keep = torch.tensor([data.registry[j] not in own for j in drawn], device=device)
+            targets = torch.arange(len(messages), device=device)
+            forward = queries[:len(messages)] @ torch.cat([claims, others]).T * scale
+            forward[:, len(messages):] = forward[:, len(messages):].masked_fill(~keep, -1e4)
+            backward = claims @ queries.T * scale
+            loss = (torch.nn.functional.cross_entropy(forward, targets)
+                    + torch.nn.functional.cross_entropy(backward, targets)) / 2
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trained, 1.0)
+            optimiser.step()
+            scheduler.step()
+            losses.append(float(loss.detach()))
+            step += 1
+            if step % 10 == 0 or step == total:
+                log(f"epoch {epoch + 1} step {step}/{total} loss {np.mean(losses[-10:]):.3f} "
+                    f"({time.perf_counter() - started:.0f} s)")
+    output.mkdir(parents=True, exist_ok=True)
+    save_layers(model, settings["freeze_layers"], output / ENCODER_FILE)
+    summary = {"settings": settings, "examples": len(examples), "sources": data.sources, "steps": step,
+               "final_loss": float(np.mean(losses[-10:])) if losses else None,
+               "device": str(device), "seconds": round(time.perf_counter() - started, 1)}
+    (output / "fit.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    layers = source.config.layers
+    meta = {"version": version or time.strftime("claims-%Y%m%d-%H%M"),
+            "trained_layers": f"{settings['freeze_layers']}-{layers - 1}", "trained_on": data.sources,
+            "settings": settings}
+    (output / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def save_layers(model: Any, first: int, path: Path) -> None:
+    """The trained layers (`first` and up) as the contextual tier ships its own: matrices int8 with one
+    scale per output row, the rest float32. The layers below are the wheel's and are not written."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def array(tensor: Any) -> np.ndarray:
+        return np.asarray(tensor.detach().float().cpu().numpy(), dtype=np.float32)
+
+    for index, layer in enumerate(model.layers):
+        if index < first:
+            continue
+        for name in LAYER_MATRICES:
+            weights, scale = quantise_rows(array(getattr(layer, name).weight))
+            arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"] = weights, scale
+            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
+        for name in ("aln", "oln"):
+            arrays[f"l{index}.{name}.w"] = array(getattr(layer, name).weight)
+            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+
+def main(argv: list[str]) -> int:
+    """`python -m jaga.training.claim_encoder TRAINING_SET.json OUT [key=value ...]`."""
+    if len(argv) < 2:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    overrides = {}
+    for item in argv[2:]:
+        key, value = item.split("=", 1)
+        overrides[key] = type(DEFAULTS[key])(value)
+    print(json.dumps(fit(TrainingSet.load(Path(argv[0])), Path(argv[1]), overrides)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
