@@ -178,7 +178,7 @@ def _metrics(outcomes: list[tuple[int | None, bool, bool]]) -> dict[str, float]:
     }
 
 
-MAX_FALSE_MATCH = 0.1
+MAX_FALSE_MATCH = 0.05
 """The share of the calibration's hard negatives (authored posts on a fact-checked subject that repeat
 no claim: the true drug seizure beside the drug-candy rumour) that may match. A precision target
 alone let a third of them through: the calibration queries are mostly repeats, so precision

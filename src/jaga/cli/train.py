@@ -32,7 +32,7 @@ def train(
     claim_encoder: Annotated[bool, typer.Option(help="Train the claim encoder (e5-small's upper layers, "
                                                 "contrastively, on the authored claim pairs' training claims "
                                                 "against the public fact-check sets; needs `pip install "
-                                                "'.[train]'`; about 15 minutes on 2 cores). Then run `jaga "
+                                                "'.[train]'`; about 9 minutes on 2 cores). Then run `jaga "
                                                 "claims calibrate`.")] = False,
     contextual: Annotated[bool, typer.Option(help="Train the contextual tier (e5-small's layers fine-tuned; needs "
                                              "`pip install '.[train]'`; minutes on a GPU, hours on 2 cores) "
