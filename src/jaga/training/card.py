@@ -276,9 +276,36 @@ def write_model_card(metrics: dict[str, Any], path: Path, contextual: dict[str, 
     lines += _functional_section(metrics.get("functional") or {})
     from jaga.evaluation.harms import card_section
 
-    lines += ["", *card_section(), NOT_COVERED]
+    lines += ["", *card_section(), *_claim_encoder_section(), NOT_COVERED]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _claim_encoder_section() -> list[str]:
+    """What the bundled claim encoder (`models/claims`) was trained on, from its `encoder.json`; its
+    retrieval figures live in docs/CLAIMS.md with the rest of claim matching."""
+    import json
+
+    from jaga.text.encoder import CLAIM_ENCODER_DIR
+
+    path = CLAIM_ENCODER_DIR / "encoder.json"
+    if not path.is_file():
+        return []
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    trained_on = meta["trained_on"]
+    messages = {key.removeprefix("messages "): count for key, count in trained_on.items() if key.startswith("messages ")}
+    settings = meta["settings"]
+    return [
+        f"## Claim encoder (`jaga.text.encoder`, `jaga train --claim-encoder`): version {meta['version']}", "",
+        f"multilingual-e5-small with layers {meta['trained_layers']} fine-tuned contrastively for claim matching "
+        f"(a message and the fact-check it repeats as nearest neighbours). Trained on Jaga's own authored messages "
+        f"(`src/jaga/claims/pairs`, train side of the split by claim): {sum(messages.values())} messages "
+        f"({', '.join(f'{language} {count}' for language, count in sorted(messages.items()))}) and "
+        f"{trained_on.get('hard negatives', 0)} hard negatives, against the claim texts of TurnBackHoax (none "
+        "stated; turnbackhoax.id's terms) and the Thai AFNC open data (AFNC's terms), the only fact-check sets "
+        f"it reads. {settings['epochs']} epochs, batches of {settings['batch_size']}, learning rate "
+        f"{settings['learning_rate']}, temperature {settings['temperature']}. Retrieval per language and language "
+        "pair, before and after: docs/CLAIMS.md.", ""]
 
 
 def _bundled_contextual_metrics() -> dict[str, Any] | None:
