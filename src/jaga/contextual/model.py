@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from jaga.text.e5.engine import Encoder, EncoderWeights, fastest_encoder
-from jaga.text.e5.weights import LAYER_MATRICES, E5File, dequantise_rows
+from jaga.text.e5.weights import E5File, shipped_layer
 
 WEIGHTS_FILE = "contextual.npz"
 OCCLUSION_WORDS = 24
@@ -124,16 +124,7 @@ class ContextualModel:
         source = source or E5File()
         with np.load(directory / WEIGHTS_FILE) as stored:
             arrays = {name: stored[name] for name in stored.files}
-        layers = []
-        for index in range(int(meta["layers"])):
-            layer = {}
-            for name in LAYER_MATRICES:
-                matrix = dequantise_rows(arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"])
-                layer[f"{name}.w"] = np.ascontiguousarray(matrix.T)
-                layer[f"{name}.b"] = arrays[f"l{index}.{name}.b"]
-            for name in ("aln", "oln"):
-                layer[f"{name}.w"], layer[f"{name}.b"] = arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.b"]
-            layers.append(layer)
+        layers = [shipped_layer(arrays, index) for index in range(int(meta["layers"]))]
         embeddings = {"pos": arrays["emb.pos"], "type": arrays["emb.type"].reshape(-1),
                       "ln.w": arrays["emb.ln.w"], "ln.b": arrays["emb.ln.b"]}
         weights = EncoderWeights(source.config, embeddings, layers)

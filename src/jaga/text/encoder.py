@@ -177,19 +177,12 @@ def claim_weights(directory: Path | None) -> EncoderWeights:
     weights = EncoderWeights.pretrained()
     if directory is None:
         return weights
-    from jaga.text.e5.weights import LAYER_MATRICES, dequantise_rows
+    from jaga.text.e5.weights import shipped_layer
 
     with np.load(directory / "encoder.npz") as stored:
         arrays = {name: stored[name] for name in stored.files}
-    for index, layer in enumerate(weights.layers):
-        if f"l{index}.q.w" not in arrays:
-            continue
-        for name in LAYER_MATRICES:
-            matrix = dequantise_rows(arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"])
-            layer[f"{name}.w"] = np.ascontiguousarray(matrix.T)
-            layer[f"{name}.b"] = arrays[f"l{index}.{name}.b"]
-        for name in ("aln", "oln"):
-            layer[f"{name}.w"], layer[f"{name}.b"] = arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.b"]
+    weights.layers = [shipped_layer(arrays, index) if f"l{index}.q.w" in arrays else layer
+                      for index, layer in enumerate(weights.layers)]
     return weights
 
 

