@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     claim_encoder: str | None = Field(default=None, description="Folder of a claim encoder trained with `python -m "
                                       "jaga.training.claim_encoder`, used instead of the bundled one; `pretrained`: "
                                       "e5's own layers. Claim indexes rebuild when it changes.")
+    claim_reranker: str | None = Field(default=None, description="Folder of a claim reranker trained with `python -m "
+                                       "jaga.training.claim_reranker`, used instead of the bundled one; `off`: "
+                                       "candidates are ranked by the first stage alone. A reranker needs a calibration "
+                                       "fitted with it (`jaga claims calibrate`).")
     encoder_tier: bool = Field(default=True, description="The detection cascade's contextual tier; off trades its "
                                "functional accuracy for the fast tier's throughput and does not load it.")
     contextual_int8: bool = Field(default=True, description="The contextual tier on int8 kernels (3x float32's speed); "
@@ -93,7 +97,7 @@ class Settings(BaseSettings):
             return parts or None
         return value
 
-    @field_validator("data_dir", "home", "model_dir", "claim_encoder", "audit_key_file", "exchange_key_dir", "database_url",
+    @field_validator("data_dir", "home", "model_dir", "claim_encoder", "claim_reranker", "audit_key_file", "exchange_key_dir", "database_url",
                      "threads", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:

@@ -39,6 +39,7 @@ import numpy as np
 
 from jaga.claims.authored import AuthoredPair, Split, load_pairs
 from jaga.claims.matcher import Calibration, ClaimMatch, ClaimMatcher, language_of
+from jaga.claims.rerank import RerankCalibration, Reranker
 from jaga.claims.source import FactCheckSource
 from jaga.claims.sources import DATASETS, ISO3, Rejected, multiclaim_text
 
@@ -187,14 +188,20 @@ repeats of the claim. A match attaches a fact-check to a post, and one attached 
 harm of its own."""
 
 
+RERANK_DEPTH = 5
+"""First-stage candidates the reranker reads per post."""
+
+
 def fit_calibration(matcher: ClaimMatcher, pairs: Iterable[Pair], target_precision: float = 0.9,
-                    crosslingual_precision: float = 0.8, max_false_match: float = MAX_FALSE_MATCH) -> Calibration:
+                    crosslingual_precision: float = 0.8, max_false_match: float = MAX_FALSE_MATCH,
+                    reranker: Reranker | None = None, depth: int = RERANK_DEPTH) -> Calibration:
     """Logistic regression over every candidate of every calibration query (gold = 1), and for
     same-language and cross-language top-1 answers the lowest threshold reaching the target
     precision on those queries. Cross-language matches get a lower target by default: at 0.9 the
     calibration set allows almost none, and what a match triggers is a label linking the fact-check.
     Neither threshold may let more than `max_false_match` of the calibration's hard negatives match
-    (see `MAX_FALSE_MATCH`)."""
+    (see `MAX_FALSE_MATCH`). With a `reranker`, the second stage is fitted the same way on the
+    first stage's best `depth` candidates of each query (`fit_rerank`)."""
     from sklearn.linear_model import LogisticRegression
 
     pairs = list(pairs)
@@ -210,23 +217,75 @@ def fit_calibration(matcher: ClaimMatcher, pairs: Iterable[Pair], target_precisi
         gold = np.asarray([ids[int(key)].id in pair.gold if int(key) in ids else False for key in keys])
         rows.append(features)
         labels.append(gold)
-        per_query.append((features, gold))
+        per_query.append((keys, features, gold))
     model = LogisticRegression(C=1.0, max_iter=1_000).fit(np.vstack(rows), np.concatenate(labels))
     calibration = Calibration(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), 0.5, 0.5,
                               trained_on=f"{len(per_query)} calibration queries: " + ", ".join(
                                   sorted({pair.source for pair in pairs})))
-    top: dict[bool, list[tuple[float, bool]]] = {False: [], True: []}
-    hard_negatives: list[float] = []
-    for (features, gold), pair in zip(per_query, queried, strict=True):
+    tops = []
+    for (_, features, gold), pair in zip(per_query, queried, strict=True):
         scores = calibration.probability(features)
         best = int(np.argmax(scores))
-        top[bool(features[best, 4])].append((float(scores[best]), bool(gold[best])))
-        if pair.source == AUTHORED_NEGATIVE:
-            hard_negatives.append(float(scores[best]))
-    floor = _threshold_for_false_matches(hard_negatives, max_false_match)
-    return Calibration(calibration.weights, calibration.bias,
-                       max(floor, _threshold_for_precision(top[False], target_precision)),
-                       max(floor, _threshold_for_precision(top[True], crosslingual_precision)), calibration.trained_on)
+        tops.append((float(scores[best]), bool(gold[best]), bool(features[best, 4]), pair.source == AUTHORED_NEGATIVE))
+    threshold, crosslingual = _thresholds(tops, target_precision, crosslingual_precision, max_false_match)
+    calibration = Calibration(calibration.weights, calibration.bias, threshold, crosslingual, calibration.trained_on)
+    if reranker is None:
+        return calibration
+    rerank = fit_rerank(matcher.store, calibration, per_query, queried, reranker, depth,
+                        (target_precision, crosslingual_precision, max_false_match))
+    return Calibration(calibration.weights, calibration.bias, threshold, crosslingual, calibration.trained_on, rerank)
+
+
+def _thresholds(tops: list[tuple[float, bool, bool, bool]], target_precision: float, crosslingual_precision: float,
+                max_false_match: float) -> tuple[float, float]:
+    """Same-language and cross-language thresholds from each calibration query's top answer
+    (score, right, cross-lingual, a hard negative): the precision targets, floored by the hard
+    negatives (`MAX_FALSE_MATCH`)."""
+    floor = _threshold_for_false_matches([score for score, _, _, negative in tops if negative], max_false_match)
+    same = [(score, right) for score, right, crosslingual, _ in tops if not crosslingual]
+    across = [(score, right) for score, right, crosslingual, _ in tops if crosslingual]
+    return (max(floor, _threshold_for_precision(same, target_precision)),
+            max(floor, _threshold_for_precision(across, crosslingual_precision)))
+
+
+def fit_rerank(store: FactCheckSource, calibration: Calibration, per_query: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+               queried: Sequence[Pair], reranker: Reranker, depth: int,
+               targets: tuple[float, float, float]) -> RerankCalibration:
+    """The second stage: each query's `depth` best first-stage candidates read by `reranker`, a
+    logistic regression over (first-stage logit, reranker logit, cross-lingual) with gold = 1, and
+    thresholds chosen as the first stage's are (`_thresholds`)."""
+    from sklearn.linear_model import LogisticRegression
+
+    read = []
+    for keys, features, gold in per_query:
+        order = np.argsort(-calibration.probability(features), kind="stable")[:depth]
+        read.append((keys[order], calibration.probability(features)[order], features[order, 4], gold[order]))
+    texts = store.fact_checks_by_key(sorted({int(key) for keys, *_ in read for key in keys}))
+    posts = [pair.query for pair, (keys, *_) in zip(queried, read, strict=True) for _ in keys]
+    claims = [texts[int(key)].claim if int(key) in texts else "" for keys, *_ in read for key in keys]
+    logits = reranker.logits(posts, claims)
+    first = np.concatenate([scores for _, scores, _, _ in read])
+    crosslingual = np.concatenate([cross for _, _, cross, _ in read])
+    labels = np.concatenate([gold for *_, gold in read])
+    first_logit = np.log(np.clip(first, 1e-6, 1 - 1e-6) / (1 - np.clip(first, 1e-6, 1 - 1e-6)))
+    model = LogisticRegression(C=1.0, max_iter=1_000).fit(np.column_stack([first_logit, logits, crosslingual]), labels)
+    weights = tuple(float(weight) for weight in model.coef_[0])
+    stage = RerankCalibration((weights[0], weights[1], weights[2]), float(model.intercept_[0]), 0.5, 0.5, depth,
+                              reranker.version)
+    probability = stage.probability(first, logits, crosslingual)
+    tops, start = [], 0
+    for pair, (keys, _, cross, gold) in zip(queried, read, strict=True):
+        scores = probability[start:start + len(keys)]
+        start += len(keys)
+        best = int(np.argmax(scores))
+        tops.append((float(scores[best]), bool(gold[best]), bool(cross[best]), pair.source == AUTHORED_NEGATIVE))
+    threshold, crosslingual_threshold = _thresholds(tops, *targets)
+    stage = RerankCalibration(stage.weights, stage.bias, threshold, crosslingual_threshold, depth, reranker.version)
+    # The floor: half the lowest first-stage score that any right match of the calibration started from.
+    starts = [float(scores[0]) for (_, scores, cross, gold), (score, right, crosslingual, _) in zip(read, tops, strict=True)
+              if right and stage.is_match(score, crosslingual)]
+    floor = math.floor(min(starts) / 2 * 10_000) / 10_000 if starts else 0.0
+    return RerankCalibration(stage.weights, stage.bias, threshold, crosslingual_threshold, depth, reranker.version, floor)
 
 
 def _threshold_for_false_matches(scores: list[float], share: float) -> float:

@@ -27,6 +27,7 @@ import numpy as np
 from jaga.claims.checkworthy import check_worthiness
 from jaga.claims.index import ClaimIndex, text_digest
 from jaga.claims.model import FactCheck
+from jaga.claims.rerank import RerankCalibration, Reranker, default_reranker
 from jaga.claims.source import SHARED_ORG, FactCheckRegistries, FactCheckSource
 from jaga.config import home_dir
 from jaga.text.encoder import Encoder
@@ -46,6 +47,8 @@ SYNC_MEMO_SIZE = 16_384
 """Vectors a sync remembers by `text_digest`, so that a claim repeated in the registry (the shared
 sets repeat a tenth of theirs) is encoded once: 24 MB at most, whatever the registry's size."""
 
+Candidate = tuple[int, float, float, float, bool]
+"""A candidate as ranked: (key, score, semantic, lexical, cross-lingual)."""
 Progress = Callable[[int, int | None], None]
 """`progress(done, total)`: how many fact-checks are indexed so far, of how many (None: unknown)."""
 
@@ -59,6 +62,7 @@ class Calibration:
     threshold: float               # candidates in the post's own language
     crosslingual_threshold: float  # candidates in another language
     trained_on: str = ""
+    rerank: RerankCalibration | None = None  # the second stage's, fitted with one reranker (`jaga.claims.rerank`)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(features @ np.asarray(self.weights) + self.bias)))
@@ -75,13 +79,15 @@ class Calibration:
     def from_json(cls, data: dict[str, Any]) -> Calibration:
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"calibration features {data['features']} do not match {FEATURES}")
+        rerank = RerankCalibration.from_json(data["rerank"]) if data.get("rerank") else None
         return cls(tuple(data["weights"]), float(data["bias"]), float(data["threshold"]),
-                   float(data["crosslingual_threshold"]), data.get("trained_on", ""))
+                   float(data["crosslingual_threshold"]), data.get("trained_on", ""), rerank)
 
     def to_json(self) -> dict[str, Any]:
-        return {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
+        data = {"features": list(FEATURES), "weights": list(self.weights), "bias": self.bias,
                 "threshold": self.threshold, "crosslingual_threshold": self.crosslingual_threshold,
                 "trained_on": self.trained_on}
+        return data | ({"rerank": self.rerank.to_json()} if self.rerank else {})
 
 
 @dataclass(frozen=True)
@@ -159,16 +165,35 @@ class QueryCache:
 
 class ClaimMatcher:
     """Matching against one registry (one organisation's, or the shared one): see `ScopedMatcher`
-    for the two together."""
+    for the two together.
+
+    Two stages: the calibrated first stage (`features`) ranks every candidate; when the calibration
+    has a second stage (`Calibration.rerank`) and a reranker is at hand (`jaga.claims.rerank`: the
+    bundled one unless `JAGA_CLAIM_RERANKER` says otherwise, or `reranker`), the best `depth` of them
+    are read again together with the post, and scored and thresholded by the second stage."""
 
     def __init__(self, store: FactCheckSource, index_dir: Path | None = None, calibration: Calibration | None = None,
-                 encoder: Encoder | None = None, cache: QueryCache | None = None) -> None:
+                 encoder: Encoder | None = None, cache: QueryCache | None = None,
+                 reranker: Reranker | bool = True) -> None:
+        """`reranker`: True for the configured one (`default_reranker`), False for none, or a `Reranker`."""
         self.store = store
         self.index_dir = index_dir or default_index_dir(store)
         self.index = ClaimIndex.open(self.index_dir)
         self.calibration = calibration or Calibration.bundled()
         self.encoder = encoder or Encoder()
         self.cache = cache or QueryCache()
+        self.reranker: Reranker | None = None
+        stage = self.calibration.rerank
+        if stage is not None and reranker is not False:
+            self.reranker = default_reranker() if reranker is True else reranker or None
+            if self.reranker is not None and self.reranker.version != stage.reranker:
+                raise ValueError(f"the calibration's second stage was fitted with reranker {stage.reranker}, not "
+                                 f"{self.reranker.version}: run `jaga claims calibrate` with this reranker")
+
+    @property
+    def rerank(self) -> RerankCalibration | None:
+        """The second stage in use (None: the first stage decides alone)."""
+        return self.calibration.rerank if self.reranker is not None else None
 
     @property
     def registry(self) -> str:
@@ -283,13 +308,46 @@ class ClaimMatcher:
                   for text, vector, language, form in zip(texts, vectors, languages, forms, strict=True)]
         wanted = sorted({key for candidates in scored for key, *_ in candidates[:top_k]})
         fact_checks = self.store.fact_checks_by_key(wanted) if wanted else {}
+        judge: Calibration | RerankCalibration = self.calibration
+        read = [True] * len(scored)
+        if self.rerank is not None:
+            scored, read = self._reranked(texts, scored, fact_checks)
+            judge = self.rerank
         results = []
-        for candidates in scored:
+        for candidates, was_read in zip(scored, read, strict=True):
             matches = [ClaimMatch(fact_checks[key], key, score, semantic, lexical,
-                                  self.calibration.is_match(score, crosslingual), self.registry)
+                                  was_read and judge.is_match(score, crosslingual), self.registry)
                        for key, score, semantic, lexical, crosslingual in candidates[:top_k] if key in fact_checks]
             results.append(matches)
         return results
+
+    def _reranked(self, texts: Sequence[str], scored: list[list[Candidate]],
+                  fact_checks: dict[int, FactCheck]) -> tuple[list[list[Candidate]], list[bool]]:
+        """Each query's best `depth` candidates scored again by the second stage (the pairs of the
+        whole batch read at once), best first; the candidates below keep their order, their scores
+        capped at the lowest re-read one so that a list stays sorted by score. A query whose best
+        first-stage score is under the stage's `floor` is not read (False in the second list)."""
+        stage, reranker = self.rerank, self.reranker
+        assert stage is not None and reranker is not None
+        read = [bool(candidates) and candidates[0][1] >= stage.floor for candidates in scored]
+        heads = [(query, place) for query, candidates in enumerate(scored) if read[query]
+                 for place in range(min(stage.depth, len(candidates))) if candidates[place][0] in fact_checks]
+        if not heads:
+            return scored, read
+        logits = reranker.logits([texts[query] for query, _ in heads],
+                                 [fact_checks[scored[query][place][0]].claim for query, place in heads])
+        first = np.asarray([scored[query][place][1] for query, place in heads])
+        crosslingual = np.asarray([scored[query][place][4] for query, place in heads])
+        rescored = dict(zip(heads, stage.probability(first, logits, crosslingual).tolist(), strict=True))
+        result = []
+        for query, candidates in enumerate(scored):
+            again = sorted(((rescored[query, place], candidate) for place, candidate in enumerate(candidates)
+                            if (query, place) in rescored), key=lambda item: -item[0])
+            lowest = again[-1][0] if again else 1.0
+            rest = [candidate for place, candidate in enumerate(candidates) if (query, place) not in rescored]
+            result.append([_scored(candidate, score) for score, candidate in again]
+                          + [_scored(candidate, min(candidate[1], lowest)) for candidate in rest])
+        return result, read
 
     def features(self, text: str, vector: np.ndarray, language: str,
                  canonical: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +372,7 @@ class ClaimMatcher:
                                       crosslingual * similarity]).astype(np.float32)
 
     def _candidates(self, text: str, vector: np.ndarray, language: str, top_k: int,
-                    canonical: str | None = None) -> list[tuple[int, float, float, float, bool]]:
+                    canonical: str | None = None) -> list[Candidate]:
         """The `top_k` best candidates, as (key, score, semantic, lexical, cross-lingual)."""
         keys, features = self.features(text, vector, language, canonical)
         if not len(keys):
@@ -422,6 +480,11 @@ class ScopedMatcher:
                 best.setdefault(match.fact_check.id, match)
             merged.append(list(best.values())[:top_k])
         return merged
+
+
+def _scored(candidate: Candidate, score: float) -> Candidate:
+    key, _, semantic, lexical, crosslingual = candidate
+    return key, score, semantic, lexical, crosslingual
 
 
 def language_of(text: str, canonical: str | None = None) -> str:

@@ -172,10 +172,11 @@ def index_command(rebuild: Annotated[bool, typer.Option(help="Start from an empt
     out.print(f"the index of {org} holds {len(matcher)} fact-checks ({matcher.index_dir})")
 
 
-def _evaluation_matcher() -> Any:
+def _evaluation_matcher(reranker: bool = True) -> Any:
+    """The evaluation registry's matcher (`reranker`: False for the first stage alone)."""
     from jaga.claims.matcher import ClaimMatcher
 
-    return _indexed(ClaimMatcher(evaluation_store()))
+    return _indexed(ClaimMatcher(evaluation_store(), reranker=reranker))
 
 
 def evaluation_store() -> Any:
@@ -199,25 +200,36 @@ def calibrate_command(
     precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="Top-1 precision the same-language match "
                                              "threshold aims at.")] = 0.9,
     crosslingual_precision: Annotated[float, typer.Option(min=0.5, max=1.0, help="The same, across languages.")] = 0.8,
+    rerank_depth: Annotated[int | None, typer.Option(min=1, max=20, help="First-stage candidates the reranker reads "
+                                                      "per post (default: RERANK_DEPTH).")] = None,
 ) -> None:
     """Fit the match calibration on the calibration half of the retrieval pairs and the authored
-    pairs' calibration claims (messages the claim encoder never saw, and hard negatives)."""
-    from jaga.claims.evaluation import all_pairs, authored_eval_pairs, fit_calibration
+    pairs' calibration claims (messages the claim encoder and the reranker never saw, and hard
+    negatives): the first stage, then the second with the configured reranker (JAGA_CLAIM_RERANKER)."""
+    from jaga.claims.evaluation import RERANK_DEPTH, all_pairs, authored_eval_pairs, fit_calibration
+    from jaga.claims.rerank import default_reranker
     from jaga.config import data_dir
     from jaga.training.harmless import unrelated_posts
 
     try:
-        matcher = _evaluation_matcher()
+        matcher = _evaluation_matcher(reranker=False)
     except FileNotFoundError as error:
         raise fail(str(error)) from error
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "calibration"]
     pairs += authored_eval_pairs(matcher.store, "calibration")[0]
-    calibration = fit_calibration(matcher, pairs, precision, crosslingual_precision)
+    reranker = default_reranker()
+    with err.status("fitting the calibration" + (f" with reranker {reranker.version}" if reranker else "")):
+        calibration = fit_calibration(matcher, pairs, precision, crosslingual_precision, reranker=reranker,
+                                      depth=rerank_depth or RERANK_DEPTH)
     target = output or Path(str(resources.files("jaga.claims") / "data" / "matcher.json"))
     target.write_text(json.dumps(calibration.to_json(), indent=2) + "\n", encoding="utf-8")
     out.print(f"calibration from {calibration.trained_on}; thresholds {calibration.threshold} (same language), "
               f"{calibration.crosslingual_threshold} (across languages); written to {target}")
+    if calibration.rerank:
+        out.print(f"second stage ({calibration.rerank.reranker}, {calibration.rerank.depth} candidates read): "
+                  f"thresholds {calibration.rerank.threshold} / {calibration.rerank.crosslingual_threshold}, posts "
+                  f"whose best first-stage score is under {calibration.rerank.floor} are not read again")
 
 
 def evaluate_claims(report: Path | None, authored: bool = True) -> None:

@@ -34,6 +34,11 @@ def train(
                                                 "against the public fact-check sets; needs `pip install "
                                                 "'.[train]'`; about 9 minutes on 2 cores). Then run `jaga "
                                                 "claims calibrate`.")] = False,
+    claim_reranker: Annotated[bool, typer.Option(help="Train the claim reranker (the claim encoder's upper layers "
+                                                 "reading a post and a candidate fact-check together, on the "
+                                                 "authored pairs' training claims and the first stage's near "
+                                                 "misses; needs `pip install '.[train]'`; about 15 minutes on 2 "
+                                                 "cores). Then run `jaga claims calibrate`.")] = False,
     contextual: Annotated[bool, typer.Option(help="Train the contextual tier (e5-small's layers fine-tuned; needs "
                                              "`pip install '.[train]'`; minutes on a GPU, hours on 2 cores) "
                                              "instead of the fast tier.")] = False,
@@ -78,6 +83,9 @@ def train(
         return
     if claim_encoder:
         _train_claim_encoder(output, seed)
+        return
+    if claim_reranker:
+        _train_claim_reranker(output, seed)
         return
     if contextual:
         warm = {"init": str(continue_from or ""), "freeze_layers": freeze_layers, "focus_languages": focus or "",
@@ -177,6 +185,25 @@ def _train_claim_encoder(output: Path | None, seed: int) -> None:
         summary = fit(data, target, {"seed": seed}, log=lambda message: status.update(f"claim encoder: {message}"))
     out.print(f"claim encoder written to {target}: {summary['steps']} steps in {summary['seconds']} s on "
               f"{summary['device']}; next: jaga claims calibrate (claim indexes rebuild on their next sync)")
+
+
+def _train_claim_reranker(output: Path | None, seed: int) -> None:
+    from jaga.claims.authored import load_pairs
+    from jaga.cli.claims import _evaluation_matcher
+    from jaga.text.encoder import CLAIM_ENCODER_DIR
+    from jaga.training.claim_reranker import fit, training_set
+
+    target = output or CLAIM_ENCODER_DIR
+    with err.status("claim reranker: indexing the public fact-check sets") as status:
+        try:
+            matcher = _evaluation_matcher(reranker=False)
+        except FileNotFoundError as error:
+            raise fail(str(error)) from error
+        status.update("claim reranker: finding the first stage's near misses for the training messages")
+        data = training_set(matcher, load_pairs())
+        summary = fit(data, target, {"seed": seed}, log=lambda message: status.update(f"claim reranker: {message}"))
+    out.print(f"claim reranker written to {target}: {summary['examples']} pairs, {summary['steps']} steps in "
+              f"{summary['seconds']} s on {summary['device']}; next: jaga claims calibrate")
 
 
 def _lineage(directory: Path) -> dict[str, Any]:

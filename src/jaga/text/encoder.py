@@ -171,15 +171,16 @@ def embed(texts: Sequence[str], max_pieces: int = MAX_ENCODED_PIECES, engine: On
     return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
-def claim_weights(directory: Path | None) -> EncoderWeights:
-    """e5-small's pretrained layers with, from `directory`'s `encoder.npz` (a claim encoder trained by
-    `jaga.training.claim_encoder`), the fine-tuned upper ones in their place; None: the pretrained."""
+def claim_weights(directory: Path | None, file: str = "encoder.npz") -> EncoderWeights:
+    """e5-small's pretrained layers with, from `directory`'s `file` (a claim encoder trained by
+    `jaga.training.claim_encoder`, or the claim reranker's `reranker.npz`), the fine-tuned upper
+    ones in their place; None: the pretrained."""
     weights = EncoderWeights.pretrained()
     if directory is None:
         return weights
     from jaga.text.e5.weights import shipped_layer
 
-    with np.load(directory / "encoder.npz") as stored:
+    with np.load(directory / file) as stored:
         arrays = {name: stored[name] for name in stored.files}
     weights.layers = [shipped_layer(arrays, index) if f"l{index}.q.w" in arrays else layer
                       for index, layer in enumerate(weights.layers)]

@@ -305,7 +305,33 @@ def _claim_encoder_section() -> list[str]:
         "stated; turnbackhoax.id's terms) and the Thai AFNC open data (AFNC's terms), the only fact-check sets "
         f"it reads. {settings['epochs']} epochs, batches of {settings['batch_size']}, learning rate "
         f"{settings['learning_rate']}, temperature {settings['temperature']}. Retrieval per language and language "
-        "pair, before and after: docs/CLAIMS.md.", ""]
+        "pair, before and after: docs/CLAIMS.md.", "", *_claim_reranker_section()]
+
+
+def _claim_reranker_section() -> list[str]:
+    """What the bundled claim reranker was trained on, from its `reranker.json`."""
+    import json
+
+    from jaga.text.encoder import CLAIM_ENCODER_DIR
+
+    path = CLAIM_ENCODER_DIR / "reranker.json"
+    if not path.is_file():
+        return []
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    trained_on, settings = meta["trained_on"], meta["settings"]
+    messages = {key.removeprefix("message "): count for key, count in trained_on.items()
+                if key.startswith("message ") and "," not in key}
+    negatives = sum(count for key, count in trained_on.items() if not key.startswith("message ") or "," in key)
+    return [
+        f"## Claim reranker (`jaga.claims.rerank`, `jaga train --claim-reranker`): version {meta['version']}", "",
+        f"multilingual-e5-small reading a post and a candidate fact-check as one sequence, layers "
+        f"{meta['trained_layers']} started from {meta['started_from']} and fine-tuned with a head on the two texts' "
+        f"states (binary cross-entropy). Trained on the same authored messages as the claim encoder "
+        f"({sum(messages.values())}: {', '.join(f'{language} {count}' for language, count in sorted(messages.items()))}) "
+        f"paired with their fact-check, and {negatives} negatives: the authored hard negatives with the claim they were "
+        "written near, and the first stage's wrong candidates for both, drawn from TurnBackHoax and AFNC claims only. "
+        f"{settings['epochs']} epochs, batches of {settings['batch_size']}, learning rate {settings['learning_rate']}. "
+        "Figures: docs/CLAIMS.md.", ""]
 
 
 def _bundled_contextual_metrics() -> dict[str, Any] | None:

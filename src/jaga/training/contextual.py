@@ -169,18 +169,28 @@ def _load_trained(model: Any, path: Path) -> None:
         put(model.ln.weight, trained["emb.ln.w"])
         put(model.ln.bias, trained["emb.ln.b"])
         for index, layer in enumerate(model.layers):
-            for name in LAYER_MATRICES:
-                put(getattr(layer, name).weight,
-                    dequantise_rows(trained[f"l{index}.{name}.w"], trained[f"l{index}.{name}.scale"]))
-                put(getattr(layer, name).bias, trained[f"l{index}.{name}.b"])
-            for name in ("aln", "oln"):
-                put(getattr(layer, name).weight, trained[f"l{index}.{name}.w"])
-                put(getattr(layer, name).bias, trained[f"l{index}.{name}.b"])
+            load_layer(layer, trained, index)
         if trained["head.w"].shape != tuple(model.head.weight.shape):
             raise ValueError(f"{path}: its head has {trained['head.w'].shape[0]} outputs, the bundle "
                              f"{model.head.weight.shape[0]} categories")
         put(model.head.weight, trained["head.w"])
         put(model.head.bias, trained["head.b"])
+
+
+def load_layer(layer: Any, arrays: Any, index: int) -> None:
+    """Layer `index` as `layer_arrays` wrote it (int8 rows dequantised) into a model's `layer`."""
+    torch = _torch()
+
+    def put(parameter: Any, value: np.ndarray) -> None:
+        parameter.copy_(torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32)).reshape(parameter.shape))
+
+    with torch.no_grad():
+        for name in LAYER_MATRICES:
+            put(getattr(layer, name).weight, dequantise_rows(arrays[f"l{index}.{name}.w"], arrays[f"l{index}.{name}.scale"]))
+            put(getattr(layer, name).bias, arrays[f"l{index}.{name}.b"])
+        for name in ("aln", "oln"):
+            put(getattr(layer, name).weight, arrays[f"l{index}.{name}.w"])
+            put(getattr(layer, name).bias, arrays[f"l{index}.{name}.b"])
 
 
 def _train_rows(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict[str, Any],

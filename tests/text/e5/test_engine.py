@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jaga.text.e5.engine import MAX_PIECES, Encoder, EncoderWeights, erf, to_pieces
+from jaga.text.e5.engine import MAX_PIECES, Encoder, EncoderWeights, erf, to_pair_pieces, to_pieces
 from jaga.text.e5.weights import E5File, dequantise_q4_0, dequantise_rows, quantise_rows
 
 TEXTS = ["Slot gacor hari ini maxwin", "orang Papua harus diusir", "ฉันรักแมวของฉัน", "我讨厌下雨天",
@@ -69,12 +69,34 @@ def test_a_post_s_cost_is_bounded() -> None:
     assert pieces[2][0] == config.bos and pieces[2][-1] == config.eos
 
 
+def test_a_pair_is_two_sequences_in_xlm_r_s_layout_and_a_long_post_never_pushes_the_claim_out() -> None:
+    config = E5File().config
+    (short, long) = to_pair_pieces(["Vaksin ada chipnya", "kata " * 5_000], ["Vaksin mengandung microchip"] * 2,
+                                   config, post_pieces=32, claim_pieces=16)
+    post, claim = to_pieces(["Vaksin ada chipnya"], config)[0], to_pieces(["Vaksin mengandung microchip"], config)[0]
+    assert short == [*post, config.eos, *claim[1:]]      # <s> query: post </s></s> query: claim </s>
+    assert len(long) == 32 + 1 + len(claim) - 1 and long[-len(claim) + 1:] == claim[1:]
+
+
 def test_onnx_runtime_runs_the_same_forward_pass(pretrained: Encoder) -> None:
     from jaga.text.e5.engine import OnnxEncoder
 
     onnx = OnnxEncoder(pretrained.weights, pretrained.source)
     sequences = pretrained.pieces(TEXTS)
     np.testing.assert_allclose(onnx.pool(sequences), pretrained.pool(sequences), atol=1e-4)
+
+
+def test_a_pair_s_two_texts_are_pooled_apart_after_reading_both(pretrained: Encoder) -> None:
+    from jaga.text.e5.engine import OnnxEncoder
+
+    config = pretrained.config
+    sequences = to_pair_pieces(TEXTS[:3], TEXTS[3:6], config)
+    pooled = pretrained.pool_pairs(sequences)
+    hidden, _ = pretrained._hidden(sequences[:1])
+    cut = sequences[0].index(config.eos) + 1
+    np.testing.assert_allclose(pooled[0, 0], hidden[0, :cut].mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(pooled[0, 1], hidden[0, cut:len(sequences[0])].mean(axis=0), atol=1e-5)
+    np.testing.assert_allclose(OnnxEncoder(pretrained.weights, pretrained.source).pool_pairs(sequences), pooled, atol=1e-4)
 
 
 def test_input_ranges_cover_the_smoothed_matrices_of_every_layer(pretrained: Encoder) -> None:

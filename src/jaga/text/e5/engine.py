@@ -101,6 +101,16 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))
 
 
+def to_pair_pieces(posts: Sequence[str], claims: Sequence[str], config: Config, post_pieces: int = 96,
+                   claim_pieces: int = 64) -> list[list[int]]:
+    """`<s> query: post </s></s> query: claim </s>` (XLM-R's pair layout) as e5 piece ids, each side cut
+    on its own (`post_pieces`, `claim_pieces`, specials included) so that a long post never pushes
+    the claim out: what the claim reranker (`jaga.claims.rerank`) reads, in training and at run time."""
+    post_ids = to_pieces(posts, config, post_pieces)
+    claim_ids = to_pieces(claims, config, claim_pieces)
+    return [[*post, config.eos, *claim[1:]] for post, claim in zip(post_ids, claim_ids, strict=True)]
+
+
 class Encoder:
     """Pooled hidden states for batches of piece ids. `word_rows` gives the (frozen) word vectors."""
 
@@ -114,7 +124,17 @@ class Encoder:
 
     def pool(self, sequences: Sequence[Sequence[int]]) -> np.ndarray:
         """Mean-pooled final hidden states, (n, hidden), in the order given."""
-        out = np.zeros((len(sequences), self.config.hidden), dtype=np.float32)
+        return self._batched(sequences, self._forward, (self.config.hidden,))
+
+    def pool_pairs(self, sequences: Sequence[Sequence[int]]) -> np.ndarray:
+        """For sequences of two texts (`to_pair_pieces`), each text's mean final hidden state after
+        reading both, (n, 2, hidden): the first text's pieces up to and including its `</s>`, then
+        the second's."""
+        return self._batched(sequences, self._pair_forward, (2, self.config.hidden))
+
+    def _batched(self, sequences: Sequence[Sequence[int]], forward: Any, shape: tuple[int, ...]) -> np.ndarray:
+        """`forward` over batches of similar length (`BATCH_TOKENS`), results in the order given."""
+        out = np.zeros((len(sequences), *shape), dtype=np.float32)
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
         start = 0
         while start < len(order):
@@ -122,9 +142,16 @@ class Encoder:
             while end < len(order) and (end - start + 1) * len(sequences[order[end]]) <= BATCH_TOKENS:
                 end += 1
             batch = [sequences[i] for i in order[start:end]]
-            out[order[start:end]] = self._forward(batch)
+            out[order[start:end]] = forward(batch)
             start = end
         return out
+
+    def _pair_forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        hidden, mask = self._hidden(batch)
+        positions = np.arange(mask.shape[1])[None, :]
+        cuts = np.asarray([list(sequence).index(self.config.eos) + 1 for sequence in batch])[:, None]
+        first, second = mask & (positions < cuts), mask & (positions >= cuts)
+        return np.stack([self._mean(hidden, first), self._mean(hidden, second)], axis=1)
 
     def pool_groups(self, groups: Sequence[Sequence[Sequence[int]]]) -> list[np.ndarray]:
         """`pool` for groups of sequences, each group run as one batch of its own: a batch whose
@@ -165,10 +192,16 @@ class Encoder:
         return ranges
 
     def _forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+        return self._mean(*self._hidden(batch))
+
+    def _hidden(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Final hidden states (batch, length, hidden) and the padding mask."""
         return self._numpy_forward(batch)
 
-    def _numpy_forward(self, batch: Sequence[Sequence[int]], ranges: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """The float32 forward pass in numpy; with `ranges`, also notes the smoothed matrices' input ranges."""
+    def _numpy_forward(self, batch: Sequence[Sequence[int]],
+                       ranges: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The float32 forward pass in numpy: final hidden states and the padding mask; with
+        `ranges`, also notes the smoothed matrices' input ranges."""
         config, weights = self.config, self.weights
         x, mask, bias = self._embed(batch)
         tokens = mask.reshape(-1)
@@ -200,7 +233,7 @@ class Encoder:
             note(f"l{index}.fo", middle)
             flat = layer_norm(flat + middle @ layer["fo.w"] + layer["fo.b"], layer["oln.w"], layer["oln.b"], config.eps)
             x = flat.reshape(size, length, config.hidden).astype(np.float32)
-        return self._mean(x, mask)
+        return x, mask
 
 
 class OnnxEncoder(Encoder):
@@ -277,10 +310,9 @@ class OnnxEncoder(Encoder):
                     self._pool = ThreadPoolExecutor(self.run_threads, thread_name_prefix="jaga-contextual")
         return self._pool
 
-    def _forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
+    def _hidden(self, batch: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
         x, mask, bias = self._embed(batch)
-        hidden = self.session.run(None, {"x": x, "bias": bias})[0]
-        return self._mean(hidden, mask)
+        return self.session.run(None, {"x": x, "bias": bias})[0], mask
 
 
 def onnx_graph(weights: EncoderWeights, smoothing: dict[str, np.ndarray] | None = None) -> Any:
