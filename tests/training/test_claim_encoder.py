@@ -46,6 +46,16 @@ def test_no_batch_holds_two_messages_of_one_claim() -> None:
         assert len({examples[i].claim_key for i in batch}) == len(batch)
 
 
+def test_near_misses_join_their_message_and_survive_a_round_trip(tmp_path: Path) -> None:
+    pair = AuthoredPair("id-1", "id", "Vaksin ada chip!!", ("turnbackhoax_id_2021:3",), "forward")
+    negative = AuthoredPair("id-2", "id", "Vaksinasi lansia dimulai besok", (), "news", near="turnbackhoax_id_2021:3")
+    data = training_set(CLAIMS, [pair, negative], {"id-1": ["Vaksin menyebabkan autisme"], "id-2": ["Gempa besok"]})
+    assert [example.negatives for example in data.examples] == [("Vaksin menyebabkan autisme",), ()]
+    assert data.sources["near misses"] == 1
+    data.save(tmp_path / "set.json")
+    assert TrainingSet.load(tmp_path / "set.json") == data
+
+
 def test_the_training_set_survives_a_round_trip(tmp_path: Path) -> None:
     data = TrainingSet([Example("ข้อความ", "th", "afnc_th:1", "claim")], ["claim", "อีกข้อ"], {"messages th": 1})
     data.save(tmp_path / "set.json")
@@ -57,7 +67,8 @@ def test_a_short_run_writes_upper_layers_that_the_engine_reads(tmp_path: Path, m
     from jaga.text.encoder import Encoder, encoder_name
     from jaga.training.claim_encoder import fit
 
-    examples = [Example(f"pesan nomor {i} tentang klaim {i % 4}", "id", f"k{i % 4}", f"klaim {i % 4}") for i in range(16)]
+    examples = [Example(f"pesan nomor {i} tentang klaim {i % 4}", "id", f"k{i % 4}", f"klaim {i % 4}", (f"klaim {i % 4 + 1}",))
+                for i in range(16)]
     data = TrainingSet(examples, [f"klaim {i}" for i in range(40)], {"messages id": 16})
     summary = fit(data, tmp_path, {"epochs": 1, "batch_size": 4, "max_pieces": 24, "registry_negatives": 8,
                                    "freeze_layers": 10}, log=lambda message: None, version="test-run")

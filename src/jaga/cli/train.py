@@ -32,7 +32,7 @@ def train(
     claim_encoder: Annotated[bool, typer.Option(help="Train the claim encoder (e5-small's upper layers, "
                                                 "contrastively, on the authored claim pairs' training claims "
                                                 "against the public fact-check sets; needs `pip install "
-                                                "'.[train]'`; about 9 minutes on 2 cores). Then run `jaga "
+                                                "'.[train]'`; about 15 minutes on 2 cores). Then run `jaga "
                                                 "claims calibrate`.")] = False,
     claim_reranker: Annotated[bool, typer.Option(help="Train the claim reranker (the claim encoder's upper layers "
                                                  "reading a post and a candidate fact-check together, on the "
@@ -170,17 +170,20 @@ def _train_heads(output: Path | None, data_dir: Path | None, seed: int) -> None:
 
 def _train_claim_encoder(output: Path | None, seed: int) -> None:
     from jaga.claims.authored import load_pairs
-    from jaga.cli.claims import evaluation_store
+    from jaga.cli.claims import _evaluation_matcher
     from jaga.text.encoder import CLAIM_ENCODER_DIR
-    from jaga.training.claim_encoder import fit, training_set
+    from jaga.training.claim_encoder import DEFAULTS, fit, near_misses, training_set
 
     target = output or CLAIM_ENCODER_DIR
-    with err.status("claim encoder: reading the public fact-check sets") as status:
+    with err.status("claim encoder: indexing the public fact-check sets") as status:
         try:
-            store = evaluation_store()
+            matcher = _evaluation_matcher(reranker=False)
         except FileNotFoundError as error:
             raise fail(str(error)) from error
-        data = training_set({item.id: item.claim for item in store.iter_fact_checks()}, load_pairs())
+        status.update("claim encoder: finding the current matcher's near misses for the training messages")
+        pairs = load_pairs()
+        mined = near_misses(matcher, pairs, DEFAULTS["mined_negatives"])
+        data = training_set({item.id: item.claim for item in matcher.store.iter_fact_checks()}, pairs, mined)
         status.update(f"claim encoder: {len(data.examples)} messages against {len(data.registry)} fact-checks")
         summary = fit(data, target, {"seed": seed}, log=lambda message: status.update(f"claim encoder: {message}"))
     out.print(f"claim encoder written to {target}: {summary['steps']} steps in {summary['seconds']} s on "

@@ -303,7 +303,8 @@ def _claim_encoder_section() -> list[str]:
         f"({', '.join(f'{language} {count}' for language, count in sorted(messages.items()))}) and "
         f"{trained_on.get('hard negatives', 0)} hard negatives, against the claim texts of TurnBackHoax (none "
         "stated; turnbackhoax.id's terms) and the Thai AFNC open data (AFNC's terms), the only fact-check sets "
-        f"it reads. {settings['epochs']} epochs, batches of {settings['batch_size']}, learning rate "
+        f"it reads ({trained_on.get('near misses', 0)} of them chosen as each message's near misses by the "
+        f"encoder before). {settings['epochs']} epochs, batches of {settings['batch_size']}, learning rate "
         f"{settings['learning_rate']}, temperature {settings['temperature']}. Retrieval per language and language "
         "pair, before and after: docs/CLAIMS.md.", "", *_claim_reranker_section()]
 

@@ -16,6 +16,9 @@ Why these choices (measured on the authored pairs, `jaga/claims/pairs`, split by
   not make a match: with 1,106 of them instead of 50, right first answers flagged while 5 % of the
   calibration claims' hard negatives match went from 0.490 to 0.595.
 - A batch never holds two messages of one claim (they would be each other's false negatives).
+- Each message also meets, on its claim side, `mined_negatives` of its near misses: the registry
+  claims the current matcher ranks highest for it, wrongly (`near_misses`, mined before training with
+  the bundled encoder): the same-topic claims its errors are made of.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "freeze_layers": 6,
     "registry_negatives": 64,
     "hard_negatives": 32,
+    "mined_negatives": 2,
     "seed": 0,
     "max_steps": 0,
 }
@@ -62,6 +66,7 @@ class Example:
     language: str
     claim_key: str
     claim: str = ""
+    negatives: tuple[str, ...] = ()   # registry claims the current matcher ranks high for it, wrongly
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,8 @@ class TrainingSet:
     @classmethod
     def load(cls, path: Path) -> TrainingSet:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls([Example(**example) for example in data["examples"]], data["registry"], data["sources"])
+        return cls([Example(**(example | {"negatives": tuple(example.get("negatives", ()))}))
+                    for example in data["examples"]], data["registry"], data["sources"])
 
 
 NEGATIVE_SETS = ("turnbackhoax_id_2021", "afnc_th")
@@ -88,11 +94,59 @@ public sets: Vietnamese VFND is GPL-3.0 and the Filipino set's licence is unknow
 shipped under Apache-2.0 is not trained on them."""
 
 
-def training_set(claims: dict[str, str], pairs: Sequence[Any]) -> TrainingSet:
+MINED_DEPTH = 20
+"""How deep in the current matcher's list near misses are looked for (`near_misses`)."""
+SAME_CLAIM = 80
+"""rapidfuzz `token_set_ratio` at or above which a candidate's claim is the gold claim recorded again
+(fact-checkers record a returning rumour more than once): never a negative."""
+
+
+def near_misses(matcher: Any, pairs: Sequence[Any], per_pair: int, split: str = "train") -> dict[str, list[str]]:
+    """For each authored pair of `split` (id -> claim texts): the wrong candidates the current matcher
+    (`ClaimMatcher`, first stage) ranks highest, best first, up to `per_pair`: what a model that
+    must tell a claim from its neighbours learns most from. For a hard negative, the claim it was
+    written near is wrong too but is left to the caller. Only `NEGATIVE_SETS` claims, never one whose
+    text is nearly the gold's (`SAME_CLAIM`)."""
+    from rapidfuzz import fuzz
+
+    from jaga.claims.matcher import language_of
+
+    chosen = [pair for pair in pairs if pair.split == split]
+    if not chosen:
+        return {}
+    claims = {item.id: item.claim for item in matcher.store.iter_fact_checks()}
+    key_of = {item.id: key for key, item in matcher.store.fact_checks_by_key(
+        [int(key) for key in matcher.index.lexical.keys]).items()}
+    languages = [language_of(pair.text) for pair in chosen]
+    vectors = matcher.encoder.encode([pair.text for pair in chosen], languages)
+    found: dict[str, list[str]] = {}
+    for pair, vector, language in zip(chosen, vectors, languages, strict=True):
+        own = [*pair.fact_checks, *([pair.near] if pair.near else [])]
+        gold = [claims[fact_check] for fact_check in own if fact_check in claims]
+        gold_keys = {key_of.get(fact_check) for fact_check in own}
+        keys, features = matcher.features(pair.text, vector, language)
+        order = np.argsort(-matcher.calibration.probability(features), kind="stable")[:MINED_DEPTH]
+        candidates = [int(keys[i]) for i in order if int(keys[i]) not in gold_keys]
+        texts = matcher.store.fact_checks_by_key(candidates)
+        found[pair.id] = []
+        for key in candidates:
+            if len(found[pair.id]) >= per_pair:
+                break
+            if key not in texts or texts[key].id.split(":")[0] not in NEGATIVE_SETS:
+                continue
+            if not any(fuzz.token_set_ratio(texts[key].claim, known) >= SAME_CLAIM for known in gold):
+                found[pair.id].append(texts[key].claim)
+    return found
+
+
+def training_set(claims: dict[str, str], pairs: Sequence[Any], mined: dict[str, list[str]] | None = None) -> TrainingSet:
     """Examples from the authored pairs on the training side of the split by claim (`claims`: fact-check
     id -> claim text, the registry). A message naming several records of one claim is paired with the
-    first the registry holds. Extra negatives: the claims of `NEGATIVE_SETS`."""
+    first the registry holds. Extra negatives: the claims of `NEGATIVE_SETS`, and per message its
+    near misses (`mined`, from `near_misses`)."""
     from jaga.text.encoder import clip
+
+    mined = mined or {}
 
     examples: list[Example] = []
     sources: defaultdict[str, int] = defaultdict(int)
@@ -105,8 +159,11 @@ def training_set(claims: dict[str, str], pairs: Sequence[Any]) -> TrainingSet:
             continue
         known = [claims[fact_check] for fact_check in pair.fact_checks if fact_check in claims]
         if known:
-            examples.append(Example(clip(pair.text), pair.language, pair.claim_key, clip(known[0])))
+            negatives = tuple(clip(text) for text in mined.get(pair.id, ()))
+            examples.append(Example(clip(pair.text), pair.language, pair.claim_key, clip(known[0]), negatives))
             sources[f"messages {pair.language}"] += 1
+            if negatives:
+                sources["near misses"] += len(negatives)
     registry = sorted({clip(text) for fact_check, text in claims.items() if fact_check.split(":")[0] in NEGATIVE_SETS})
     return TrainingSet(examples, registry, dict(sorted(sources.items())))
 
@@ -208,15 +265,18 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
             near = [j for example in messages for j in negatives_near.get(example.claim_key, [])]
             near = list(rng.permutation(near)[:settings["hard_negatives"]]) if near else []
             queries = encode([example.text for example in messages] + [examples[j].text for j in near])
-            claims = encode([example.claim for example in messages])
+            own = set(example.claim for example in messages)
+            misses = [text for example in messages for text in example.negatives[:settings["mined_negatives"]]
+                      if text not in own]
+            claims = encode([example.claim for example in messages] + misses)
             with torch.no_grad():
                 drawn = rng.choice(len(data.registry), settings["registry_negatives"], replace=False)
                 others = encode([data.registry[j] for j in drawn])
-            own = set(example.claim for example in messages)
             keep = torch.tensor([data.registry[j] not in own for j in drawn], device=device)
             targets = torch.arange(len(messages), device=device)
             forward = queries[:len(messages)] @ torch.cat([claims, others]).T * scale
-            forward[:, len(messages):] = forward[:, len(messages):].masked_fill(~keep, -1e4)
+            forward[:, len(claims):] = forward[:, len(claims):].masked_fill(~keep, -1e4)
+            claims = claims[:len(messages)]
             backward = claims @ queries.T * scale
             loss = (torch.nn.functional.cross_entropy(forward, targets)
                     + torch.nn.functional.cross_entropy(backward, targets)) / 2

@@ -19,11 +19,8 @@ Why these choices (docs/CLAIMS.md has the figures):
   candidates the first stage ranks highest for it (0: the near misses the reranker is there for),
   and each hard negative (same topic, no claim) with the claim it was written near and its own top
   candidates (0).
-- A candidate is not taken as a negative when its claim text is nearly the gold one's
-  (`SAME_CLAIM`): fact-checkers record a returning rumour more than once.
-- Negatives come only from `claim_encoder.NEGATIVE_SETS` (TurnBackHoax and AFNC, the registries the
-  messages repeat): Vietnamese VFND is GPL-3.0 and the Filipino set's licence is unknown, and a model
-  shipped under Apache-2.0 is not trained on them.
+- Those candidates are the claim encoder's `near_misses`: never a claim whose text is nearly the
+  gold one's (a rumour recorded twice), and only TurnBackHoax and AFNC claims (licences).
 """
 
 from __future__ import annotations
@@ -59,10 +56,6 @@ DEFAULTS: dict[str, Any] = {
 
 MINED_NEGATIVES = 4
 """Wrong candidates per message (half that per hard negative), the first stage's best first."""
-CANDIDATES_READ = 20
-"""How deep in the first stage's list negatives are looked for."""
-SAME_CLAIM = 80
-"""rapidfuzz `token_set_ratio` at or above which a candidate's claim is the gold claim recorded again."""
 RERANKER_FILE = "reranker.npz"
 META_FILE = "reranker.json"
 
@@ -93,48 +86,32 @@ class TrainingSet:
 
 def training_set(matcher: Any, pairs: Sequence[Any], mined: int = MINED_NEGATIVES) -> TrainingSet:
     """Examples from the authored pairs on the training side of the split (`pairs`: `AuthoredPair`s),
-    the negatives mined with `matcher` (a `ClaimMatcher` over the registry the pairs name)."""
-    from rapidfuzz import fuzz
-
-    from jaga.claims.matcher import language_of
+    the negatives mined with `matcher` (a `ClaimMatcher` over the registry the pairs name;
+    `claim_encoder.near_misses`)."""
     from jaga.text.encoder import clip
-    from jaga.training.claim_encoder import NEGATIVE_SETS
+    from jaga.training.claim_encoder import near_misses
 
-    train = [pair for pair in pairs if pair.split == "train"]
     claims = {item.id: item.claim for item in matcher.store.iter_fact_checks()}
-    key_of = {item.id: key for key, item in matcher.store.fact_checks_by_key(
-        [int(key) for key in matcher.index.lexical.keys]).items()}
-    languages = [language_of(pair.text) for pair in train]
-    vectors = matcher.encoder.encode([pair.text for pair in train], languages)
+    misses = near_misses(matcher, pairs, mined)
     examples: list[Example] = []
     sources: defaultdict[str, int] = defaultdict(int)
-    for pair, vector, language in zip(train, vectors, languages, strict=True):
+    for pair in pairs:
+        if pair.split != "train":
+            continue
         gold = [claims[fact_check] for fact_check in pair.fact_checks if fact_check in claims]
         if pair.negative and pair.near in claims:
-            gold_keys = {key_of.get(pair.near)}
             examples.append(Example(clip(pair.text), clip(claims[pair.near]), 0, pair.language, pair.claim_key))
             sources["hard negative, its claim"] += 1
+            wrong = misses.get(pair.id, [])[:mined // 2]
         elif gold:
-            gold_keys = {key_of.get(fact_check) for fact_check in pair.fact_checks}
             examples.append(Example(clip(pair.text), clip(gold[0]), 1, pair.language, pair.claim_key))
             sources[f"message {pair.language}"] += 1
+            wrong = misses.get(pair.id, [])
         else:
             continue
-        keys, features = matcher.features(pair.text, vector, language)
-        order = np.argsort(-matcher.calibration.probability(features), kind="stable")[:CANDIDATES_READ]
-        candidates = [int(keys[i]) for i in order if int(keys[i]) not in gold_keys]
-        texts = matcher.store.fact_checks_by_key(candidates)
-        taken = 0
-        for key in candidates:
-            if taken >= (mined if not pair.negative else mined // 2) or key not in texts:
-                break
-            claim = texts[key].claim
-            licensed = texts[key].id.split(":")[0] in NEGATIVE_SETS
-            if not licensed or any(fuzz.token_set_ratio(claim, known) >= SAME_CLAIM for known in gold):
-                continue
+        for claim in wrong:
             examples.append(Example(clip(pair.text), clip(claim), 0, pair.language, pair.claim_key))
             sources["hard negative, a candidate" if pair.negative else "message, a wrong candidate"] += 1
-            taken += 1
     return TrainingSet(examples, dict(sorted(sources.items())))
 
 
