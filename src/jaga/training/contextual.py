@@ -124,7 +124,8 @@ def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float, in
         frozen = 0
         """The embeddings and this many lowest layers run without gradients (continued training)."""
 
-        def forward(self, ids: Any, lengths: Any) -> Any:
+        def states(self, ids: Any, lengths: Any) -> tuple[Any, Any]:
+            """Final hidden states and which positions are tokens (not padding)."""
             length = ids.shape[1]
             keep = torch.arange(length, device=ids.device)[None, :] < lengths[:, None]
             mask = keep[:, None, None, :]
@@ -134,6 +135,10 @@ def build_model(bundle: dict[str, np.ndarray], n_labels: int, dropout: float, in
                     x = layer(x, mask)
             for layer in self.layers[self.frozen:]:
                 x = layer(x, mask)
+            return x, keep
+
+        def forward(self, ids: Any, lengths: Any) -> Any:
+            x, keep = self.states(ids, lengths)
             pooled = (x * keep[:, :, None]).sum(1) / lengths[:, None]
             return self.head(self.dropout(pooled))
 
