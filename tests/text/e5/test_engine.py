@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -136,6 +138,36 @@ def test_int8_kernels_stay_close_to_float(pretrained: Encoder) -> None:
     exact, approximate = pretrained.pool(sequences), int8.pool(sequences)
     cosine = (exact * approximate).sum(axis=1) / np.linalg.norm(exact, axis=1) / np.linalg.norm(approximate, axis=1)
     assert cosine.min() > 0.99
+
+
+def test_the_int8_graph_is_the_one_onnx_runtimes_quantiser_writes(pretrained: Encoder, tmp_path: Path) -> None:
+    """Jaga builds its int8 graph itself (the tool costs a temporary folder and about 200 MB at every
+    load); the weights, and the states on ONNX Runtime's optimised kernels, are the tool's exactly."""
+    import onnx
+    import onnxruntime
+    from onnx import numpy_helper
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from jaga.text.e5.engine import int8_graph, onnx_graph, smoothing_scales
+
+    weights = EncoderWeights(pretrained.config, pretrained.weights.embeddings, pretrained.weights.layers[:2])
+    sequences = pretrained.pieces(TEXTS)
+    ranges = {name: values for name, values in pretrained.input_ranges(sequences).items() if name[:3] in ("l0.", "l1.")}
+    graph = onnx_graph(weights, smoothing_scales(weights, ranges))
+    matrices = [node.name for node in graph.graph.node if node.op_type == "MatMul" and node.input[1].endswith(".w")]
+    onnx.save(graph, tmp_path / "float.onnx")
+    quantize_dynamic(tmp_path / "float.onnx", tmp_path / "int8.onnx", per_channel=True, weight_type=QuantType.QInt8,
+                     nodes_to_quantize=matrices,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    tool, ours = onnx.load(tmp_path / "int8.onnx"), int8_graph(weights, ranges)
+    expected = {tensor.name: numpy_helper.to_array(tensor) for tensor in tool.graph.initializer}
+    built = {tensor.name: numpy_helper.to_array(tensor) for tensor in ours.graph.initializer}
+    assert expected.keys() == built.keys() and any(value.dtype == np.int8 for value in built.values())
+    assert all(np.array_equal(expected[name], built[name]) for name in expected)
+    x, _, bias = pretrained._embed(sequences)
+    states = [onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+              .run(None, {"x": x, "bias": bias})[0] for model in (tool, ours)]
+    np.testing.assert_array_equal(states[0], states[1])
 
 
 def test_int8_vectors_do_not_depend_on_the_batch_or_the_threads(pretrained: Encoder) -> None:
