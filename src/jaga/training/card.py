@@ -96,7 +96,11 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "evaluation rows are scored by the int8 engine that ships (105,627 rows in 8 minutes, about 4x PyTorch's "
         "speed there); `jaga train --contextual` uses CUDA when present.",
         "",
-        "Speed, measured 2026-12-05, 02:15 (`bench/bench_moderate.py`, 2 cores, quiet machine, 10,000 posts, 45 % "
+        "Speed with every detector, the exploitation heads included, measured 2026-12-05, 20:58 "
+        "(`bench/bench_moderate.py`, 2 cores, quiet, 10,000 posts, 45 % read by the contextual tier): 300 posts/s, "
+        "peak RSS 966 MB (1,263 MB before the int8 graphs were built without ONNX Runtime's quantisation tool; "
+        "`bench/README.md`). "
+        "Before the heads, measured 2026-12-05, 02:15 (same bench, quiet machine, 10,000 posts, 45 % "
         "read by the contextual tier): 395 posts/s with evidence on int8 kernels, peak RSS 918 MB; the tier alone "
         "337 escalated posts/s; with `JAGA_ENCODER_TIER=off` 2,325-2,362 posts/s and 484 MB (text 31 %, harm rules "
         "27 %, policy 21 %). Since 2026-12-04 (1,841 posts/s off): the harm rules look a post's candidate patterns "
