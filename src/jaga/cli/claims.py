@@ -173,10 +173,14 @@ def index_command(rebuild: Annotated[bool, typer.Option(help="Start from an empt
 
 
 def _evaluation_matcher(reranker: bool = True) -> Any:
-    """The evaluation registry's matcher (`reranker`: False for the first stage alone)."""
+    """The evaluation registry's matcher (`reranker`: False for the first stage alone); a missing
+    public set is the command's error, named."""
     from jaga.claims.matcher import ClaimMatcher
 
-    return _indexed(ClaimMatcher(evaluation_store(), reranker=reranker))
+    try:
+        return _indexed(ClaimMatcher(evaluation_store(), reranker=reranker))
+    except FileNotFoundError as error:
+        raise fail(str(error)) from error
 
 
 def evaluation_store() -> Any:
@@ -211,10 +215,7 @@ def calibrate_command(
     from jaga.config import data_dir
     from jaga.training.harmless import unrelated_posts
 
-    try:
-        matcher = _evaluation_matcher(reranker=False)
-    except FileNotFoundError as error:
-        raise fail(str(error)) from error
+    matcher = _evaluation_matcher(reranker=False)
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "calibration"]
     pairs += authored_eval_pairs(matcher.store, "calibration")[0]
@@ -239,10 +240,7 @@ def evaluate_claims(report: Path | None, authored: bool = True) -> None:
     from jaga.config import data_dir
     from jaga.training.harmless import unrelated_posts
 
-    try:
-        matcher = _evaluation_matcher()
-    except FileNotFoundError as error:
-        raise fail(str(error)) from error
+    matcher = _evaluation_matcher()
     pairs = [pair for pair in all_pairs(data_dir() / "claims", unrelated_posts(data_dir() / "claims"))
              if pair.half == "test"]
     with _searching(len(pairs), "held-out pairs") as progress:
@@ -284,10 +282,7 @@ def evaluate_authored_command(
     reads jaga/claims/pairs), per message language and language pair, with hard negatives."""
     if split not in ("test", "calibration", "train"):
         raise fail(f"--split must be test, calibration or train, not {split!r}")
-    try:
-        matcher = _evaluation_matcher()
-    except FileNotFoundError as error:
-        raise fail(str(error)) from error
+    matcher = _evaluation_matcher()
     result = _evaluate_authored(matcher, split)
     if report:
         report.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -176,10 +176,7 @@ def _train_claim_encoder(output: Path | None, seed: int) -> None:
 
     target = output or CLAIM_ENCODER_DIR
     with err.status("claim encoder: indexing the public fact-check sets") as status:
-        try:
-            matcher = _evaluation_matcher(reranker=False)
-        except FileNotFoundError as error:
-            raise fail(str(error)) from error
+        matcher = _evaluation_matcher(reranker=False)
         status.update("claim encoder: finding the current matcher's near misses for the training messages")
         pairs = load_pairs()
         mined = near_misses(matcher, pairs, DEFAULTS["mined_negatives"])
@@ -198,10 +195,7 @@ def _train_claim_reranker(output: Path | None, seed: int) -> None:
 
     target = output or CLAIM_ENCODER_DIR
     with err.status("claim reranker: indexing the public fact-check sets") as status:
-        try:
-            matcher = _evaluation_matcher(reranker=False)
-        except FileNotFoundError as error:
-            raise fail(str(error)) from error
+        matcher = _evaluation_matcher(reranker=False)
         status.update("claim reranker: finding the first stage's near misses for the training messages")
         data = training_set(matcher, load_pairs())
         summary = fit(data, target, {"seed": seed}, log=lambda message: status.update(f"claim reranker: {message}"))

@@ -209,14 +209,8 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     torch = _torch()
     from jaga.text.e5.engine import to_pieces
 
-    settings = {**DEFAULTS, **(overrides or {})}
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    settings, rng, device = start_run(DEFAULTS, overrides)
     started = time.perf_counter()
-    torch.manual_seed(settings["seed"])
-    rng = np.random.default_rng(settings["seed"])
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     source = E5File()
     model = upper_model(source, settings["freeze_layers"])
     model.head = torch.nn.Identity()
@@ -271,12 +265,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
             backward = claims @ queries.T * scale
             loss = (torch.nn.functional.cross_entropy(forward, targets)
                     + torch.nn.functional.cross_entropy(backward, targets)) / 2
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trained, 1.0)
-            optimiser.step()
-            scheduler.step()
-            losses.append(float(loss.detach()))
+            losses.append(take_step(loss, optimiser, scheduler, trained))
             step += 1
             if step % 10 == 0 or step == total:
                 log(f"epoch {epoch + 1} step {step}/{total} loss {np.mean(losses[-10:]):.3f} "
@@ -308,6 +297,28 @@ def upper_model(source: E5File, frozen: int) -> Any:
         for parameter in layer.parameters():
             parameter.requires_grad_(False)
     return model
+
+
+def start_run(defaults: dict[str, Any], overrides: dict[str, Any] | None) -> tuple[dict[str, Any], Any, Any]:
+    """A training run's settings (`overrides` over `defaults`; an unknown name is refused), torch and
+    numpy seeded from them, and the device (CUDA when present): (settings, numpy generator, device)."""
+    torch = _torch()
+    settings = {**defaults, **(overrides or {})}
+    unknown = set(settings) - set(defaults)
+    if unknown:
+        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    torch.manual_seed(settings["seed"])
+    return settings, np.random.default_rng(settings["seed"]), torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def take_step(loss: Any, optimiser: Any, scheduler: Any, parameters: list[Any]) -> float:
+    """One optimiser step on `loss` (gradients clipped at norm 1), the schedule advanced; the loss."""
+    optimiser.zero_grad()
+    loss.backward()
+    _torch().nn.utils.clip_grad_norm_(parameters, 1.0)
+    optimiser.step()
+    scheduler.step()
+    return float(loss.detach())
 
 
 def warm_cosine(optimiser: Any, total: int, warmup_share: float) -> Any:

@@ -137,16 +137,10 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     torch = _torch()
     from jaga.text.e5.engine import to_pair_pieces
     from jaga.text.encoder import claim_encoder_dir
-    from jaga.training.claim_encoder import upper_model, warm_cosine
+    from jaga.training.claim_encoder import start_run, take_step, upper_model, warm_cosine
 
-    settings = {**DEFAULTS, **(overrides or {})}
-    unknown = set(settings) - set(DEFAULTS)
-    if unknown:
-        raise ValueError(f"unknown settings: {sorted(unknown)}")
+    settings, rng, device = start_run(DEFAULTS, overrides)
     started = time.perf_counter()
-    torch.manual_seed(settings["seed"])
-    rng = np.random.default_rng(settings["seed"])
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     source = E5File()
     model = upper_model(source, settings["freeze_layers"])
     initial = start_from if start_from is not None else claim_encoder_dir()
@@ -190,12 +184,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
             chosen = [examples[i] for i in batch]
             labels = torch.tensor([float(example.label) for example in chosen], device=device)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits(chosen), labels, pos_weight=weight)
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trained, 1.0)
-            optimiser.step()
-            scheduler.step()
-            losses.append(float(loss.detach()))
+            losses.append(take_step(loss, optimiser, scheduler, trained))
             step += 1
             if step % 10 == 0 or step == total:
                 log(f"epoch {epoch + 1} step {step}/{total} loss {np.mean(losses[-10:]):.3f} "
