@@ -13,7 +13,6 @@ from jaga.contextual.model import ContextualModel, bundled_model, word_spans
 
 CASES = [  # (text, language, hateful)
     ("orang Papua itu monyet, usir mereka semua dari kampung ini", "id", True),
-    ("orang Papua itu saudara kita, jangan pernah sebut mereka monyet", "id", False),
     ("kaum pendatang Bangla ni semua sampah, halau je balik", "ms", True),
     ("I think women are a plague on society and should not vote", "en", True),
     ("Women deserve the same pay and the same vote as anyone", "en", False),
@@ -23,6 +22,30 @@ CASES = [  # (text, language, hateful)
     ("我的马来同事人很好，周末一起去吃饭", "zh", False),
     ("Dapat ipagbawal ang mga Muslim sa bansang ito", "tl", True),
     ("Bọn bê đê nên bị đánh chết hết", "vi", True),
+]
+
+
+COUNTER_SPEECH = [  # (text, language): replies that name a slur to condemn it, not hateful
+    ("Jangan pernah menyebut orang Papua monyet. Mereka saudara kita sebangsa.", "id"),
+    ("Saya muak dengan orang yang memanggil orang Papua monyet, itu rasis!", "id"),
+    ("Menyebut orang Papua monyet itu rasisme, titik.", "id"),
+    ("Kalau ada yang bilang orang Papua monyet, laporkan saja ke polisi.", "id"),
+    ("Teriakan 'monyet' ke mahasiswa Papua di Surabaya itu memalukan bangsa ini.", "id"),
+    ("Tolong berhenti pakai kata 'Cina babi', itu menyakitkan tetangga kita.", "id"),
+    ("Aku dulu sering ikut-ikutan sebut orang Cina babi, sekarang aku malu sekali.", "id"),
+    ("Stop panggil orang Ahmadiyah sesat dan kafir, mereka juga warga negara.", "id"),
+    ("Jangan panggil pekerja Bangla 'sampah', mereka bina negara kita juga.", "ms"),
+    ("Siapa yang panggil orang India keling patut malu, ini Malaysia untuk semua.", "ms"),
+    ("Aku tak suka bila kawan aku gelar orang Cina 'babi', aku tegur terus.", "ms"),
+    ("Orang Papua bukan monyet. Mereka manusia dengan martabat yang sama.", "id"),
+]
+SLUR_HATE = [  # the hate those replies condemn, in the same words
+    ("Orang Papua memang monyet, pantas dikurung di hutan.", "id"),
+    ("Dasar Cina babi, pulang saja ke negaramu.", "id"),
+    ("Ahmadiyah sesat, bakar saja masjid mereka.", "id"),
+    ("Pekerja Bangla ni sampah, halau semua balik.", "ms"),
+    ("Keling memang busuk, jangan bagi masuk kedai aku.", "ms"),
+    ("Monyet-monyet Papua itu tidak pantas sekolah di sini.", "id"),
 ]
 
 
@@ -47,10 +70,24 @@ def test_separates_hate_from_its_contrasts_across_languages(model: ContextualMod
         assert (score >= 0.6) == hateful, (text, float(score))
 
 
+def test_counter_speech_that_names_the_slur_is_not_read_as_the_hate_it_condemns(model: ContextualModel) -> None:
+    """Indonesian and Malay replies that quote a slur to condemn it share every word with the hate;
+    the functional corpus teaches the difference. A set, not one case: single sentences of this kind
+    sit near the threshold ("orang Papua itu saudara kita, jangan pernah sebut mereka monyet" read
+    0.56 under contextual-20261205c and 0.85 under 20261205h, while 20261205h flags fewer of these
+    twelve: 0 against 2)."""
+    texts = [text for text, _ in COUNTER_SPEECH + SLUR_HATE]
+    scores = model.predict_proba(texts, [language for _, language in COUNTER_SPEECH + SLUR_HATE])[:, 0]
+    counter, hate = scores[:len(COUNTER_SPEECH)], scores[len(COUNTER_SPEECH):]
+    assert (hate >= 0.6).all(), [round(float(score), 2) for score in hate]
+    assert (counter >= 0.6).sum() <= 2, [round(float(score), 2) for score in counter]
+    assert np.median(counter) < 0.2
+
+
 def test_runs_on_int8_kernels_close_to_float32(model: ContextualModel, monkeypatch: pytest.MonkeyPatch) -> None:
     """The shipped file carries its input ranges, so the default path is int8; float32 stays one
     setting away and gives the same decisions on the contrast cases, except where a case sits within
-    0.1 of the threshold (contextual-20261205c: a counter-speech case at 0.56 int8, 0.65 float32)."""
+    0.1 of the threshold."""
     assert getattr(model.encoder, "int8", False)
     monkeypatch.setenv("JAGA_CONTEXTUAL_INT8", "off")
     exact = ContextualModel.load()

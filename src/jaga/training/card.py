@@ -86,15 +86,17 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         f"Selection: {contextual.get('selected', '')}.",
         "",
         "Data: every dataset of the training registry (the table under the fast tier, with licences; the same "
-        "deduplication and hash split) and Jaga's functional corpus (124,116 cases at the last training, 11 "
+        "deduplication and hash split) and Jaga's functional corpus (157,403 cases at the last training, 11 "
         "languages, the project's own work under its licence, split by template); Multilingual HateCheck and "
         "HateCheck are never trained on. On 2 CPU cores (PyTorch 2.13) a training step with the "
         "embeddings and 8 layers frozen ran 15.6-16.8 rows/s on the mixed rows of 2026-12-04 (30 with 10 layers "
-        "frozen) and 45-57 rows/s on the short functional cases of 2026-12-05 (67,837 rows in 20 minutes), and "
+        "frozen) and 45-57 rows/s on the short functional cases of 2026-12-05 (67,837 rows in 20 minutes; with 6 layers "
+        "frozen, 35 rows/s on the mixed rows of contextual-20261205h while another training shared the cores), and "
         "1.85 rows/s with every layer trained: the full three-epoch training (about 680,000 row passes) takes days there, continued training "
         "(`--continue-from`, `--freeze-layers 8`, `--focus LANGS --replay N`) half an hour. On a CPU the "
         "evaluation rows are scored by the int8 engine that ships (105,627 rows in 8 minutes, about 4x PyTorch's "
-        "speed there); `jaga train --contextual` uses CUDA when present.",
+        "speed there; 133,790 rows in 11 minutes for contextual-20261205h, sharing the cores); `jaga train "
+        "--contextual` uses CUDA when present.",
         "",
         "Speed with every detector, the exploitation heads included, measured 2026-12-05, 20:58 "
         "(`bench/bench_moderate.py`, 2 cores, quiet, 10,000 posts, 45 % read by the contextual tier): 300 posts/s, "
