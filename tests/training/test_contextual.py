@@ -73,7 +73,7 @@ def test_continued_training_starts_from_the_shipped_model_and_keeps_frozen_layer
     pytest.importorskip("torch")
     from jaga.contextual.model import ContextualModel, bundled_dir
     from jaga.text.e5.weights import dequantise_rows
-    from jaga.training.contextual import fit
+    from jaga.training.contextual import CONTINUATION_RATES, fit
 
     shipped = bundled_dir() / "contextual.npz"
     fit(bundle_dir / "bundle.npz", tmp_path / "same",
@@ -87,6 +87,8 @@ def test_continued_training_starts_from_the_shipped_model_and_keeps_frozen_layer
                   {"epochs": 1, "batch_size": 4, "max_pieces": 32, "init": str(shipped), "freeze_layers": 10,
                    "focus_languages": "th,zh", "replay_rows": 3, "learning_rate": 1e-3}, log=lambda message: None)
     assert summary["train_examples"] == 4 + 3  # th and zh: two functional cases each in the train rows
+    assert summary["settings"]["learning_rate"] == 1e-3  # given: kept
+    assert summary["settings"]["head_learning_rate"] == CONTINUATION_RATES["head_learning_rate"]  # not given
     with np.load(shipped) as before, np.load(tmp_path / "warm" / "contextual.npz") as after:
         for name in ("emb.pos", "l0.q.b", "l9.fo.b"):
             assert np.allclose(before[name], after[name], atol=1e-6), name

@@ -75,6 +75,13 @@ scores them with the int8 engine that ships (about 4x faster than PyTorch on 2 c
 it calibrates are then those production computes)."""
 
 
+CONTINUATION_RATES: dict[str, float] = {"learning_rate": 3e-5, "head_learning_rate": 5e-4}
+"""The learning rates of a continued training (`init` set) unless given: the from-scratch rates (5e-5,
+head 2e-3) move trained layers and a trained head as far as pretrained ones, and every continuation
+since contextual-20261204b was trained at these, so that `jaga train --contextual --continue-from`
+reproduces them."""
+
+
 def _torch() -> Any:
     try:
         import torch
@@ -297,7 +304,8 @@ def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None
     """Train on the bundle's train rows; write the fine-tuned weights (`contextual.npz`, int8 per
     row) and the logits of its evaluation rows (`logits.npz`) to `output`. Returns a summary."""
     torch = _torch()
-    settings = {**DEFAULTS, **(overrides or {})}
+    overrides = overrides or {}
+    settings = {**DEFAULTS, **(CONTINUATION_RATES if overrides.get("init") else {}), **overrides}
     started = time.perf_counter()
     bundle = dict(np.load(bundle_path, allow_pickle=False))
     torch.manual_seed(settings["seed"])
