@@ -50,8 +50,8 @@ def train(
     continue_from: Annotated[Path | None, typer.Option("--continue-from", help="Contextual tier: start from this "
                                                      "trained contextual.npz (e.g. the bundled one) instead of "
                                                      "e5's pretrained layers: continued training, which a CPU "
-                                                     "can do in minutes with --freeze-layers and --focus; learning rates 3e-5, "
-                                                     "head 5e-4).")] = None,
+                                                     "can do in minutes with --freeze-layers and --focus, at "
+                                                     "the lower learning rates a continuation uses.")] = None,
     freeze_layers: Annotated[int, typer.Option(min=0, max=12, help="Contextual tier: keep the embeddings and this "
                                                "many lowest layers fixed.")] = 0,
     focus: Annotated[str | None, typer.Option(help="Contextual tier: train on these languages' functional cases "
