@@ -202,6 +202,15 @@ HELDOUT_HEADS = ("from 83.3 to 87.8 % (sexual exploitation 84.7 -> 95.5 %, self-
 """The suites run before and after the heads (2026-12-05; the scam head joined later that day): the
 before is no longer derivable."""
 
+SELF_HARM_ROUND = ("a self-harm round of 2026-12-06 (16 harmful posts and 16 look-alikes per language, written "
+                   "before the writer read the cue file or the suite, half held out; terms then added from the dev "
+                   "misses alone, several over-broad ones narrowed to first-person phrases: km បន្ទុក, lo ພາລະ, ta பாரம், "
+                   "zh 拖累) moved the pipeline on its fresh held-out posts from 54 to 57 of 88 caught (look-alikes "
+                   "flagged 9 -> 8 of 87) while its fresh dev posts went 60 -> 86 of 88: cue words fitted to one "
+                   "writer's posts carry little to the next writer's; over the whole self-harm held-out half 72.0 -> "
+                   "75.4 % (look-alikes 16 -> 14 of 264), every category's held-out recall 85.4 -> 86.4 %")
+"""Measured with `jaga eval harms` before (the cue files at commit 3cb5811) and after, the new cases in both."""
+
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
@@ -241,7 +250,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "e-wallet notices among the material's look-alikes, flags 0.5 % there (1.6 % without them).",
         "",
         "Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
-        "64-74 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "
+        "64-116 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "
         "name their family; a `dev` half used while writing the cue files and a `heldout` half never tuned on). A "
         "case counts as flagged when the whole pipeline's decision (every detector, ASEAN baseline) lists the "
         "category. The suites and the cue files were written by the same authors, so even the held-out half is "
@@ -249,7 +258,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "wrote fresh cases (12 harmful and 12 look-alikes per category, half of them held out) before changing any "
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
         + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
-        "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ".",
+        "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ".",
         "",
     ]
     for half in HALVES:
