@@ -10,18 +10,17 @@ machine (two cores, shared) is doing meanwhile; on an idle core the wall-clock t
 
 from __future__ import annotations
 
-import gc
 import random
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from jaga.detect import DETECTORS
 from jaga.detect.classifier import ClassifierDetector
-from jaga.pipeline import Moderator, freeze_loaded_heap
+from jaga.pipeline import Moderator
 from jaga.types import MAX_TEXT_CHARS, Post
 
 N = MAX_TEXT_CHARS
@@ -58,19 +57,14 @@ WORST: dict[str, Callable[[], str]] = {
 
 
 @pytest.fixture(scope="module")
-def fast_moderator() -> Iterator[Moderator]:
+def fast_moderator() -> Moderator:
     """The fast tier and every other registered detector (the contextual tier reads at most the first 1,000
     characters, 128 pieces, of any post: a cost of its own, measured below), with whatever each
-    case reaches first (a language's model, a word list) loaded: a cost paid once per process. Its heap
-    is frozen as every door freezes it (`freeze_loaded_heap`): otherwise a full collection that happens
-    to fall inside a timed run walks the models' 500,000 objects and adds 40-80 ms that no post caused
-    (a CI run measured 200 ms for a post that costs 155-160)."""
+    case reaches first (a language's model, a word list) loaded: a cost paid once per process."""
     moderator = Moderator([ClassifierDetector(escalate=False) if name == ClassifierDetector.name else make()
                            for name, make in DETECTORS.items()])
     moderator.moderate_batch([Post(id=case, text=make()[:2_000]) for case, make in WORST.items()])
-    freeze_loaded_heap()
-    yield moderator
-    gc.unfreeze()
+    return moderator
 
 
 def cost(moderator: Moderator, post: Post, memory: bool = True) -> tuple[float, float]:
