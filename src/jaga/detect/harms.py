@@ -77,11 +77,6 @@ WORD_EDGE_AFTER = rf"(?![^\W{_UNSPACED_RANGES}])"
 GAP = "~"
 """In a term, `~` stands for a short gap: up to three words (spaced scripts) or twelve characters."""
 CLAUSE_BREAK = re.compile(r"[.!?;\n。！？；]|\s(?:but|tapi|tetapi|pero|nhưng|แต่|但是|可是)\s")
-COMMA = re.compile(r"[,，、]")
-"""A comma ends a negation's reach when words stand between the negation and it: "ni bukan gurauan, aku
-serius nak mati" and "not joking, i want to die" are disclosures, not negated ones (the 2026-12-06
-self-harm round found such posts in id and ms). A negation the comma follows at once is emphasis, and
-reaches on: "I would never, ever hurt myself"."""
 COMPANIONS = {"id": ("ms",), "ms": ("id",), "en": (), "tl": ()}
 """Languages whose cue words are read together with the post's own (close varieties)."""
 MAX_EVIDENCE = 10
@@ -395,7 +390,6 @@ class HarmDetector(Detector):
         unspaced = prepared.language.code in ("th", "lo", "km", "my", "zh")
         negations = [hit for hit in found if hit.cue_class == "negation"]
         clause_starts = [0] + [match.end() for match in CLAUSE_BREAK.finditer(text)]
-        commas = [match.start() for match in COMMA.finditer(text)]
         reach = NEGATION_REACH["unspaced" if unspaced else "spaced"]
         signals = []
         for category, category_rules in self.rules.items():
@@ -403,7 +397,7 @@ class HarmDetector(Detector):
             for hit in found:
                 if hit.category not in (category, None):
                     continue
-                if hit.cue_class in category_rules.negatable and _negated(hit, negations, clause_starts, reach, text, commas):
+                if hit.cue_class in category_rules.negatable and _negated(hit, negations, clause_starts, reach):
                     continue
                 present[hit.cue_class].append(hit)
             best: tuple[Rule, list[Hit]] | None = None
@@ -564,11 +558,8 @@ def _within(hit: Hit, anchors: list[Hit]) -> bool:
     return any(anchor.start <= hit.start and hit.end <= anchor.end for anchor in anchors)
 
 
-def _negated(hit: Hit, negations: list[Hit], clause_starts: list[int], reach: int, text: str = "",
-             commas: Sequence[int] = ()) -> bool:
-    """A negation cue ends before the hit, close to it, in the same clause, and no comma with words
-    before it stands between them (`COMMA`)."""
+def _negated(hit: Hit, negations: list[Hit], clause_starts: list[int], reach: int) -> bool:
+    """A negation cue ends before the hit, close to it, in the same clause."""
     clause = clause_starts[bisect_right(clause_starts, hit.start) - 1]
     return any(clause <= negation.start and negation.end <= hit.start and hit.start - negation.end <= reach
-               and not any(negation.end <= comma < hit.start and text[negation.end:comma].strip() for comma in commas)
                for negation in negations)
