@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib
+
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -137,3 +139,36 @@ def test_plain_text_only_changes_case_and_spacing(text: str) -> None:
     for index, char in enumerate(result.text):
         if char != " ":
             assert text[result.starts[index]].casefold() == char
+
+
+_LOOK_ALIKE_TEXT = st.text(alphabet=st.sampled_from("paypl PAYL аорсеухАВСΑΒΓαβγԱՍЅЈ ꭺꮃ 123@\u0301\u200b中ကြ"), max_size=60)
+
+
+@given(_LOOK_ALIKE_TEXT)
+@example("pаypаl ЅЈ аоѕ")
+def test_the_one_character_path_for_look_alikes_folds_as_the_general_one(text: str) -> None:
+    """Most posts reach the homoglyph fold with one character per piece and take a path the regex
+    engine drives; it must give what the per-piece path gives."""
+    module = importlib.import_module("jaga.text.normalise")  # the package exports the function under this name
+
+    pieces = [(char, index, index + 1) for index, char in enumerate(text)]
+    fast: set[str] = set()
+    general: set[str] = set()
+    assert module._fold_homoglyphs_chars(text, pieces, fast) == module._fold_homoglyphs_pieces(pieces, general)
+    assert fast == general
+
+
+@given(st.text(max_size=60), st.booleans())
+@example("ပြည်သူ ပြည်သား", True)
+@example("Ὰι ß", False)
+def test_clusters_of_plain_text_are_its_characters_lower_cased(text: str, shared: bool) -> None:
+    """The cluster step skips building clusters when the text needs only lower-casing; the answer
+    must be the one the clusters give, for characters with their own offsets and for a converted
+    token whose characters share one range."""
+    module = importlib.import_module("jaga.text.normalise")  # the package exports the function under this name
+
+    pieces = [(text, 0, len(text))] if shared else [(char, index, index + 1) for index, char in enumerate(text)]
+    plain: set[str] = set()
+    built: set[str] = set()
+    assert module._clusters(pieces, plain) == module._clusters(pieces, built, plain=False)
+    assert plain == built

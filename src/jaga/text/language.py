@@ -154,10 +154,10 @@ def script_counts(text: str) -> Counter[str]:
         letters = len(_ASCII_LETTERS.findall(text))
         return Counter({"latin": letters}) if letters else Counter()
     counts: Counter[str] = Counter()
-    for char in text:
+    for char, times in Counter(text).items():  # counted in C; a script is looked up once per distinct character
         script = _script_of(char)
         if script is not None:
-            counts[script] += 1
+            counts[script] += times
     return counts
 
 

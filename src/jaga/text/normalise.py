@@ -28,6 +28,7 @@ Piece = tuple[str, int, int]  # (output text, original start, original end)
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s",
          "!": "i", "|": "l", "€": "e"}
 _LEET_SYMBOLS = {"@", "$", "!", "|", "€"}
+_ASCII_LETTER = re.compile("[A-Za-z]")
 _CONFUSABLE_SCRIPTS_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u13a0-\u13ff\u2c00-\u2c7f\ua640-\ua69f]")
 _LEET_PATTERN = r"[^\W\d_][0-9]|[0-9][^\W\d_]|[^\W\d_][@$!|€][^\W\d_]"
 _LEET_CANDIDATE = re.compile(_LEET_PATTERN)
@@ -86,7 +87,7 @@ def normalise(text: str) -> NormalisedText:
     else:
         folded = _simple_fold(text)
         if folded is None:
-            pieces = _clusters([(text, 0, len(text))], transforms)
+            pieces = _clusters([(text, 0, len(text))], transforms, plain=False)
         elif not _NEEDS_SLOW_PATH.search(folded) and not _has_confusable_script(folded):
             return _identity(text, folded)
         else:  # only leetspeak, elongation, spacing, radicals or look-alikes to undo: no per-cluster work
@@ -233,18 +234,28 @@ def _is_removed(char: str) -> bool:
     return "\ufe00" <= char <= "\ufe0f" or char == "\u20e3"  # variation selectors, keycap
 
 
-def _clusters(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+def _clusters(pieces: list[Piece], transforms: set[str], plain: bool = True) -> list[Piece]:
     """NFKC and case-folding per grapheme-ish cluster (a base and its combining marks), so that
     composed Vietnamese, decomposed Vietnamese and styled letters all meet in one form while each
     output character still knows where it came from.
 
     Linear in the text: a cluster's characters are gathered in a list (appending to a string made a
     base with 50,000 combining marks quadratic), and what a character is (removed, styled, a mark)
-    and how a one-character cluster folds are looked up once per distinct character."""
+    and how a one-character cluster folds are looked up once per distinct character.
+
+    `plain`: whether the text may need nothing but lower-casing (False when the caller knows it
+    does). Then each cluster would fold to its own characters lower-cased (Burmese converted from
+    Zawgyi, repaired mojibake), and no cluster is built: a third of the cost of a long post."""
+    exploded = _explode(pieces)
+    if plain:
+        text = "".join(piece[0] for piece in exploded)
+        folded = _simple_fold(text)
+        if folded is not None and folded == text.lower() and unicodedata.is_normalized("NFKC", folded):
+            return [(char, start, end) for char, (_, start, end) in zip(folded, exploded, strict=True)]
     result: list[Piece] = []
     cluster: list[str] = []
     cluster_start = cluster_end = 0
-    for out, start, end in _explode(pieces):
+    for out, start, end in exploded:
         char, styled, combining = _char_role(out)
         if char is None:
             transforms.add("invisible")
@@ -318,8 +329,34 @@ def _skeleton_letter(char: str) -> str | None:
 def _fold_homoglyphs(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
     """Replace look-alike letters inside Latin words ("pаypаl" with Cyrillic а), and whole words
     written only in look-alikes. Genuine Cyrillic or Greek words keep their letters."""
-    if not _CONFUSABLE_SCRIPTS_RE.search("".join(piece[0] for piece in pieces)):
+    text = "".join(piece[0] for piece in pieces)
+    if not _CONFUSABLE_SCRIPTS_RE.search(text):
         return pieces
+    if len(text) == len(pieces):
+        return _fold_homoglyphs_chars(text, pieces, transforms)
+    return _fold_homoglyphs_pieces(pieces, transforms)
+
+
+def _fold_homoglyphs_chars(text: str, pieces: list[Piece], transforms: set[str]) -> list[Piece]:
+    """`_fold_homoglyphs_pieces` for one character per piece (nearly every post): words, suspects and
+    Latin letters are found by the regex engine, and only the pieces that change are visited."""
+    result = list(pieces)
+    for word in _NON_SPACE.finditer(text):
+        token = word.group()
+        suspects = [match.start() for match in _CONFUSABLE_SCRIPTS_RE.finditer(token)]
+        if not suspects:
+            continue
+        replacements = {index: _skeleton_letter(token[index]) for index in suspects}
+        if _ASCII_LETTER.search(token) or all(letter is not None for letter in replacements.values()):
+            for index, letter in replacements.items():
+                if letter is not None:
+                    transforms.add("homoglyph")
+                    _, start, end = pieces[word.start() + index]
+                    result[word.start() + index] = (letter, start, end)
+    return result
+
+
+def _fold_homoglyphs_pieces(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
     result: list[Piece] = []
     for token in _split_tokens(pieces):
         suspects = [index for index, piece in enumerate(token) if _CONFUSABLE_SCRIPTS_RE.match(piece[0])]
