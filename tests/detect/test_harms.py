@@ -70,6 +70,19 @@ def test_look_alikes_are_not_flagged(moderator: Moderator, text: str, lang: str)
     assert _signals(moderator, text, lang) == {}
 
 
+@pytest.mark.parametrize(("text", "lang"), [("ni bukan gurauan, aku serius nak mati", "ms"),
+                                            ("not joking, i want to die", "en")])
+def test_a_comma_after_words_ends_a_negation(moderator: Moderator, text: str, lang: str) -> None:
+    """"Not joking" negates the joke, not the wish that follows the comma."""
+    assert Category.SELF_HARM in _signals(moderator, text, lang)
+
+
+@pytest.mark.parametrize("text", ["I would never, ever hurt myself", "i don't want to die"])
+def test_a_negation_reaches_on_where_no_comma_after_words_stops_it(moderator: Moderator, text: str) -> None:
+    """A comma right after the negation is emphasis."""
+    assert _signals(moderator, text, "en") == {}
+
+
 def test_ideation_is_told_apart_from_imminent_risk(moderator: Moderator) -> None:
     assert _signals(moderator, "lately i keep wanting to die", "en")[Category.SELF_HARM].details["subtype"] == "ideation"
     imminent = _signals(moderator, "i want to die, the pills are here, tonight", "en")[Category.SELF_HARM]

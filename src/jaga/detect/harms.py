@@ -77,6 +77,11 @@ WORD_EDGE_AFTER = rf"(?![^\W{_UNSPACED_RANGES}])"
 GAP = "~"
 """In a term, `~` stands for a short gap: up to three words (spaced scripts) or twelve characters."""
 CLAUSE_BREAK = re.compile(r"[.!?;\n。！？；]|\s(?:but|tapi|tetapi|pero|nhưng|แต่|但是|可是)\s")
+COMMA = re.compile(r"[,，、]")
+"""A comma ends a negation's reach when words stand between the negation and it: "ni bukan gurauan, aku
+serius nak mati" and "not joking, i want to die" are disclosures, not negated ones (the 2026-12-06
+self-harm round found such posts in id and ms). A negation the comma follows at once is emphasis, and
+reaches on: "I would never, ever hurt myself"."""
 COMPANIONS = {"id": ("ms",), "ms": ("id",), "en": (), "tl": ()}
 """Languages whose cue words are read together with the post's own (close varieties)."""
 MAX_EVIDENCE = 10
@@ -388,16 +393,15 @@ class HarmDetector(Detector):
             return []
         text = prepared.text.text.lower()
         unspaced = prepared.language.code in ("th", "lo", "km", "my", "zh")
-        negations = [hit for hit in found if hit.cue_class == "negation"]
-        clause_starts = [0] + [match.end() for match in CLAUSE_BREAK.finditer(text)]
-        reach = NEGATION_REACH["unspaced" if unspaced else "spaced"]
+        negations = _Negations.of(text, [hit for hit in found if hit.cue_class == "negation"],
+                                  NEGATION_REACH["unspaced" if unspaced else "spaced"])
         signals = []
         for category, category_rules in self.rules.items():
             present: dict[str, list[Hit]] = defaultdict(list)
             for hit in found:
                 if hit.category not in (category, None):
                     continue
-                if hit.cue_class in category_rules.negatable and _negated(hit, negations, clause_starts, reach):
+                if hit.cue_class in category_rules.negatable and negations.reach(hit):
                     continue
                 present[hit.cue_class].append(hit)
             best: tuple[Rule, list[Hit]] | None = None
@@ -558,8 +562,38 @@ def _within(hit: Hit, anchors: list[Hit]) -> bool:
     return any(anchor.start <= hit.start and hit.end <= anchor.end for anchor in anchors)
 
 
-def _negated(hit: Hit, negations: list[Hit], clause_starts: list[int], reach: int) -> bool:
-    """A negation cue ends before the hit, close to it, in the same clause."""
-    clause = clause_starts[bisect_right(clause_starts, hit.start) - 1]
-    return any(clause <= negation.start and negation.end <= hit.start and hit.start - negation.end <= reach
-               for negation in negations)
+@dataclass(frozen=True)
+class _Negations:
+    """A post's negation cues (sorted by where they end), clause starts and commas: whether a hit is
+    negated is a few binary searches, however many cues a long post holds."""
+
+    text: str
+    ends: list[int]
+    starts: list[int]
+    clause_starts: list[int]
+    commas: list[int]
+    distance: int
+
+    @classmethod
+    def of(cls, text: str, negations: list[Hit], distance: int) -> _Negations:
+        ordered = sorted(negations, key=lambda hit: hit.end)
+        return cls(text, [hit.end for hit in ordered], [hit.start for hit in ordered],
+                   [0] + [match.end() for match in CLAUSE_BREAK.finditer(text)],
+                   [match.start() for match in COMMA.finditer(text)] if negations else [], distance)
+
+    def reach(self, hit: Hit) -> bool:
+        """A negation cue ends before the hit, at most `distance` characters before it, in the same
+        clause, and no comma with words before it stands between them (`COMMA`)."""
+        clause = self.clause_starts[bisect_right(self.clause_starts, hit.start) - 1]
+        index = bisect_right(self.ends, hit.start) - 1
+        while index >= 0 and self.ends[index] >= hit.start - self.distance:
+            if self.starts[index] >= clause and not self._comma_between(self.ends[index], hit.start):
+                return True
+            index -= 1
+        return False
+
+    def _comma_between(self, end: int, start: int) -> bool:
+        """Whether a comma in [end, start) has words between `end` and it (the last such comma has,
+        if any has)."""
+        index = bisect_right(self.commas, start - 1) - 1
+        return index >= 0 and self.commas[index] >= end and bool(self.text[end:self.commas[index]].strip())
