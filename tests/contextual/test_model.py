@@ -74,8 +74,8 @@ def test_counter_speech_that_names_the_slur_is_not_read_as_the_hate_it_condemns(
     """Indonesian and Malay replies that quote a slur to condemn it share every word with the hate;
     the functional corpus teaches the difference. A set, not one case: single sentences of this kind
     sit near the threshold ("orang Papua itu saudara kita, jangan pernah sebut mereka monyet" read
-    0.56 under contextual-20261205c, 0.85 under 20261205h and 0.65 under 20261206a, while 20261205h and
-    20261206a flag none of these twelve, 20261205c two)."""
+    0.56 under contextual-20261205c, 0.85 under 20261205h, 0.65 under 20261206a and 0.42 under 20261206b,
+    while 20261205h and 20261206a flag none of these twelve, 20261206b one, 20261205c two)."""
     texts = [text for text, _ in COUNTER_SPEECH + SLUR_HATE]
     scores = model.predict_proba(texts, [language for _, language in COUNTER_SPEECH + SLUR_HATE])[:, 0]
     counter, hate = scores[:len(COUNTER_SPEECH)], scores[len(COUNTER_SPEECH):]

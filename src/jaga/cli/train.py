@@ -125,6 +125,7 @@ def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path |
     from jaga.training.contextual import fit
     from jaga.training.contextual_data import collect, prepare
     from jaga.training.contextual_eval import finish
+    from jaga.training.corpus import load_corpus
 
     target = output or bundled_dir()
     work = bundle or Path(tempfile.mkdtemp(prefix="jaga-contextual-"))
@@ -135,6 +136,7 @@ def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path |
         fitted = fit(work / "bundle.npz", work / "fit", {"seed": seed, "functional_weight": functional_weight,
                                                          "epochs": epochs, **warm}, log=status.update)
     trained = {"trained_at": datetime.now(UTC).isoformat(timespec="seconds"), "settings": fitted["settings"],
+               "corpus_cases": len(load_corpus()),
                "hardware": f"{fitted['device_name']}: {fitted['train_seconds']} s for {epochs} epochs over "
                            f"{fitted['train_examples']} rows",
                "datasets": [{"name": d.name, "licence": d.licence} for d in datasets]}

@@ -86,7 +86,7 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         f"Selection: {contextual.get('selected', '')}.",
         "",
         "Data: every dataset of the training registry (the table under the fast tier, with licences; the same "
-        "deduplication and hash split) and Jaga's functional corpus (187,773 cases at the last training, 11 "
+        f"deduplication and hash split) and Jaga's functional corpus ({_corpus_size(contextual)}11 "
         "languages, the project's own work under its licence, split by template); Multilingual HateCheck and "
         "HateCheck are never trained on. On 2 CPU cores (PyTorch 2.13) a training step with the "
         "embeddings and 8 layers frozen ran 15.6-16.8 rows/s on the mixed rows of 2026-12-04 (30 with 10 layers "
@@ -102,7 +102,9 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "(`bench/bench_moderate.py`, 2 cores, quiet, 10,000 posts, 45 % read by the contextual tier): 300 posts/s, "
         "peak RSS 966 MB (1,263 MB before the int8 graphs were built without ONNX Runtime's quantisation tool; "
         "`bench/README.md`); on 2026-12-06, on a host that ran the same bench slower, 165 posts/s with "
-        "contextual-20261205h (other work sharing the cores) and 176 with contextual-20261206a, peak RSS 953-967 MB. "
+        "contextual-20261205h (other work sharing the cores), 176 with contextual-20261206a and 204 with "
+        "contextual-20261206b (quiet; 45 % read; the exploitation heads 37 % of the time, the cascade 53 %), peak RSS "
+        "947-967 MB. "
         "Before the heads, measured 2026-12-05, 02:15 (same bench, quiet machine, 10,000 posts, 45 % "
         "read by the contextual tier): 395 posts/s with evidence on int8 kernels, peak RSS 918 MB; the tier alone "
         "337 escalated posts/s; with `JAGA_ENCODER_TIER=off` 2,325-2,362 posts/s and 484 MB (text 31 %, harm rules "
@@ -178,6 +180,13 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         lines += ["", "Tried and not adopted: " + "; ".join(f"{key}: {value}" for key, value in tried.items()) + "."]
     lines += [""]
     return lines
+
+
+def _corpus_size(contextual: dict[str, Any]) -> str:
+    """"219,108 cases at the last training, " from the model's metadata (models trained before it was
+    recorded say nothing)."""
+    cases = contextual.get("corpus_cases")
+    return f"{cases:,} cases at the last training, " if isinstance(cases, int) else ""
 
 
 def _continued_sentence(contextual: dict[str, Any]) -> str:
