@@ -74,14 +74,34 @@ def test_counter_speech_that_names_the_slur_is_not_read_as_the_hate_it_condemns(
     """Indonesian and Malay replies that quote a slur to condemn it share every word with the hate;
     the functional corpus teaches the difference. A set, not one case: single sentences of this kind
     sit near the threshold ("orang Papua itu saudara kita, jangan pernah sebut mereka monyet" read
-    0.56 under contextual-20261205c, 0.85 under 20261205h, 0.65 under 20261206a and 0.42 under 20261206b,
-    while 20261205h and 20261206a flag none of these twelve, 20261206b one, 20261205c two)."""
+    0.56 under contextual-20261205c, 0.85 under 20261205h and 0.65 under 20261206a, while 20261205h and
+    20261206a flag none of these twelve, 20261205c two)."""
     texts = [text for text, _ in COUNTER_SPEECH + SLUR_HATE]
     scores = model.predict_proba(texts, [language for _, language in COUNTER_SPEECH + SLUR_HATE])[:, 0]
     counter, hate = scores[:len(COUNTER_SPEECH)], scores[len(COUNTER_SPEECH):]
     assert (hate >= 0.6).all(), [round(float(score), 2) for score in hate]
     assert (counter >= 0.6).sum() <= 2, [round(float(score), 2) for score in counter]
     assert np.median(counter) < 0.2
+
+
+GREETINGS = [("Selamat pagi semua {name}, jumpa lagi esok", "ms"), ("Good morning {name}, see you tomorrow", "en"),
+             ("Terima kasih {name} atas bantuannya", "id"), ("happy birthday {name}! 🎉", "en"),
+             ("salamat po {name}, ingat kayo", "tl"), ("chào buổi sáng {name}, hẹn gặp lại", "vi")]
+NAMES = ["Budi", "Ah Huat", "@kopi_lover88", "Siti", "Marlon", "Tuan Haji", "Kak Ros", "Wei Ling",
+         "zqacmemy", "zqothermy", "zqalphamy", "xvqt"]  # usernames and ids are any string
+
+
+def test_a_friendly_sentence_with_an_unfamiliar_name_is_not_read_as_a_slur_sentence(model: ContextualModel) -> None:
+    """Slur sentences are friendly sentences with a slur in them ("搭Grab遇到{s}司机"); a model that
+    learns them without enough name twins reads any unfamiliar word there as a slur. Under
+    contextual-20261206a 2 of these 72 reach 0.6 ("Good morning zqacmemy, see you tomorrow" 0.66, "happy
+    birthday Wei Ling!" 0.61); a candidate trained on short slur sentences (20261206b, not adopted) put 6
+    there ("salamat po Ah Huat, ingat kayo" 0.79)."""
+    texts = [frame.format(name=name) for frame, _ in GREETINGS for name in NAMES]
+    languages = [language for _, language in GREETINGS for _ in NAMES]
+    scores = model.predict_proba(texts, languages)[:, 0]
+    assert (scores >= 0.6).sum() <= 3, sorted(zip(scores.round(2).tolist(), texts, strict=True))[-4:]
+    assert np.median(scores) < 0.2
 
 
 def test_runs_on_int8_kernels_close_to_float32(model: ContextualModel, monkeypatch: pytest.MonkeyPatch) -> None:
