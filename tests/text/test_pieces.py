@@ -46,3 +46,26 @@ def test_segmentation_is_the_most_probable_one():
     pieces = tokenizer.vocabulary.pieces
     assert [pieces[i] for i in tokenizer.encode(["Hello world"])[0]] == [f"{METASPACE}Hello", f"{METASPACE}world"]
     assert [pieces[i] for i in tokenizer.encode([""])[0]] == [METASPACE]  # as e5: a lone word-start mark
+
+
+def test_cutting_word_by_word_is_cutting_the_whole_text():
+    """`encode_one` segments each ▁-led word alone (and remembers it); the whole string's Viterbi
+    must give the same pieces, since no piece crosses a word start."""
+    texts = SCRIPTS + [json.loads(line)["text"] for line in EXAMPLES.read_text(encoding="utf-8").splitlines()
+                       if line.strip()]
+    tokenizer = piece_tokenizer()
+    for text in texts:
+        whole = list(tokenizer._segment(tokenizer.prepare(text)))
+        assert tokenizer.encode_one(text) == whole, text
+        assert tokenizer.encode_one(text) == whole, text  # again, from the remembered words
+
+
+def test_a_vocabulary_with_a_piece_across_a_word_start_is_refused():
+    from dataclasses import replace
+
+    from jaga.text.pieces import PieceTokenizer
+
+    vocabulary = read_vocabulary()
+    crossing = replace(vocabulary, pieces=(*vocabulary.pieces[:-1], f"{METASPACE}new{METASPACE}york"))
+    with pytest.raises(ValueError, match="word start"):
+        PieceTokenizer(crossing)
