@@ -13,13 +13,15 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Listed = Annotated[tuple[str, ...], NoDecode]
 """A comma-separated list in the environment (not JSON)."""
+LicenceClass = Literal["permissive", "non-commercial", "copyleft", "unknown"]
+"""What a dataset's terms allow a model trained on it (the training registry's classes)."""
 
 
 class ConfigError(ValueError):
@@ -37,8 +39,9 @@ class Settings(BaseSettings):
                               "default: ~/.local/share/jaga.")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the database; default: SQLite in "
                                      "JAGA_HOME. PostgreSQL: postgresql+psycopg://user@host/db.")
-    model_dir: Path | None = Field(default=None, description="A fast-tier harm classifier trained with `jaga train -o "
-                                   "DIR`, used instead of the bundled one.")
+    model_dir: Path | None = Field(default=None, description="A folder of detection models trained with `jaga train -o "
+                                   "DIR` (the fast tier; with --contextual and --heads, those tiers beside it), used "
+                                   "instead of the bundled ones.")
     claim_encoder: str | None = Field(default=None, description="Folder of a claim encoder trained with `python -m "
                                       "jaga.training.claim_encoder`, used instead of the bundled one; `pretrained`: "
                                       "e5's own layers. Claim indexes rebuild when it changes.")
@@ -77,12 +80,16 @@ class Settings(BaseSettings):
     max_headers: int = Field(default=100, ge=1, description="Header fields in one request (else 431).")
     max_connections: int = Field(default=1000, ge=1, description="Open connections per service worker (else 503).")
     webhook_delivery: bool = Field(default=True, description="Send webhooks from `jaga serve` (off: events still queue).")
+    licences: Annotated[tuple[LicenceClass, ...], NoDecode] = Field(default=(), description="Licence classes (permissive, non-commercial, copyleft, "
+                             "unknown) the data behind a loaded detection model may carry, comma-separated; a model "
+                             "trained on others is refused at load. Default: any, and a model trained on "
+                             "non-permissive data says so once at load.")
     webhook_allow_hosts: Listed = Field(default=(), description="Host names and networks a webhook may reach although "
                                         "they are not public (an operator's own receiver), comma-separated.")
     webhook_allow_http_hosts: Listed = Field(default=(), description="Host names and networks a webhook may reach over "
                                              "plain http (others must use https), comma-separated.")
 
-    @field_validator("webhook_allow_hosts", "webhook_allow_http_hosts", mode="before")
+    @field_validator("webhook_allow_hosts", "webhook_allow_http_hosts", "licences", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -198,6 +205,11 @@ def metrics_open() -> bool:
     private network. Off by default: then it takes an organisation-wide admin or auditor key (the
     metrics are deployment-wide totals, with no per-organisation labels)."""
     return settings().metrics_open
+
+
+def accepted_licences() -> tuple[LicenceClass, ...]:
+    """`JAGA_LICENCES`: the licence classes a loaded model's data may carry (empty: any)."""
+    return settings().licences
 
 
 def webhook_allow_hosts() -> tuple[str, ...]:

@@ -80,7 +80,7 @@ def train(
     if missing:
         raise fail(f"datasets not found under {data_dir or 'JAGA_DATA_DIR'}: {', '.join(missing)}")
     if heads:
-        _train_heads(output, data_dir, seed)
+        _train_heads(output, data_dir, seed, datasets)
         return
     if claim_encoder:
         _train_claim_encoder(output, seed)
@@ -142,6 +142,8 @@ def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path |
                "datasets": [{"name": d.name, "licence": d.licence} for d in datasets]}
     if warm["init"]:
         trained["continued_from"] = _lineage(Path(warm["init"]).parent)
+        # a model continued from another carries what that one learnt: its data stay in the provenance
+        trained["datasets"] = _merged(trained["datasets"], _init_datasets(Path(warm["init"]).parent))
     metrics = finish(work, work / "fit", target, datetime.now(UTC).strftime("contextual-%Y%m%d"), trained)
     out.print(f"contextual tier written to {target} ({trained['hardware']})")
     table = Table(title="functional corpus, held-back test split (macro-F1, hate speech)")
@@ -152,13 +154,22 @@ def _train_contextual(datasets: list[Any], output: Path | None, data_dir: Path |
     out.print(table)
 
 
-def _train_heads(output: Path | None, data_dir: Path | None, seed: int) -> None:
+def _merged(*lists: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Dataset lists joined, each name once (the first list's entry wins)."""
+    seen: dict[str, dict[str, str]] = {}
+    for entry in (entry for datasets in lists for entry in datasets):
+        seen.setdefault(entry["name"], entry)
+    return list(seen.values())
+
+
+def _train_heads(output: Path | None, data_dir: Path | None, seed: int, datasets: list[Any]) -> None:
     from jaga.detect.heads import bundled_dir
     from jaga.training.heads import train as train_heads
 
     target = output or bundled_dir()
     with err.status("exploitation heads") as status:
-        meta = train_heads(target, seed=seed, root=data_dir, progress=status.update)
+        meta = train_heads(target, seed=seed, root=data_dir, progress=status.update,
+                           licences=tuple(sorted({dataset.licence for dataset in datasets})))
     out.print(f"heads {meta['version']} written to {target} ({meta['examples']['total']} posts encoded in "
               f"{meta['encode_seconds']} s)")
     table = Table(title="material's test split: recall / look-alikes flagged (%)")
@@ -204,6 +215,18 @@ def _train_claim_reranker(output: Path | None, seed: int) -> None:
         summary = fit(data, target, {"seed": seed}, log=lambda message: status.update(f"claim reranker: {message}"))
     out.print(f"claim reranker written to {target}: {summary['examples']} pairs, {summary['steps']} steps in "
               f"{summary['seconds']} s on {summary['device']}; next: jaga claims calibrate")
+
+
+def _init_datasets(directory: Path) -> list[dict[str, str]]:
+    """The datasets a model continued from was trained on (its `contextual.json`); one of unknown
+    licence where it does not list them."""
+    import json
+
+    from jaga.contextual.model import META_FILE
+
+    path = directory / META_FILE
+    listed = json.loads(path.read_text(encoding="utf-8")).get("datasets") if path.is_file() else None
+    return list(listed) if listed else [{"name": f"the data of {directory} (not listed)", "licence": "unknown"}]
 
 
 def _lineage(directory: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from jaga.config import encoder_tier_enabled, model_dir
+from jaga.detect import provenance
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
@@ -352,6 +353,7 @@ class HarmClassifier:
         """The fast tier saved in `directory`, with the contextual tier beside it (or the bundled one)
         unless `contextual` is False (then it is not even read: ~90 MB of memory)."""
         meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+        provenance.check(f"the fast tier ({meta.get('version', directory)})", meta)
         with np.load(directory / "weights.npz") as weights:
             coef = weights["coef"].astype(np.float32)
             intercept = weights["intercept"].astype(np.float32)
@@ -373,12 +375,15 @@ _WORDS = re.compile(r"\S+")
 
 def _contextual_for(directory: Path) -> ContextualModel | None:
     """The contextual model beside a fast tier's artifact (a model trained with `jaga train
-    --contextual -o DIR`), else the bundled one; None if neither exists."""
+    --contextual -o DIR`), else the bundled one; None if neither exists. Its data's licences are
+    checked as the fast tier's are: a fast tier trained on permissive data alone does not make the
+    bundled contextual model so."""
     from jaga.contextual.model import META_FILE, ContextualModel, bundled_model
 
-    if (directory / META_FILE).is_file():
-        return ContextualModel.load(directory)
-    return bundled_model()
+    model = ContextualModel.load(directory) if (directory / META_FILE).is_file() else bundled_model()
+    if model is not None:
+        provenance.check(f"the contextual tier ({model.metadata.get('version', 'unversioned')})", model.metadata)
+    return model
 
 
 ENCODER_DETAIL = "encoder_tier"

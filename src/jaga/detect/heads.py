@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from jaga.detect import provenance
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.harms import MAX_EVIDENCE, HarmDetector, Hit
 from jaga.types import Category, Signal
@@ -103,6 +104,16 @@ def bundled_dir() -> Path:
     return Path(str(resources.files("jaga") / "models" / ARTIFACT_DIR))
 
 
+def default_dir() -> Path:
+    """Heads trained into `JAGA_MODEL_DIR` (`jaga train --heads -o DIR`, beside a fast tier and a
+    contextual tier trained there), else the bundled ones: one folder swaps every model, as a
+    deployment that must run models trained on permissive data alone needs."""
+    from jaga.config import model_dir
+
+    chosen = model_dir()
+    return chosen if chosen is not None and (chosen / "heads.json").is_file() else bundled_dir()
+
+
 class HeadsDetector(Detector):
     """Linear heads on e5's vector for the posts the harm rules' scan finds a category word in."""
 
@@ -116,8 +127,9 @@ class HeadsDetector(Detector):
     of the benign posts)."""
 
     def __init__(self, directory: Path | None = None, gate: HarmDetector | None = None) -> None:
-        root = self.directory = directory or bundled_dir()
+        root = self.directory = directory or default_dir()
         self.metadata: dict[str, Any] = json.loads((root / "heads.json").read_text(encoding="utf-8"))
+        provenance.check(f"the exploitation heads ({self.metadata.get('version', 'unversioned')})", self.metadata)
         with np.load(root / "heads.npz") as stored:
             self.weight = stored["weight"].astype(np.float32)
             self.bias = stored["bias"].astype(np.float32)

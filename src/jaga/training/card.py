@@ -268,7 +268,11 @@ def write_model_card(metrics: dict[str, Any], path: Path, contextual: dict[str, 
         "## Data",
         "",
         f"Licence classes used: **{', '.join(metrics['licence_classes'])}**. A model trained on non-commercial "
-        "data inherits that restriction; `jaga train --licence permissive` builds a model without it.",
+        "data inherits that restriction; `jaga train --licence permissive` builds a model without it (with "
+        "`--contextual` and `--heads`, those tiers too; one folder, `JAGA_MODEL_DIR`). A model trained on "
+        "non-permissive data says so once when it loads, and `JAGA_LICENCES=permissive` refuses it; the contextual "
+        "tier and the exploitation heads list their datasets as the fast tier does (a model continued from "
+        "another keeps that one's).",
         "",
         "Deduplicated across datasets on the canonical text "
         f"({metrics['duplicates_removed']} duplicates removed, {metrics['label_conflicts']} conflicting labels "

@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from jaga.config import data_dir
+from jaga.config import LicenceClass, data_dir
 from jaga.training.corpus import corpus_dir as template_dir
 from jaga.training.corpus import load_corpus
 from jaga.training.exploitation import load_material, material_dir
@@ -37,7 +37,7 @@ FUNCTIONAL_DATASET = "jaga_functional"
 EXPLOITATION_DATASET = "jaga_exploitation"
 """Jaga's own scam and gambling material (`training/exploitation/`)."""
 
-LICENCE_CLASSES = ("permissive", "non-commercial", "copyleft", "unknown")
+LICENCE_CLASSES: tuple[str, ...] = get_args(LicenceClass)
 
 
 @dataclass(frozen=True)

