@@ -10,11 +10,13 @@ import pytest
 from jaga.training.corpus import (
     FUNCTIONALITIES,
     LANGUAGES,
+    MADE_UP_NAMES,
     MIN_CASES,
     check,
     corpus_dir,
     load_corpus,
     load_language,
+    made_up_names,
     main,
     split_of,
 )
@@ -114,11 +116,25 @@ templates:
 """, encoding="utf-8")
     found = load_language(tmp_path / "xx.yaml", derive_spelling=False)
     twins = [case for case in found if case.name_twin]
+    made_up = made_up_names("xx-2", MADE_UP_NAMES, {"zlur1", "zlur2"})
     assert sorted(case.text for case in twins) == sorted(
-        f"stuck in traffic behind some {name} again" for name in ("Budi", "Siti Aisyah", "@kopi_lover88", "Wojciech"))
+        f"stuck in traffic behind some {name} again"
+        for name in ("Budi", "Siti Aisyah", "@kopi_lover88", "Wojciech", *made_up))
     assert all(not case.hateful and case.harassment is None and case.split == split_of("xx-1") for case in twins)
-    assert len([case for case in found if case.template == "xx-3"]) == 4
+    assert len([case for case in found if case.template == "xx-3"]) == 4 + MADE_UP_NAMES
     assert next(case for case in found if case.template == "xx-2" and not case.name_twin).harassment is False
+
+
+def test_made_up_names_are_fixed_per_template_varied_and_never_a_slur() -> None:
+    """Usernames are any string: beside the files' names, each template gets names nobody has, so
+    that a model learns that an unfamiliar word where a slur might stand is a person, not which
+    few dozen names are."""
+    assert made_up_names("id-1", 5) == made_up_names("id-1", 5)
+    made = [name for key in range(300) for name in made_up_names(f"en-{key}", MADE_UP_NAMES)]
+    assert len(set(made)) > 0.95 * len(made)
+    assert any(name.startswith("@") for name in made) and any(name[:1].isupper() for name in made)
+    avoided = [name for key in range(300) for name in made_up_names(f"en-{key}", 4, {"ra", "kek", "tai"})]
+    assert not any("kek" in name.lower() or "tai" in name.lower() or name.lower() == "ra" for name in avoided)
 
 
 def test_check_keeps_names_apart_from_slurs(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ import random
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -70,6 +70,16 @@ FUNCTIONALITIES = HATEFUL_FUNCTIONALITIES + NOT_HATEFUL_FUNCTIONALITIES
 DERIVED_SPELLING = ("spell_char_swap_h", "spell_char_del_h", "spell_space_del_h", "spell_space_add_h", "spell_leet_h")
 PLACEHOLDERS = ("{t}", "{s}", "{g}", "{n}")
 NAMES_PER_TEMPLATE = 12
+MADE_UP_NAMES = 2
+"""Made-up usernames and names per `{n}` template and name twin, beside the language's names
+(`made_up_names`). The files' names are the same few dozen in every template (and the same four
+handles in every language), so a model could learn those names instead of learning that any
+unfamiliar word where a slur might stand is a person: contextual-20261206b and -c, trained on short
+slur sentences, read "Good morning zqacmemy, see you tomorrow" as hate (0.77)."""
+_SYLLABLE_ONSETS = ("b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr",
+                    "tr", "sh", "ch", "th", "kh", "ng", "x", "q", "w", "y")
+_SYLLABLE_VOWELS = ("a", "e", "i", "o", "u", "ai", "ei", "ou", "ia", "ee", "oo")
+_SYLLABLE_CODAS = ("", "", "", "n", "m", "r", "l", "s", "k", "t", "x")
 SPLITS = {"train": 0.70, "dev": 0.15, "test": 0.15}
 MIN_CASES = 4000
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "g": "9", "b": "8"}
@@ -197,11 +207,42 @@ def _expand(template: dict, data: dict) -> Iterator[tuple[str, str]]:
 
 def _with_names(text: str, key: str, data: dict) -> Iterator[str]:
     """`text` with `{n}` replaced by `NAMES_PER_TEMPLATE` of the language's names, a different run
-    of the list for each template (so that every name is used, none in every case)."""
+    of the list for each template (so that every name is used, none in every case), then by
+    `MADE_UP_NAMES` names made up for this template."""
     names = data.get("names") or []
     start = int(hashlib.md5(key.encode()).hexdigest(), 16)
     for number in range(min(NAMES_PER_TEMPLATE, len(names))):
         yield text.replace("{n}", names[(start + number) % len(names)])
+    if names:
+        avoid = {slur.lower() for target in data["targets"] for slur in target.get("slurs") or []}
+        for made_up in made_up_names(key, MADE_UP_NAMES, avoid):
+            yield text.replace("{n}", made_up)
+
+
+def made_up_names(key: str, count: int, avoid: Collection[str] = ()) -> list[str]:
+    """`count` names nobody has, the same for the same `key`: a pseudo-word ("travekos"), a username
+    ("@mirvo_83", "kelsh.ra"), a capitalised name ("Orvel Tashin") or a run of letters ("xvqt"), as
+    people are called online; none holds a slur of `avoid`."""
+    rng = random.Random(f"made-up:{key}")
+
+    def word(syllables: int) -> str:
+        return "".join(rng.choice(_SYLLABLE_ONSETS) + rng.choice(_SYLLABLE_VOWELS) + rng.choice(_SYLLABLE_CODAS)
+                       for _ in range(syllables))
+
+    shapes = (
+        lambda: word(rng.randint(2, 4)),
+        lambda: "@" + word(rng.randint(1, 3)) + rng.choice(("_", ".", "")) + str(rng.randint(1, 9999)),
+        lambda: word(rng.randint(1, 2)) + rng.choice((".", "_")) + word(rng.randint(1, 2)),
+        lambda: " ".join(word(rng.randint(1, 3)).capitalize() for _ in range(rng.randint(1, 2))),
+        lambda: "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(rng.randint(3, 6))),
+    )
+    made: list[str] = []
+    while len(made) < count:
+        name = rng.choice(shapes)()
+        lowered = name.lower()
+        if name not in made and lowered not in avoid and not any(slur in lowered for slur in avoid if len(slur) > 2):
+            made.append(name)
+    return made
 
 
 def _name_twins(template: dict, by_id: dict[str, dict], data: dict) -> Iterator[str]:
