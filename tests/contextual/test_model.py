@@ -94,13 +94,14 @@ NAMES = ["Budi", "Ah Huat", "@kopi_lover88", "Siti", "Marlon", "Tuan Haji", "Kak
 def test_a_friendly_sentence_with_an_unfamiliar_name_is_not_read_as_a_slur_sentence(model: ContextualModel) -> None:
     """Slur sentences are friendly sentences with a slur in them ("搭Grab遇到{s}司机"); a model that
     learns them without enough name twins reads any unfamiliar word there as a slur. Under
-    contextual-20261206a 2 of these 72 reach 0.6 ("Good morning zqacmemy, see you tomorrow" 0.66, "happy
-    birthday Wei Ling!" 0.61); a candidate trained on short slur sentences (20261206b, not adopted) put 6
-    there ("salamat po Ah Huat, ingat kayo" 0.79)."""
+    contextual-20261206a 3 of these 72 reach 0.6 ("salamat po Ah Huat, ingat kayo" 0.66, "Good morning
+    zqacmemy, see you tomorrow" 0.63; "happy birthday Wei Ling!" 0.597 just below, so the bound leaves
+    one of room for another CPU's int8 rounding); candidates trained on short slur sentences put 6
+    (20261206b) and 5 (20261206c, "Good morning zqacmemy" 0.77) there, and were not adopted."""
     texts = [frame.format(name=name) for frame, _ in GREETINGS for name in NAMES]
     languages = [language for _, language in GREETINGS for _ in NAMES]
     scores = model.predict_proba(texts, languages)[:, 0]
-    assert (scores >= 0.6).sum() <= 3, sorted(zip(scores.round(2).tolist(), texts, strict=True))[-4:]
+    assert (scores >= 0.6).sum() <= 4, sorted(zip(scores.round(2).tolist(), texts, strict=True))[-5:]
     assert np.median(scores) < 0.2
 
 
