@@ -29,6 +29,7 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "
          "!": "i", "|": "l", "€": "e"}
 _LEET_SYMBOLS = {"@", "$", "!", "|", "€"}
 _ASCII_LETTER = re.compile("[A-Za-z]")
+_NOT_SPACE = re.compile(r"\S+")  # \s is str.isspace()
 _CONFUSABLE_SCRIPTS_RE = re.compile(r"[\u0370-\u03ff\u0400-\u052f\u0531-\u058f\u13a0-\u13ff\u2c00-\u2c7f\ua640-\ua69f]")
 _LEET_PATTERN = r"[^\W\d_][0-9]|[0-9][^\W\d_]|[^\W\d_][@$!|€][^\W\d_]"
 _LEET_CANDIDATE = re.compile(_LEET_PATTERN)
@@ -138,6 +139,33 @@ def _identity(original: str, folded: str) -> NormalisedText:
 
 
 def _assemble(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:
+    """The text out of its pieces, each run of white space one space, none at either end, with
+    every character's original range. With one character per piece (the usual case) the runs are
+    found by the regex engine and copied whole (a 50,000-character run of URLs: 35 -> 10 ms);
+    otherwise piece by piece (`_assemble_pieces`), with the same answer."""
+    text = "".join([piece[0] for piece in pieces])
+    if len(text) != len(pieces):
+        return _assemble_pieces(original, pieces, transforms)
+    all_starts = [piece[1] for piece in pieces]
+    all_ends = [piece[2] for piece in pieces]
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    previous_end = 0
+    for match in _NOT_SPACE.finditer(text):
+        begin, end = match.span()
+        if parts:  # the run of white space before this word, as one space with its first character's range
+            parts.append(" ")
+            starts.append(all_starts[previous_end])
+            ends.append(all_ends[previous_end])
+        parts.append(match.group())
+        starts.extend(all_starts[begin:end])
+        ends.extend(all_ends[begin:end])
+        previous_end = end
+    return NormalisedText(original, "".join(parts), tuple(starts), tuple(ends), transforms)
+
+
+def _assemble_pieces(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -388,23 +416,23 @@ def _fold_leet(pieces: list[Piece], transforms: set[str]) -> list[Piece]:
         if not _LEET_CANDIDATE.search("".join(chars)):
             result.extend(token)
             continue
-        letters = sum(char.isalpha() for char in chars)
+        letters = sum(map(str.isalpha, chars))
         if letters < 2:
             result.extend(token)
             continue
-        for index, piece in enumerate(token):
-            char = piece[0]
-            replacement = _LEET.get(char)
-            if replacement is not None:
-                left = chars[index - 1] if index > 0 else ""
-                right = chars[index + 1] if index + 1 < len(chars) else ""
-                inside = left.isalpha() and right.isalpha()
-                at_edge = (not left and right.isalpha()) or (not right and left.isalpha())
-                if inside or (at_edge and letters >= 4 and char not in _LEET_SYMBOLS):
-                    transforms.add("leet")
-                    result.append((replacement, piece[1], piece[2]))
-                    continue
-            result.append(piece)
+        # only the leet characters are visited (a 50,000-character run of URLs cost 36 ms when every
+        # character was; the same pieces come out)
+        folded = list(token)
+        for index in [index for index, char in enumerate(chars) if char in _LEET]:
+            char = chars[index]
+            left = chars[index - 1] if index > 0 else ""
+            right = chars[index + 1] if index + 1 < len(chars) else ""
+            inside = left.isalpha() and right.isalpha()
+            at_edge = (not left and right.isalpha()) or (not right and left.isalpha())
+            if inside or (at_edge and letters >= 4 and char not in _LEET_SYMBOLS):
+                transforms.add("leet")
+                folded[index] = (_LEET[char], token[index][1], token[index][2])
+        result.extend(folded)
     return result
 
 
