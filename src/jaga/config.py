@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=1000, ge=1, description="Open connections per service worker (else 503).")
     webhook_delivery: bool = Field(default=True, description="Send webhooks from `jaga serve` (off: events still queue).")
     licences: Annotated[tuple[LicenceClass, ...], NoDecode] = Field(default=(), description="Licence classes (permissive, non-commercial, copyleft, "
-                             "unknown) the data behind a loaded detection model may carry, comma-separated; a model "
+                             "unknown) the data behind a loaded detection or claim model may carry, comma-separated; a model "
                              "trained on others is refused at load. Default: any, and a model trained on "
                              "non-permissive data says so once at load.")
     webhook_allow_hosts: Listed = Field(default=(), description="Host names and networks a webhook may reach although "

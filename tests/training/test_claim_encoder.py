@@ -30,7 +30,10 @@ def test_a_message_pairs_with_a_claim_the_registry_holds_and_shouted_text_is_low
     unknown = AuthoredPair("id-2", "id", "Ada yang tahu?", ("turnbackhoax_id_2021:11",), "retell")
     held_back = AuthoredPair("id-3", "id", "Vaksin ada chipnya", ("turnbackhoax_id_2021:2",), "retell")
     assert pair.split == unknown.split == "train" and held_back.split == "test"
-    (example,) = training_set(CLAIMS, [pair, unknown, held_back]).examples
+    data = training_set(CLAIMS, [pair, unknown, held_back])
+    (example,) = data.examples
+    # The claims it reads (and the Thai one among the registry negatives) name their sets' licences.
+    assert [entry["name"] for entry in data.datasets] == ["jaga_claim_pairs", "afnc_th_opendata", "turnbackhoax_id_2021"]
     assert example.text == "gempa besar besok!!! sebarkan sebelum terlambat"
     assert example.claim == "gempa besar akan terjadi besok pagi di jakarta"
 
@@ -52,6 +55,9 @@ def test_near_misses_join_their_message_and_survive_a_round_trip(tmp_path: Path)
     data = training_set(CLAIMS, [pair, negative], {"id-1": ["Vaksin menyebabkan autisme"], "id-2": ["Gempa besok"]})
     assert [example.negatives for example in data.examples] == [("Vaksin menyebabkan autisme",), ()]
     assert data.sources["near misses"] == 1
+    assert data.datasets == [{"name": "jaga_claim_pairs", "licence": "permissive"},
+                             {"name": "afnc_th_opendata", "licence": "unknown"},
+                             {"name": "turnbackhoax_id_2021", "licence": "unknown"}]
     data.save(tmp_path / "set.json")
     assert TrainingSet.load(tmp_path / "set.json") == data
 

@@ -54,6 +54,8 @@ def test_messages_pair_with_their_claim_and_near_misses_but_never_a_second_recor
     assert RECORDS[1][1] not in negatives and RECORDS[2][1] in negatives
     assert (RECORDS[0][1], 0) in {(example.claim, example.label) for example in by_post[negative.text]}
     assert data.sources["message id"] == 1 and data.sources["hard negative, its claim"] == 1
+    assert data.datasets == [{"name": "jaga_claim_pairs", "licence": "permissive"},
+                             {"name": "turnbackhoax_id_2021", "licence": "unknown"}]
 
 
 def test_the_training_set_survives_a_round_trip(tmp_path: Path) -> None:
@@ -78,3 +80,6 @@ def test_a_short_run_writes_layers_and_a_head_that_the_reranker_reads(tmp_path: 
     reranker = Reranker(tmp_path)
     logits = reranker.logits(["pesan nomor 1 tentang klaim 1", "pesan lain"], ["klaim 1", "klaim 2"])
     assert reranker.version == "test-run" and logits.shape == (2,) and np.isfinite(logits).all()
+    # Its layers start from the bundled claim encoder: it carries that one's data too.
+    assert {entry["name"] for entry in reranker.meta["datasets"]} == {"jaga_claim_pairs", "afnc_th_opendata",
+                                                                       "turnbackhoax_id_2021"}

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from jaga import provenance
 from jaga.text.e5.engine import OnnxEncoder, to_pair_pieces
 from jaga.text.encoder import CLAIM_ENCODER_DIR, claim_weights, clip
 
@@ -39,6 +40,8 @@ class Reranker:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.meta: dict[str, Any] = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        provenance.check(f"the claim reranker ({self.meta.get('version', directory)})", self.meta,
+                         "JAGA_CLAIM_RERANKER=off matches without it")
         with np.load(directory / RERANKER_FILE) as stored:
             self._head = (stored["head.w"].astype(np.float32), float(stored["head.scale"]), float(stored["head.b"]))
         self.engine = OnnxEncoder(claim_weights(directory, RERANKER_FILE))

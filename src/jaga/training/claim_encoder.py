@@ -28,8 +28,8 @@ import math
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,17 +74,30 @@ class TrainingSet:
     examples: list[Example]
     registry: list[str]           # every fact-check's claim text: where extra negatives are drawn from
     sources: dict[str, int]
+    datasets: list[dict[str, str]] = field(default_factory=list)  # {"name", "licence"}: `jaga.provenance`
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"examples": [asdict(example) for example in self.examples],
-                                    "registry": self.registry, "sources": self.sources}, ensure_ascii=False),
-                        encoding="utf-8")
+                                    "registry": self.registry, "sources": self.sources, "datasets": self.datasets},
+                                   ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> TrainingSet:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls([Example(**(example | {"negatives": tuple(example.get("negatives", ()))}))
-                    for example in data["examples"]], data["registry"], data["sources"])
+                    for example in data["examples"]], data["registry"], data["sources"], data.get("datasets", []))
+
+
+PAIRS_DATASET = {"name": "jaga_claim_pairs", "licence": "permissive"}
+"""The authored messages (`jaga/claims/pairs`): the project's own work."""
+
+
+def claim_datasets(fact_check_ids: Iterable[str]) -> list[dict[str, str]]:
+    """A claim model's training data as its metadata lists them: the authored pairs and the public
+    sets whose claims it read (their licences, `jaga.claims.sources.LICENCES`)."""
+    from jaga.claims.sources import datasets_of
+
+    return [PAIRS_DATASET, *datasets_of(fact_check_ids)]
 
 
 NEGATIVE_SETS = ("turnbackhoax_id_2021", "afnc_th")
@@ -149,6 +162,7 @@ def training_set(claims: dict[str, str], pairs: Sequence[Any], mined: dict[str, 
     mined = mined or {}
 
     examples: list[Example] = []
+    read: list[str] = []   # the fact-checks whose claims are read
     sources: defaultdict[str, int] = defaultdict(int)
     for pair in pairs:
         if pair.split != "train":
@@ -157,15 +171,17 @@ def training_set(claims: dict[str, str], pairs: Sequence[Any], mined: dict[str, 
             examples.append(Example(clip(pair.text), pair.language, pair.claim_key))
             sources["hard negatives"] += 1
             continue
-        known = [claims[fact_check] for fact_check in pair.fact_checks if fact_check in claims]
+        known = [fact_check for fact_check in pair.fact_checks if fact_check in claims]
         if known:
             negatives = tuple(clip(text) for text in mined.get(pair.id, ()))
-            examples.append(Example(clip(pair.text), pair.language, pair.claim_key, clip(known[0]), negatives))
+            examples.append(Example(clip(pair.text), pair.language, pair.claim_key, clip(claims[known[0]]), negatives))
+            read.append(known[0])
             sources[f"messages {pair.language}"] += 1
             if negatives:
                 sources["near misses"] += len(negatives)
-    registry = sorted({clip(text) for fact_check, text in claims.items() if fact_check.split(":")[0] in NEGATIVE_SETS})
-    return TrainingSet(examples, registry, dict(sorted(sources.items())))
+    negative_ids = [fact_check for fact_check in claims if fact_check.split(":")[0] in NEGATIVE_SETS]
+    registry = sorted({clip(claims[fact_check]) for fact_check in negative_ids})
+    return TrainingSet(examples, registry, dict(sorted(sources.items())), claim_datasets([*read, *negative_ids]))
 
 
 def _torch() -> Any:
@@ -279,7 +295,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     layers = source.config.layers
     meta = {"version": version or time.strftime("claims-%Y%m%d-%H%M"),
             "trained_layers": f"{settings['freeze_layers']}-{layers - 1}", "trained_on": data.sources,
-            "settings": settings}
+            "datasets": data.datasets, "settings": settings}
     (output / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return summary
 

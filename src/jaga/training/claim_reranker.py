@@ -31,7 +31,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +73,17 @@ class Example:
 class TrainingSet:
     examples: list[Example]
     sources: dict[str, int]
+    datasets: list[dict[str, str]] = field(default_factory=list)  # {"name", "licence"}: `jaga.provenance`
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"examples": [asdict(example) for example in self.examples],
-                                    "sources": self.sources}, ensure_ascii=False), encoding="utf-8")
+                                    "sources": self.sources, "datasets": self.datasets}, ensure_ascii=False),
+                        encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> TrainingSet:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls([Example(**example) for example in data["examples"]], data["sources"])
+        return cls([Example(**example) for example in data["examples"]], data["sources"], data.get("datasets", []))
 
 
 def training_set(matcher: Any, pairs: Sequence[Any], mined: int = MINED_NEGATIVES) -> TrainingSet:
@@ -89,10 +91,15 @@ def training_set(matcher: Any, pairs: Sequence[Any], mined: int = MINED_NEGATIVE
     the negatives mined with `matcher` (a `ClaimMatcher` over the registry the pairs name;
     `claim_encoder.near_misses`)."""
     from jaga.text.encoder import clip
-    from jaga.training.claim_encoder import near_misses
+    from jaga.training.claim_encoder import claim_datasets, near_misses
 
-    claims = {item.id: item.claim for item in matcher.store.iter_fact_checks()}
+    fact_checks = list(matcher.store.iter_fact_checks())
+    claims = {item.id: item.claim for item in fact_checks}
+    ids_of: defaultdict[str, list[str]] = defaultdict(list)
+    for item in fact_checks:
+        ids_of[item.claim].append(item.id)
     misses = near_misses(matcher, pairs, mined)
+    read: list[str] = []   # the fact-checks whose claims are read
     examples: list[Example] = []
     sources: defaultdict[str, int] = defaultdict(int)
     for pair in pairs:
@@ -102,17 +109,20 @@ def training_set(matcher: Any, pairs: Sequence[Any], mined: int = MINED_NEGATIVE
         if pair.negative and pair.near in claims:
             examples.append(Example(clip(pair.text), clip(claims[pair.near]), 0, pair.language, pair.claim_key))
             sources["hard negative, its claim"] += 1
+            read.append(pair.near)
             wrong = misses.get(pair.id, [])[:mined // 2]
         elif gold:
             examples.append(Example(clip(pair.text), clip(gold[0]), 1, pair.language, pair.claim_key))
             sources[f"message {pair.language}"] += 1
+            read.append(next(fact_check for fact_check in pair.fact_checks if fact_check in claims))
             wrong = misses.get(pair.id, [])
         else:
             continue
         for claim in wrong:
             examples.append(Example(clip(pair.text), clip(claim), 0, pair.language, pair.claim_key))
             sources["hard negative, a candidate" if pair.negative else "message, a wrong candidate"] += 1
-    return TrainingSet(examples, dict(sorted(sources.items())))
+            read += ids_of[claim][:1]
+    return TrainingSet(examples, dict(sorted(sources.items())), claim_datasets(read))
 
 
 def _torch() -> Any:
@@ -198,6 +208,7 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     meta = {"version": version or time.strftime("reranker-%Y%m%d-%H%M"),
             "trained_layers": f"{settings['freeze_layers']}-{config.layers - 1}",
             "started_from": _started_from(initial), "trained_on": data.sources,
+            "datasets": _merged_datasets(data.datasets, initial),
             "post_pieces": settings["post_pieces"], "claim_pieces": settings["claim_pieces"], "settings": settings}
     (output / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return summary
@@ -245,6 +256,19 @@ def _started_from(directory: Path | None) -> str:
         return "multilingual-e5-small"
     meta = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
     return f"claim encoder {meta['version']}"
+
+
+def _merged_datasets(own: list[dict[str, str]], initial: Path | None) -> list[dict[str, str]]:
+    """The reranker's data and, since its layers start from it, the claim encoder's (an encoder that
+    does not list its data is of unknown provenance)."""
+    inherited: list[dict[str, str]] = []
+    if initial is not None:
+        meta = json.loads((initial / "encoder.json").read_text(encoding="utf-8"))
+        inherited = meta.get("datasets") or [{"name": f"claim encoder {meta['version']}", "licence": "unknown"}]
+    merged: dict[str, dict[str, str]] = {}
+    for entry in [*own, *inherited]:
+        merged.setdefault(entry["name"], entry)
+    return list(merged.values())
 
 
 def _load_layers(model: Any, path: Path) -> None:

@@ -91,7 +91,7 @@ class HeadExamples:
     splits: list[str]
     sources: list[str]
     datasets: list[dict[str, str]] = field(default_factory=list)
-    """Every dataset drawn from, as {"name", "licence"} (the model's provenance, `jaga.detect.provenance`)."""
+    """Every dataset drawn from, as {"name", "licence"} (the model's provenance, `jaga.provenance`)."""
 
 
 def collect(seed: int = 0, root: Path | None = None, real: bool = True,

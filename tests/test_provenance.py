@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from jaga import provenance
 from jaga.config import ConfigError, settings
-from jaga.detect import provenance
-from jaga.detect.provenance import ModelLicenceError, check, licence_classes
+from jaga.provenance import ModelLicenceError, check, licence_classes
 
 PERMISSIVE = {"version": "m-1", "datasets": [{"name": "jaga_functional", "licence": "permissive"},
                                              {"name": "cold_zh", "licence": "permissive"}]}
@@ -32,7 +32,7 @@ def test_licence_classes_group_the_datasets_and_an_unlisted_model_is_unknown() -
 
 
 def test_restricted_data_are_said_once_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="jaga.detect.provenance"):
+    with caplog.at_level(logging.INFO, logger="jaga.provenance"):
         check("the fast tier (m-2)", MIXED)
         check("the contextual tier (c-2)", MIXED)  # the same data: said again only at info level
         check("a permissive model", PERMISSIVE)
@@ -93,19 +93,35 @@ def test_heads_trained_into_the_model_folder_are_used_instead_of_the_bundled_one
 def test_the_bundled_models_list_the_data_they_learnt_from() -> None:
     """Every shipped detection model names its datasets with their licences (the card and the load
     warning read them); none is of unknown provenance."""
+    from jaga.claims.sources import LICENCES as CLAIM_SETS
     from jaga.contextual.model import META_FILE
     from jaga.contextual.model import bundled_dir as contextual_dir
     from jaga.detect.classifier import bundled_model_dir
     from jaga.detect.heads import bundled_dir as heads_dir
+    from jaga.text.encoder import CLAIM_ENCODER_DIR
     from jaga.training.datasets import LICENCE_CLASSES, REGISTRY
 
-    for path in (bundled_model_dir() / "model.json", contextual_dir() / META_FILE, heads_dir() / "heads.json"):
+    for path in (bundled_model_dir() / "model.json", contextual_dir() / META_FILE, heads_dir() / "heads.json",
+                 CLAIM_ENCODER_DIR / "encoder.json"):
         datasets = json.loads(path.read_text(encoding="utf-8"))["datasets"]
         assert datasets, path
         for dataset in datasets:
             assert dataset["licence"] in LICENCE_CLASSES
             if dataset["name"] in REGISTRY:
                 assert dataset["licence"] == REGISTRY[dataset["name"]].licence, (path, dataset)
+            if dataset["name"] in CLAIM_SETS:
+                assert dataset["licence"] == CLAIM_SETS[dataset["name"]], (path, dataset)
+
+
+def test_the_claim_encoder_is_checked_when_it_loads_and_says_how_to_run_without_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """It learnt from TurnBackHoax's and AFNC's claims, whose data terms are unstated."""
+    from jaga.text.encoder import CLAIM_ENCODER_DIR, _engine
+
+    monkeypatch.setenv("JAGA_LICENCES", "permissive")
+    with pytest.raises(ModelLicenceError, match=r"claim encoder.*turnbackhoax_id_2021.*JAGA_CLAIM_ENCODER=pretrained"):
+        _engine.__wrapped__(CLAIM_ENCODER_DIR)
+    _engine.__wrapped__(None)  # e5 as published: nothing to refuse
 
 
 def test_a_model_continued_from_another_keeps_that_ones_data(tmp_path: Path) -> None:

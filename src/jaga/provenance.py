@@ -10,8 +10,10 @@ remedy instead of a model it may not use. A fast tier trained with `jaga train -
 and no contextual model beside it would otherwise pick up the bundled contextual model, and with it
 the data it was meant to leave out.
 
-A model's metadata lists its datasets as `{"name", "licence"}` (written by `jaga train` and the
-contextual and heads trainers); a model without that list is of unknown provenance.
+A model's metadata lists its datasets as `{"name", "licence"}` (written by `jaga train`, the
+contextual and heads trainers and the claim encoder's and reranker's); a model without that list is
+of unknown provenance. The claim models are checked too: they learnt from fact-check sets whose terms
+are unstated.
 """
 
 from __future__ import annotations
@@ -49,16 +51,17 @@ def licence_classes(metadata: Mapping[str, Any]) -> dict[str, list[str]]:
     return classes
 
 
-def check(model: str, metadata: Mapping[str, Any]) -> None:
+def check(model: str, metadata: Mapping[str, Any], remedy: str = REMEDY) -> None:
     """Refuse `model` (a name for messages: "the contextual tier (contextual-20261206a)") when its
     data carry a licence class `JAGA_LICENCES` does not accept; otherwise log its restricted data,
-    if any: a warning the first time this process meets those data, at info level after."""
+    if any: a warning the first time this process meets those data, at info level after. `remedy`
+    says how to run without such a model (the detection tiers' by default)."""
     classes = licence_classes(metadata)
     accepted = accepted_licences()
     refused = {licence: names for licence, names in classes.items() if accepted and licence not in accepted}
     if refused:
         raise ModelLicenceError(f"{model} was trained on {_describe(refused)}, and JAGA_LICENCES accepts only "
-                                f"{', '.join(accepted)}: {REMEDY}.")
+                                f"{', '.join(accepted)}: {remedy}.")
     restricted = {licence: classes[licence] for licence in RESTRICTED if licence in classes}
     if not restricted:
         return
@@ -68,7 +71,7 @@ def check(model: str, metadata: Mapping[str, Any]) -> None:
         _said.add(described)
     _log.log(logging.WARNING if first else logging.INFO,
              "%s was trained on %s: its use is limited by those terms (docs/MODEL_CARD.md lists every dataset's); "
-             "%s, and JAGA_LICENCES=permissive refuses any other.", model, described, REMEDY)
+             "%s, and JAGA_LICENCES=permissive refuses any other.", model, described, remedy)
 
 
 def _describe(classes: Mapping[str, list[str]]) -> str:
