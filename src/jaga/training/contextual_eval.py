@@ -207,6 +207,10 @@ def stack_metrics(progress: Callable[[str], None] | None = None) -> dict[str, An
         if progress:
             progress(f"whole stack on {label}")
         full[label] = evaluate_suite(load_suite(path, SUITE_LANGUAGES.get(language, language)), moderator)
+    for path in sorted(BLIND_DIR.glob("*.csv")):
+        if progress:
+            progress(f"whole stack on the blind suite {path.stem}")
+        full[f"blind {path.stem}"] = evaluate_suite(load_suite(path), moderator)
     rows = collect(select(), suites=False)
     test = [i for i, split in enumerate(rows.splits) if split == SPLIT_TEST and rows.sources[i] != FUNCTIONAL_DATASET]
     if progress:
@@ -228,6 +232,9 @@ def stack_metrics(progress: Callable[[str], None] | None = None) -> dict[str, An
 
 
 SPLIT_TEST = 2
+BLIND_DIR = Path("eval") / "blind"
+"""Jaga's blind suites (`eval/blind/README.md`: written by writers who never read the training corpus,
+never trained on), read from the checkout the stack is measured in."""
 SUITE_LANGUAGES = {"arabic": "ar", "dutch": "nl", "french": "fr", "german": "de", "hindi": "hi", "italian": "it",
                    "mandarin": "zh", "polish": "pl", "portuguese": "pt", "spanish": "es"}
 """Multilingual HateCheck's file names -> ISO 639-1, the language its cases are given as posts."""
