@@ -158,6 +158,7 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
                   "| functionality | accuracy | cases |", "|---|---:|---:|"]
         lines += [f"| {name} | {100 * values['accuracy']:.1f} | {values['n']} |"
                   for name, values in sorted(corpus["by_functionality"].items())]
+        lines += _blind_lines(full)
     cascade = contextual.get("real_cascade")
     if cascade:
         lines += ["", "### Real datasets, held-out test split: the cascade as shipped (threshold 0.5)", "",
@@ -180,6 +181,27 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         lines += ["", "Tried and not adopted: " + "; ".join(f"{key}: {value}" for key, value in tried.items()) + "."]
     lines += [""]
     return lines
+
+
+def _blind_lines(full: dict[str, Any]) -> list[str]:
+    """The blind suites (`eval/blind`): their mean, and accuracy per functionality over all of them,
+    the figures that decide whether a candidate ships."""
+    blind = {suite: result for suite, result in full.items() if suite.startswith("blind ")}
+    if not blind:
+        return []
+    totals: dict[str, list[float]] = {}
+    for result in blind.values():
+        for name, values in result["by_functionality"].items():
+            total = totals.setdefault(name, [0.0, 0.0])
+            total[0] += values["accuracy"] * values["n"]
+            total[1] += values["n"]
+    mean = 100 * sum(result["macro_f1"] for result in blind.values()) / len(blind)
+    return ["", f"`blind <lang>`: Jaga's blind suites (`eval/blind/README.md`: about 300 cases per language, written by "
+            f"writers who never read the training corpus, never trained on); mean macro-F1 {mean:.1f}. Accuracy (%) "
+            "per functionality over all of them, worst first:", "",
+            "| functionality | accuracy | cases |", "|---|---:|---:|",
+            *[f"| {name} | {100 * right / count:.1f} | {count:.0f} |"
+              for name, (right, count) in sorted(totals.items(), key=lambda item: item[1][0] / item[1][1])]]
 
 
 def _corpus_size(contextual: dict[str, Any]) -> str:
