@@ -1,6 +1,6 @@
-"""Jaga's blind hate-speech suites (`eval/blind`): well formed, in every language the independent
-suites cover, and sharing no text with what the models learn from: they are worth something only
-while nothing is trained on them."""
+"""Jaga's blind hate-speech suites (`eval/blind`): well formed, in all eleven languages, and sharing
+no text with what the models learn from: they are worth something only while nothing is trained on
+them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from jaga.evaluation.functional import load_suite
 
 BLIND = Path(__file__).resolve().parents[2] / "eval" / "blind"
-LANGUAGES = ("en", "id", "ms", "ta", "th", "tl", "vi", "zh")
+LANGUAGES = ("en", "id", "km", "lo", "ms", "my", "ta", "th", "tl", "vi", "zh")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
