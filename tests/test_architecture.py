@@ -3,9 +3,10 @@
 Read with `ast` over src/jaga (module-level and function-level imports alike; only imports under
 `if TYPE_CHECKING:` are exempt, as they never run). Why this order, lowest first:
 
-- types, config, extras, privacy, outbound: vocabulary and settings every stage may use (extras names
-  the optional parts and the pip extra of each; outbound is the operator's policy on where Jaga may
-  send data; the store checks webhook URLs with it);
+- types, config, extras, privacy, outbound, provenance: vocabulary and settings every stage may use
+  (extras names the optional parts and the pip extra of each; outbound is the operator's policy on
+  where Jaga may send data; the store checks webhook URLs with it; provenance says and enforces the
+  data licences of a loaded model, the claim encoder's in text as well as the detectors');
 - text, contextual: normalising and encoding text, used by every signal;
 - claims, banks: reference data (fact-checks, hash banks) and matching against it; they define what
   they need from storage as protocols (`jaga.claims.source`), which the store implements;
@@ -32,7 +33,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "jaga"
 
-LAYERS = ("types", "config", "extras", "privacy", "outbound", "text", "contextual", "claims", "banks", "campaigns", "detect", "policy",
+LAYERS = ("types", "config", "extras", "privacy", "outbound", "provenance", "text", "contextual", "claims", "banks", "campaigns", "detect", "policy",
           "pipeline", "store", "moderation", "exchange", "ingest", "scan", "engines", "stream", "service", "evaluation", "training", "cli")
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
 
