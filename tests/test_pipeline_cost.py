@@ -72,10 +72,11 @@ def fast_moderator() -> Moderator:
 
 def cost(moderator: Moderator, post: Post, memory: bool = True, bound: float | None = None) -> tuple[float, float]:
     """(least CPU seconds of five runs, peak bytes allocated while moderating it once; 0 when
-    `memory` is False). With `bound`, a reading above it is taken again, up to twice, a second apart:
-    on a shared 2-core machine a neighbour slowed every run of a one-second round by 1.6x (here, on
-    the same tree: "many URLs" 152 ms in one round, 268 in the next), while a post that really costs
-    more reads high in every round."""
+    `memory` is False). With `bound`, a reading above it is taken again, up to four times, two
+    seconds apart: on a shared 2-core machine a neighbour slowed every run of a one-second round by
+    1.6x (here, on the same tree: "many URLs" 152 ms in one round, 268 in the next; a CI run read 202 ms
+    for the Zawgyi-like post that cost 166 ms here the same hour, after two re-reads a second apart),
+    while a post that really costs more reads high in every round."""
     peak = 0
     if memory:
         tracemalloc.start()
@@ -83,9 +84,9 @@ def cost(moderator: Moderator, post: Post, memory: bool = True, bound: float | N
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     least = float("inf")
-    for round_ in range(3):
+    for round_ in range(5):
         if round_:
-            time.sleep(1.0)
+            time.sleep(2.0)
         for _ in range(5):
             started = time.process_time()
             moderator.moderate(post)
