@@ -109,3 +109,24 @@ def test_batch_with_every_language_and_obfuscation(moderator: Moderator) -> None
     assert Category.ILLEGAL_GAMBLING in decisions["o"].categories
     assert Category.ILLEGAL_GAMBLING in decisions["t"].categories
     assert Category.SCAM_FRAUD in decisions["v"].categories
+
+
+def test_the_contextual_tier_overrules_a_slur_quoted_to_condemn_it(moderator: Moderator) -> None:
+    """A term list flags a slur wherever it stands; the contextual tier, having read the sentence,
+    clears a post that names the slur to condemn it, and still flags the slur used as one."""
+    from jaga.detect.classifier import ClassifierDetector
+    from jaga.detect.lexicon import LexiconDetector
+    from jaga.policy.reasons import OVERRULED_BELOW
+
+    condemned = Post(id="c", text="People who call my brother a retard will get blocked, no second chances.", lang="en")
+    used = Post(id="u", text="Those kelings should go back to India.", lang="en")
+    term_list = LexiconDetector()
+    assert all(any(signal.category == Category.HATE_SPEECH for signal in found)
+               for found in term_list.detect([moderator.prepare(condemned), moderator.prepare(used)]))
+    without_tier = Moderator(detectors=[ClassifierDetector(escalate=False), term_list])
+    assert all(Category.HATE_SPEECH in decision.categories
+               for decision in without_tier.moderate_batch([condemned, used]))
+    cleared, flagged = moderator.moderate_batch([condemned, used])
+    assert cleared.scores.get(Category.HATE_SPEECH, 0.0) < OVERRULED_BELOW
+    assert Category.HATE_SPEECH not in cleared.categories
+    assert Category.HATE_SPEECH in flagged.categories

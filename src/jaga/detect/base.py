@@ -16,6 +16,11 @@ from typing import ClassVar
 from jaga.text.normalise import NormalisedText
 from jaga.types import Category, LanguageInfo, Post, Signal, Span
 
+ENCODER_DETAIL = "encoder_tier"
+"""The key of a classifier signal's `details` that holds the contextual (encoder) tier's score, when
+it read the post: the policy stage reads it to let that tier overrule a term list
+(`jaga.policy.reasons.aggregate_scores`)."""
+
 
 @dataclass(frozen=True)
 class PreparedPost:

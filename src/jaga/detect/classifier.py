@@ -25,7 +25,7 @@ from sklearn.preprocessing import normalize
 
 from jaga import provenance
 from jaga.config import encoder_tier_enabled, model_dir
-from jaga.detect.base import Detector, PreparedPost
+from jaga.detect.base import ENCODER_DETAIL, Detector, PreparedPost
 from jaga.detect.calibration import Platt
 from jaga.detect.cues import FEATURE_INDEX as CUE_INDEX
 from jaga.detect.cues import FEATURES as CUE_FEATURES
@@ -384,10 +384,6 @@ def _contextual_for(directory: Path) -> ContextualModel | None:
     if model is not None:
         provenance.check(f"the contextual tier ({model.metadata.get('version', 'unversioned')})", model.metadata)
     return model
-
-
-ENCODER_DETAIL = "encoder_tier"
-"""The key of a classifier signal's `details` that holds the encoder tier's score, when it read the post."""
 
 
 def read_by_encoder_tier(signals: Iterable[Signal]) -> bool:
