@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jaga.policy.reasons import OVERRULED_BELOW
+
 NOT_COVERED = """\
 ## What is not covered
 
@@ -147,7 +149,9 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
     full = contextual.get("full_stack")
     if full:
         lines += ["", "### The whole detection stack (`jaga eval`)", "",
-                  "Every detector as production runs them (cascade, lexicons, URLs), macro-F1 (%) at 0.6"
+                  "Every detector as production runs them (cascade, lexicons, URLs; a lexicon's hate-speech hit "
+                  "does not count where the contextual tier read the post and scored it below "
+                  f"{OVERRULED_BELOW}: `jaga.policy.reasons`), macro-F1 (%) at 0.6"
                   + (f" ({contextual['full_stack_note']})" if contextual.get("full_stack_note") else "") + ":", "",
                   "| suite | language | macro-F1 | cases |", "|---|---|---:|---:|"]
         for suite, result in full.items():
