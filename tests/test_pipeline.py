@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from jaga import Action, Category, Decision, Moderator, Post
-from jaga.detect.classifier import read_by_encoder_tier
+from jaga.detect.base import read_by_encoder_tier
 from jaga.privacy import pseudonymise
 
 

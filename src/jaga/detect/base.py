@@ -9,7 +9,7 @@ extracted URLs) so that no detector repeats the text work.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,6 +20,11 @@ ENCODER_DETAIL = "encoder_tier"
 """The key of a classifier signal's `details` that holds the contextual (encoder) tier's score, when
 it read the post: the policy stage reads it to let that tier overrule a term list
 (`jaga.policy.reasons.aggregate_scores`)."""
+
+
+def read_by_encoder_tier(signals: Iterable[Signal]) -> bool:
+    """Whether the cascade's encoder tier read the post these signals are about."""
+    return any(ENCODER_DETAIL in signal.details for signal in signals)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -384,11 +384,6 @@ def _contextual_for(directory: Path) -> ContextualModel | None:
     if model is not None:
         provenance.check(f"the contextual tier ({model.metadata.get('version', 'unversioned')})", model.metadata)
     return model
-
-
-def read_by_encoder_tier(signals: Iterable[Signal]) -> bool:
-    """Whether the cascade's encoder tier read the post these signals are about."""
-    return any(ENCODER_DETAIL in signal.details for signal in signals)
 
 
 def _reloaded_classifier(directory: Path | None, min_score: float, escalate: bool, evidence: bool

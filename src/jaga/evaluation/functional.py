@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jaga.detect.classifier import read_by_encoder_tier
+from jaga.detect.base import read_by_encoder_tier
 from jaga.pipeline import Moderator
 from jaga.policy.loader import load_policy
 from jaga.types import Category, Post

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from jaga.detect.base import ENCODER_DETAIL, PreparedPost
+from jaga.detect.base import ENCODER_DETAIL, PreparedPost, read_by_encoder_tier
 from jaga.types import Action, Category, Decision, Signal
 
 CONTEXT_OVERRULES = frozenset({Category.HATE_SPEECH})
@@ -42,7 +42,7 @@ def overruled_categories(signals: Sequence[Signal]) -> set[Category]:
     a category it scored below its own floor has no signal at all, which counts as a low reading.
     Where no signal says the tier read the post (the tier off, the fast tier settled it, another
     detector set), nothing is overruled."""
-    if not any(ENCODER_DETAIL in signal.details for signal in signals):
+    if not read_by_encoder_tier(signals):
         return set()
     overruled = set()
     for category in CONTEXT_OVERRULES:

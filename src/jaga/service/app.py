@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from jaga import __version__, config
-from jaga.detect.classifier import read_by_encoder_tier
+from jaga.detect.base import read_by_encoder_tier
 from jaga.moderation import registry_moderator
 from jaga.outbound import OutboundPolicy
 from jaga.pipeline import Moderator, freeze_loaded_heap
