@@ -53,9 +53,10 @@ class Settings(BaseSettings):
                                "functional accuracy for the fast tier's throughput and does not load it.")
     contextual_int8: bool = Field(default=True, description="The contextual tier on int8 kernels (3x float32's speed); "
                                   "off runs float32, for an exact comparison with training.")
-    contextual_threads: int | None = Field(default=None, ge=1, le=64, description="Posts the int8 contextual tier "
-                                           "reads at once (one per thread, each alone: the same answer whatever "
-                                           "the batch); default: the usable cores, at most 4.")
+    contextual_threads: int | None = Field(default=None, ge=1, le=64, description="Threads the int8 e5 engines "
+                                           "(contextual tier, exploitation heads) run their batches on (each token "
+                                           "quantised alone: the same answer whatever the batch); default: the "
+                                           "usable cores, at most 4.")
     pseudonym_key: SecretStr | None = Field(default=None, description="Key of the author pseudonyms (HMAC); share it "
                                             "across machines of one deployment. Default: made once in JAGA_HOME.")
     audit_key_file: Path | None = Field(default=None, description="Ed25519 key that signs audit checkpoints; a named "
@@ -191,7 +192,7 @@ def contextual_int8() -> bool:
 
 
 def contextual_threads() -> int:
-    """`JAGA_CONTEXTUAL_THREADS`: how many posts the int8 contextual tier runs at once (default: the
+    """`JAGA_CONTEXTUAL_THREADS`: how many batches the int8 e5 engines run at once (default: the
     cores this process may use, at most 4)."""
     configured = settings().contextual_threads
     if configured:

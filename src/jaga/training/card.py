@@ -113,8 +113,9 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "27 %, policy 21 %). Since 2026-12-04 (1,841 posts/s off): the harm rules look a post's candidate patterns "
         "up from what the automaton found (+15 %); the doors take the loaded models out of the garbage collector's "
         "reach once built (`freeze_loaded_heap`, +12 %); the benchmark drops decisions as a scan does instead of "
-        "keeping 10,000 alive (which the collector walked again and again). The int8 tier runs each post alone (on `JAGA_CONTEXTUAL_THREADS` threads): batched, ONNX "
-        "Runtime's per-tensor activation scale made a post's logits depend on its batch (up to 3.06 apart). "
+        "keeping 10,000 alive (which the collector walked again and again). The int8 tier quantises each token's activations on a scale of its own (ONNX Runtime's dynamic "
+        "quantisation takes one per tensor, over the whole batch, and a post's logits moved by up to 3.06 with its "
+        "batch): a post's scores are the same alone or in any batch, which run on `JAGA_CONTEXTUAL_THREADS` threads. "
         "Occlusion evidence runs a post's variants as one batch of their own (the same answer whatever else is in "
         "the request, about half the cost of a run each: 278 -> 356 posts/s), and the policy converts each CEL "
         "variable once a post (94.5 -> 76.5 us a post).",

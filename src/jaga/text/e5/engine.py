@@ -9,7 +9,7 @@ Texts are cut into e5's pieces with Jaga's own tokenizer (`jaga.text.pieces`, id
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -31,11 +31,14 @@ BATCH_TOKENS = 1024
 """Tokens per forward batch: small enough that the (tokens x 1536) activations stay in cache (measured:
 the GELU costs twice as much per value at 4,096 tokens as at 700)."""
 INT8_THREADS = 1
-_POOL_LOCK = threading.Lock()
 """ONNX Runtime threads for the int8 graph. On the 2-core benchmark machine one thread read 1,500
 posts in 3.7 s and two took 7.0-7.4 s (the int8 kernels are memory-bound at these sizes and two
 threads fight over them), while float32 gains from two (12.9 -> 9.1 s). The other core stays free
-for the rest of the pipeline or a second worker."""
+for the rest of the pipeline or a second worker; batches run on `run_threads` threads of their own."""
+INT8_BATCH_TOKENS = 512
+"""Padded tokens per int8 batch. On 1,200 bench posts (22 pieces on average), one thread: 256 ->
+6.16 s, 512 -> 6.09 s, 1,024 -> 6.13 s; 16 posts a batch beat 64 (5.9 against 6.7 s)."""
+_POOL_LOCK = threading.Lock()
 SMOOTHED = ("fi", "fo")
 """The matrices whose inputs are smoothed before int8 (SmoothQuant): the feed-forward pair, whose
 inputs carry the outlier channels (max |x| up to 43 against a median of 2, measured). The attention
@@ -110,6 +113,20 @@ def to_pair_pieces(posts: Sequence[str], claims: Sequence[str], config: Config, 
     return [[*post, config.eos, *claim[1:]] for post, claim in zip(post_ids, claim_ids, strict=True)]
 
 
+def length_batches(sequences: Sequence[Sequence[int]], tokens: int) -> list[list[int]]:
+    """Indices of `sequences` sorted by length and cut into batches of at most `tokens` padded tokens
+    (one sequence at least): similar lengths together, so padding costs little."""
+    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+    batches, start = [], 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and (end - start + 1) * len(sequences[order[end]]) <= tokens:
+            end += 1
+        batches.append(order[start:end])
+        start = end
+    return batches
+
+
 class Encoder:
     """Pooled hidden states for batches of piece ids. `word_rows` gives the (frozen) word vectors."""
 
@@ -131,19 +148,19 @@ class Encoder:
         the second's."""
         return self._batched(sequences, self._pair_forward, (2, self.config.hidden))
 
+    batch_tokens: int = BATCH_TOKENS
+
     def _batched(self, sequences: Sequence[Sequence[int]], forward: Any, shape: tuple[int, ...]) -> np.ndarray:
-        """`forward` over batches of similar length (`BATCH_TOKENS`), results in the order given."""
+        """`forward` over batches of similar length (`batch_tokens`), results in the order given."""
         out = np.zeros((len(sequences), *shape), dtype=np.float32)
-        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-        start = 0
-        while start < len(order):
-            end = start + 1
-            while end < len(order) and (end - start + 1) * len(sequences[order[end]]) <= BATCH_TOKENS:
-                end += 1
-            batch = [sequences[i] for i in order[start:end]]
-            out[order[start:end]] = forward(batch)
-            start = end
+        batches = length_batches(sequences, self.batch_tokens)
+        for batch, result in zip(batches, self._run(forward, [[sequences[i] for i in batch] for batch in batches]),
+                                 strict=True):
+            out[batch] = result
         return out
+
+    def _run(self, forward: Any, batches: list[list[Sequence[int]]]) -> Iterable[np.ndarray]:
+        return map(forward, batches)
 
     def _pair_forward(self, batch: Sequence[Sequence[int]]) -> np.ndarray:
         hidden, mask = self._hidden(batch)
@@ -241,12 +258,15 @@ class OnnxEncoder(Encoder):
     (measured on 600 posts: 64 -> 138 posts/s, logits within 4e-5).
 
     With `ranges` (the model's `input_ranges`), int8: every layer matrix runs on ONNX Runtime's int8
-    kernels (weights per output channel, activations quantised per tensor as they come), after
+    kernels (weights per output channel, activations quantised per token as they come), after
     SmoothQuant moves the feed-forward inputs' outlier channels into the weights. Measured on 800
-    held-back corpus posts, one core: 116 -> 399 posts/s, mean |logit change| 0.14 (99th
-    percentile 0.85), hate-speech decisions at 0.6 unchanged for 99.9 %; on all 71,649 evaluation
-    rows (real test splits, corpus test split, HateCheck, Multilingual HateCheck) every figure within
-    a point of float32's. Plain int8 without the smoothing moved logits by 0.35 on average, up to 17."""
+    held-back corpus posts, one core: 116 -> 399 posts/s with activations quantised per tensor,
+    mean |logit change| 0.14 (99th percentile 0.85), hate-speech decisions at 0.6 unchanged for
+    99.9 %; on all 71,649 evaluation rows (real test splits, corpus test split, HateCheck,
+    Multilingual HateCheck) every figure within a point of float32's. Plain int8 without the
+    smoothing moved logits by 0.35 on average, up to 17. Per token (since 2026-12-06), on 1,200
+    bench posts against float32: mean |logit change| 0.205 -> 0.115, 99th percentile 1.16 -> 0.56,
+    and batches of similar length instead of a run per post: one thread 6.87 -> 6.09 s."""
 
     def __init__(self, weights: EncoderWeights, source: E5File | None = None, threads: int | None = None,
                  ranges: dict[str, np.ndarray] | None = None, run_threads: int | None = None) -> None:
@@ -262,6 +282,8 @@ class OnnxEncoder(Encoder):
         options.log_severity_level = 3
         graph = onnx_graph(weights) if ranges is None else int8_graph(weights, ranges)
         self.int8 = ranges is not None
+        if self.int8:  # every token quantised on its own scale: a post's states do not depend on its batch
+            self.batch_tokens = INT8_BATCH_TOKENS
         self.session = onnxruntime.InferenceSession(graph.SerializeToString(), options,
                                                     providers=["CPUExecutionProvider"])
 
@@ -270,37 +292,12 @@ class OnnxEncoder(Encoder):
         again (graph and session) on unpickling."""
         return (OnnxEncoder, (self.weights, self.source, self._threads, self._ranges, self.run_threads))
 
-    def pool(self, sequences: Sequence[Sequence[int]]) -> np.ndarray:
-        """As `Encoder.pool`; on int8 kernels one post per run. ONNX Runtime quantises a matrix's
-        input with one scale per tensor, computed from the whole batch (padding included), so in a
-        batch a post's vector depended on the posts beside it: logits moved by up to 3 between a
-        post alone and the same post among 1,200 others, and a decision could change with what else
-        was sent at once (another organisation's posts share a batch in the service). Alone, each
-        post gets its own scale: the same answer whatever door or batch. The runs go to
-        `run_threads` threads (ONNX Runtime releases the GIL; one session serves them all), which
-        wins back the batched speed: on 800 corpus posts, one thread 172 posts/s, two 342 (batched,
-        one thread, it had been 346)."""
-        if not self.int8:
-            return super().pool(sequences)
-        out = np.zeros((len(sequences), self.config.hidden), dtype=np.float32)
-        if self.run_threads <= 1 or len(sequences) < 2:
-            for index, sequence in enumerate(sequences):
-                out[index] = self._forward([sequence])[0]
-            return out
-        for index, vector in enumerate(self._runners().map(lambda sequence: self._forward([sequence])[0], sequences)):
-            out[index] = vector
-        return out
-
-    def pool_groups(self, groups: Sequence[Sequence[Sequence[int]]]) -> list[np.ndarray]:
-        """As `Encoder.pool_groups`; on int8 kernels one run per group (the activation scale is
-        then taken over that group alone), the groups spread over `run_threads` threads. A post's
-        occlusion variants differ from it by one word, so batched together they cost about half as
-        much as one run each, and stay independent of the other posts in the request."""
-        if not self.int8:
-            return super().pool_groups(groups)
-        if self.run_threads <= 1 or len(groups) < 2:
-            return [self._forward(group) for group in groups]
-        return list(self._runners().map(self._forward, groups))
+    def _run(self, forward: Any, batches: list[list[Sequence[int]]]) -> Iterable[np.ndarray]:
+        """On int8 kernels the batches go to `run_threads` threads (ONNX Runtime releases the GIL; one
+        session serves them all)."""
+        if not self.int8 or self.run_threads <= 1 or len(batches) < 2:
+            return map(forward, batches)
+        return self._runners().map(forward, batches)
 
     def _runners(self) -> ThreadPoolExecutor:
         if self._pool is None:
@@ -320,11 +317,15 @@ def onnx_graph(weights: EncoderWeights, smoothing: dict[str, np.ndarray] | None 
     an additive attention `bias` (batch, 1, 1, length); output `hidden`, the last layer's states.
     `smoothing` ("l{layer}.{name}" -> per-input-channel scale s): that matrix's input is divided by s
     and its rows multiplied by s, the same product with a range int8 represents better. `int8`:
-    every layer matrix as int8 per output column (`quantised_columns`) behind a dynamic per-tensor
-    quantisation of its input (`DynamicQuantizeLinear` -> `MatMulInteger`), the graph ONNX Runtime's
-    `quantize_dynamic(per_channel=True, weight_type=QInt8)` writes for these matrices, node for node
-    and weight for weight (a test holds them equal), built here instead: the tool saved the float
-    graph to a temporary folder and read it back, and building an engine peaked about 200 MB higher."""
+    every layer matrix as int8 per output column (`quantised_columns`, ONNX Runtime's per-channel
+    QInt8 weights to the bit) behind a quantisation of its input per token: each token's values
+    are mapped onto 0..255 between its own lowest and highest (`MatMulInteger`, then the lowest
+    value's share added back through the weights' column sums). ONNX Runtime's own dynamic
+    quantisation takes one scale per tensor, computed over the whole batch, padding included: a
+    post's logits moved by up to 3 between the post alone and the same post among 1,200 others,
+    so each post had to run alone. Per token, a post's states do not depend on what shares its
+    batch (a test holds them equal to the bit), the result is closer to float32, and posts run in
+    batches of similar length."""
     from onnx import TensorProto, helper, numpy_helper
 
     config = weights.config
@@ -333,7 +334,9 @@ def onnx_graph(weights: EncoderWeights, smoothing: dict[str, np.ndarray] | None 
     nodes: list[Any] = []
     initialisers = [numpy_helper.from_array(np.array([0, 0, heads, head_size], dtype=np.int64), "split_shape"),
                     numpy_helper.from_array(np.array([0, 0, hidden], dtype=np.int64), "merge_shape"),
-                    numpy_helper.from_array(np.array([1.0 / np.sqrt(head_size)], dtype=np.float32), "scale")]
+                    numpy_helper.from_array(np.array([1.0 / np.sqrt(head_size)], dtype=np.float32), "scale"),
+                    numpy_helper.from_array(np.array([1.0 / 255], dtype=np.float32), "level"),
+                    numpy_helper.from_array(np.array([1e-12], dtype=np.float32), "tiny")]
 
     def constant(name: str, value: np.ndarray) -> str:
         initialisers.append(numpy_helper.from_array(np.ascontiguousarray(value, dtype=np.float32), name))
@@ -345,7 +348,7 @@ def onnx_graph(weights: EncoderWeights, smoothing: dict[str, np.ndarray] | None 
         nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attributes))
         return output
 
-    quantised: dict[str, tuple[str, str, str]] = {}  # an input's (values, scale, zero point), made once
+    quantised: dict[str, tuple[str, str, str]] = {}  # an input's (values, lowest, step), made once
 
     def linear(x: str, layer: dict[str, np.ndarray], name: str, index: int) -> str:
         matrix = layer[f"{name}.w"]
@@ -356,18 +359,22 @@ def onnx_graph(weights: EncoderWeights, smoothing: dict[str, np.ndarray] | None 
         if not int8:
             product = node("MatMul", [x, constant(f"l{index}.{name}.w", matrix)])
         else:
-            if x not in quantised:
-                outputs = (f"{x}_quantized", f"{x}_scale", f"{x}_zero_point")
-                nodes.append(helper.make_node("DynamicQuantizeLinear", [x], list(outputs), name=f"{x}_quantize"))
-                quantised[x] = outputs
-            values, input_scale, input_zero = quantised[x]
+            if x not in quantised:  # each token's own range: lowest value and step
+                lowest = node("ReduceMin", [x], axes=[-1], keepdims=1)
+                step = node("Max", [node("Mul", [node("Sub", [node("ReduceMax", [x], axes=[-1], keepdims=1), lowest]),
+                                                 "level"]), "tiny"])
+                values = node("Cast", [node("Round", [node("Div", [node("Sub", [x, lowest]), step])])],
+                              to=TensorProto.UINT8)
+                quantised[x] = (values, lowest, step)
+            values, lowest, step = quantised[x]
             weight, weight_scale = quantised_columns(matrix)
             stem = f"l{index}.{name}.w"
-            initialisers.extend([numpy_helper.from_array(weight, f"{stem}_quantized"),
-                                 numpy_helper.from_array(np.zeros(weight.shape[1], np.int8), f"{stem}_zero_point")])
-            scales = node("Mul", [input_scale, constant(f"{stem}_scale", weight_scale)])
-            integer = node("MatMulInteger", [values, f"{stem}_quantized", input_zero, f"{stem}_zero_point"])
-            product = node("Mul", [node("Cast", [integer], to=TensorProto.FLOAT), scales])
+            initialisers.append(numpy_helper.from_array(weight, f"{stem}_quantized"))
+            # x ~ lowest + step * values, so x @ W ~ (step * (values @ Wq) + lowest * colsum(Wq)) * scale
+            integer = node("Cast", [node("MatMulInteger", [values, f"{stem}_quantized"])], to=TensorProto.FLOAT)
+            columns = constant(f"{stem}_column_sums", weight.astype(np.float32).sum(axis=0))
+            product = node("Mul", [node("Add", [node("Mul", [integer, step]), node("Mul", [lowest, columns])]),
+                                   constant(f"{stem}_scale", weight_scale)])
         return node("Add", [product, constant(f"l{index}.{name}.b", layer[f"{name}.b"])])
 
     def norm(x: str, layer: dict[str, np.ndarray], name: str, index: int) -> str:
@@ -410,10 +417,9 @@ def smoothing_scales(weights: EncoderWeights, ranges: dict[str, np.ndarray],
 
 
 def int8_graph(weights: EncoderWeights, ranges: dict[str, np.ndarray]) -> Any:
-    """`onnx_graph` smoothed (`smoothing_scales`) with every layer matrix int8 per output column,
-    attention products and everything else float32. With the tensors' shapes inferred, as the
-    quantisation tool leaves them: without them ONNX Runtime fused the int8 products differently
-    and the states moved by up to 0.03."""
+    """`onnx_graph` smoothed (`smoothing_scales`) with every layer matrix int8 per output column and
+    its input per token, attention products and everything else float32, the tensors' shapes
+    inferred (without them ONNX Runtime fused the int8 products differently)."""
     from onnx import shape_inference
 
     return shape_inference.infer_shapes(onnx_graph(weights, smoothing_scales(weights, ranges), int8=True))
