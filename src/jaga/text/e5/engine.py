@@ -35,9 +35,11 @@ INT8_THREADS = 1
 posts in 3.7 s and two took 7.0-7.4 s (the int8 kernels are memory-bound at these sizes and two
 threads fight over them), while float32 gains from two (12.9 -> 9.1 s). The other core stays free
 for the rest of the pipeline or a second worker; batches run on `run_threads` threads of their own."""
-INT8_BATCH_TOKENS = 512
-"""Padded tokens per int8 batch. On 1,200 bench posts (22 pieces on average), one thread: 256 ->
-6.16 s, 512 -> 6.09 s, 1,024 -> 6.13 s; 16 posts a batch beat 64 (5.9 against 6.7 s)."""
+INT8_BATCH_TOKENS = 128
+"""Padded tokens per int8 batch (about five bench posts). Speed hardly depends on it (1,200 bench posts,
+one thread: 128, 256, 512 and 1,024 tokens within the machine's noise, 6.1-7.3 s), memory does: each
+engine's ONNX Runtime arena grows to its largest batch, once per thread, and `bench_moderate.py` peaked
+at 1,055-1,072 MB with 512 tokens, 971 MB with 256 and 955-967 MB with 128 (962 MB one post a run)."""
 _POOL_LOCK = threading.Lock()
 SMOOTHED = ("fi", "fo")
 """The matrices whose inputs are smoothed before int8 (SmoothQuant): the feed-forward pair, whose
@@ -266,7 +268,8 @@ class OnnxEncoder(Encoder):
     Multilingual HateCheck) every figure within a point of float32's. Plain int8 without the
     smoothing moved logits by 0.35 on average, up to 17. Per token (since 2026-12-06), on 1,200
     bench posts against float32: mean |logit change| 0.205 -> 0.115, 99th percentile 1.16 -> 0.56,
-    and batches of similar length instead of a run per post: one thread 6.87 -> 6.09 s."""
+    and batches of similar length instead of a run per post: one thread 6.87 -> 6.09 s (the whole
+    pipeline's throughput within the machine's noise, `bench/README.md`)."""
 
     def __init__(self, weights: EncoderWeights, source: E5File | None = None, threads: int | None = None,
                  ranges: dict[str, np.ndarray] | None = None, run_threads: int | None = None) -> None:
