@@ -120,6 +120,26 @@ def test_on_a_cpu_the_evaluation_rows_are_scored_by_the_shipped_int8_engine(bund
     assert "functional" in metrics["test"] and not (tmp_path / "fit" / "contextual.json").exists()
 
 
+def test_a_second_fit_in_the_same_folder_is_scored_afresh(bundle_dir: Path, tmp_path: Path) -> None:
+    """A reused bundle keeps its fit folder: the scores `finish` left there belong to the earlier
+    weights, and calibrating new weights on them wrote another model's figures and calibration."""
+    pytest.importorskip("torch")
+    from jaga.contextual.model import bundled_dir
+    from jaga.training.contextual import fit
+    from jaga.training.contextual_eval import finish
+
+    settings = {"epochs": 0, "init": str(bundled_dir() / "contextual.npz"), "score_with": "runtime"}
+    fit(bundle_dir / "bundle.npz", tmp_path / "fit", settings, log=lambda message: None)
+    finish(bundle_dir, tmp_path / "fit", tmp_path / "first", "first", {"settings": {}})
+    assert (tmp_path / "fit" / "logits.npz").exists()
+    fit(bundle_dir / "bundle.npz", tmp_path / "fit", {**settings, "epochs": 1, "batch_size": 8, "max_pieces": 32},
+        log=lambda message: None)
+    assert not (tmp_path / "fit" / "logits.npz").exists()
+    finish(bundle_dir, tmp_path / "fit", tmp_path / "second", "second", {"settings": {}})
+    with np.load(tmp_path / "first" / "contextual.npz") as first, np.load(tmp_path / "second" / "contextual.npz") as second:
+        assert any(not np.array_equal(first[name], second[name]) for name in first.files)
+
+
 def test_new_since_trains_on_the_cases_written_since_with_rehearsal(tmp_path: Path) -> None:
     """`new_since`: every functional training case the earlier bundle lacked, plus the asked-for
     number of older cases and real posts; never an evaluation row. Needs no torch."""

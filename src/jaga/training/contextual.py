@@ -372,6 +372,8 @@ def fit(bundle_path: Path, output: Path, overrides: dict[str, Any] | None = None
         evaluation = np.flatnonzero(bundle["split"] != 0)
         logits = predict_logits(model, ids, offsets, settings["max_pieces"], device, rows=evaluation)
         np.savez_compressed(output / "logits.npz", rows=evaluation, logits=logits)
+    else:  # an earlier fit's scores in a reused folder: `finish` would calibrate and measure these weights on them
+        (output / "logits.npz").unlink(missing_ok=True)
     summary = {"settings": settings, "device": str(device),
                "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
                "train_examples": len(train_rows), "train_seconds": round(train_seconds, 1),
