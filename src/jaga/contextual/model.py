@@ -87,8 +87,9 @@ class ContextualModel:
     def occlusion_many(self, items: Sequence[tuple[str, str, Sequence[tuple[int, int]], np.ndarray]]
                        ) -> list[np.ndarray]:
         """`occlusion` for many posts: each item is (text, language, the spans to try, the post's own
-        calibrated scores, already known). A post's variants run as one batch of their own
-        (`Encoder.pool_groups`), so its evidence does not depend on the other posts of the request."""
+        calibrated scores, already known). The variants of every post run together
+        (`Encoder.pool_groups`); a post's evidence does not depend on the other posts of the request,
+        since no engine's vectors depend on their batch."""
         groups = [[(text[:start] + text[end:]).strip() or "-" for start, end in spans]
                   for text, _, spans, _ in items if spans]
         pooled = iter(self.encoder.pool_groups([self.encoder.pieces(group) for group in groups]))

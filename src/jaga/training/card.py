@@ -119,8 +119,9 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "keeping 10,000 alive (which the collector walked again and again). The int8 tier quantises each token's activations on a scale of its own (ONNX Runtime's dynamic "
         "quantisation takes one per tensor, over the whole batch, and a post's logits moved by up to 3.06 with its "
         "batch): a post's scores are the same alone or in any batch, which run on `JAGA_CONTEXTUAL_THREADS` threads. "
-        "Occlusion evidence runs a post's variants as one batch of their own (the same answer whatever else is in "
-        "the request, about half the cost of a run each: 278 -> 356 posts/s), and the policy converts each CEL "
+        "Occlusion evidence runs a post's variants batched (as one batch of their own until per-token int8, then "
+        "with the other posts' variants; the same answer whatever else is in the request; batched, about half the "
+        "cost of a run each: 278 -> 356 posts/s), and the policy converts each CEL "
         "variable once a post (94.5 -> 76.5 us a post).",
         "",
         "### The cascade",

@@ -132,6 +132,8 @@ def length_batches(sequences: Sequence[Sequence[int]], tokens: int) -> list[list
 class Encoder:
     """Pooled hidden states for batches of piece ids. `word_rows` gives the (frozen) word vectors."""
 
+    batch_tokens: int = BATCH_TOKENS
+
     def __init__(self, weights: EncoderWeights, source: E5File | None = None) -> None:
         self.weights = weights
         self.source = source or E5File()
@@ -149,8 +151,6 @@ class Encoder:
         reading both, (n, 2, hidden): the first text's pieces up to and including its `</s>`, then
         the second's."""
         return self._batched(sequences, self._pair_forward, (2, self.config.hidden))
-
-    batch_tokens: int = BATCH_TOKENS
 
     def _batched(self, sequences: Sequence[Sequence[int]], forward: Any, shape: tuple[int, ...]) -> np.ndarray:
         """`forward` over batches of similar length (`batch_tokens`), results in the order given."""
@@ -172,9 +172,9 @@ class Encoder:
         return np.stack([self._mean(hidden, first), self._mean(hidden, second)], axis=1)
 
     def pool_groups(self, groups: Sequence[Sequence[Sequence[int]]]) -> list[np.ndarray]:
-        """`pool` for groups of sequences, each group run as one batch of its own: a batch whose
-        make-up depends only on the group (the variants of one post, for occlusion), so each
-        group's vectors are the same whatever other groups are sent beside it."""
+        """`pool` for groups of sequences (the variants of one post, for occlusion), one array per
+        group. Every group's sequences are batched with the others': no engine's vectors depend on
+        what shares a batch (float32 up to rounding; int8 quantises each token on its own scale)."""
         flat = self.pool([sequence for group in groups for sequence in group])
         cuts = np.cumsum([len(group) for group in groups])[:-1]
         return list(np.split(flat, cuts)) if groups else []
