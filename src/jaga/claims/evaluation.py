@@ -29,6 +29,7 @@ import ast
 import csv
 import hashlib
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -71,14 +72,30 @@ class Pair:
 
 
 def turnbackhoax_pairs(data_dir: Path) -> list[Pair]:
+    """Each quoted narrative -> its article, and any other article of the same claim: TurnBackHoax
+    debunked some rumours twice, and the matcher that puts the twin first is right. Twins are the
+    articles whose titles, or whose narratives' openings, are the same letters and digits (10 groups
+    in the set). Measured 2026-12-06: 3 of the reported half's 163 narratives had a twin ranked first,
+    counted as misses until then (success@1 0.736 -> 0.755 with the same matcher)."""
+    items = [item for item in DATASETS["turnbackhoax_id_2021"](data_dir / "turnbackhoax_id_2021")
+             if not isinstance(item, Rejected)]
+    twins: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        twins["title:" + _letters(item.claim)].add(item.id)
+        if item.appearances and item.appearances[0].text:
+            twins["narrative:" + _letters(item.appearances[0].text)[:200]].add(item.id)
     pairs = []
-    for item in DATASETS["turnbackhoax_id_2021"](data_dir / "turnbackhoax_id_2021"):
-        if isinstance(item, Rejected) or not item.appearances:
-            continue
-        narrative = item.appearances[0].text or ""
+    for item in items:
+        narrative = (item.appearances[0].text or "") if item.appearances else ""
         if narrative:
-            pairs.append(Pair(narrative[:1_000], "id", frozenset({item.id}), frozenset({"id"}), "turnbackhoax"))
+            gold = twins["title:" + _letters(item.claim)] | twins["narrative:" + _letters(narrative)[:200]]
+            pairs.append(Pair(narrative[:1_000], "id", frozenset(gold), frozenset({"id"}), "turnbackhoax"))
     return pairs
+
+
+def _letters(text: str) -> str:
+    """Lower-case words of letters and digits, one space apart: how twins are recognised."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
 def semeval_pairs(data_dir: Path) -> list[Pair]:
