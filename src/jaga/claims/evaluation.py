@@ -29,7 +29,6 @@ import ast
 import csv
 import hashlib
 import math
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import numpy as np
 
 from jaga.claims.authored import AuthoredPair, Split, load_pairs
 from jaga.claims.matcher import Calibration, ClaimMatch, ClaimMatcher, language_of
+from jaga.claims.model import FactCheck, plain_words
 from jaga.claims.rerank import RerankCalibration, Reranker
 from jaga.claims.source import FactCheckSource
 from jaga.claims.sources import DATASETS, ISO3, Rejected, multiclaim_text
@@ -81,21 +81,25 @@ def turnbackhoax_pairs(data_dir: Path) -> list[Pair]:
              if not isinstance(item, Rejected)]
     twins: dict[str, set[str]] = defaultdict(set)
     for item in items:
-        twins["title:" + _letters(item.claim)].add(item.id)
-        if item.appearances and item.appearances[0].text:
-            twins["narrative:" + _letters(item.appearances[0].text)[:200]].add(item.id)
+        for key in _twin_keys(item):
+            twins[key].add(item.id)
     pairs = []
     for item in items:
-        narrative = (item.appearances[0].text or "") if item.appearances else ""
+        narrative = _narrative(item)
         if narrative:
-            gold = twins["title:" + _letters(item.claim)] | twins["narrative:" + _letters(narrative)[:200]]
+            gold = {item.id}.union(*(twins[key] for key in _twin_keys(item)))
             pairs.append(Pair(narrative[:1_000], "id", frozenset(gold), frozenset({"id"}), "turnbackhoax"))
     return pairs
 
 
-def _letters(text: str) -> str:
-    """Lower-case words of letters and digits, one space apart: how twins are recognised."""
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+def _narrative(item: FactCheck) -> str:
+    return (item.appearances[0].text or "") if item.appearances else ""
+
+
+def _twin_keys(item: FactCheck) -> list[str]:
+    """Its title's and its narrative opening's plain words (none for an empty text)."""
+    keys = [("title", plain_words(item.claim)), ("narrative", plain_words(_narrative(item))[:200])]
+    return [f"{kind}:{words}" for kind, words in keys if words]
 
 
 def semeval_pairs(data_dir: Path) -> list[Pair]:

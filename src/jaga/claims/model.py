@@ -85,17 +85,19 @@ class FactCheck(BaseModel):
 @lru_cache(maxsize=1)
 def _rating_words() -> dict[str, Verdict]:
     table = yaml.safe_load((resources.files("jaga.claims") / "data" / "ratings.yaml").read_text(encoding="utf-8"))
-    return {_key(word): Verdict(verdict) for verdict, words in table.items() for word in words}
+    return {plain_words(word): Verdict(verdict) for verdict, words in table.items() for word in words}
 
 
-def _key(text: str) -> str:
+def plain_words(text: str) -> str:
+    """Lower-case words of letters and digits, one space apart (NFKC first): how a rating is looked up,
+    and how the evaluation recognises one rumour's twin articles."""
     return re.sub(r"[\W_]+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
 def verdict_from_rating(rating: str) -> Verdict | None:
     """The normalised verdict for a publisher's rating in any of the region's languages, or None when
     the wording is unknown (the caller rejects the record rather than guess)."""
-    key = _key(rating)
+    key = plain_words(rating)
     words = _rating_words()
     if key in words:
         return words[key]
