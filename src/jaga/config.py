@@ -49,8 +49,9 @@ class Settings(BaseSettings):
                                        "jaga.training.claim_reranker`, used instead of the bundled one; `off`: "
                                        "candidates are ranked by the first stage alone. A reranker needs a calibration "
                                        "fitted with it (`jaga claims calibrate`).")
-    encoder_tier: bool = Field(default=True, description="The detection cascade's contextual tier; off trades its "
-                               "functional accuracy for the fast tier's throughput and does not load it.")
+    encoder_tier: bool = Field(default=True, description="The detectors that run e5 on a post: the cascade's contextual "
+                               "tier and the exploitation heads; off trades their accuracy for the fast tier's "
+                               "throughput (the rules still run) and does not load them.")
     contextual_int8: bool = Field(default=True, description="The contextual tier on int8 kernels (3x float32's speed); "
                                   "off runs float32, for an exact comparison with training.")
     contextual_threads: int | None = Field(default=None, ge=1, le=64, description="Threads the int8 e5 engines "
@@ -179,8 +180,9 @@ def model_dir() -> Path | None:
 
 
 def encoder_tier_enabled() -> bool:
-    """The detection cascade's contextual tier (on by default). `JAGA_ENCODER_TIER=off` trades the
-    functional accuracy it adds for the fast tier's throughput alone, and does not load it."""
+    """The detectors that run e5 on a post (on by default): the cascade's contextual tier and the
+    exploitation heads. `JAGA_ENCODER_TIER=off` trades the accuracy they add for the fast tier's
+    throughput (the harm rules, lexicons and URL checks still run), and does not load them."""
     return settings().encoder_tier
 
 

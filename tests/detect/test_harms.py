@@ -104,3 +104,18 @@ def test_a_bare_yaml_boolean_is_refused(tmp_path: Path) -> None:
     (tmp_path / "xx.yaml").write_text("language: xx\ncontext:\n  negation: [not, no]\n", encoding="utf-8")
     with pytest.raises(HarmRulesError, match=r"xx\.yaml"):
         HarmDetector(tmp_path)
+
+
+def test_a_term_that_normalises_to_one_letter_is_refused(tmp_path: Path) -> None:
+    """Posts are normalised before the scan ("xxx" -> "x", as "sooo" -> "so"), so such a term would
+    match the letter wherever a post has it."""
+    source = Path(__file__).parents[2] / "src" / "jaga" / "detect" / "harm_cues" / "rules.yaml"
+    (tmp_path / "rules.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "xx.yaml").write_text("language: xx\nsexual_exploitation:\n  sexual: [nude, xxx]\n", encoding="utf-8")
+    with pytest.raises(HarmRulesError, match="'xxx' normalises to the letter 'x'"):
+        HarmDetector(tmp_path)
+
+
+def test_a_letter_x_is_not_sexual_material(moderator: Moderator) -> None:
+    prepared = moderator.prepare(Post(id="1", lang="en", text="see the notes at https://example.com/x, 5 x 3 rooms"))
+    assert not [hit for hit in HarmDetector().hits(prepared) if hit.cue_class == "sexual"]

@@ -37,16 +37,34 @@ def test_a_post_without_a_category_word_never_reaches_a_head(heads: HeadsDetecto
 
 
 def test_a_head_labels_and_sends_to_a_person_but_never_removes(heads: HeadsDetector) -> None:
-    """A grooming message the rules' combinations miss: the head decides, quotes the category's words
-    the scan found, and stays below every remove threshold."""
-    post = Post(id="1", lang="en",
-                text="hey cutie, how old are you? you look mature for your age. lets chat on telegram, "
-                     "don't tell your mum ok, i'll send you robux")
+    """A trafficking advert the rules' combinations miss: the head decides, quotes the category's
+    words the scan found, and stays below every remove threshold."""
+    post = Post(id="1", lang="en", text="looking for young school girls for weekend arrangement, allowance RM300 each time")
+    assert not HarmDetector().detect([Moderator(detectors=[]).prepare(post)])[0]
     decision = Moderator(detectors=[heads]).moderate(post)
     (signal,) = [s for s in decision.signals if s.category == Category.SEXUAL_EXPLOITATION]
     assert FLOOR <= signal.score <= CEILING and signal.source == "heads:sexual_exploitation"
     assert signal.evidence and all(post.text[span.start:span.end] == span.text for span in signal.evidence)
     assert decision.action != Action.REMOVE
+
+
+def test_a_category_the_rules_settle_is_left_to_them(heads: HeadsDetector) -> None:
+    """A rule's signal at the ceiling or above already gives the category its score (the strongest
+    signal counts), so the head is not run for it: the decision is the rules' alone."""
+    post = Post(id="1", lang="en", text="hey cutie, how old are you? you look mature for your age. lets chat on "
+                                         "telegram, don't tell your mum ok, i'll send you robux")
+    rules = HarmDetector()
+    (rule,) = [s for s in rules.detect([Moderator(detectors=[]).prepare(post)])[0]
+               if s.category == Category.SEXUAL_EXPLOITATION]
+    assert rule.score >= CEILING
+    decision = Moderator(detectors=[rules, heads]).moderate(post)
+    assert [s.source for s in decision.signals if s.category == Category.SEXUAL_EXPLOITATION] == [rule.source]
+
+
+def test_the_heads_are_off_with_the_contextual_tier() -> None:
+    post = Post(id="1", lang="en", text="u r so pretty for 13 🥺 can u show me more? just for me, i promise i won't "
+                                         "show anyone. ill top up ur ML diamonds")
+    assert Moderator(detectors=[HeadsDetector(enabled=False)]).moderate(post).signals == []
 
 
 @pytest.mark.parametrize(("text", "language"), [

@@ -221,6 +221,11 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
             term = normalise(raw).text.lower().strip()
             if not term or not term.replace(GAP, "").strip():
                 continue
+            if len(term) == 1 and term.isascii() and term.isalpha() and len(raw.strip()) > 1:
+                # "xxx" is "x" once normalised (elongation is undone, in posts too): it matched "x.com",
+                # "5 x 3" and every "/x" of a link as sexual material. ("I" as a word is meant.)
+                raise HarmRulesError(f"{language}: the {cue_class} term {raw!r} normalises to the letter {term!r}, "
+                                     "which posts carry everywhere; write a longer term")
             scripts = set(script_counts(term.replace(GAP, "")))
             if scripts and scripts <= UNSPACED_SCRIPTS:
                 kind = "short" if len(term) <= SHORT_UNSPACED else "unspaced"

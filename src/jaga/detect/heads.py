@@ -6,8 +6,9 @@ The rules (`jaga.detect.harms`) need a whole combination of words to fire and mi
 lists did not anticipate; a head reads the post's meaning but has no words to quote. So the two
 divide the work: a post reaches the heads only when the rules' scan finds one of their categories'
 anchor words in it (the gate, `_anchors`: e5 costs about 7 ms a post on 2 cores, and most posts have
-no such word), the head decides, and the words the scan found for that category are the signal's
-evidence.
+no such word) and the rules have not already settled every such category (`_settled`), the head
+decides, and the words the scan found for that category are the signal's evidence. They are off
+where the contextual tier is (`JAGA_ENCODER_TIER=off`): the fast path runs e5 on no post.
 
 A head's score is mapped so that its threshold (the score that flags 2 % of the look-alikes of its
 dev split) lands at `FLOOR`, above every shipped policy's label threshold, and certainty at
@@ -126,7 +127,20 @@ class HeadsDetector(Detector):
     20 % of the material's train and dev scams), and any scam class lets through 81 % of them (27 %
     of the benign posts)."""
 
-    def __init__(self, directory: Path | None = None, gate: HarmDetector | None = None) -> None:
+    carriers: ClassVar[frozenset[str]] = frozenset({"material"})
+    """Classes that carry any content ("video", "link", "photos", "folder"): they strengthen a rule
+    built on another class ("a child" and "material") and never open the gate alone. Measured
+    2026-12-06 on the suites (`jaga eval harms`): recall and look-alikes the same with and without
+    them in the gate (held-out 86.5 % and 3.7 %); on the bench mix, where most posts carry a link,
+    the posts sent to e5 by the heads fell from 38 % to 23 %."""
+
+    def __init__(self, directory: Path | None = None, gate: HarmDetector | None = None,
+                 enabled: bool | None = None) -> None:
+        from jaga.config import encoder_tier_enabled
+
+        # Off with the contextual tier (`JAGA_ENCODER_TIER=off`): the heads are e5's other reader, and
+        # the fast path is the one that runs e5 on no post (the rules still run).
+        self.enabled = encoder_tier_enabled() if enabled is None else enabled
         root = self.directory = directory or default_dir()
         self.metadata: dict[str, Any] = json.loads((root / "heads.json").read_text(encoding="utf-8"))
         provenance.check(f"the exploitation heads ({self.metadata.get('version', 'unversioned')})", self.metadata)
@@ -153,17 +167,19 @@ class HeadsDetector(Detector):
 
     def detect(self, batch: Sequence[PreparedPost]) -> list[list[Signal]]:
         results: list[list[Signal]] = [[] for _ in batch]
-        hits = [self.gate.hits(prepared, READ_CHARS) for prepared in batch]
-        gated = [index for index, found in enumerate(hits)
-                 if any(hit.cue_class in self._anchors.get(hit.category, ()) for hit in found if hit.category)]
-        if not gated:
+        if not self.enabled:
             return results
-        scores = vectors(opening([batch[index].text.text for index in gated]), self.directory) @ self.weight + self.bias
-        for row, index in enumerate(gated):
+        hits = [self.gate.hits(prepared, READ_CHARS) for prepared in batch]
+        settled = {index: self._settled(batch[index], found) for index, found in enumerate(hits)}
+        asked = [index for index, done in settled.items() if done is not None]
+        if not asked:
+            return results
+        scores = vectors(opening([batch[index].text.text for index in asked]), self.directory) @ self.weight + self.bias
+        for row, index in enumerate(asked):
             prepared = batch[index]
             for column, category in enumerate(self.head_categories):
                 score, threshold = float(scores[row, column]), float(self.threshold[column])
-                if score <= threshold or self._framed(hits[index], category):
+                if category in settled[index] or score <= threshold or self._framed(hits[index], category):
                     continue
                 spans = {(hit.start, hit.end): prepared.span(hit.start, hit.end)
                          for hit in sorted(hits[index], key=lambda hit: hit.start) if hit.category == category}
@@ -173,6 +189,21 @@ class HeadsDetector(Detector):
                     details={"probability": round(_sigmoid(score), 4), "threshold": round(_sigmoid(threshold), 4)},
                     model_version=self.version))
         return results
+
+    def _settled(self, prepared: PreparedPost, found: Sequence[Hit]) -> set[Category] | None:
+        """None when the post does not reach the heads (the scan found no anchor word of a head's
+        category in it); else the categories the rules themselves already signal at `CEILING` or
+        above (every rule scores 0.65-0.92), which the heads leave to them: a category's score is
+        its strongest signal (`jaga.policy.reasons.aggregate_scores`), so a head could not change it.
+        A post whose every anchored category is settled so does not reach the heads either: e5
+        (about 7 ms a post on 2 cores) is not run for nothing (on the bench mix, 10 % of the posts
+        the gate lets through)."""
+        anchored = {hit.category for hit in found
+                    if hit.category is not None and hit.cue_class in self._anchors.get(hit.category, ())}
+        if not anchored:
+            return None
+        settled = {signal.category for signal in self.gate.detect([prepared])[0] if signal.score >= CEILING}
+        return None if anchored <= settled else settled
 
     def _framed(self, found: Sequence[Hit], category: Category) -> bool:
         """The post carries a class that stops the category's rules (news and court reporting,
@@ -187,11 +218,11 @@ class HeadsDetector(Detector):
         `all`): "a child", "sexual material", "a method", "an attack", not the words that only
         strengthen a combination ("I will", "tomorrow", "sell"), which half of all posts carry.
         Measured on the bench mix: 41 % of posts reached the heads through any class, 20 % through
-        these; on the material's dev split the gate let through 78 % of the sexual-exploitation posts
+        these (before the bench's posts carried links); on the material's dev split the gate let through 78 % of the sexual-exploitation posts
         (83 % through any class), 57 % of self-harm (61 %) and 48 % of violent extremism (64 %)."""
         return {category: frozenset(name for rule in self.gate.rules[category].rules
                                     for name in ((*rule.all, *rule.any) if category in self.whole_rule_gates
-                                                 else (rule.all or rule.any)))
+                                                 else (rule.all or rule.any)) if name not in self.carriers)
                 for category in self.head_categories}
 
     @cached_property
