@@ -170,8 +170,9 @@ class HeadsDetector(Detector):
         if not self.enabled:
             return results
         hits = [self.gate.hits(prepared, READ_CHARS) for prepared in batch]
-        settled = {index: self._settled(batch[index], found) for index, found in enumerate(hits)}
-        asked = [index for index, done in settled.items() if done is not None]
+        settled = {index: done for index, found in enumerate(hits)
+                   if (done := self._settled(batch[index], found)) is not None}
+        asked = list(settled)
         if not asked:
             return results
         scores = vectors(opening([batch[index].text.text for index in asked]), self.directory) @ self.weight + self.bias
