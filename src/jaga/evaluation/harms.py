@@ -208,7 +208,13 @@ SELF_HARM_ROUND = ("a self-harm round of 2026-12-06 (16 harmful posts and 16 loo
                    "zh 拖累) moved the pipeline on its fresh held-out posts from 54 to 57 of 88 caught (look-alikes "
                    "flagged 9 -> 8 of 87) while its fresh dev posts went 60 -> 86 of 88: cue words fitted to one "
                    "writer's posts carry little to the next writer's; over the whole self-harm held-out half 72.0 -> "
-                   "75.4 % (look-alikes 16 -> 14 of 264), every category's held-out recall 85.4 -> 86.4 %")
+                   "75.4 % (look-alikes 16 -> 14 of 264), every category's held-out recall 85.4 -> 86.4 %. A second "
+                   "self-harm round the same evening, a new writer per language (40 harmful posts and 40 look-alikes "
+                   "each, all of them tuned on: 148 -> 397 of 440 caught, look-alikes 69 -> 0 of 440), which also "
+                   "narrowed broad method words that fired with any time word (medicine in km, my, zh, tl; bridge and "
+                   "rope in km, my, tl; Malay's shared counter word tahan, which silenced tak tahan hidup): the "
+                   "held-out half 198 -> 200 of 264 caught, look-alikes flagged 14 -> 8 of 264. The lesson holds: the "
+                   "look-alikes gain, recall hardly moves")
 """Measured with `jaga eval harms` before (the cue files at commit 3cb5811) and after, the new cases in both."""
 
 

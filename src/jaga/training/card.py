@@ -132,7 +132,8 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "on, whether the platform declares it or Jaga identifies it (Latin-script text in German, Polish, Spanish and "
         "twenty-odd other languages is named, not taken for English: Multilingual HateCheck German rose from 56.7 to "
         "65.2, Polish from 61.2 to 69.4). The contextual tier decides hate speech and harassment for every other "
-        "post; scams and gambling stay with the fast tier. `JAGA_ENCODER_TIER=off` switches the contextual tier off.",
+        "post; scams and gambling stay with the fast tier. `JAGA_ENCODER_TIER=off` switches the contextual tier off, "
+        "and the exploitation heads with it (the other detector that runs e5): the fast path runs e5 on no post.",
         "",
         "### Functional corpus, held-back test split (templates never trained on)",
         "",
