@@ -393,7 +393,10 @@ class HarmDetector(Detector):
         return result
 
     def _detect_one(self, prepared: PreparedPost) -> list[Signal]:
-        found = self.hits(prepared)
+        return self.signals(prepared, self.hits(prepared))
+
+    def signals(self, prepared: PreparedPost, found: list[Hit]) -> list[Signal]:
+        """The rules' signals from the cues `found` in the post (`hits`, whole or its opening)."""
         if not found:
             return []
         text = prepared.text.text.lower()

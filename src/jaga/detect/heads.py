@@ -203,7 +203,9 @@ class HeadsDetector(Detector):
                     if hit.category is not None and hit.cue_class in self._anchors.get(hit.category, ())}
         if not anchored:
             return None
-        settled = {signal.category for signal in self.gate.detect([prepared])[0] if signal.score >= CEILING}
+        # Judged on the opening the head would read (the whole of nearly every post): a second scan of
+        # a long post's windows cost more than the head's own work on it.
+        settled = {signal.category for signal in self.gate.signals(prepared, list(found)) if signal.score >= CEILING}
         return None if anchored <= settled else settled
 
     def _framed(self, found: Sequence[Hit], category: Category) -> bool:
