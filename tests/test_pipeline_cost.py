@@ -1,61 +1,46 @@
-"""Bounded cost per post (issue 21): the worst 50,000-character posts we know of are moderated in
-under 200 ms of CPU and 50 MB of memory. Before, a 50,000-character word of mixed scripts took
-15-29 s and 5.3 GB (the spelling-variant search was quadratic), and several other steps were
-quadratic too (negations in questions, unclosed quotation marks, defanged dots in the URL pattern,
-a base letter under a flood of combining marks).
+"""Bounded cost per post (issue 21): the worst 50,000-character posts we know of
+(`bench/worst_posts.py`) cost time in proportion to their length and under 50 MB of memory. Before,
+a 50,000-character word of mixed scripts took 15-29 s and 5.3 GB (the spelling-variant search was
+quadratic), and several other steps were quadratic too.
 
-Time is CPU time of this process, the least of five runs (timeit's reading: noise only ever adds):
-what the post costs, whatever else the machine (two cores, shared) is doing meanwhile; on an idle
-core the wall-clock time is the same. The moderator's heap is frozen first, as every door freezes
-its own (`freeze_loaded_heap`): late in the suite the heap holds what a thousand tests left, and a
-full collection inside a timed run walked it (a CI run read 233 ms for a post that costs 110).
+What is checked here does not depend on the host: a post costs at most 25 times its first 5,000
+characters (linear is about 10, less with the fixed cost of a post; quadratic is 100), and the
+memory it allocates. The time budget itself (200 ms a post on the benchmark host) is measured by
+`bench/bench_worst_case.py`: on a shared two-core host without VNNI the same tree read 153 ms in one
+round and 218 in the next, and CI hosts differ by 2x, so an absolute bound in a unit test failed on
+the host, not the code. A ceiling of 1 s (five times the budget) still stops any slip back to a
+quadratic step, which cost seconds.
+
+Time is CPU time of this process, the least of five runs (timeit's reading: noise only ever adds).
+The moderator's heap is frozen first, as every door freezes its own (`freeze_loaded_heap`): late in
+the suite the heap holds what a thousand tests left, and a full collection inside a timed run walked it.
 """
 
 from __future__ import annotations
 
-import random
+import importlib.util
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jaga.detect import DETECTORS
 from jaga.detect.classifier import ClassifierDetector
 from jaga.pipeline import Moderator, freeze_loaded_heap
+from jaga.text.e5.engine import Encoder
 from jaga.types import MAX_TEXT_CHARS, Post
 
+_SPEC = importlib.util.spec_from_file_location("worst_posts", Path(__file__).resolve().parents[1] / "bench" / "worst_posts.py")
+assert _SPEC is not None and _SPEC.loader is not None
+worst_posts = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(worst_posts)
+WORST = worst_posts.WORST
 N = MAX_TEXT_CHARS
-
-
-def _fill(unit: str) -> str:
-    return (unit * (N // len(unit) + 1))[:N]
-
-
-def _words(seed: int, vocabulary: list[str], separator: str = " ") -> str:
-    rng = random.Random(seed)
-    return _fill(separator.join(rng.choice(vocabulary) for _ in range(N // 2)))
-
-
-def _random_word(seed: int, alphabet: str, length: int = N) -> str:
-    rng = random.Random(seed)
-    return "".join(rng.choice(alphabet) for _ in range(length))
-
-
-WORST: dict[str, Callable[[], str]] = {
-    "one word of mixed scripts": lambda: _random_word(1, "aеоpсxуАВСΑΒΓабвгдкл" "กขคລກកខကခ中文字தமிழ்ăâđêôơư"),
-    "many short words": lambda: _words(2, ["a", "to", "ng", "is", "hate", "you", "not", "di", "ya", "lah", "kill", "?"]),
-    "many rare words": lambda: _fill(" ".join(_random_word(seed, "abcdefghijklmnopqrstuvwxyz", 8)
-                                              for seed in range(N // 9))),
-    "repeated emoji": lambda: _fill("😀🔥💯👍🏽🇲🇾"),
-    "combining marks": lambda: "a" + "\u0301" * 9_999 + _fill("a" + "\u0301\u0308\u0323\u0330" * 20)[10_000:],
-    "many URLs": lambda: "".join(f"a{index}.co maybank2u-verify{index}.top/x " for index in range(N))[:N],
-    "defanged dots": lambda: _fill("a[.]"),
-    "Zawgyi-like Burmese": lambda: _words(3, ["ေျမန္မာ", "ၾကည့္", "ဖ်က္ဆီး", "ႀကီး", "ေကာင္း", "မ်ား", "ျပည္", "သူ႔"]),
-    "CJK without spaces": lambda: _random_word(4, "".join(chr(code) for code in range(0x4E00, 0x4E00 + 3000))),
-    "Thai without spaces": lambda: _fill("ฉันเกลียดพวกมันมากที่สุดในโลกนี้ไอ้พวกโง่"),
-    "negations, questions, open quotes": lambda: _fill("not? “a ‘b «c "),
-}
+PREFIX = 5_000
+CEILING = 1.0
 
 
 @pytest.fixture(scope="module")
@@ -97,28 +82,39 @@ def cost(moderator: Moderator, post: Post, memory: bool = True, bound: float | N
 
 
 @pytest.mark.parametrize("case", list(WORST))
-def test_a_worst_case_post_costs_under_200_ms_and_50_mb(fast_moderator: Moderator, case: str) -> None:
+def test_a_worst_case_post_costs_in_proportion_to_its_length_and_under_50_mb(fast_moderator: Moderator,
+                                                                              case: str) -> None:
     text = WORST[case]()
     assert len(text) == N
-    seconds, peak = cost(fast_moderator, Post(id="worst", text=text), bound=0.2)
-    assert seconds < 0.2, f"{case}: {seconds * 1000:.0f} ms"
+    prefix, _ = cost(fast_moderator, Post(id="prefix", text=text[:PREFIX]), memory=False)
+    seconds, peak = cost(fast_moderator, Post(id="worst", text=text), bound=min(25 * prefix, CEILING))
+    assert seconds < 25 * prefix, f"{case}: {seconds * 1000:.0f} ms, {seconds / prefix:.1f}x its first {PREFIX:,} characters"
+    assert seconds < CEILING, f"{case}: {seconds * 1000:.0f} ms"
     assert peak < 50_000_000, f"{case}: {peak / 1e6:.1f} MB"
 
 
-def test_the_contextual_tier_adds_as_much_to_a_long_post_as_to_its_opening(moderator: Moderator,
-                                                                          fast_moderator: Moderator) -> None:
+def test_the_encoder_reads_as_much_of_a_long_post_as_of_its_opening(moderator: Moderator,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The full cascade on a long post the fast tier cannot settle (hostile words throughout): the
-    contextual tier reads the first 1,000 characters, and its evidence (occlusion of three candidate
-    words) is looked for there, so it adds to a 50,000-character post what it adds to those 1,000
-    characters (measured: 30-110 ms), never a share of the length. The whole stays under 350 ms."""
+    contextual tier reads the first 1,000 characters, its evidence (occlusion of three candidate
+    words) is looked for there, and the exploitation heads read the same opening, so e5 encodes for
+    a 50,000-character post exactly what it encodes for those 1,000 characters, never a share of the
+    length. Counted in pieces, not timed: the count does not depend on the host."""
+    encoded: list[int] = []
+    batched = Encoder._batched
+
+    def counting(self: Encoder, sequences: Sequence[Sequence[int]], forward: Any, shape: tuple[int, ...]) -> Any:
+        encoded.extend(len(sequence) for sequence in sequences)
+        return batched(self, sequences, forward, shape)
+
     post = Post(id="worst", text=WORST["many short words"]())
     opening = Post(id="opening", text=post.text[:1_000])
     moderator.moderate(opening)
-    full, peak = cost(moderator, post, bound=0.35)
-    def least(of: Moderator, item: Post) -> float:
-        return cost(of, item, memory=False)[0]
-
-    added = least(moderator, post) - least(fast_moderator, post)
-    added_to_opening = least(moderator, opening) - least(fast_moderator, opening)
-    assert added < added_to_opening + 0.05, f"{added * 1000:.0f} ms added, {added_to_opening * 1000:.0f} to the opening"
-    assert full < 0.35 and peak < 50_000_000, f"{full * 1000:.0f} ms, {peak / 1e6:.1f} MB"
+    monkeypatch.setattr(Encoder, "_batched", counting)
+    moderator.moderate(opening)
+    for_opening, encoded[:] = list(encoded), []
+    moderator.moderate(post)
+    assert for_opening and sorted(encoded) == sorted(for_opening)
+    monkeypatch.undo()
+    full, peak = cost(moderator, post, bound=CEILING)
+    assert full < CEILING and peak < 50_000_000, f"{full * 1000:.0f} ms, {peak / 1e6:.1f} MB"
