@@ -124,8 +124,9 @@ class CuePattern:
     on_breaks: bool
     """Matches must start and end on ICU word breaks (short terms of unspaced scripts)."""
     keys: tuple[str, ...] = ()
-    """A literal every match contains (each term's first word): the detector runs the pattern only
-    on text where one of them occurs (found for all patterns at once, `HarmDetector._present`)."""
+    """A literal every match contains (each term's longest word: "kill" of "i will kill", not "i",
+    which half of all posts carry): the detector runs the pattern only on text where one of them
+    occurs (found for all patterns at once, `HarmDetector._present`)."""
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
                 gate_words[kind in ("short", "unspaced")].add(max(term.replace(GAP, " ").split(), key=len))
             first_piece = next(piece.strip() for piece in term.split(GAP) if piece.strip())
             firsts[kind].add(first_piece[0])
-            keys[kind].add(first_piece.split()[0])
+            keys[kind].add(max(term.replace(GAP, " ").split(), key=len))
         # One pattern per class for the kinds matched anywhere, one for short unspaced terms (which
         # must sit on word breaks): a post costs one regex call per class, not per kind of term
         # (the detector's time went mostly to Python calling `finditer` ~80 times a post).
@@ -314,6 +315,19 @@ class HarmDetector(Detector):
                 found[positions[id(cue)]].append(place)
             places[id(cue_set)] = {position: tuple(where) for position, where in found.items()}
         return places
+
+    @cached_property
+    def _needs_own(self) -> frozenset[Category]:
+        """Categories none of whose rules can fire on classes every category shares (negation, news
+        framing, contact channels, links): a post without a cue of the category's own skips them."""
+        shared = {cue.cue_class for cue_set in (self.shared, *self.languages.values())
+                  for cue in cue_set.patterns if cue.category is None} | {"link", SHORTENER}
+
+        def needs_own(rule: Rule) -> bool:
+            return any(name not in shared for name in rule.all) or (
+                not rule.all and all(name not in shared for name in rule.any))
+
+        return frozenset(category for category, block in self.rules.items() if all(map(needs_own, block.rules)))
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled without the automaton: it indexes the patterns by object, and unpickled patterns
@@ -404,7 +418,10 @@ class HarmDetector(Detector):
         negations = _Negations.of(text, [hit for hit in found if hit.cue_class == "negation"],
                                   NEGATION_REACH["unspaced" if unspaced else "spaced"])
         signals = []
+        own = {hit.category for hit in found}
         for category, category_rules in self.rules.items():
+            if category not in own and category in self._needs_own:
+                continue
             present: dict[str, list[Hit]] = defaultdict(list)
             for hit in found:
                 if hit.category not in (category, None):
