@@ -123,19 +123,20 @@ def _has_confusable_script(text: str) -> bool:
 
 def _identity(original: str, folded: str) -> NormalisedText:
     """Offsets for a text whose only change is case and whitespace: runs of whitespace become one
-    space that points at the run's first character."""
+    space that points at the run's first character. Only the white space that changes is visited
+    (most posts have none: their offsets are one range)."""
+    begin, finish = len(folded) - len(folded.lstrip()), len(folded.rstrip())
     parts: list[str] = []
     starts: list[int] = []
-    previous_end = 0
-    for match in _NON_SPACE.finditer(folded):
-        if parts:
-            parts.append(" ")
-            starts.append(previous_end)
-        parts.append(match.group())
-        starts.extend(range(match.start(), match.end()))
-        previous_end = match.end()
-    ends = [start + 1 for start in starts]
-    return NormalisedText(original, "".join(parts), tuple(starts), tuple(ends), frozenset())
+    kept = begin
+    for match in _ODD_SPACE.finditer(folded, begin, finish):
+        space = match.start()
+        parts += (folded[kept:space], " ")
+        starts += range(kept, space + 1)
+        kept = match.end()
+    parts.append(folded[kept:finish])
+    starts += range(kept, finish)
+    return NormalisedText(original, "".join(parts), tuple(starts), tuple(map((1).__add__, starts)), frozenset())
 
 
 def _assemble(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:
