@@ -70,6 +70,29 @@ def test_look_alikes_are_not_flagged(moderator: Moderator, text: str, lang: str)
     assert _signals(moderator, text, lang) == {}
 
 
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        # "Join" and a contact is every invitation; recruitment names what is joined (a group, jihad, arms).
+        ("Yuk gabung grup WA arisan ibu-ibu komplek, hubungi saya ya", "id"),
+        ("欢迎加入我们的读书会微信群，有兴趣请加微信", "zh"),
+        ("Jom sertai kelas masakan kami hujung minggu ni, WhatsApp saya", "ms"),
+        ("Sumali sa aming basketball league! PM lang po sa messenger", "tl"),
+        ("Gia nhập nhóm Zalo học tiếng Anh miễn phí nhé mọi người", "vi"),
+        ("ເຂົ້າຮ່ວມກັບພວກເຮົາໃນງານບຸນ ຕິດຕໍ່ທາງ WhatsApp", "lo"),
+        # Broad words of unspaced scripts: medicine, rope, a bridge with "tonight" or "tomorrow"; a temple
+        # word inside "history".
+        ("คืนนี้ต้องกินยาลดไข้ก่อนนอน ไม่สบายมาก", "th"),
+        ("ซื้อเชือกมาขึงตากผ้าที่ระเบียงแล้ว พรุ่งนี้ซักผ้าได้", "th"),
+        ("ມື້ອື່ນຈະຂ້າມຂົວໄປເຮືອນແມ່", "lo"),
+        ("Dana Desa tahap dua sudah cair, warga bisa cek penggunaannya di balai desa", "id"),
+    ],
+)
+def test_everyday_posts_that_share_the_harms_words_are_not_flagged(moderator: Moderator, text: str,
+                                                                  lang: str) -> None:
+    assert _signals(moderator, text, lang) == {}
+
+
 @pytest.mark.parametrize(("text", "lang"), [("ni bukan gurauan, aku serius nak mati", "ms"),
                                             ("not joking, i want to die", "en")])
 def test_a_comma_after_words_ends_a_negation(moderator: Moderator, text: str, lang: str) -> None:

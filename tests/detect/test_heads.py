@@ -77,6 +77,21 @@ def test_news_remembrance_and_recovery_are_not_harm(heads: HeadsDetector, text: 
     assert not set(decision.categories) & set(HeadsDetector.categories), decision.signals
 
 
+@pytest.mark.parametrize(("text", "language"), [
+    ("Join our brothers at the mosque for iftar this Friday, DM for details", "en"),
+    ("Yuk buka puasa bersama di Masjid Al-Ikhlas Jumat ini, yang mau bantu masak hubungi WA pengurus ya", "id"),
+    ("Jemputan kuliah maghrib di surau Taman Melati malam Jumaat ni, semua saudara dijemput", "ms"),
+    ("Eid Mubarak sa ating mga kapatid na Muslim! Salu-salo mamaya sa masjid, dala kayo ng pagkain", "tl"),
+    ("Church building fund: we are short RM20,000 for the roof, donations to the parish account, God bless", "en"),
+])
+def test_religious_life_is_not_extremism(heads: HeadsDetector, text: str, language: str) -> None:
+    """A place of worship is where people pray far more often than where they are threatened: the
+    extremism head reads a post only when an attack, a group, a weapon or a recruiter's word opened
+    the gate (`HeadsDetector.carriers`)."""
+    decision = Moderator(detectors=[heads]).moderate(Post(id="1", text=text, lang=language))
+    assert Category.VIOLENT_EXTREMISM not in decision.categories, decision.signals
+
+
 def test_the_heads_read_e5_on_int8_kernels_close_to_float32(tmp_path: Path) -> None:
     """The bundled heads ship e5's input ranges, so their engine runs int8 (three times faster on one
     core); the vectors stay within reach of float32's (a directory without ranges)."""

@@ -38,6 +38,7 @@ does not fire inside an unrelated word.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
@@ -64,7 +65,10 @@ MAX_LINKS = 20
 """URLs read as `link` hits: one is enough for a rule, and the URL detector reads them all."""
 UNSPACED_SCRIPTS = {"thai", "lao", "khmer", "myanmar", "han"}
 SHORT_UNSPACED = 2
-"""Unspaced-script terms this short (in characters) must sit on ICU word breaks."""
+"""Unspaced-script terms this short must sit on ICU word breaks, counted in letters without their
+vowel signs and tone marks (`_letters`): Lao ວັດ (temple) is two letters and three characters, and
+matched inside ປະຫວັດ (history) and ໄຂ້ຫວັດ (flu) while it was counted in characters; Khmer ចិត
+(to cut) inside ចិត្ត (mind)."""
 NEGATION_REACH = {"spaced": 24, "unspaced": 8}
 """How far (characters) before a cue a negation still applies, within the clause."""
 PREFIX_SCRIPTS = {"tamil"}
@@ -76,8 +80,9 @@ WORD_EDGE_AFTER = rf"(?![^\W{_UNSPACED_RANGES}])"
 ("ISIS才是..." has the word "isis")."""
 GAP = "~"
 """In a term, `~` stands for a short gap: up to three words (spaced scripts) or twelve characters."""
-CLAUSE_BREAK = re.compile(r"[.!?;\n。！？；]|\s(?:but|tapi|tetapi|pero|nhưng|แต่|但是|可是)\s")
-COMMA = re.compile(r"[,，、]")
+# Burmese writes its full stop and comma as ။ and ၊, Khmer its full stop as ។ (and ៕ at the end).
+CLAUSE_BREAK = re.compile(r"[.!?;\n。！？；။។៕]|\s(?:but|tapi|tetapi|pero|nhưng|แต่|但是|可是)\s")
+COMMA = re.compile(r"[,，、၊]")
 """A comma ends a negation's reach when words stand between the negation and it: "ni bukan gurauan, aku
 serius nak mati" and "not joking, i want to die" are disclosures, not negated ones (the 2026-12-06
 self-harm round found such posts in id and ms). A negation the comma follows at once is emphasis, and
@@ -229,7 +234,7 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
                                      "which posts carry everywhere; write a longer term")
             scripts = set(script_counts(term.replace(GAP, "")))
             if scripts and scripts <= UNSPACED_SCRIPTS:
-                kind = "short" if len(term) <= SHORT_UNSPACED else "unspaced"
+                kind = "short" if _letters(term) <= SHORT_UNSPACED else "unspaced"
             else:
                 kind = "prefix" if scripts & PREFIX_SCRIPTS else "bounded"
             kinds[kind].append(_term_pattern(term, kind in ("short", "unspaced")))
@@ -262,6 +267,11 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
                                        keys=tuple(sorted(merged_keys))))
     gate = f"{WORD_EDGE_BEFORE}(?:{any_term(gate_words[False])})|{any_term(gate_words[True])}"
     return LanguageCues(language, version, tuple(patterns), re.compile(gate))
+
+
+def _letters(term: str) -> int:
+    """Characters of `term` other than spaces and combining marks (vowel signs, tone marks, viramas)."""
+    return sum(1 for char in term if not char.isspace() and unicodedata.category(char) not in ("Mn", "Mc"))
 
 
 def _ahead(firsts: set[str]) -> str:

@@ -6,8 +6,9 @@ The rules (`jaga.detect.harms`) need a whole combination of words to fire and mi
 lists did not anticipate; a head reads the post's meaning but has no words to quote. So the two
 divide the work: a post reaches the heads only when the rules' scan finds one of their categories'
 anchor words in it (the gate, `_anchors`: e5 costs about 7 ms a post on 2 cores, and most posts have
-no such word) and the rules have not already settled every such category (`_settled`), the head
-decides, and the words the scan found for that category are the signal's evidence. They are off
+no such word), a head speaks only for a category whose anchor words are there and which the rules
+have not already settled (`_open`), and the words the scan found for that category are the signal's
+evidence. They are off
 where the contextual tier is (`JAGA_ENCODER_TIER=off`): the fast path runs e5 on no post.
 
 A head's score is mapped so that its threshold (the score that flags 2 % of the look-alikes of its
@@ -127,12 +128,19 @@ class HeadsDetector(Detector):
     20 % of the material's train and dev scams), and any scam class lets through 81 % of them (27 %
     of the benign posts)."""
 
-    carriers: ClassVar[frozenset[str]] = frozenset({"material"})
-    """Classes that carry any content ("video", "link", "photos", "folder"): they strengthen a rule
-    built on another class ("a child" and "material") and never open the gate alone. Measured
-    2026-12-06 on the suites (`jaga eval harms`): recall and look-alikes the same with and without
-    them in the gate (held-out 86.5 % and 3.7 %); on the bench mix, where most posts carry a link,
-    the posts sent to e5 by the heads fell from 38 % to 23 %."""
+    carriers: ClassVar[frozenset[str]] = frozenset({"material", "target", "praise", "donate"})
+    """Classes that strengthen a rule built on another class and never open the gate alone: content
+    carriers ("video", "link", "photos", "folder": measured 2026-12-06, recall and look-alikes the same
+    with and without them in the gate; on the bench mix the posts sent to e5 by the heads fell from 38 %
+    to 23 %), and the violent-extremism classes that everyday life says as often as an attacker: a
+    place (`target`: a mosque, a church, a school, a mall), praise ("hero", "blessing") and donations.
+    With those as anchors the extremism head read every mosque announcement: of 239 everyday posts no
+    head was trained on (religious life, invitations, parents, health, family money; the material's
+    n-round), it flagged 8 as extremism, every one a religious post ("Eid Mubarak sa lahat ng Muslim
+    brothers and sisters"); with them as carriers, none. A threat still opens the gate through its
+    attack or mass-killing words, support through a group's name, funding through a weapon or group.
+    The suites' held-out half: 85.3 % caught with them as carriers, 85.5 % without (violent extremism
+    182 against 184 of 216), look-alikes 3.6 % against 3.7 %."""
 
     def __init__(self, directory: Path | None = None, gate: HarmDetector | None = None,
                  enabled: bool | None = None) -> None:
@@ -170,16 +178,16 @@ class HeadsDetector(Detector):
         if not self.enabled:
             return results
         hits = [self.gate.hits(prepared, READ_CHARS) for prepared in batch]
-        settled = {index: done for index, found in enumerate(hits)
-                   if (done := self._settled(batch[index], found)) is not None}
-        if not settled:
+        open_ = {index: categories for index, found in enumerate(hits)
+                 if (categories := self._open(batch[index], found))}
+        if not open_:
             return results
-        scores = vectors(opening([batch[index].text.text for index in settled]), self.directory) @ self.weight + self.bias
-        for row, index in enumerate(settled):
+        scores = vectors(opening([batch[index].text.text for index in open_]), self.directory) @ self.weight + self.bias
+        for row, index in enumerate(open_):
             prepared = batch[index]
             for column, category in enumerate(self.head_categories):
                 score, threshold = float(scores[row, column]), float(self.threshold[column])
-                if category in settled[index] or score <= threshold or self._framed(hits[index], category):
+                if category not in open_[index] or score <= threshold or self._framed(hits[index], category):
                     continue
                 spans = {(hit.start, hit.end): prepared.span(hit.start, hit.end)
                          for hit in sorted(hits[index], key=lambda hit: hit.start) if hit.category == category}
@@ -190,22 +198,22 @@ class HeadsDetector(Detector):
                     model_version=self.version))
         return results
 
-    def _settled(self, prepared: PreparedPost, found: Sequence[Hit]) -> set[Category] | None:
-        """None when the post does not reach the heads (the scan found no anchor word of a head's
-        category in it); else the categories the rules themselves already signal at `CEILING` or
-        above (every rule scores 0.65-0.92), which the heads leave to them: a category's score is
-        its strongest signal (`jaga.policy.reasons.aggregate_scores`), so a head could not change it.
-        A post whose every anchored category is settled so does not reach the heads either: e5
-        (about 7 ms a post on 2 cores) is not run for nothing (on the bench mix, 10 % of the posts
-        the gate lets through)."""
+    def _open(self, prepared: PreparedPost, found: Sequence[Hit]) -> set[Category]:
+        """The categories a head may speak for in the post: those whose anchor words the rules' scan
+        found in it (a head reads the topic of the whole post: the extremism head scored an anti-IS
+        post that only a scam word had let in), less those the rules themselves already signal at
+        `CEILING` or above (every rule scores 0.65-0.92), which the heads leave to them: a
+        category's score is its strongest signal (`jaga.policy.reasons.aggregate_scores`), so a head
+        could not change it. A post with none left is not encoded: e5 (about 7 ms a post on 2
+        cores) is not run for nothing (on the bench mix, 10 % of the posts the gate lets through)."""
         anchored = {hit.category for hit in found
                     if hit.category is not None and hit.cue_class in self._anchors.get(hit.category, ())}
         if not anchored:
-            return None
+            return set()
         # Judged on the opening the head would read (the whole of nearly every post): a second scan of
         # a long post's windows cost more than the head's own work on it.
         settled = {signal.category for signal in self.gate.signals(prepared, list(found)) if signal.score >= CEILING}
-        return None if anchored <= settled else settled
+        return anchored - settled
 
     def _framed(self, found: Sequence[Hit], category: Category) -> bool:
         """The post carries a class that stops the category's rules (news and court reporting,

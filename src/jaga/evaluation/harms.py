@@ -217,6 +217,25 @@ SELF_HARM_ROUND = ("a self-harm round of 2026-12-06 (16 harmful posts and 16 loo
                    "look-alikes gain, recall hardly moves")
 """Measured with `jaga eval harms` before (the cue files at commit 3cb5811) and after, the new cases in both."""
 
+ROUND_20261207 = ("A round of 2026-12-07 in eight languages (id, km, lo, ms, my, ta, tl, vi; each writer two of the "
+                  "weakest categories, 20 harmful posts and 20 look-alikes each, written before reading the cue file "
+                  "or the suite; halves alternate within a family, so the scam and gambling held-out halves are "
+                  "small): fresh dev 138 -> 196 of 201 caught and 30 -> 1 of 197 look-alikes flagged, fresh held-out "
+                  "85 -> 88 of 119 caught and 12 -> 11 of 114 flagged (measured while the shared rules changed "
+                  "under the writers). The writers' reports found misfires the suites never held, fixed for every "
+                  "language: recruitment fired on \"join\" and a contact alone (an arisan WhatsApp group, a reading "
+                  "club's WeChat, a basketball league: removed, in eight languages), and now needs a group, jihad or "
+                  "arms; English framing words read with every post (\"police\", \"training\", \"warning\") silenced "
+                  "threats in every language; bare medicine, rope, bridge and knife made \"tonight\" a suicide plan "
+                  "in Thai and Lao; DANA, the e-wallet, is Indonesian and Malay for funds; a short term of an unspaced "
+                  "script is counted in letters without its vowel signs (Lao ວັດ, temple, matched inside "
+                  "ປະຫວັດ, history). The heads speak only for a category whose anchor words the post holds, and a "
+                  "place, praise or a donation no longer opens the extremism head's gate (`HeadsDetector.carriers`); "
+                  "they were retrained with 770 everyday posts that share the harms' words (the material's n-round). "
+                  "Over the suites with the round's cases in them, the held-out half 85.0 -> 85.3 % caught, "
+                  "look-alikes 3.9 -> 3.6 %")
+"""Measured with `jaga eval harms`: the tree before (commit 78005d6) and after, the new cases in both."""
+
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
@@ -256,7 +275,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "e-wallet notices among the material's look-alikes, flags 0.5 % there (1.6 % without them).",
         "",
         "Measured by `jaga eval harms` on Jaga's own functional suites (`src/jaga/evaluation/suites/`, "
-        "64-116 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "
+        "64-156 cases per category and language: half harmful, half benign look-alikes; scam and gambling cases "
         "name their family; a `dev` half used while writing the cue files and a `heldout` half never tuned on). A "
         "case counts as flagged when the whole pipeline's decision (every detector, ASEAN baseline) lists the "
         "category. The suites and the cue files were written by the same authors, so even the held-out half is "
@@ -264,7 +283,8 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "wrote fresh cases (12 harmful and 12 look-alikes per category, half of them held out) before changing any "
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
         + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
-        "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ".",
+        "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ". "
+        + ROUND_20261207 + ".",
         "",
     ]
     for half in HALVES:
