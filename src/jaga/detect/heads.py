@@ -136,8 +136,9 @@ class HeadsDetector(Detector):
     place (`target`: a mosque, a church, a school, a mall), praise ("hero", "blessing") and donations.
     With those as anchors the extremism head read every mosque announcement: of 239 everyday posts no
     head was trained on (religious life, invitations, parents, health, family money; the material's
-    n-round), it flagged 8 as extremism, every one a religious post ("Eid Mubarak sa lahat ng Muslim
-    brothers and sisters"); with them as carriers, none. A threat still opens the gate through its
+    n-round), the heads before 2026-12-07 flagged 10 as extremism, 9 of them religious posts and the
+    tenth a funeral at a mosque; retrained on the n-round's other posts, 3 ("Eid Mubarak sa lahat ng
+    Muslim brothers and sisters"); with these classes as carriers, none. A threat still opens the gate through its
     attack or mass-killing words, support through a group's name, funding through a weapon or group.
     The suites' held-out half: 85.3 % caught with them as carriers, 85.5 % without (violent extremism
     182 against 184 of 216), look-alikes 3.6 % against 3.7 %."""
