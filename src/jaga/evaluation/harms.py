@@ -233,7 +233,10 @@ ROUND_20261207 = ("A round of 2026-12-07 in eight languages (id, km, lo, ms, my,
                   "place, praise or a donation no longer opens the extremism head's gate (`HeadsDetector.carriers`); "
                   "they were retrained with 770 everyday posts that share the harms' words (the material's n-round). "
                   "Over the suites with the round's cases in them, the held-out half 85.0 -> 85.3 % caught, "
-                  "look-alikes 3.9 -> 3.6 %")
+                  "look-alikes 3.9 -> 3.6 %. Then a held-out partner for each family the round had left with one "
+                  "case (115, written after the tuning by new writers who read neither the cues nor the suites): "
+                  "47 of 55 harmful caught, 7 of 60 look-alikes flagged (genuine prize, shop and loan notices in "
+                  "the scams' own words); with them the held-out half reads 85.3 % and 4.0 %")
 """Measured with `jaga eval harms`: the tree before (commit 78005d6) and after, the new cases in both."""
 
 
