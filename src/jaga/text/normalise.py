@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -123,48 +123,42 @@ def _has_confusable_script(text: str) -> bool:
 
 def _identity(original: str, folded: str) -> NormalisedText:
     """Offsets for a text whose only change is case and whitespace: runs of whitespace become one
-    space that points at the run's first character. Only the white space that changes is visited
-    (most posts have none: their offsets are one range)."""
-    begin, finish = len(folded) - len(folded.lstrip()), len(folded.rstrip())
-    parts: list[str] = []
-    starts: list[int] = []
-    kept = begin
-    for match in _ODD_SPACE.finditer(folded, begin, finish):
-        space = match.start()
-        parts += (folded[kept:space], " ")
-        starts += range(kept, space + 1)
-        kept = match.end()
-    parts.append(folded[kept:finish])
-    starts += range(kept, finish)
-    return NormalisedText(original, "".join(parts), tuple(starts), tuple(map((1).__add__, starts)), frozenset())
+    space that points at the run's first character."""
+    text, starts, ends = _collapse_spaces(folded, range(len(folded)), range(1, len(folded) + 1))
+    return NormalisedText(original, text, tuple(starts), tuple(ends), frozenset())
 
 
 def _assemble(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:
     """The text out of its pieces, each run of white space one space, none at either end, with
-    every character's original range. With one character per piece (the usual case) only the white
-    space that changes (a run, a tab, a newline) is visited; the stretches between are copied whole
-    (a 50,000-character post of short words: 55 -> 10 ms); otherwise piece by piece
-    (`_assemble_pieces`), with the same answer."""
+    every character's original range. With one character per piece (the usual case) the white space
+    is collapsed by `_collapse_spaces`; otherwise piece by piece (`_assemble_pieces`), with the same
+    answer."""
     text = "".join([piece[0] for piece in pieces])
     if len(text) != len(pieces):
         return _assemble_pieces(original, pieces, transforms)
-    all_starts = [piece[1] for piece in pieces]
-    all_ends = [piece[2] for piece in pieces]
+    text, starts, ends = _collapse_spaces(text, [piece[1] for piece in pieces], [piece[2] for piece in pieces])
+    return NormalisedText(original, text, tuple(starts), tuple(ends), transforms)
+
+
+def _collapse_spaces(text: str, starts: Sequence[int], ends: Sequence[int]) -> tuple[str, list[int], list[int]]:
+    """`text` with each run of white space one space (its first character's range) and none at either
+    end, with the ranges kept. Only the white space that changes (a run, a tab, a newline) is visited;
+    the stretches between are copied whole (a 50,000-character post of short words: 55 -> 10 ms)."""
     begin, finish = len(text) - len(text.lstrip()), len(text.rstrip())
     parts: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    kept_starts: list[int] = []
+    kept_ends: list[int] = []
     kept = begin
-    for match in _ODD_SPACE.finditer(text, begin, finish):  # one space with the run's first character's range
+    for match in _ODD_SPACE.finditer(text, begin, finish):
         space = match.start()
         parts += (text[kept:space], " ")
-        starts += all_starts[kept:space + 1]
-        ends += all_ends[kept:space + 1]
+        kept_starts += starts[kept:space + 1]
+        kept_ends += ends[kept:space + 1]
         kept = match.end()
     parts.append(text[kept:finish])
-    starts += all_starts[kept:finish]
-    ends += all_ends[kept:finish]
-    return NormalisedText(original, "".join(parts), tuple(starts), tuple(ends), transforms)
+    kept_starts += starts[kept:finish]
+    kept_ends += ends[kept:finish]
+    return "".join(parts), kept_starts, kept_ends
 
 
 def _assemble_pieces(original: str, pieces: list[Piece], transforms: frozenset[str]) -> NormalisedText:
