@@ -173,3 +173,26 @@ def test_functionality_weights_multiply_the_named_functionalities(tmp_path: Path
     weighed = _weights(tmp_path / "bundle.npz", bundle, {**DEFAULTS, "functional_weight": 2.0,
                                                          "functionality_weights": "counter_quote_nh=2, counter_ref_nh=1.5"})
     assert weighed.tolist() == [4.0, 2.0, 1.0, 3.0]
+
+
+def test_focus_sources_train_on_a_dataset_with_rehearsal_and_its_weight(tmp_path: Path) -> None:
+    """`focus_sources`: every training row of the named dataset (never an evaluation row), the asked-for
+    number of functional cases and other real posts, and `source_weight` on the dataset's rows alone.
+    Needs no torch."""
+    from jaga.training.contextual import DEFAULTS, _train_rows, _weights
+
+    rows = ([{"text": f"everyday {i}", "source": "jaga_exploitation", "split": 0} for i in range(4)]
+            + [{"text": "everyday held back", "source": "jaga_exploitation", "split": 1}]
+            + [{"text": f"case {i}", "source": "jaga_functional", "split": 0} for i in range(6)]
+            + [{"text": f"real {i}", "source": "vihsd", "split": 0} for i in range(8)])
+    (tmp_path / "rows.jsonl").write_text("".join(json.dumps({**row, "language": "vi"}) + "\n" for row in rows))
+    bundle = {"split": np.array([row["split"] for row in rows]),
+              "functional": np.array([row["source"] == "jaga_functional" for row in rows]),
+              "weights": np.ones(len(rows), dtype=np.float32)}
+    settings = {**DEFAULTS, "focus_sources": "jaga_exploitation", "source_weight": 3.0, "replay_rows": 5,
+                "replay_functional": 2, "functional_weight": 2.0}
+    texts = [rows[i]["text"] for i in _train_rows(tmp_path / "bundle.npz", bundle, settings, np.random.default_rng(0))]
+    assert {f"everyday {i}" for i in range(4)} <= set(texts) and "everyday held back" not in texts
+    assert sum(text.startswith("case") for text in texts) == 2 and sum(text.startswith("real") for text in texts) == 5
+    weights = _weights(tmp_path / "bundle.npz", bundle, settings)
+    assert weights[:5].tolist() == [3.0] * 5 and weights[5] == 2.0 and weights[-1] == 1.0

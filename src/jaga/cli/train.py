@@ -64,6 +64,12 @@ def train(
                                                    "plus --replay real posts and --replay-functional older cases.")] = None,
     replay_functional: Annotated[int, typer.Option(min=0, help="Contextual tier, with --new-since: older functional "
                                                    "cases rehearsed.")] = 12_000,
+    focus_source: Annotated[list[str] | None, typer.Option(help="Contextual tier: train on every training row of "
+                                                           "this dataset (repeatable, e.g. jaga_exploitation: "
+                                                           "everyday posts), plus --replay real posts and "
+                                                           "--replay-functional functional cases.")] = None,
+    source_weight: Annotated[float, typer.Option(min=0.0, help="Contextual tier, with --focus-source: those rows' "
+                                                 "weight against a real post's.")] = 1.0,
     functionality_weights: Annotated[str | None, typer.Option(help="Contextual tier: weigh these functionalities' "
                                                               "cases more, e.g. counter_quote_nh=2,counter_ref_nh=2.")] = None,
 ) -> None:
@@ -90,8 +96,10 @@ def train(
         return
     if contextual:
         warm = {"init": str(continue_from or ""), "freeze_layers": freeze_layers, "focus_languages": focus or "",
-                "new_since": str(new_since or ""), "replay_rows": replay if focus or new_since else 0,
-                "replay_functional": replay_functional if new_since else 0,
+                "new_since": str(new_since or ""), "focus_sources": ",".join(focus_source or []),
+                "source_weight": source_weight,
+                "replay_rows": replay if focus or new_since or focus_source else 0,
+                "replay_functional": replay_functional if new_since or focus_source else 0,
                 "functionality_weights": functionality_weights or ""}
         _train_contextual(datasets, output, data_dir, seed, functional_weight, epochs, bundle, warm)
         return

@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "freeze_layers": 0,
     "focus_languages": "",
     "new_since": "",
+    "focus_sources": "",
+    "source_weight": 1.0,
     "replay_rows": 0,
     "replay_functional": 0,
     "score_with": "",
@@ -63,6 +65,11 @@ rather than forgotten. `new_since` (the `rows.jsonl` of the bundle a model was t
 the functional training cases written since, with `replay_functional` of the older cases and
 `replay_rows` real posts drawn at random: a second pass over the templates a model has already seen
 three times taught it those templates, not the languages (their test split fell in 7 of 11 languages).
+`focus_sources` (dataset names, comma-separated, e.g. "jaga_exploitation") trains on every training row
+of those datasets, each weighed `source_weight`, with `replay_functional` functional cases and
+`replay_rows` real posts of the other datasets drawn at random: what a continuation on everyday posts
+needs (the material's look-alikes: a school-uniform sale, a pap smear, traffic "killing" someone, which
+contextual-20261206g scored as hate speech).
 
 `functionality_weights` ("counter_quote_nh=2,counter_ref_nh=2"): multiplies the weight of the
 functional cases of those functionalities. A continuation on casual-slur sentences taught slurs and
@@ -212,6 +219,8 @@ def _train_rows(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict
     train_rows = np.flatnonzero(bundle["split"] == 0)
     if settings["new_since"]:
         return _new_rows(bundle_path, bundle, train_rows, settings, rng)
+    if settings["focus_sources"]:
+        return _source_rows(bundle_path, bundle, train_rows, settings, rng)
     if settings["focus_languages"]:
         focus = set(settings["focus_languages"].split(","))
         (languages,) = _row_fields(bundle_path.parent / "rows.jsonl", "language")
@@ -238,10 +247,26 @@ def _new_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.n
                                    rng.choice(real, min(settings["replay_rows"], len(real)), replace=False)]))
 
 
+def _source_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.ndarray,
+                 settings: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
+    """Every training row of the `focus_sources` datasets, with `replay_functional` functional cases
+    and `replay_rows` rows of the other datasets drawn at random."""
+    (sources,) = _row_fields(bundle_path.parent / "rows.jsonl", "source")
+    focus = np.isin(sources[train_rows], settings["focus_sources"].split(","))
+    functional = bundle["functional"][train_rows] & ~focus
+    chosen, cases, real = train_rows[focus], train_rows[functional], train_rows[~focus & ~functional]
+    return np.sort(np.concatenate([chosen, rng.choice(cases, min(settings["replay_functional"], len(cases)), replace=False),
+                                   rng.choice(real, min(settings["replay_rows"], len(real)), replace=False)]))
+
+
 def _weights(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict[str, Any]) -> np.ndarray:
     """Each row's weight in the loss: the bundle's, times `functional_weight` for a functional case,
-    times its functionality's factor in `functionality_weights`."""
+    times its functionality's factor in `functionality_weights`, times `source_weight` for a row of
+    the `focus_sources`."""
     weights = np.where(bundle["functional"], bundle["weights"] * settings["functional_weight"], bundle["weights"])
+    if settings["focus_sources"] and settings["source_weight"] != 1.0:
+        (sources,) = _row_fields(bundle_path.parent / "rows.jsonl", "source")
+        weights = np.where(np.isin(sources, settings["focus_sources"].split(",")), weights * settings["source_weight"], weights)
     if settings["functionality_weights"]:
         (functionalities,) = _row_fields(bundle_path.parent / "rows.jsonl", "functionality")
         for item in settings["functionality_weights"].split(","):
