@@ -142,3 +142,68 @@ def test_a_term_that_normalises_to_one_letter_is_refused(tmp_path: Path) -> None
 def test_a_letter_x_is_not_sexual_material(moderator: Moderator) -> None:
     prepared = moderator.prepare(Post(id="1", lang="en", text="see the notes at https://example.com/x, 5 x 3 rooms"))
     assert not [hit for hit in HarmDetector().hits(prepared) if hit.cue_class == "sexual"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("商场秒杀活动明天要开始，大家记得来抢", "zh"),  # 秒杀, a flash sale, holds 杀 (kill); ICU splits it
+        ("今晚我要去市场砍价", "zh"),  # 砍价, bargaining, holds 砍 (hack)
+        ("Bath bomb restock at the mall tomorrow! 20% off", "en"),
+        ("I almost had a heart attack at school today, exam tomorrow", "en"),
+        ("Photo shoot at the temple grounds on Saturday, I will send the link later", "en"),  # "shoot at" in a shoot
+        ("We will kill it at the concert tonight, see you all there!", "en"),
+        ("New video is out! Like and subscribe and click the bell", "en"),
+    ],
+)
+def test_a_cue_inside_an_ordinary_word_is_no_cue(moderator: Moderator, text: str, lang: str) -> None:
+    assert _signals(moderator, text, lang) == {}
+
+
+def test_ordinary_words_mask_only_the_cues_they_overlap(tmp_path: Path) -> None:
+    """The threat is still read where the ordinary word is elsewhere in the post."""
+    source = Path(__file__).parents[2] / "src" / "jaga" / "detect" / "harm_cues" / "rules.yaml"
+    (tmp_path / "rules.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "xx.yaml").write_text(
+        "language: xx\ncontext:\n  ordinary: [heart attack]\n"
+        "violent_extremism:\n  attack: [attack]\n  target: [school]\n  future: [tomorrow]\n", encoding="utf-8")
+    moderator = Moderator(detectors=[HarmDetector(tmp_path)])
+    assert _signals(moderator, "heart attack at school, exam tomorrow", "xx") == {}
+    threat = _signals(moderator, "heart attack? no. we attack the school tomorrow", "xx")[Category.VIOLENT_EXTREMISM]
+    assert threat.details["subtype"] == "threat" and threat.score == 0.9
+    assert _signals(moderator, "they attack the school", "xx")[Category.VIOLENT_EXTREMISM].score == 0.7
+
+
+EVERYDAY = Path(__file__).parent / "everyday"
+
+
+@pytest.mark.parametrize("lang", sorted(path.stem for path in EVERYDAY.glob("*.txt")))
+def test_everyday_posts_in_the_rules_own_words_fire_no_rule(lang: str) -> None:
+    """Before the audit of 2026-12-07 the rules flagged 35-85 % of such posts in every language (a rope
+    listing with "tomorrow" as a suicide plan, a mall flash sale as a bombing): these are the ones fixed."""
+    detector = HarmDetector()
+    moderator = Moderator(detectors=[detector])
+    posts = [line for line in (EVERYDAY / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    assert len(posts) >= 80
+    fired = {text: sorted({signal.category.value for signal in signals}) for text, signals in zip(
+        posts, detector.detect([moderator.prepare(Post(id=str(i), text=text, lang=lang)) for i, text in enumerate(posts)]),
+        strict=True) if signals}
+    assert fired == {}
+
+
+def test_a_vowel_sign_is_inside_a_tamil_word(tmp_path: Path) -> None:
+    """Python's word class leaves out Tamil vowel signs and the virama: பை (bye) matched inside மும்பை
+    (Mumbai), குண்டு (bomb) inside வெடிகுண்டு and கோலிக்குண்டு (marbles)."""
+    source = Path(__file__).parents[2] / "src" / "jaga" / "detect" / "harm_cues" / "rules.yaml"
+    (tmp_path / "rules.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "xx.yaml").write_text("language: xx\nviolent_extremism:\n  attack: [குண்டு]\n", encoding="utf-8")
+    detector = HarmDetector(tmp_path)
+    moderator = Moderator(detectors=[detector])
+
+    def weapons(text: str) -> list[str]:
+        prepared = moderator.prepare(Post(id="p", text=text, lang="xx"))
+        return [prepared.text.text[hit.start:hit.end] for hit in detector.hits(prepared) if hit.cue_class == "attack"]
+
+    assert weapons("கோலிக்குண்டு விளையாட்டு") == [] and weapons("வெடிகுண்டு மாதிரி") == []
+    assert weapons("குண்டு வைப்போம்") == ["குண்டு"] and weapons("நாட்டு குண்டுகள்") == ["குண்டு"]

@@ -29,6 +29,12 @@ Each signal carries the sub-type (`details.subtype`, e.g. self_harm: imminent / 
 encouragement) so policies and notices can treat a person's own disclosure differently from
 encouragement, and the matched words as evidence spans.
 
+A language's `context` block may list `ordinary` words: compounds whose letters hold a cue but which
+are words of their own ("秒杀", a flash sale, holds 杀, kill; "ลูกน้อง", a subordinate, holds น้อง, a
+child; Meiktila, မိတ္ထီလာ, holds ထီ, lottery). A cue that shares a letter with an ordinary word is part
+of it, not a cue ("shoot at" in "photo shoot at the temple"). Word
+breaks do this for the compounds ICU's dictionaries know; these are the ones they do not.
+
 Text arrives normalised (`jaga.text.normalise`: leetspeak, homoglyphs, Zawgyi folded). Scripts
 written without spaces are matched inside words; for very short terms there the match must start
 and end on an ICU word break (`jaga.text.icu.word_breaks`), so that a one- or two-character term
@@ -74,10 +80,13 @@ NEGATION_REACH = {"spaced": 24, "unspaced": 8}
 PREFIX_SCRIPTS = {"tamil"}
 """Scripts whose words take suffixes glued on (Tamil: சாகணும் -> சாகணும்னா): terms match word starts."""
 _UNSPACED_RANGES = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3400-\u9fff\uf900-\ufaff"
-WORD_EDGE_BEFORE = rf"(?<![^\W{_UNSPACED_RANGES}])"
-WORD_EDGE_AFTER = rf"(?![^\W{_UNSPACED_RANGES}])"
+_SPACED_MARKS = "\u0300-\u036f\u0b82\u0b83\u0bbe-\u0bcd\u0bd7"
+WORD_EDGE_BEFORE = rf"(?<![^\W{_UNSPACED_RANGES}])(?<![{_SPACED_MARKS}])"
+WORD_EDGE_AFTER = rf"(?![^\W{_UNSPACED_RANGES}])(?![{_SPACED_MARKS}])"
 """Word edges for spaced terms; a neighbouring Thai, Lao, Burmese, Khmer or Han letter is an edge
-("ISIS才是..." has the word "isis")."""
+("ISIS才是..." has the word "isis"). A vowel sign or virama of a spaced script (Tamil; Latin combining
+accents) is not: Python's word class leaves them out, so பை (bye) matched inside மும்பை (Mumbai) and குண்டு
+(bomb) inside வெடிகுண்டு until 2026-12-07."""
 GAP = "~"
 """In a term, `~` stands for a short gap: up to three words (spaced scripts) or twelve characters."""
 # Burmese writes its full stop and comma as ။ and ၊, Khmer its full stop as ។ (and ៕ at the end).
@@ -234,7 +243,8 @@ def _compile(language: str, version: str, blocks: list[tuple[Category | None, st
                                      "which posts carry everywhere; write a longer term")
             scripts = set(script_counts(term.replace(GAP, "")))
             if scripts and scripts <= UNSPACED_SCRIPTS:
-                kind = "short" if _letters(term) <= SHORT_UNSPACED else "unspaced"
+                # An ordinary word masks the cues inside it wherever it is written, on a break or not.
+                kind = "short" if _letters(term) <= SHORT_UNSPACED and cue_class != ORDINARY else "unspaced"
             else:
                 kind = "prefix" if scripts & PREFIX_SCRIPTS else "bounded"
             kinds[kind].append(_term_pattern(term, kind in ("short", "unspaced")))
@@ -388,7 +398,14 @@ class HarmDetector(Detector):
         found = _scan(text, windows, [cue for cue in cues if cue.category is not None])
         if not found:
             return []
-        return found + _link_hits(text, windows) + _scan(text, windows, [cue for cue in cues if cue.category is None])
+        context = _scan(text, windows, [cue for cue in cues if cue.category is None])
+        ordinary = [hit for hit in context if hit.cue_class == ORDINARY]
+        if ordinary:
+            found = [hit for hit in found if not _overlaps(hit, ordinary)]
+            if not found:
+                return []
+            context = [hit for hit in context if hit.cue_class != ORDINARY]
+        return found + _link_hits(text, windows) + context
 
     def discussed(self, prepared: PreparedPost) -> dict[Category, list[Span]]:
         """Scam and gambling categories the post talks *about* rather than commits, with the words
@@ -481,6 +498,8 @@ LINK_JUDGED = 0.85
 """A URL finding this strong (look-alike, disguise, known scam domain) is the URL detector's to report."""
 SHORTENER = "shortener"
 """Hit class of a link on a known shortener (bit.ly, s.id, ...; `domains.yaml`), beside its `link` hit."""
+ORDINARY = "ordinary"
+"""The context class of compounds that hold a cue but are words of their own: a cue inside one is dropped."""
 WARNING = "warning"
 """The class of words that only a warning or an unrelated pastime says (`cap_discussed`)."""
 COUNTERED = (Category.SCAM_FRAUD, Category.ILLEGAL_GAMBLING)
@@ -590,6 +609,11 @@ def _scan(text: str, windows: list[tuple[int, int]], cues: list[CuePattern]) -> 
                         continue
                 found.append(Hit(cue.category, cue.cue_class, match.start(), match.end()))
     return found
+
+
+def _overlaps(hit: Hit, words: list[Hit]) -> bool:
+    """The hit shares a letter with one of the words: part of it ("shoot at" of "photo shoot at the temple")."""
+    return any(word.start < hit.end and hit.start < word.end for word in words)
 
 
 def _within(hit: Hit, anchors: list[Hit]) -> bool:

@@ -240,6 +240,26 @@ ROUND_20261207 = ("A round of 2026-12-07 in eight languages (id, km, lo, ms, my,
 """Measured with `jaga eval harms`: the tree before (commit 78005d6) and after, the new cases in both."""
 
 
+AUDIT_20261207 = ("A precision audit the same day: a writer of each language who had read its cue file wrote 100 "
+                  "everyday posts that use the cue words in their ordinary sense (a rope or a knife for sale with "
+                  "\"tomorrow\", a flash sale at the mall, a concert that \"explodes\", the state lottery's results, a "
+                  "relative asking a child's age for a present) and 25 harmful posts. The rules flagged 35-85 % of the "
+                  "everyday posts in every language; the whole pipeline flagged 681 of the 1,100 for an exploitation "
+                  "category and removed 353. The cue files were narrowed (bare common words to the phrases that carry "
+                  "the harm; compounds that hold a cue listed as `ordinary` words, which no cue may share a letter "
+                  "with: 秒杀, a flash sale, holds 杀, kill); a Tamil term no longer matches after a vowel sign inside "
+                  "a word; and rules were made stricter: a threat is removed only with a time or \"will\" (not with "
+                  "\"I\" or \"we\"), an attack and a place alone go to review, a child, a photo and a price go to "
+                  "review (not removal and a report), a method and a time alone get a support notice (ideation, not "
+                  "the hour's deadline), an investment pitch needs a second word of its own. After: 124 of the 1,100 "
+                  "everyday posts flagged, 21 removed; 275 of the 275 harmful posts flagged (272 before). The cost, on "
+                  "the suites' held-out half, which the writers never read: recall 85.3 -> 82.8 %, look-alikes "
+                  "flagged 3.8 -> 3.6 % (dev half 99.1 % both). The 1,028 everyday posts no rule fires on now are a "
+                  "test (`tests/detect/everyday/`)")
+"""Measured with `jaga eval harms` and the whole pipeline on the audit's posts: the tree before (commit 417fda2)
+and after."""
+
+
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
     if result is None:
@@ -287,7 +307,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
         + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
         "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ". "
-        + ROUND_20261207 + ".",
+        + ROUND_20261207 + ". " + AUDIT_20261207 + ".",
         "",
     ]
     for half in HALVES:
