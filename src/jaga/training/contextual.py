@@ -69,7 +69,13 @@ three times taught it those templates, not the languages (their test split fell 
 of those datasets, each weighed `source_weight`, with `replay_functional` functional cases and
 `replay_rows` real posts of the other datasets drawn at random: what a continuation on everyday posts
 needs (the material's look-alikes: a school-uniform sale, a pap smear, traffic "killing" someone, which
-contextual-20261206g scored as hate speech).
+contextual-20261206g scored as hate speech). Tried on 2026-12-07 and not shipped: from contextual-20261206g, the 6
+lowest layers frozen, the material's 5,313 training posts weighed x2 (1 epoch, with 24,000 functional cases and
+30,000 real posts) and x4 (2 epochs, 10,000 and 10,000; 1,037 s on 2 cores): the suites' look-alikes flagged as
+hate speech or harassment 177 -> 179 and 165 of 2,433, the material's own training look-alikes 84 -> 76 and 60 of
+2,317, 1,100 everyday posts 101 -> 100 and 97; the blind suites 87.4 -> 87.3 mean, and harassment on cold_zh 0.984
+-> 0.968. The tier reads these posts' group words ("ladies", "my kid") as it was taught to: a few thousand
+everyday posts do not move what hundreds of thousands of functional cases and real posts taught.
 
 `functionality_weights` ("counter_quote_nh=2,counter_ref_nh=2"): multiplies the weight of the
 functional cases of those functionalities. A continuation on casual-slur sentences taught slurs and
