@@ -207,3 +207,22 @@ def test_a_vowel_sign_is_inside_a_tamil_word(tmp_path: Path) -> None:
 
     assert weapons("கோலிக்குண்டு விளையாட்டு") == [] and weapons("வெடிகுண்டு மாதிரி") == []
     assert weapons("குண்டு வைப்போம்") == ["குண்டு"] and weapons("நாட்டு குண்டுகள்") == ["குண்டு"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Going to plant a bomb under the stands at Jalan Besar stadium before the final, nobody leaves alive", "en"),
+        ("Stadion GBK akan kami bom besok malam saat pertandingan, ribuan orang kafir berkumpul di sana", "id"),
+        ("เสาร์นี้จะวางระเบิดที่สนามกีฬาตอนนัดชิง ให้ตายเยอะที่สุด", "th"),
+    ],
+)
+def test_a_threat_against_a_match_is_still_a_threat(moderator: Moderator, text: str, lang: str) -> None:
+    """`sport` words are what only match talk says (a striker, a free kick): a stadium, the match, the final and the
+    crowd are what a threat names, and "plant a bomb" no longer holds the framing "a bomb"."""
+    assert _signals(moderator, text, lang)[Category.VIOLENT_EXTREMISM].details["subtype"] == "threat"
+
+
+def test_match_talk_is_no_threat(moderator: Moderator) -> None:
+    assert _signals(moderator, "Striker Selangor tembak dari luar kotak, satu stadium bangun terus. Gila babi gol tu",
+                    "ms") == {}
