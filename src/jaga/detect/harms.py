@@ -32,8 +32,8 @@ encouragement, and the matched words as evidence spans.
 A language's `context` block may list `ordinary` words: compounds whose letters hold a cue but which
 are words of their own ("秒杀", a flash sale, holds 杀, kill; "ลูกน้อง", a subordinate, holds น้อง, a
 child; Meiktila, မိတ္ထီလာ, holds ထီ, lottery). A cue that shares a letter with an ordinary word is part
-of it, not a cue ("shoot at" in "photo shoot at the temple"). Word
-breaks do this for the compounds ICU's dictionaries know; these are the ones they do not.
+of it, not a cue ("shoot at" in "photo shoot at the temple"). Word breaks do this for the compounds
+ICU's dictionaries know; these are the ones they do not.
 
 Text arrives normalised (`jaga.text.normalise`: leetspeak, homoglyphs, Zawgyi folded). Scripts
 written without spaces are matched inside words; for very short terms there the match must start
@@ -499,7 +499,8 @@ LINK_JUDGED = 0.85
 SHORTENER = "shortener"
 """Hit class of a link on a known shortener (bit.ly, s.id, ...; `domains.yaml`), beside its `link` hit."""
 ORDINARY = "ordinary"
-"""The context class of compounds that hold a cue but are words of their own: a cue inside one is dropped."""
+"""The context class of compounds that hold a cue but are words of their own: a cue sharing a letter with one is
+dropped."""
 WARNING = "warning"
 """The class of words that only a warning or an unrelated pastime says (`cap_discussed`)."""
 COUNTERED = (Category.SCAM_FRAUD, Category.ILLEGAL_GAMBLING)

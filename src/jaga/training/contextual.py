@@ -21,6 +21,7 @@ import json
 import math
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,7 @@ def _train_rows(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict
         (languages,) = _row_fields(bundle_path.parent / "rows.jsonl", "language")
         chosen = bundle["functional"][train_rows] & np.isin(languages[train_rows], sorted(focus))
         others = train_rows[~chosen]
-        replay = rng.choice(others, min(settings["replay_rows"], len(others)), replace=False)
+        replay = _draw(rng, others, settings["replay_rows"])
         return np.sort(np.concatenate([train_rows[chosen], replay]))
     if 0 < settings["max_train_rows"] < len(train_rows):
         return np.sort(rng.choice(train_rows, settings["max_train_rows"], replace=False))
@@ -249,8 +250,7 @@ def _new_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.n
     functional = bundle["functional"][train_rows]
     known = np.array([text in seen for text in texts[train_rows]], dtype=bool)
     new, old, real = train_rows[functional & ~known], train_rows[functional & known], train_rows[~functional]
-    return np.sort(np.concatenate([new, rng.choice(old, min(settings["replay_functional"], len(old)), replace=False),
-                                   rng.choice(real, min(settings["replay_rows"], len(real)), replace=False)]))
+    return _rehearsed(new, old, real, settings, rng)
 
 
 def _source_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.ndarray,
@@ -261,8 +261,19 @@ def _source_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: n
     focus = np.isin(sources[train_rows], settings["focus_sources"].split(","))
     functional = bundle["functional"][train_rows] & ~focus
     chosen, cases, real = train_rows[focus], train_rows[functional], train_rows[~focus & ~functional]
-    return np.sort(np.concatenate([chosen, rng.choice(cases, min(settings["replay_functional"], len(cases)), replace=False),
-                                   rng.choice(real, min(settings["replay_rows"], len(real)), replace=False)]))
+    return _rehearsed(chosen, cases, real, settings, rng)
+
+
+def _rehearsed(chosen: np.ndarray, functional: np.ndarray, real: np.ndarray, settings: dict[str, Any],
+               rng: np.random.Generator) -> np.ndarray:
+    """`chosen` with `replay_functional` of the `functional` rows and `replay_rows` of the `real` ones drawn."""
+    return np.sort(np.concatenate([chosen, _draw(rng, functional, settings["replay_functional"]),
+                                   _draw(rng, real, settings["replay_rows"])]))
+
+
+def _draw(rng: np.random.Generator, rows: np.ndarray, count: int) -> np.ndarray:
+    """`count` of `rows` at random (all of them if there are fewer)."""
+    return rng.choice(rows, min(count, len(rows)), replace=False)
 
 
 def _weights(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict[str, Any]) -> np.ndarray:
@@ -281,8 +292,10 @@ def _weights(bundle_path: Path, bundle: dict[str, np.ndarray], settings: dict[st
     return np.asarray(weights, dtype=np.float32)
 
 
+@lru_cache(maxsize=4)
 def _row_fields(rows_file: Path, *keys: str) -> tuple[np.ndarray, ...]:
-    """These fields of every row of a bundle's `rows.jsonl`, in row order, read in one pass."""
+    """These fields of every row of a bundle's `rows.jsonl`, in row order, read in one pass (kept: choosing
+    the rows and weighing them read the same sources of a file of a few hundred megabytes)."""
     with rows_file.open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle]
     return tuple(np.array([row[key] for row in rows], dtype=object) for key in keys)
