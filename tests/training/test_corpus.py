@@ -9,6 +9,7 @@ import pytest
 
 from jaga.training.corpus import (
     FUNCTIONALITIES,
+    GROUPS_PER_TEMPLATE,
     LANGUAGES,
     MADE_UP_NAMES,
     MIN_CASES,
@@ -156,3 +157,32 @@ templates:
 def test_every_language_has_name_twins(cases: list) -> None:
     twins = Counter(case.language for case in cases if case.name_twin)
     assert all(twins[language] >= 100 for language in LANGUAGES), twins
+
+
+def test_a_group_template_draws_its_groups_from_a_long_list(tmp_path: Path) -> None:
+    """A model taught on the same dozen non-protected groups learnt those names, not the idea: every
+    `{g}` template draws its own `GROUPS_PER_TEMPLATE` from the list, the same ones on every load."""
+    groups = [f"group{number}" for number in range(60)]
+    (tmp_path / "xx.yaml").write_text(f"""
+language: xx
+targets:
+  - {{id: a, group: religion, forms: ["group a"], slurs: []}}
+non_protected: {groups}
+templates:
+  - {{id: xx-1, f: target_group_nh, label: not_hateful, text: "{{g}} are parasites"}}
+  - {{id: xx-2, f: target_group_nh, label: not_hateful, text: "i can't stand {{g}}"}}
+""", encoding="utf-8")
+    found = load_language(tmp_path / "xx.yaml", derive_spelling=False)
+    drawn = {template: {case.text.split(" ")[-1] if template == "xx-2" else case.text.split(" ")[0]
+                        for case in found if case.template == template} for template in ("xx-1", "xx-2")}
+    assert all(len(names) == GROUPS_PER_TEMPLATE and names <= set(groups) for names in drawn.values())
+    assert drawn["xx-1"] != drawn["xx-2"]
+    assert found == load_language(tmp_path / "xx.yaml", derive_spelling=False)
+
+
+def test_every_language_names_many_non_protected_groups() -> None:
+    import yaml
+
+    for language in LANGUAGES:
+        data = yaml.safe_load((corpus_dir() / f"{language}.yaml").read_text(encoding="utf-8"))
+        assert len(set(data["non_protected"])) >= 60, language

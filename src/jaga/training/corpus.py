@@ -21,8 +21,8 @@ File format (one per language)::
       - {id: id-001, f: derog_neg_emote_h, label: hateful, text: "aku benci banget sama {t}"}
 
 A template with `{t}` is expanded once per target (cycling through its forms), one with `{s}` once
-per slur, one with `{g}` once per non-protected group, one with `{n}` (only in `name_nh`) over
-`NAMES_PER_TEMPLATE` of the names, one without placeholders is one case.
+per slur, one with `{g}` once for each of `GROUPS_PER_TEMPLATE` non-protected groups drawn by its id,
+one with `{n}` (only in `name_nh`) over `NAMES_PER_TEMPLATE` of the names, one without placeholders is one case.
 `pair: <id>` puts a template in the split of the template it is a contrast of.
 
 A `name_nh` template paired with a `{s}` template also yields that template's own sentence with
@@ -71,6 +71,12 @@ DERIVED_SPELLING = ("spell_char_swap_h", "spell_char_del_h", "spell_space_del_h"
 PLACEHOLDERS = ("{t}", "{s}", "{g}", "{n}")
 NAMES_PER_TEMPLATE = 12
 MADE_UP_NAMES = 2
+GROUPS_PER_TEMPLATE = 12
+"""Non-protected groups per `{g}` template, drawn from the language's list by the template's id. The
+lists are long (professions, fans, hobbies, habits, online types) so that a model learns what makes a
+group protected rather than which dozen groups are not: with twelve groups in every template,
+contextual-20261206g scored abuse of non-protected groups 96 % on the corpus test split and 54-69 % on
+Multilingual HateCheck, whose groups are others."""
 """Made-up usernames and names per `{n}` template and name twin, beside the language's names
 (`made_up_names`). The files' names are the same few dozen in every template (and the same four
 handles in every language), so a model could learn those names instead of learning that any
@@ -197,7 +203,9 @@ def _expand(template: dict, data: dict) -> Iterator[tuple[str, str]]:
             for slur in target.get("slurs") or []:
                 yield text.replace("{s}", slur), target["id"]
     elif "{g}" in text:
-        for group in data.get("non_protected") or []:
+        groups = data.get("non_protected") or []
+        drawn = random.Random(f"groups:{template['id']}").sample(groups, min(GROUPS_PER_TEMPLATE, len(groups)))
+        for group in drawn:
             yield text.replace("{g}", group), "none"
     elif "{n}" in text:
         yield from ((name_text, "none") for name_text in _with_names(text, template["id"], data))
