@@ -159,6 +159,12 @@ def test_new_since_trains_on_the_cases_written_since_with_rehearsal(tmp_path: Pa
     texts = [rows[i]["text"] for i in chosen]
     assert {"new 0", "new 1", "new 2"} <= set(texts) and "new held back" not in texts
     assert sum(text.startswith("old") for text in texts) == 2 and sum(text.startswith("real") for text in texts) == 5
+    sampled = _train_rows(tmp_path / "bundle.npz", bundle, {**DEFAULTS, "new_since": str(earlier), "replay_rows": 5,
+                                                            "replay_functional": 2, "max_train_rows": 2},
+                          np.random.default_rng(0))
+    texts = [rows[i]["text"] for i in sampled]
+    assert sum(text.startswith("new") for text in texts) == 2 and "new held back" not in texts
+    assert sum(text.startswith("old") for text in texts) == 2 and sum(text.startswith("real") for text in texts) == 5
 
 
 def test_functionality_weights_multiply_the_named_functionalities(tmp_path: Path) -> None:

@@ -180,9 +180,14 @@ templates:
     assert found == load_language(tmp_path / "xx.yaml", derive_spelling=False)
 
 
-def test_every_language_names_many_non_protected_groups() -> None:
+def test_every_language_names_many_groups_in_many_ways() -> None:
+    """Breadth is what generalises: dozens of non-protected groups, and several neutral names for every
+    protected one (a model that saw two names of a group learnt the two strings)."""
     import yaml
 
     for language in LANGUAGES:
         data = yaml.safe_load((corpus_dir() / f"{language}.yaml").read_text(encoding="utf-8"))
         assert len(set(data["non_protected"])) >= 60, language
+        assert all(len(set(target["forms"])) >= 6 for target in data["targets"]), language
+        forms = [form for target in data["targets"] for form in target["forms"]]
+        assert len(forms) == len(set(forms)) and not set(forms) & set(data["non_protected"]), language

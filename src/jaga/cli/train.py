@@ -64,6 +64,8 @@ def train(
                                                    "plus --replay real posts and --replay-functional older cases.")] = None,
     replay_functional: Annotated[int, typer.Option(min=0, help="Contextual tier, with --new-since: older functional "
                                                    "cases rehearsed.")] = 12_000,
+    max_new: Annotated[int, typer.Option(min=0, help="Contextual tier, with --new-since: train on this many of the "
+                                         "new cases drawn at random (0: all of them).")] = 0,
     focus_source: Annotated[list[str] | None, typer.Option(help="Contextual tier: train on every training row of "
                                                            "this dataset (repeatable, e.g. jaga_exploitation: "
                                                            "everyday posts), plus --replay real posts and "
@@ -100,6 +102,7 @@ def train(
                 "source_weight": source_weight,
                 "replay_rows": replay if focus or new_since or focus_source else 0,
                 "replay_functional": replay_functional if new_since or focus_source else 0,
+                "max_train_rows": max_new if new_since else 0,
                 "functionality_weights": functionality_weights or ""}
         _train_contextual(datasets, output, data_dir, seed, functional_weight, epochs, bundle, warm)
         return

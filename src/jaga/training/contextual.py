@@ -53,7 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "score_with": "",
     "functionality_weights": "",
 }
-"""`max_train_rows` > 0 trains on a random sample of that many rows (smoke tests). `functional_weight`:
+"""`max_train_rows` > 0 trains on a random sample of that many rows (smoke tests; with `new_since`, that many of
+the new cases: new names for every protected group change most of the corpus's sentences). `functional_weight`:
 a functional-corpus case's weight against a real post's 1 (the ~69k cases then carry about half the
 signal); within a language its non-hateful cases are balanced against the hateful ones.
 
@@ -250,6 +251,8 @@ def _new_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.n
     functional = bundle["functional"][train_rows]
     known = np.array([text in seen for text in texts[train_rows]], dtype=bool)
     new, old, real = train_rows[functional & ~known], train_rows[functional & known], train_rows[~functional]
+    if 0 < settings["max_train_rows"] < len(new):
+        new = np.sort(_draw(rng, new, settings["max_train_rows"]))
     return _rehearsed(new, old, real, settings, rng)
 
 
