@@ -172,3 +172,19 @@ def test_a_huge_token_costs_little() -> None:
     analyser.transform([token, f"kaum {token} itu sampah"], ["id", "id"])
     assert time.process_time() - started < 2.0  # was 15-29 s
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KB; was 5.3 GB
+
+
+def test_every_name_the_corpus_gives_a_protected_group_is_a_cue() -> None:
+    """The fast tier settles a post alone only when it names no protected group: a group named in a way
+    the lists lack ('OKU', 'warga keturunan') would be settled unread by the contextual tier."""
+    import yaml
+
+    from jaga.training.corpus import corpus_dir
+
+    lexicons = load_cues()
+    for path in sorted(corpus_dir().glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        known = lexicons[data["language"]].term_class
+        missing = [form for target in data["targets"] for form in target["forms"]
+                   if normalise(form).text.lower() not in known]
+        assert not missing, (data["language"], missing[:5])
