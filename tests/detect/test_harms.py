@@ -174,6 +174,21 @@ def test_ordinary_words_mask_only_the_cues_they_overlap(tmp_path: Path) -> None:
     assert _signals(moderator, "they attack the school", "xx")[Category.VIOLENT_EXTREMISM].score == 0.7
 
 
+def test_a_cue_that_holds_a_whole_ordinary_word_stands(tmp_path: Path) -> None:
+    """Lao ສະບາຍ (well; "hello") is ordinary for the ບາຍ ("bye") inside it; a burden phrase written around
+    the whole word ("without me they'd all be well off") is the phrase its author meant, and fires."""
+    source = Path(__file__).parents[2] / "src" / "jaga" / "detect" / "harm_cues" / "rules.yaml"
+    (tmp_path / "rules.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "xx.yaml").write_text(
+        "language: xx\ncontext:\n  ordinary: [photo shoot]\n"
+        "self_harm:\n  burden: [better off without me, no photo shoot ever again]\n  farewell: [shoot]\n",
+        encoding="utf-8")
+    moderator = Moderator(detectors=[HarmDetector(tmp_path)])
+    assert _signals(moderator, "the photo shoot is on friday", "xx") == {}
+    for text in ("no photo shoot ever again, they are better off", "no photo shoot ever again"):
+        assert _signals(moderator, text, "xx")[Category.SELF_HARM].details["subtype"] == "ideation"
+
+
 EVERYDAY = Path(__file__).parent / "everyday"
 
 
@@ -226,3 +241,22 @@ def test_a_threat_against_a_match_is_still_a_threat(moderator: Moderator, text: 
 def test_match_talk_is_no_threat(moderator: Moderator) -> None:
     assert _signals(moderator, "Striker Selangor tembak dari luar kotak, satu stadium bangun terus. Gila babi gol tu",
                     "ms") == {}
+
+
+WRITERS = Path(__file__).parents[2] / "eval" / "self_harm_writers"
+
+
+@pytest.mark.parametrize("lang", sorted(path.stem for path in WRITERS.glob("*.txt")))
+def test_the_self_harm_writers_first_round_stays_caught(lang: str) -> None:
+    """The cue files were fitted to the first round of the writers' posts of 2026-12-07 (at most 4 missed, no
+    look-alike flagged): an edit that loses them is a regression. The second round is the honest measure."""
+    detector = HarmDetector()
+    moderator = Moderator(detectors=[detector])
+    lines = (WRITERS / f"{lang}.txt").read_text(encoding="utf-8").split("# round 2")[0].splitlines()
+    posts = [(line[0] == "+", line[2:]) for line in lines if line[:2] in ("+ ", "- ")]
+    prepared = [moderator.prepare(Post(id=str(i), text=text, lang=lang)) for i, (_, text) in enumerate(posts)]
+    found = detector.detect(prepared)
+    flagged = [any(signal.category == Category.SELF_HARM for signal in signals) for signals in found]
+    harmful = [hit for (is_harmful, _), hit in zip(posts, flagged, strict=True) if is_harmful]
+    lookalikes = [text for (is_harmful, text), hit in zip(posts, flagged, strict=True) if hit and not is_harmful]
+    assert len(harmful) == 45 and sum(harmful) >= 39 and lookalikes == []

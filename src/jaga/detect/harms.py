@@ -32,8 +32,8 @@ encouragement, and the matched words as evidence spans.
 A language's `context` block may list `ordinary` words: compounds whose letters hold a cue but which
 are words of their own ("秒杀", a flash sale, holds 杀, kill; "ลูกน้อง", a subordinate, holds น้อง, a
 child; Meiktila, မိတ္ထီလာ, holds ထီ, lottery). A cue that shares a letter with an ordinary word is part
-of it, not a cue ("shoot at" in "photo shoot at the temple"). Word breaks do this for the compounds
-ICU's dictionaries know; these are the ones they do not.
+of it, not a cue ("shoot at" in "photo shoot at the temple"), unless it holds the whole word. Word breaks
+do this for the compounds ICU's dictionaries know; these are the ones they do not.
 
 Text arrives normalised (`jaga.text.normalise`: leetspeak, homoglyphs, Zawgyi folded). Scripts
 written without spaces are matched inside words; for very short terms there the match must start
@@ -401,7 +401,7 @@ class HarmDetector(Detector):
         context = _scan(text, windows, [cue for cue in cues if cue.category is None])
         ordinary = [hit for hit in context if hit.cue_class == ORDINARY]
         if ordinary:
-            found = [hit for hit in found if not _overlaps(hit, ordinary)]
+            found = [hit for hit in found if not _part_of(hit, ordinary)]
             if not found:
                 return []
             context = [hit for hit in context if hit.cue_class != ORDINARY]
@@ -612,9 +612,14 @@ def _scan(text: str, windows: list[tuple[int, int]], cues: list[CuePattern]) -> 
     return found
 
 
-def _overlaps(hit: Hit, words: list[Hit]) -> bool:
-    """The hit shares a letter with one of the words: part of it ("shoot at" of "photo shoot at the temple")."""
-    return any(word.start < hit.end and hit.start < word.end for word in words)
+def _part_of(hit: Hit, ordinary: list[Hit]) -> bool:
+    """The hit shares a letter with an ordinary word and does not reach beyond both its ends: part of the
+    compound ("shoot at" of "photo shoot at the temple") or the compound itself (Malay "tali ~ kipas", rope
+    and fan, is "tali kipas", a fan belt). A cue that holds the whole word and more is a phrase its author
+    wrote around it (Lao "ບໍ່ມີຂ້ອຍ~ຄົງສະບາຍ", "without me they'd be well off", holds ສະບາຍ, hello) and stands."""
+    return any(word.start < hit.end and hit.start < word.end
+               and not (hit.start <= word.start and word.end <= hit.end and hit.end - hit.start > word.end - word.start)
+               for word in ordinary)
 
 
 def _within(hit: Hit, anchors: list[Hit]) -> bool:

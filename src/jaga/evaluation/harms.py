@@ -264,6 +264,23 @@ AUDIT_20261207 = ("A precision audit the same day: a writer of each language who
 """Measured with `jaga eval harms` and the whole pipeline on the audit's posts: the tree before (commit 417fda2)
 and after."""
 
+SELF_HARM_WRITERS_20261207 = (
+    "A self-harm round the same day, in the eight languages whose held-out self-harm recall was lowest (id, km, lo, "
+    "ms, my, ta, th, vi): a writer of each wrote 45 self-harm posts and 35 look-alikes before opening the cue file "
+    "(round 1), then added phrases until the rules missed at most 4 of them and flagged none, then wrote 20 and 15 "
+    "new ones in fresh wording and ran them once (round 2). Round 1 before the edits: 194 of 360 harmful posts missed, "
+    "22 of 280 look-alikes flagged; after: 30 and 0. Round 2, never tuned on: the rules caught 27 of 160 harmful posts "
+    "(17 %; 2-5 per language) and flagged 10 of 120 look-alikes, the whole pipeline 30 and 10; the self-harm head, "
+    "retrained with round 1 in the material, 35 and 12 (not shipped). Held-out self-harm recall rose only in id 71 -> "
+    "74 %, km 68 -> 71 %, ta 67 -> 71 %, th 71 -> 75 % (id look-alikes 9 -> 6 %). Phrase lists reach the phrasings "
+    "their authors thought of; indirect ideation (\"I pray not to wake up\", \"the world is fine without me\"), farewells "
+    "without a method, and self-injury in words no list holds need a trained reader: a self-harm output on the "
+    "contextual tier, trained on the material (the writers' posts are in it) on a GPU. Both rounds are in "
+    "`eval/self_harm_writers/`. A cue that holds a whole `ordinary` word and more now stands (Lao burden phrases "
+    "holding ສະບາຍ, well off, which the word \"hello\" masked)")
+"""Measured with `jaga eval harms`, the writers' check (rules and whole pipeline) and the heads retrained with
+round 1 (`jaga train --heads`)."""
+
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
@@ -312,7 +329,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
         + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
         "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ". "
-        + ROUND_20261207 + ". " + AUDIT_20261207 + ".",
+        + ROUND_20261207 + ". " + AUDIT_20261207 + ". " + SELF_HARM_WRITERS_20261207 + ".",
         "",
     ]
     for half in HALVES:
