@@ -260,3 +260,14 @@ def test_the_self_harm_writers_first_round_stays_caught(lang: str) -> None:
     harmful = [hit for (is_harmful, _), hit in zip(posts, flagged, strict=True) if is_harmful]
     lookalikes = [text for (is_harmful, text), hit in zip(posts, flagged, strict=True) if hit and not is_harmful]
     assert len(harmful) == 45 and sum(harmful) >= 39 and lookalikes == []
+
+
+@pytest.mark.parametrize(("text", "lang", "subtype"), [
+    ("I cut again last night, wearing long sleeves so mum won't see", "en", "ideation"),
+    ("nyilet lagi semalem, pake hoodie biar ortu gak tau", "id", "ideation"),
+    ("tips nyilet biar gak ketahuan: di paha dalam", "id", "instructions"),
+])
+def test_a_disclosure_of_hidden_self_injury_gets_support_not_removal(moderator: Moderator, text: str, lang: str,
+                                                                      subtype: str) -> None:
+    """Safe messaging: a person's own disclosure is never removed; a concealment tip with a how-to is."""
+    assert _signals(moderator, text, lang)[Category.SELF_HARM].details["subtype"] == subtype
