@@ -277,7 +277,9 @@ SELF_HARM_WRITERS_20261207 = (
     "without a method, and self-injury in words no list holds need a trained reader: a self-harm output on the "
     "contextual tier, trained on the material (the writers' posts are in it) on a GPU. Both rounds are in "
     "`eval/self_harm_writers/`. A cue that holds a whole `ordinary` word and more now stands (Lao burden phrases "
-    "holding ສະບາຍ, well off, which the word \"hello\" masked)")
+    "holding ສະບາຍ, well off, which the word \"hello\" masked); and self-injury with concealment but no how-to "
+    "(\"cut again last night, wearing long sleeves so mum won't see\"), a person's own disclosure as often as a tip, gets "
+    "the support notice and review instead of removal as instructions")
 """Measured with `jaga eval harms`, the writers' check (rules and whole pipeline) and the heads retrained with
 round 1 (`jaga train --heads`)."""
 
