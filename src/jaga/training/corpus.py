@@ -75,7 +75,7 @@ GROUPS_PER_TEMPLATE = 12
 """Non-protected groups per `{g}` template, drawn from the language's list by the template's id. The
 lists are long (professions, fans, hobbies, habits, online types) so that a model learns what makes a
 group protected rather than which dozen groups are not: with twelve groups in every template,
-contextual-20261206g scored abuse of non-protected groups 96 % on the corpus test split and 54-69 % on
+contextual-20261206g scored abuse of non-protected groups 96 % on the corpus test split and 46-69 % on
 Multilingual HateCheck, whose groups are others."""
 """Made-up usernames and names per `{n}` template and name twin, beside the language's names
 (`made_up_names`). The files' names are the same few dozen in every template (and the same four
