@@ -617,9 +617,12 @@ def _part_of(hit: Hit, ordinary: list[Hit]) -> bool:
     compound ("shoot at" of "photo shoot at the temple") or the compound itself (Malay "tali ~ kipas", rope
     and fan, is "tali kipas", a fan belt). A cue that holds the whole word and more is a phrase its author
     wrote around it (Lao "ບໍ່ມີຂ້ອຍ~ຄົງສະບາຍ", "without me they'd be well off", holds ສະບາຍ, hello) and stands."""
-    return any(word.start < hit.end and hit.start < word.end
-               and not (hit.start <= word.start and word.end <= hit.end and hit.end - hit.start > word.end - word.start)
-               for word in ordinary)
+    for word in ordinary:
+        shares = word.start < hit.end and hit.start < word.end
+        holds_more = hit.start <= word.start and word.end <= hit.end and (hit.start, hit.end) != (word.start, word.end)
+        if shares and not holds_more:
+            return True
+    return False
 
 
 def _within(hit: Hit, anchors: list[Hit]) -> bool:

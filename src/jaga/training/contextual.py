@@ -252,7 +252,7 @@ def _new_rows(bundle_path: Path, bundle: dict[str, np.ndarray], train_rows: np.n
     known = np.array([text in seen for text in texts[train_rows]], dtype=bool)
     new, old, real = train_rows[functional & ~known], train_rows[functional & known], train_rows[~functional]
     if 0 < settings["max_train_rows"] < len(new):
-        new = np.sort(_draw(rng, new, settings["max_train_rows"]))
+        new = _draw(rng, new, settings["max_train_rows"])
     return _rehearsed(new, old, real, settings, rng)
 
 

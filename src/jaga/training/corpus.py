@@ -71,17 +71,17 @@ DERIVED_SPELLING = ("spell_char_swap_h", "spell_char_del_h", "spell_space_del_h"
 PLACEHOLDERS = ("{t}", "{s}", "{g}", "{n}")
 NAMES_PER_TEMPLATE = 12
 MADE_UP_NAMES = 2
-GROUPS_PER_TEMPLATE = 12
-"""Non-protected groups per `{g}` template, drawn from the language's list by the template's id. The
-lists are long (professions, fans, hobbies, habits, online types) so that a model learns what makes a
-group protected rather than which dozen groups are not: with twelve groups in every template,
-contextual-20261206g scored abuse of non-protected groups 96 % on the corpus test split and 46-69 % on
-Multilingual HateCheck, whose groups are others."""
 """Made-up usernames and names per `{n}` template and name twin, beside the language's names
 (`made_up_names`). The files' names are the same few dozen in every template (and the same four
 handles in every language), so a model could learn those names instead of learning that any
 unfamiliar word where a slur might stand is a person: contextual-20261206b and -c, trained on short
 slur sentences, read "Good morning zqacmemy, see you tomorrow" as hate (0.77)."""
+GROUPS_PER_TEMPLATE = 12
+"""Non-protected groups per `{g}` template, drawn from the language's list by the template's id. The
+lists are long (professions, fans, hobbies, habits, online types) so that a model learns what makes a
+group protected rather than which dozen groups are not: with the same dozen groups in every template,
+contextual-20261206g scored abuse of non-protected groups 96 % on the corpus test split and 46-69 % on
+Multilingual HateCheck, whose groups are others."""
 _SYLLABLE_ONSETS = ("b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "kr",
                     "tr", "sh", "ch", "th", "kh", "ng", "x", "q", "w", "y")
 _SYLLABLE_VOWELS = ("a", "e", "i", "o", "u", "ai", "ei", "ou", "ia", "ee", "oo")
