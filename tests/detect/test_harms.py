@@ -121,6 +121,17 @@ def test_the_detector_is_registered() -> None:
     assert len(HarmDetector().languages) == 11
 
 
+def test_every_language_has_the_words_that_open_a_heads_gate() -> None:
+    """A `heads_gate` class (self-harm's `distress`) is read by no rule: a language without its words would
+    leave its posts to the rules' phrases alone, silently."""
+    detector = HarmDetector()
+    gates = [(category, name) for category, rules in detector.rules.items() for name in rules.heads_gate]
+    assert (Category.SELF_HARM, "distress") in gates
+    for language, cues in detector.languages.items():
+        present = {(pattern.category, pattern.cue_class) for pattern in cues.patterns}
+        assert set(gates) <= present, language
+
+
 def test_a_bare_yaml_boolean_is_refused(tmp_path: Path) -> None:
     source = Path(__file__).parents[2] / "src" / "jaga" / "detect" / "harm_cues" / "rules.yaml"
     (tmp_path / "rules.yaml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")

@@ -61,6 +61,19 @@ def test_a_category_the_rules_settle_is_left_to_them(heads: HeadsDetector) -> No
     assert [s.source for s in decision.signals if s.category == Category.SEXUAL_EXPLOITATION] == [rule.source]
 
 
+def test_distress_words_let_the_self_harm_head_read_a_post_no_rule_fires_on(heads: HeadsDetector) -> None:
+    """A `heads_gate` class (rules.yaml: self_harm's `distress`) fires no rule; its words ("ga ada", "dunia
+    ini", "ilang") only open the self-harm head's gate, and the head decides on the post's meaning."""
+    post = Post(id="1", lang="id", text="udah ga ada gunanya aku di dunia ini, mending ilang aja")
+    prepared = Moderator(detectors=[]).prepare(post)
+    found = heads.gate.hits(prepared)
+    assert {hit.cue_class for hit in found if hit.category == Category.SELF_HARM} == {"distress"}
+    assert not heads.gate.detect([prepared])[0]
+    assert Category.SELF_HARM in heads._open(prepared, found)
+    (signal,) = Moderator(detectors=[heads]).moderate(post).signals
+    assert signal.source == "heads:self_harm" and FLOOR <= signal.score <= CEILING
+
+
 def test_the_heads_are_off_with_the_contextual_tier() -> None:
     post = Post(id="1", lang="en", text="u r so pretty for 13 🥺 can u show me more? just for me, i promise i won't "
                                          "show anyone. ill top up ur ML diamonds")

@@ -127,6 +127,10 @@ class CategoryRules:
     category: Category
     negatable: frozenset[str]
     rules: tuple[Rule, ...]
+    heads_gate: frozenset[str] = frozenset()
+    """Classes no rule reads that open the exploitation heads' gate for the category (`jaga.detect.heads`):
+    the broad words a learned reader needs to see a post for ("die", "tired of", "pills"), which flag
+    nothing by themselves."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,8 @@ def load_rules(directory: Path) -> tuple[dict[Category, CategoryRules], dict[str
                 parsed.append(Rule(subtype=str(item["subtype"]), score=score, all=tuple(item.get("all", ())),
                                    any=tuple(item.get("any", ())), unless=tuple(item.get("unless", ())),
                                    min_any=int(item.get("min_any", 1)), distinct=bool(item.get("distinct", False))))
-            rules[category] = CategoryRules(category, frozenset(block.get("negatable", ())), tuple(parsed))
+            rules[category] = CategoryRules(category, frozenset(block.get("negatable", ())), tuple(parsed),
+                                            frozenset(block.get("heads_gate", ())))
     except (KeyError, TypeError, ValueError, AttributeError, yaml.YAMLError) as error:
         raise HarmRulesError(f"{path}: {error}") from error
     return rules, shared
@@ -218,7 +223,8 @@ def _required(rules: dict[Category, CategoryRules]) -> set[tuple[Category, str]]
     classes when it has no `all`. A post without any of them fires no rule, so only they open the gate
     ("send" and "pay", a scam's demand, are in most posts and would open it for nothing)."""
     return {(category, name) for category, block in rules.items() for rule in block.rules
-            for name in (rule.all[:1] or rule.any)}
+            for name in (rule.all[:1] or rule.any)} | {(category, name) for category, block in rules.items()
+                                                        for name in block.heads_gate}
 
 
 def _compile(language: str, version: str, blocks: list[tuple[Category | None, str, list[str]]],

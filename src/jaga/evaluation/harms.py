@@ -283,6 +283,19 @@ SELF_HARM_WRITERS_20261207 = (
 """Measured with `jaga eval harms`, the writers' check (rules and whole pipeline) and the heads retrained with
 round 1 (`jaga train --heads`)."""
 
+SELF_HARM_GATE_20261207 = (
+    "Then a self-harm round for the learned reader (the material's round t: 130 self-harm posts and 110 look-alikes "
+    "in each of the 11 languages, by writers who read neither the cue files, the suites nor the writers' rounds) and "
+    "words that let the self-harm head read a post (`distress`: 70-89 per language, \"die\", \"pills\", \"goodbye\", "
+    "read by no rule), the heads retrained: on round 2, never tuned on, the whole pipeline caught 30 -> 60 of 160 "
+    "(id 3 -> 8, km 4 -> 8, lo 4 -> 8, ms 5 -> 13, my 4 -> 7, ta 5 -> 8, th 2 -> 2, vi 3 -> 6) and flagged 10 -> 13 "
+    "of 120 look-alikes; 1,125 everyday posts in the harms' words (tests/detect/everyday) flagged for self-harm 2 -> 9 "
+    "(a farewell before a trip home, \"last post about the sale, bye everyone\": a label and a support notice, never "
+    "removal); the suites' held-out self-harm half rose in 10 of 11 languages and held in en (km 24 -> 29 of 34, lo 18 -> 22 "
+    "of 24, ms 24 -> 28 of 34). The head on e5's pretrained vector is now the limit (self-harm against its look-alikes: "
+    "ROC AUC 0.91)")
+"""Measured with `jaga eval harms`, the writers' round 2 through the whole pipeline and the everyday posts."""
+
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
@@ -331,7 +344,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
         + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
         "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ". "
-        + ROUND_20261207 + ". " + AUDIT_20261207 + ". " + SELF_HARM_WRITERS_20261207 + ".",
+        + ROUND_20261207 + ". " + AUDIT_20261207 + ". " + SELF_HARM_WRITERS_20261207 + ". " + SELF_HARM_GATE_20261207 + ".",
         "",
     ]
     for half in HALVES:

@@ -19,6 +19,17 @@ do not move e5's layers anywhere the pretrained vector is not already. What limi
 the look-alikes: the rules alone flag 1.2-1.6 % of the dev split's, most of the 2 % a category may
 spend.
 
+Measured 2026-12-07, with the material's self-harm round t (130 posts and 110 look-alikes a language) and
+self-harm's `distress` gate words (`jaga.detect.harms`: `heads_gate`): on the self-harm writers' round 2 (160
+posts and 120 look-alikes in id, km, lo, ms, my, ta, th, vi, never tuned on, `eval/self_harm_writers/`) the
+whole pipeline caught 30 -> 60 and flagged 10 -> 13 look-alikes (the gate words alone, with the earlier heads:
+45); the self-harm head alone on the material's test split 33 -> 38 % at 2 % of the dev look-alikes (the round's
+look-alikes share self-harm's words: the threshold rose). Tried and not adopted: C = 100 (self-harm 45 %, 3.6 %
+of the test look-alikes) and one hidden layer of 256 (a shared multi-label MLP, or self-harm's own): self-harm
+ROC AUC against the look-alikes 0.910-0.925 across seeds against 0.908, recall at the threshold 46-56 %, but
+scams 52-56 % against 57 % and as much spread between two seeds as gained over the linear head. e5's pretrained
+vector, not the head on it, is the limit: a self-harm output on the contextual tier is the next step (GPU).
+
 Negatives: the material's look-alikes and the other categories' cases (a scam is no extremism),
 friendly and neutral posts of the functional corpus, and real posts of the labelled datasets that
 are neither scam nor gambling (hate-speech datasets: their posts are almost never exploitation; the
