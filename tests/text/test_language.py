@@ -48,6 +48,28 @@ def test_taglish_is_flagged_as_mixed() -> None:
     assert info.variety == "taglish"
 
 
+@pytest.mark.parametrize("text", [
+    "machan enna da panra, innum office la irukkiya?",
+    "romba kashtama irukku, enaku yaarum illa",
+    "nee sonna maathiri naanga vanthutom, enga irukka?",
+    "this movie semma mass da, thalaivar acting romba nalla irukku",
+])
+def test_romanised_tamil_is_tamil(text: str) -> None:
+    """Tanglish is Tamil written in Latin letters (Malaysia, Singapore, Sri Lanka): taken for English,
+    Indonesian or Tagalog, Tamil's cue lists and calibration never read it."""
+    info = detect_language(normalise(text).text)
+    assert (info.code, info.variety, info.script) == ("ta", "tanglish", "latin")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("eh machan, the meeting moved to Thursday afternoon, please bring your laptop", "en"),
+    ("Kerajaan Seri Paduka Baginda dan pembangkang yang amat setia", "ms"),
+    ("Saya tak boleh datang esok sebab ada kerja, maaf ya kawan", "ms"),
+])
+def test_one_tamil_word_does_not_make_a_post_tamil(text: str, code: str) -> None:
+    assert detect_language(normalise(text).text).code == code
+
+
 def test_script_mixing_is_reported() -> None:
     info = detect_language("สวัสดีครับ hello everyone welcome")
     assert info.code in ("th", "en")
