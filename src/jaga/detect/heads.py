@@ -128,7 +128,7 @@ class HeadsDetector(Detector):
     20 % of the material's train and dev scams), and any scam class lets through 81 % of them (27 %
     of the benign posts)."""
 
-    carriers: ClassVar[frozenset[str]] = frozenset({"material", "target", "praise", "donate", "future", "time"})
+    carriers: ClassVar[frozenset[str]] = frozenset({"material", "target", "donate", "future", "time"})
     """Classes that strengthen a rule built on another class and never open the gate alone: content
     carriers ("video", "link", "photos", "folder": measured 2026-12-06, recall and look-alikes the same
     with and without them in the gate; on the bench mix the posts sent to e5 by the heads fell from 38 %
@@ -141,7 +141,12 @@ class HeadsDetector(Detector):
     Muslim brothers and sisters"); with these classes as carriers, none. A threat still opens the gate through its
     attack or mass-killing words, support through a group's name, funding through a weapon or group.
     The suites' held-out half: 85.3 % caught with them as carriers, 85.5 % without (violent extremism
-    182 against 184 of 216), look-alikes 3.6 % against 3.7 %. A time ("tomorrow", "will": `future`, `time`),
+    182 against 184 of 216), look-alikes 3.6 % against 3.7 %. Praise opens the gate again since 2026-12-07
+    (heads retrained with the material's u-round; with `jihad` as a gate class too): of 120 fresh extremism
+    posts (eval/exploitation_writers) 29 -> 36 caught, their 160 look-alikes 7 flagged both, the 1,125 everyday
+    posts 4 flagged both, the suites' held-out extremism 174 -> 178 of 216 caught and 1 -> 2 of 216 look-alikes
+    flagged. With place and donation words as well: 45 of 120, but 21 everyday posts (a mosque's iftar, a
+    church fair) flagged. A time ("tomorrow", "will": `future`, `time`),
     which the threat rule needs for removal and a method needs for a label since 2026-12-07, is in every
     other post."""
 

@@ -296,6 +296,20 @@ SELF_HARM_GATE_20261207 = (
     "ROC AUC 0.91)")
 """Measured with `jaga eval harms`, the writers' round 2 through the whole pipeline and the everyday posts."""
 
+EXTREMISM_EXPLOITATION_WRITERS_20261207 = (
+    "Then a fresh set for the other two (`eval/exploitation_writers/`: 15 extremism posts, 15 sexual-exploitation "
+    "posts and 20 look-alikes in each of id, lo, ms, my, ta, th, tl, vi, by writers who read no cue file, suite or "
+    "material, never tuned on; the Lao writer wrote no sexual-exploitation posts) and, by the same writers after it, "
+    "the material's u-round (60 + 60 + 80 a language); the heads retrained, `jihad` and praise let the extremism "
+    "head read a post: extremism 26 -> 36 of 120 caught (id 8 -> 9, lo 0 -> 1, ms 5 -> 6, my 3 -> 5, ta 2 -> 4, "
+    "th 2 -> 3, tl 3 -> 4, vi 3 -> 4), sexual exploitation 69 -> 71 of 105, look-alikes 7 -> 7 of 160; the self-harm "
+    "writers' round 2 60 -> 67 of 160 (look-alikes 13 -> 17 of 120); the everyday posts flagged for extremism 4 -> 4 "
+    "and for sexual exploitation 15 -> 13. Before the gate grew, the rules' anchor words let the head read 40 of "
+    "the 120, and it would have flagged 45 of the other 80 (with place and donation words as anchors too, 45 of "
+    "120 caught, but 21 everyday posts, a mosque's iftar or a church fair, flagged)")
+"""Measured with `jaga eval harms`, the writers' fresh set and round 2 through the whole pipeline and the everyday
+posts."""
+
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
@@ -344,7 +358,8 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "cue: the cue files caught " + FRESH_BEFORE + " of the fresh held-out harmful posts before the round, and "
         + FRESH_AFTER + " after terms were added from the dev misses alone; and from the material's test split "
         "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ". "
-        + ROUND_20261207 + ". " + AUDIT_20261207 + ". " + SELF_HARM_WRITERS_20261207 + ". " + SELF_HARM_GATE_20261207 + ".",
+        + ROUND_20261207 + ". " + AUDIT_20261207 + ". " + SELF_HARM_WRITERS_20261207 + ". " + SELF_HARM_GATE_20261207 + ". "
+        + EXTREMISM_EXPLOITATION_WRITERS_20261207 + ".",
         "",
     ]
     for half in HALVES:
