@@ -240,7 +240,7 @@ class HeadsDetector(Detector):
         through 78 % of the sexual-exploitation posts (83 % through any class), 57 % of self-harm (61 %) and 48 % of violent extremism (64 %).
         Plus the category's `heads_gate` classes, which no rule reads (self-harm's `distress`: "die", "pills",
         "goodbye", since 2026-12-07): the self-harm writers' round 2 passed the gate in 53 of 160 posts before
-        (the head caught 38 of 160 wherever it read), and the bench's time in the heads rose 6 %."""
+        (the head caught 38 of 160 wherever it read), and the bench's time in the heads rose 6-8 %."""
         return {category: frozenset(name for rule in self.gate.rules[category].rules
                                     for name in ((*rule.all, *rule.any) if category in self.whole_rule_gates
                                                  else (rule.all or rule.any)) if name not in self.carriers)
