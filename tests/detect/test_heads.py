@@ -75,6 +75,16 @@ def test_distress_words_let_the_self_harm_head_read_a_post_no_rule_fires_on(head
     assert signal.source == "heads:self_harm" and FLOOR <= signal.score <= CEILING
 
 
+def test_a_donation_alone_lets_the_head_read_only_at_its_strict_threshold(heads: HeadsDetector) -> None:
+    """A donation (`weak_anchors`) opens the extremism head's gate, but everyday life says it far more often
+    than an attacker: the head must clear the threshold that flags 0.2 % of its dev look-alikes."""
+    post = Post(id="1", lang="ms", text="derma untuk masjid kampung kita, sumbangan ikhlas")
+    prepared = Moderator(detectors=[]).prepare(post)
+    assert heads._open(prepared, heads.gate.hits(prepared)) == {Category.VIOLENT_EXTREMISM: True}
+    assert (heads.strict_threshold > heads.threshold).all()
+    assert Category.VIOLENT_EXTREMISM not in Moderator(detectors=[heads]).moderate(post).categories
+
+
 def test_the_heads_are_off_with_the_contextual_tier() -> None:
     post = Post(id="1", lang="en", text="u r so pretty for 13 🥺 can u show me more? just for me, i promise i won't "
                                          "show anyone. ill top up ur ML diamonds")
@@ -128,6 +138,6 @@ def test_scale_puts_the_threshold_at_the_floor_and_certainty_at_the_ceiling() ->
 def test_an_artifact_for_a_category_the_detector_does_not_declare_is_refused(tmp_path: Path) -> None:
     (tmp_path / "heads.json").write_text(json.dumps({"categories": ["illegal_gambling"], "version": "x"}), encoding="utf-8")
     np.savez(tmp_path / "heads.npz", weight=np.zeros((384, 1), np.float32), bias=np.zeros(1, np.float32),
-             threshold=np.zeros(1, np.float32))
+             threshold=np.zeros(1, np.float32), strict_threshold=np.zeros(1, np.float32))
     with pytest.raises(ValueError, match="emits only"):
         HeadsDetector(tmp_path, gate=HarmDetector())

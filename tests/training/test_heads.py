@@ -42,6 +42,7 @@ def test_fit_and_save_write_heads_the_detector_loads(tmp_path: Path) -> None:
                                                                    examples.sources)))
     result = fit(small, tmp_path, epochs=3)
     assert result["weight"].shape == (384, len(HEADS)) and result["threshold"].shape == (len(HEADS),)
+    assert (result["strict_threshold"] >= result["threshold"]).all()
     assert np.isfinite(result["weight"]).all()
     assert {f"l{index}.q.w" for index in range(8, 12)} <= set(result["layers"]) and "l7.q.w" not in result["layers"]
     meta = save(result, tmp_path)

@@ -145,27 +145,28 @@ class HeadsDetector(Detector):
     20 % of the material's train and dev scams), and any scam class lets through 81 % of them (27 %
     of the benign posts)."""
 
-    carriers: ClassVar[frozenset[str]] = frozenset({"material", "target", "donate", "future", "time"})
-    """Classes that strengthen a rule built on another class and never open the gate alone: content
-    carriers ("video", "link", "photos", "folder": measured 2026-12-06, recall and look-alikes the same
-    with and without them in the gate; on the bench mix the posts sent to e5 by the heads fell from 38 %
-    to 23 %), and the violent-extremism classes that everyday life says as often as an attacker: a
-    place (`target`: a mosque, a church, a school, a mall), praise ("hero", "blessing") and donations.
-    With those as anchors the extremism head read every mosque announcement: of 239 everyday posts no
-    head was trained on (religious life, invitations, parents, health, family money; the material's
-    n-round), the heads before 2026-12-07 flagged 10 as extremism, 9 of them religious posts and the
-    tenth a funeral at a mosque; retrained on the n-round's other posts, 3 ("Eid Mubarak sa lahat ng
-    Muslim brothers and sisters"); with these classes as carriers, none. A threat still opens the gate through its
-    attack or mass-killing words, support through a group's name, funding through a weapon or group.
-    The suites' held-out half: 85.3 % caught with them as carriers, 85.5 % without (violent extremism
-    182 against 184 of 216), look-alikes 3.6 % against 3.7 %. Praise opens the gate again since 2026-12-07
-    (heads retrained with the material's u-round; with `jihad` as a gate class too): of 120 fresh extremism
-    posts (eval/exploitation_writers) 29 -> 36 caught, their 160 look-alikes 7 flagged both, the 1,125 everyday
-    posts 4 flagged both, the suites' held-out extremism 174 -> 178 of 216 caught and 1 -> 2 of 216 look-alikes
-    flagged. With place and donation words as well: 45 of 120, but 21 everyday posts (a mosque's iftar, a
-    church fair) flagged. A time ("tomorrow", "will": `future`, `time`),
-    which the threat rule needs for removal and a method needs for a label since 2026-12-07, is in every
-    other post."""
+    carriers: ClassVar[frozenset[str]] = frozenset({"target", "future", "time"})
+    """Classes that strengthen a rule built on another class and never open the gate: a place (`target`:
+    a mosque, a church, a school, a mall), which everyday life says as often as an attacker, and a time
+    ("tomorrow", "will"), which the threat rule needs for removal and a method needs for a label since
+    2026-12-07 and which is in every other post. With places as anchors the head on e5's pretrained vector
+    read every mosque announcement (of 239 everyday posts it was not trained on, 10 flagged as extremism,
+    9 of them religious posts); the fine-tuned head, even at its strict threshold, took "Join our brothers
+    at the mosque for iftar this Friday, DM for details" for recruitment."""
+
+    weak_anchors: ClassVar[frozenset[str]] = frozenset({"material", "donate"})
+    """Classes that open the gate only for a head that clears its strict threshold (0.2 % of the dev
+    look-alikes instead of 2 %): content carriers ("video", "link", "photos", "folder") and donations,
+    which everyday posts carry far more often than exploitation does. Until 2026-12-07 they never opened
+    the gate (with places and donations as plain anchors, 21 of the 1,125 everyday posts of
+    tests/detect/everyday were flagged: a mosque's iftar, a church fair). With the fine-tuned heads, on
+    the writers' posts never tuned on (eval/exploitation_writers and the self-harm writers' round 2,
+    whole pipeline), sexual exploitation rose from 91 to 99 of 150 caught and extremism from 52 to 55 of
+    165, with 31 -> 32 of 397 look-alikes flagged and no more everyday posts (extremism 3, sexual
+    exploitation 11). The cost: 789 -> 1,070 of 3,000 bench posts reach the heads' e5. With places as weak
+    anchors too: 58 extremism posts, 4 everyday posts and one of the religious posts tested flagged; at
+    0.5 % of the dev look-alikes instead of 0.2 %: more caught (62 and 105, places included), 5 and 15
+    everyday posts flagged."""
 
     def __init__(self, directory: Path | None = None, gate: HarmDetector | None = None,
                  enabled: bool | None = None) -> None:
@@ -181,6 +182,7 @@ class HeadsDetector(Detector):
             self.weight = stored["weight"].astype(np.float32)
             self.bias = stored["bias"].astype(np.float32)
             self.threshold = stored["threshold"].astype(np.float32)
+            self.strict_threshold = stored["strict_threshold"].astype(np.float32)
         self.head_categories = tuple(Category(value) for value in self.metadata["categories"])
         if not set(self.head_categories) <= set(self.categories):
             raise ValueError(f"{root}: heads for {sorted(c.value for c in self.head_categories)}; this detector "
@@ -211,8 +213,11 @@ class HeadsDetector(Detector):
         for row, index in enumerate(open_):
             prepared = batch[index]
             for column, category in enumerate(self.head_categories):
-                score, threshold = float(scores[row, column]), float(self.threshold[column])
-                if category not in open_[index] or score <= threshold or self._framed(hits[index], category):
+                if category not in open_[index] or self._framed(hits[index], category):
+                    continue
+                thresholds = self.strict_threshold if open_[index][category] else self.threshold
+                score, threshold = float(scores[row, column]), float(thresholds[column])
+                if score <= threshold:
                     continue
                 spans = {(hit.start, hit.end): prepared.span(hit.start, hit.end)
                          for hit in sorted(hits[index], key=lambda hit: hit.start) if hit.category == category}
@@ -223,22 +228,26 @@ class HeadsDetector(Detector):
                     model_version=self.version))
         return results
 
-    def _open(self, prepared: PreparedPost, found: Sequence[Hit]) -> set[Category]:
-        """The categories a head may speak for in the post: those whose anchor words the rules' scan
+    def _open(self, prepared: PreparedPost, found: Sequence[Hit]) -> dict[Category, bool]:
+        """The categories a head may speak for in the post, each with whether it must clear its strict
+        threshold (only `weak_anchors` let it in): those whose anchor words the rules' scan
         found in it (a head reads the topic of the whole post: the extremism head scored an anti-IS
         post that only a scam word had let in), less those the rules themselves already signal at
         `CEILING` or above (every rule scores 0.65-0.92), which the heads leave to them: a
         category's score is its strongest signal (`jaga.policy.reasons.aggregate_scores`), so a head
         could not change it. A post with none left is not encoded: e5 (about 7 ms a post on 2
         cores) is not run for nothing (on the bench mix, 10 % of the posts the gate lets through)."""
-        anchored = {hit.category for hit in found
-                    if hit.category is not None and hit.cue_class in self._anchors.get(hit.category, ())}
-        if not anchored:
-            return set()
+        strong: set[Category] = set()
+        weak: set[Category] = set()
+        for hit in found:
+            if hit.category is not None and hit.cue_class in self._anchors.get(hit.category, ()):
+                (weak if hit.cue_class in self.weak_anchors else strong).add(hit.category)
+        if not strong and not weak:
+            return {}
         # Judged on the opening the head would read (the whole of nearly every post): a second scan of
         # a long post's windows cost more than the head's own work on it.
         settled = {signal.category for signal in self.gate.signals(prepared, list(found)) if signal.score >= CEILING}
-        return anchored - settled
+        return {category: category not in strong for category in (strong | weak) - settled}
 
     def _framed(self, found: Sequence[Hit], category: Category) -> bool:
         """The post carries a class that stops the category's rules (news and court reporting,

@@ -325,7 +325,11 @@ HEADS_FINE_TUNED_20261207 = (
     "of them reach a head, so the gate is now the limit. With the first training of these heads, opening the "
     "gate to every class of its category's rules raised extremism to 64-75 of 165 and sexual exploitation to "
     "105-112 of 150. The everyday posts flagged for extremism then rose 3 -> 17-18 and for sexual exploitation "
-    "14 -> 23-29, and the bench's posts sent to e5 789 -> 1,070-1,313 of 3,000: not adopted")
+    "14 -> 23-29, and the bench's posts sent to e5 789 -> 1,070-1,313 of 3,000: not adopted "
+    "as such. Adopted instead: video, link, photo and donation words open the gate for a head that clears a "
+    "strict threshold (0.2 % of the dev look-alikes; `weak_anchors`): sexual exploitation 91 -> 99 of 150 and "
+    "extremism 52 -> 55 of 165 caught, look-alikes 31 -> 32 of 397, everyday posts the same, the suites' held-out "
+    "half 88.1 -> 88.2 %, and 789 -> 1,070 of 3,000 bench posts reach the heads' e5")
 """Measured 2026-12-07 afternoon against the heads before, on the same sets (`jaga eval harms`, the writers' sets and
 the everyday posts through the whole pipeline, the gate variants on 3,000 bench posts)."""
 
