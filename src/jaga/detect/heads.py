@@ -35,6 +35,7 @@ from jaga.types import Category, Signal
 
 if TYPE_CHECKING:
     from jaga.text.e5.engine import EncoderWeights, OnnxEncoder
+    from jaga.text.e5.weights import Config
 
 FLOOR = 0.55
 CEILING = 0.8
@@ -65,12 +66,11 @@ def opening(texts: Sequence[str]) -> list[str]:
     return [text[:READ_CHARS] for text in texts]
 
 
-def pieces(texts: Sequence[str]) -> list[list[int]]:
+def pieces(texts: Sequence[str], config: Config) -> list[list[int]]:
     """e5's pieces of each text's opening, cut to `READ_PIECES` (training reads the same)."""
     from jaga.text.e5.engine import to_pieces
-    from jaga.text.e5.weights import E5File
 
-    return to_pieces(opening(texts), E5File().config, READ_PIECES)
+    return to_pieces(opening(texts), config, READ_PIECES)
 
 
 def vectors(texts: Sequence[str], directory: Path | None = None, int8: bool = True) -> np.ndarray:
@@ -79,7 +79,8 @@ def vectors(texts: Sequence[str], directory: Path | None = None, int8: bool = Tr
     core, and on a single post ONNX Runtime's idle workers spin: a 50,000-character post cost 55-90 ms
     more CPU with it, 200 ms in all), on int8 kernels when `int8` and the directory holds the input
     ranges (`RANGES_FILE`), float32 otherwise."""
-    return _engine(directory or bundled_dir(), int8).pool(pieces(texts))
+    engine = _engine(directory or bundled_dir(), int8)
+    return engine.pool(pieces(texts, engine.config))
 
 
 def encoder_weights(directory: Path) -> EncoderWeights:
@@ -112,7 +113,7 @@ def measure_ranges(texts: Sequence[str], directory: Path) -> int:
     from jaga.text.e5.engine import Encoder
 
     engine = Encoder(encoder_weights(directory))  # the ranges come from the numpy forward pass
-    ranges = engine.input_ranges(pieces(texts))
+    ranges = engine.input_ranges(pieces(texts, engine.config))
     np.savez_compressed(directory / RANGES_FILE, **{name: values.astype(np.float32)  # type: ignore[arg-type]
                                                     for name, values in ranges.items()})
     _engine.cache_clear()

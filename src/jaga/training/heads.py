@@ -185,8 +185,9 @@ def fit(examples: HeadExamples, output: Path, progress: Callable[[str], None] | 
     sources, languages = np.array(examples.sources), np.array(examples.languages)
     targets = np.stack([(labels == label_of[category]).astype(np.float32) for category in HEADS], axis=1)
     train_rows = np.flatnonzero(splits == "train")
-    model = upper_model(E5File(), FROZEN, len(HEADS), DROPOUT).to(device)
-    sequences = pieces(examples.texts)
+    source = E5File()
+    model = upper_model(source, FROZEN, len(HEADS), DROPOUT).to(device)
+    sequences = pieces(examples.texts, source.config)
     if progress:
         progress(f"running e5's {FROZEN} lower layers once over {len(train_rows)} training posts")
     lower = _lower_states(model, [sequences[row] for row in train_rows], device)
