@@ -22,8 +22,8 @@ def heads() -> HeadsDetector:
 
 def test_the_bundled_heads_are_small_and_measured() -> None:
     meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
-    # four fine-tuned layers in int8 rows, the heads and e5's input ranges (the lower layers are the wheel's)
-    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 8_000_000
+    # six fine-tuned layers in int8 rows, the heads and e5's input ranges (the lower layers are the wheel's)
+    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 12_000_000
     assert set(meta["categories"]) == {"sexual_exploitation", "self_harm", "violent_extremism", "scam_fraud"}
     for category in meta["categories"]:
         both, rules = meta["on_test"]["rules_and_heads"][category], meta["on_test"]["rules"][category]
@@ -31,10 +31,42 @@ def test_the_bundled_heads_are_small_and_measured() -> None:
         assert meta["metrics"][category]["test_look_alikes_flagged"] <= 0.05
 
 
-def test_a_post_without_a_category_word_never_reaches_a_head(heads: HeadsDetector) -> None:
-    moderator = Moderator(detectors=[heads])
-    decision = moderator.moderate(Post(id="1", text="selamat pagi semua, jangan lupa sarapan ya", lang="id"))
-    assert decision.signals == []
+def test_a_post_the_gate_does_not_open_never_reaches_a_head(heads: HeadsDetector) -> None:
+    """No anchor word and no learned gate: e5 is not run for it."""
+    post = Post(id="1", text="good morning everyone, the nasi lemak at the corner stall is back, 4 ringgit only", lang="en")
+    prepared = Moderator(detectors=[]).prepare(post)
+    (learned,) = heads.learned_gate([prepared.text.text])
+    assert heads._open(prepared, heads.gate.hits(prepared), learned) == {}
+    assert Moderator(detectors=[heads]).moderate(post).signals == []
+
+
+def test_the_learned_gate_lets_a_head_read_a_post_without_an_anchor_word_at_its_strict_threshold(
+        heads: HeadsDetector) -> None:
+    """Recruitment in words no anchor list holds ("the emir is waiting", "come east"): the extremism
+    head's learned gate opens it, and the head must clear its strict threshold."""
+    post = Post(id="1", lang="en", text="brothers the time for talk is over, pack your bags and come east, "
+                                         "the emir is waiting for those who answer the call")
+    prepared = Moderator(detectors=[]).prepare(post)
+    found = heads.gate.hits(prepared)
+    assert Category.VIOLENT_EXTREMISM not in heads._open(prepared, found)
+    (learned,) = heads.learned_gate([prepared.text.text])
+    assert Category.VIOLENT_EXTREMISM in learned
+    assert heads._open(prepared, found, learned)[Category.VIOLENT_EXTREMISM] is True
+    (signal,) = [s for s in Moderator(detectors=[heads]).moderate(post).signals
+                 if s.category == Category.VIOLENT_EXTREMISM]
+    assert signal.source == "heads:violent_extremism" and signal.details["threshold"] == pytest.approx(
+        float(1 / (1 + np.exp(-heads.strict_threshold[heads.head_categories.index(Category.VIOLENT_EXTREMISM)]))),
+        abs=1e-4)
+
+
+def test_heads_trained_before_the_learned_gate_read_through_their_anchor_words_alone(tmp_path: Path) -> None:
+    for path in bundled_dir().iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    with np.load(bundled_dir() / "heads.npz") as stored:
+        np.savez(tmp_path / "heads.npz", **{name: stored[name] for name in stored.files if not name.startswith("gate_")})
+    older = HeadsDetector(tmp_path)
+    assert older.gate_weight is None
+    assert older.learned_gate(["brothers the time for talk is over, the emir is waiting"]) == [frozenset()]
 
 
 def test_a_head_labels_and_sends_to_a_person_but_never_removes(heads: HeadsDetector) -> None:
