@@ -173,3 +173,16 @@ def test_an_artifact_for_a_category_the_detector_does_not_declare_is_refused(tmp
              threshold=np.zeros(1, np.float32), strict_threshold=np.zeros(1, np.float32))
     with pytest.raises(ValueError, match="emits only"):
         HeadsDetector(tmp_path, gate=HarmDetector())
+
+
+def test_the_heads_pickle_as_where_they_were_loaded_from(heads: HeadsDetector) -> None:
+    """A Ray or Spark worker loads the arrays from its own install instead of receiving them (5 MB of gate)."""
+    import pickle
+
+    blob = pickle.dumps(heads)
+    assert len(blob) < 100_000
+    restored = pickle.loads(blob)
+    assert restored.directory == heads.directory and restored.enabled == heads.enabled
+    assert restored.gate_threshold is not None and heads.gate_threshold is not None
+    assert np.array_equal(restored.gate_threshold, heads.gate_threshold)
+    assert np.array_equal(restored.weight, heads.weight)

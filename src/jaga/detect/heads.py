@@ -214,6 +214,13 @@ class HeadsDetector(Detector):
             raise ValueError(f"{root}: {self.weight.shape[1]} heads for {len(self.head_categories)} categories")
         self._gate = gate
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as where its artifact was loaded from (the bundled one found again in the worker's own
+        install), not as its arrays: the learned gate's weights alone are 5 MB, which Ray, Spark or
+        multiprocessing would ship with every moderator."""
+        directory = None if self.directory == bundled_dir() else self.directory
+        return (_reloaded_heads, (directory, self._gate, self.enabled))
+
     @cached_property
     def gate(self) -> HarmDetector:
         """The rules' word scan (one Aho-Corasick pass a post), built on first use."""
@@ -329,6 +336,10 @@ class HeadsDetector(Detector):
         threshold, rising with the probability to `CEILING`."""
         probability, at_threshold = _sigmoid(score), _sigmoid(threshold)
         return FLOOR + (CEILING - FLOOR) * (probability - at_threshold) / max(1e-6, 1.0 - at_threshold)
+
+
+def _reloaded_heads(directory: Path | None, gate: HarmDetector | None, enabled: bool) -> HeadsDetector:
+    return HeadsDetector(directory or bundled_dir(), gate, enabled)
 
 
 def _sigmoid(value: float) -> float:
