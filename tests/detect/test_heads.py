@@ -65,7 +65,7 @@ def test_heads_trained_before_the_learned_gate_read_through_their_anchor_words_a
     with np.load(bundled_dir() / "heads.npz") as stored:
         np.savez(tmp_path / "heads.npz", **{name: stored[name] for name in stored.files if not name.startswith("gate_")})
     older = HeadsDetector(tmp_path)
-    assert older.gate_weight is None
+    assert older.learned is None
     assert older.learned_gate(["brothers the time for talk is over, the emir is waiting"]) == [frozenset()]
 
 
@@ -183,6 +183,6 @@ def test_the_heads_pickle_as_where_they_were_loaded_from(heads: HeadsDetector) -
     assert len(blob) < 100_000
     restored = pickle.loads(blob)
     assert restored.directory == heads.directory and restored.enabled == heads.enabled
-    assert restored.gate_threshold is not None and heads.gate_threshold is not None
-    assert np.array_equal(restored.gate_threshold, heads.gate_threshold)
+    assert restored.learned is not None and heads.learned is not None
+    assert np.array_equal(restored.learned.threshold, heads.learned.threshold)
     assert np.array_equal(restored.weight, heads.weight)

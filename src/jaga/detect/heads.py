@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -77,6 +78,16 @@ def pieces(texts: Sequence[str], config: Config) -> list[list[int]]:
     from jaga.text.e5.engine import to_pieces
 
     return to_pieces(opening(texts), config, READ_PIECES)
+
+
+@dataclass(frozen=True)
+class LearnedGate:
+    """The learned gate's arrays (`HeadsDetector.learned_gate`): one linear model a category on
+    `gate_features`, and the score above which it lets the category's head read a post."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    threshold: np.ndarray
 
 
 def gate_features(texts: Sequence[str]) -> FeatureBlocks:
@@ -203,9 +214,9 @@ class HeadsDetector(Detector):
             self.threshold = stored["threshold"].astype(np.float32)
             self.strict_threshold = stored["strict_threshold"].astype(np.float32)
             # Heads trained before the learned gate (2026-12-07) have none: their gate is the anchor words alone.
-            self.gate_weight = stored["gate_weight"].astype(np.float32) if "gate_weight" in stored.files else None
-            self.gate_bias = stored["gate_bias"].astype(np.float32) if "gate_weight" in stored.files else None
-            self.gate_threshold = stored["gate_threshold"].astype(np.float32) if "gate_weight" in stored.files else None
+            self.learned: LearnedGate | None = (
+                LearnedGate(*(stored[name].astype(np.float32) for name in ("gate_weight", "gate_bias", "gate_threshold")))
+                if "gate_weight" in stored.files else None)
         self.head_categories = tuple(Category(value) for value in self.metadata["categories"])
         if not set(self.head_categories) <= set(self.categories):
             raise ValueError(f"{root}: heads for {sorted(c.value for c in self.head_categories)}; this detector "
@@ -272,9 +283,10 @@ class HeadsDetector(Detector):
         27 of 397 both, everyday posts (tests/detect/everyday) flagged for extremism 3 -> 4 and nothing
         else; 14 -> 26 % of real posts reach e5 (every post at the strict threshold: 77 -> 80, 114, 120).
         Costs a hashing pass a batch (no e5)."""
-        if self.gate_weight is None or self.gate_bias is None or self.gate_threshold is None or not texts:
+        if self.learned is None or not texts:
             return [frozenset() for _ in texts]
-        passed = gate_features(texts).decision_values(self.gate_weight) + self.gate_bias > self.gate_threshold
+        passed = (gate_features(texts).decision_values(self.learned.weight) + self.learned.bias
+                  > self.learned.threshold)
         return [frozenset(category for column, category in enumerate(self.head_categories) if row[column])
                 for row in passed]
 
