@@ -16,11 +16,13 @@ def evaluate(
     suite: Annotated[Path, typer.Argument(help="HateCheck-format CSV (text, label, functionality, target, "
                                           "language); `corpus` for the held-back test split of Jaga's functional "
                                           "corpus (11 languages); `claims` for claim-matching retrieval; `harms` for the "
-                                          "sexual exploitation, self-harm and violent extremism suites.")],
+                                          "sexual exploitation, self-harm and violent extremism suites; `writers` for "
+                                          "the writers' sets never tuned on (eval/*_writers).")],
     lang: Annotated[str | None, typer.Option(help="Language of every case, when the suite has no language column.")] = None,
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="hate_speech score that counts as hateful "
                                                     "(default: the default policy's label threshold).")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the full report as JSON here.")] = None,
+    root: Annotated[Path, typer.Option(help="Folder of the writers' sets (`writers`).")] = Path("eval"),
 ) -> None:
     """Evaluate a functional suite (macro-F1 per language and functionality) or, with `claims`, claim
     retrieval (success@1, success@10, MRR)."""
@@ -40,6 +42,9 @@ def evaluate(
         return
     if str(suite) == "harms" and not suite.exists():
         _evaluate_harms(lang, report)
+        return
+    if str(suite) == "writers" and not suite.exists():
+        _evaluate_writers(root, report)
         return
     try:
         cases = corpus_cases() if str(suite) == "corpus" and not suite.exists() else load_suite(suite, lang)
@@ -92,5 +97,32 @@ def _evaluate_harms(lang: str | None, report: Path | None) -> None:
                   "category-language cells meet both targets")
     if report:
         report.write_text(json.dumps({"suite": "harms", **result}, indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+        out.print(f"report: {report}")
+
+
+def _evaluate_writers(root: Path, report: Path | None) -> None:
+    """`jaga eval writers`: the exploitation, self-harm and scam writers' posts through the whole pipeline."""
+    from jaga.evaluation.writers import WritersError, evaluate_writers, load_writers
+
+    try:
+        posts = load_writers(root)
+    except (WritersError, OSError) as error:
+        raise fail(str(error)) from error
+    if not posts:
+        raise fail(f"{root}: no writers' sets (exploitation_writers/, self_harm_writers/, scam_writers/)")
+    result = evaluate_writers(posts)
+    table = Table(title=f"writers' sets under {root}: {len(posts)} posts, never tuned on")
+    for column in ("category", "language", "caught / flagged"):
+        table.add_column(column)
+    for row in result["rows"]:
+        hits = row.get("caught", row.get("flagged", 0))
+        table.add_row(row["category"], row["language"], f"{hits}/{row['posts']} ({100 * hits / row['posts']:.0f} %)")
+    out.print(table)
+    for key, total in result["totals"].items():
+        verb = "flagged" if key == "look_alike" else "caught"
+        out.print(f"{key}: {total['hits']} of {total['posts']} {verb}")
+    if report:
+        report.write_text(json.dumps({"suite": "writers", **result}, indent=2, ensure_ascii=False) + "\n",
                           encoding="utf-8")
         out.print(f"report: {report}")
