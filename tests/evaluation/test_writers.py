@@ -55,3 +55,16 @@ def test_catches_and_look_alikes_are_counted_per_category_and_language(tmp_path:
     assert result["totals"]["violent_extremism"] == {"posts": 1, "hits": 0}
     assert result["totals"]["look_alike"] == {"posts": 1, "hits": 0}
     assert [error["expected"] for error in result["errors"]] == ["violent_extremism"]
+
+
+def test_the_model_cards_table_gives_every_category_and_language_with_totals() -> None:
+    from jaga.evaluation.writers import card_section
+
+    result = {"rows": [{"category": "scam_fraud", "language": "km", "posts": 25, "caught": 20},
+                       {"category": "scam_fraud", "language": "zh", "posts": 24, "caught": 15},
+                       {"category": "look_alike", "language": "zh", "posts": 60, "flagged": 3}],
+              "totals": {"scam_fraud": {"posts": 49, "hits": 35}, "look_alike": {"posts": 60, "hits": 3}}}
+    lines = card_section(result)
+    assert "| category | km | zh | all |" in lines
+    assert "| scam_fraud | 20/25 | 15/24 | **35/49** |" in lines
+    assert "| look-alikes flagged |  | 3/60 | **3/60** |" in lines

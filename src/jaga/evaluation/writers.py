@@ -113,3 +113,41 @@ def evaluate_writers(posts: list[WriterPost], moderator: Moderator | None = None
     totals = {key: {"posts": sum(counts[(key, language, "n")] for language in languages),
                     "hits": sum(counts[(key, language, "hit")] for language in languages)} for key in keys}
     return {"rows": rows, "totals": totals, "errors": errors}
+
+
+RESULTS_FILE = "writers_results.json"
+"""The last full run (`jaga eval writers --report src/jaga/evaluation/suites/writers_results.json`), which the model
+card's table is written from."""
+
+
+def card_section(result: dict[str, Any] | None = None) -> list[str]:
+    """The model card's table of the writers' sets: caught per category and language, look-alikes flagged (empty
+    when no run is stored)."""
+    if result is None:
+        from jaga.evaluation.harms import suites_root
+
+        path = suites_root() / RESULTS_FILE
+        if not path.is_file():
+            return []
+        import json
+
+        result = json.loads(path.read_text(encoding="utf-8"))
+    assert result is not None
+    cells = {(row["category"], row["language"]): (row.get("caught", row.get("flagged", 0)), row["posts"])
+             for row in result["rows"]}
+    keys = [key for key in (*(category.value for category in SUITE_CATEGORIES), "look_alike") if key in result["totals"]]
+    languages = sorted({language for _, language in cells})
+    lines = ["### Writers' sets never tuned on (`jaga eval writers`)", "",
+             "Posts by a writer of each language who had read no cue file, suite or training material "
+             "(`eval/exploitation_writers`, the self-harm writers' round 2, `eval/scam_writers`), through the whole "
+             "pipeline (ASEAN baseline): harmful posts caught, and look-alikes flagged for any of the five harms. "
+             "These measure what the detectors learnt on wording their authors never saw; the material's authors "
+             "never read them.", "",
+             "| category | " + " | ".join(languages) + " | all |", "|---|" + "---:|" * (len(languages) + 1)]
+    for key in keys:
+        row = [f"{cells[(key, language)][0]}/{cells[(key, language)][1]}" if (key, language) in cells else ""
+               for language in languages]
+        total = result["totals"][key]
+        name = "look-alikes flagged" if key == "look_alike" else key
+        lines.append(f"| {name} | " + " | ".join(row) + f" | **{total['hits']}/{total['posts']}** |")
+    return [*lines, ""]

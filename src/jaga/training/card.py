@@ -332,8 +332,9 @@ def write_model_card(metrics: dict[str, Any], path: Path, contextual: dict[str, 
     lines += _table(test["by_dataset"], "dataset")
     lines += _functional_section(metrics.get("functional") or {})
     from jaga.evaluation.harms import card_section
+    from jaga.evaluation.writers import card_section as writers_section
 
-    lines += ["", *card_section(), *_claim_encoder_section(), NOT_COVERED]
+    lines += ["", *card_section(), *writers_section(), *_claim_encoder_section(), NOT_COVERED]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
 
