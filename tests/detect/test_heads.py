@@ -11,7 +11,7 @@ import pytest
 
 from jaga import Moderator, Post
 from jaga.detect.harms import HarmDetector
-from jaga.detect.heads import CEILING, FLOOR, RANGES_FILE, HeadsDetector, bundled_dir, vectors
+from jaga.detect.heads import CEILING, FLOOR, LEARNED, RANGES_FILE, WEAK, HeadsDetector, bundled_dir, vectors
 from jaga.types import Action, Category
 
 
@@ -22,9 +22,11 @@ def heads() -> HeadsDetector:
 
 def test_the_bundled_heads_are_small_and_measured() -> None:
     meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
-    # six fine-tuned layers in int8 rows, the heads and e5's input ranges (the lower layers are the wheel's)
-    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 12_000_000
-    assert set(meta["categories"]) == {"sexual_exploitation", "self_harm", "violent_extremism", "scam_fraud"}
+    # six fine-tuned layers in int8 rows, the heads, a learned gate per head (float16, 0.65 MB each) and e5's
+    # input ranges (the lower layers are the wheel's)
+    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 13_000_000
+    assert set(meta["categories"]) == {"sexual_exploitation", "self_harm", "violent_extremism", "scam_fraud",
+                                       "illegal_gambling"}
     for category in meta["categories"]:
         both, rules = meta["on_test"]["rules_and_heads"][category], meta["on_test"]["rules"][category]
         assert both["test_recall"] > rules["test_recall"]  # what the heads are for
@@ -40,10 +42,10 @@ def test_a_post_the_gate_does_not_open_never_reaches_a_head(heads: HeadsDetector
     assert Moderator(detectors=[heads]).moderate(post).signals == []
 
 
-def test_the_learned_gate_lets_a_head_read_a_post_without_an_anchor_word_at_its_strict_threshold(
+def test_the_learned_gate_lets_a_head_read_a_post_without_an_anchor_word_at_its_own_threshold(
         heads: HeadsDetector) -> None:
     """Recruitment in words no anchor list holds ("the emir is waiting", "come east"): the extremism
-    head's learned gate opens it, and the head must clear its strict threshold."""
+    head's learned gate opens it, and the head must clear the learned gate's threshold, stricter than an anchor's."""
     post = Post(id="1", lang="en", text="brothers the time for talk is over, pack your bags and come east, "
                                          "the emir is waiting for those who answer the call")
     prepared = Moderator(detectors=[]).prepare(post)
@@ -51,11 +53,11 @@ def test_the_learned_gate_lets_a_head_read_a_post_without_an_anchor_word_at_its_
     assert Category.VIOLENT_EXTREMISM not in heads._open(prepared, found)
     (learned,) = heads.learned_gate([prepared.text.text])
     assert Category.VIOLENT_EXTREMISM in learned
-    assert heads._open(prepared, found, learned)[Category.VIOLENT_EXTREMISM] is True
+    assert heads._open(prepared, found, learned)[Category.VIOLENT_EXTREMISM] == LEARNED
     (signal,) = [s for s in Moderator(detectors=[heads]).moderate(post).signals
                  if s.category == Category.VIOLENT_EXTREMISM]
     assert signal.source == "heads:violent_extremism" and signal.details["threshold"] == pytest.approx(
-        float(1 / (1 + np.exp(-heads.strict_threshold[heads.head_categories.index(Category.VIOLENT_EXTREMISM)]))),
+        float(1 / (1 + np.exp(-heads.learned_threshold[heads.head_categories.index(Category.VIOLENT_EXTREMISM)]))),
         abs=1e-4)
 
 
@@ -67,6 +69,17 @@ def test_heads_trained_before_the_learned_gate_read_through_their_anchor_words_a
     older = HeadsDetector(tmp_path)
     assert older.learned is None
     assert older.learned_gate(["brothers the time for talk is over, the emir is waiting"]) == [frozenset()]
+
+
+def test_heads_trained_before_the_learned_gates_threshold_hold_its_posts_to_the_strict_one(tmp_path: Path) -> None:
+    for path in bundled_dir().iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    with np.load(bundled_dir() / "heads.npz") as stored:
+        np.savez(tmp_path / "heads.npz", **{name: stored[name] for name in stored.files if name != "learned_threshold"})
+    older, current = HeadsDetector(tmp_path), HeadsDetector()
+    assert np.array_equal(older.learned_threshold, older.strict_threshold)
+    assert (current.threshold <= current.learned_threshold).all()
+    assert (current.learned_threshold <= current.strict_threshold).all()
 
 
 def test_a_head_labels_and_sends_to_a_person_but_never_removes(heads: HeadsDetector) -> None:
@@ -112,7 +125,7 @@ def test_a_donation_alone_lets_the_head_read_only_at_its_strict_threshold(heads:
     than an attacker: the head must clear the threshold that flags 0.2 % of its dev look-alikes."""
     post = Post(id="1", lang="ms", text="derma untuk masjid kampung kita, sumbangan ikhlas")
     prepared = Moderator(detectors=[]).prepare(post)
-    assert heads._open(prepared, heads.gate.hits(prepared)) == {Category.VIOLENT_EXTREMISM: True}
+    assert heads._open(prepared, heads.gate.hits(prepared)) == {Category.VIOLENT_EXTREMISM: WEAK}
     assert (heads.strict_threshold > heads.threshold).all()
     assert Category.VIOLENT_EXTREMISM not in Moderator(detectors=[heads]).moderate(post).categories
 
@@ -168,7 +181,7 @@ def test_scale_puts_the_threshold_at_the_floor_and_certainty_at_the_ceiling() ->
 
 
 def test_an_artifact_for_a_category_the_detector_does_not_declare_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "heads.json").write_text(json.dumps({"categories": ["illegal_gambling"], "version": "x"}), encoding="utf-8")
+    (tmp_path / "heads.json").write_text(json.dumps({"categories": ["hate_speech"], "version": "x"}), encoding="utf-8")
     np.savez(tmp_path / "heads.npz", weight=np.zeros((384, 1), np.float32), bias=np.zeros(1, np.float32),
              threshold=np.zeros(1, np.float32), strict_threshold=np.zeros(1, np.float32))
     with pytest.raises(ValueError, match="emits only"):

