@@ -261,13 +261,13 @@ class HeadsDetector(Detector):
         if not open_:
             return results
         scores = vectors([batch[index].text.text for index in open_], self.directory) @ self.weight + self.bias
+        by_opening = {ANCHOR: self.threshold, WEAK: self.strict_threshold, LEARNED: self.learned_threshold}
         for row, index in enumerate(open_):
             prepared = batch[index]
             for column, category in enumerate(self.head_categories):
                 if category not in open_[index] or self._framed(hits[index], category):
                     continue
-                thresholds = {ANCHOR: self.threshold, WEAK: self.strict_threshold,
-                              LEARNED: self.learned_threshold}[open_[index][category]]
+                thresholds = by_opening[open_[index][category]]
                 score, threshold = float(scores[row, column]), float(thresholds[column])
                 if score <= threshold:
                     continue

@@ -368,16 +368,20 @@ HEADS_ROUNDS_XY_20261207 = (
 """Measured 2026-12-07 late evening against the heads of the evening, on the same sets and host."""
 
 
+def stored_result(name: str) -> dict[str, Any] | None:
+    """A stored evaluation report beside the suites (`RESULTS_FILE`, the writers' `RESULTS_FILE`), which the model
+    card is written from; None when no run is stored."""
+    import json
+
+    path = suites_root() / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's section on these suites (empty when no run is stored)."""
+    result = result or stored_result(RESULTS_FILE)
     if result is None:
-        path = suites_root() / RESULTS_FILE
-        if not path.is_file():
-            return []
-        import json
-
-        result = json.loads(path.read_text(encoding="utf-8"))
-    assert result is not None
+        return []
     material = _material_figures()
     lines = [
         "## Sexual exploitation, self-harm, violent extremism, scams, gambling: rules with context "

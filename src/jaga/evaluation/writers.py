@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jaga.evaluation.harms import SUITE_CATEGORIES
+from jaga.evaluation.harms import SUITE_CATEGORIES, stored_result
 from jaga.pipeline import Moderator
 from jaga.types import Category, Post
 
@@ -123,16 +123,9 @@ card's table is written from."""
 def card_section(result: dict[str, Any] | None = None) -> list[str]:
     """The model card's table of the writers' sets: caught per category and language, look-alikes flagged (empty
     when no run is stored)."""
+    result = result or stored_result(RESULTS_FILE)
     if result is None:
-        from jaga.evaluation.harms import suites_root
-
-        path = suites_root() / RESULTS_FILE
-        if not path.is_file():
-            return []
-        import json
-
-        result = json.loads(path.read_text(encoding="utf-8"))
-    assert result is not None
+        return []
     cells = {(row["category"], row["language"]): (row.get("caught", row.get("flagged", 0)), row["posts"])
              for row in result["rows"]}
     keys = [key for key in (*(category.value for category in SUITE_CATEGORIES), "look_alike") if key in result["totals"]]
