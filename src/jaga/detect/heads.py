@@ -1,4 +1,4 @@
-"""Exploitation heads: e5-small with its six upper layers fine-tuned on Jaga's own material and one linear
+"""Exploitation heads: e5-small with its eight upper layers fine-tuned on Jaga's own material and one linear
 output per category (child sexual exploitation, self-harm, violent extremism, scams, illegal gambling: what
 the rules' word lists miss most), trained by `jaga.training.heads` (which says why and what was measured).
 

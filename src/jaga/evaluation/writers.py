@@ -38,7 +38,8 @@ class WritersSet:
 
 SETS = (WritersSet("exploitation_writers"),
         WritersSet("self_harm_writers", Category.SELF_HARM, "# round 2"),
-        WritersSet("scam_writers"))
+        WritersSet("scam_writers"),
+        WritersSet("exploitation_writers_2"))
 
 
 @dataclass(frozen=True)

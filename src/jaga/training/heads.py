@@ -1,5 +1,5 @@
-"""The exploitation heads' training: e5-small's six upper layers fine-tuned with one output per category
-(child sexual exploitation, self-harm, violent extremism, scams), from Jaga's authored material
+"""The exploitation heads' training: e5-small's eight upper layers fine-tuned with one output per category
+(child sexual exploitation, self-harm, violent extremism, scams, illegal gambling), from Jaga's authored material
 (`training/exploitation/`) against look-alikes, friendly posts and real posts.
 
 Why a second learner beside the rules: on the material's dev split, written by authors who never
@@ -24,7 +24,8 @@ measured alone:
 The heads gained far more than the pipeline did, because the gate, the rules' anchor words, still decides
 which posts a head reads. The whole-pipeline figures are in `jaga.evaluation.harms` (HEADS_FINE_TUNED_20261207).
 Later that day: six layers fine-tuned (`FROZEN`) and a learned gate beside the anchor words (`fit_gate`;
-`jaga.evaluation.harms.HEADS_LEARNED_GATE_20261207`).
+`jaga.evaluation.harms.HEADS_LEARNED_GATE_20261207`). The z-round night: eight layers (`FROZEN`), gambling held to 1 %
+(`FALSE_POSITIVES_BY_CATEGORY`; `jaga.evaluation.harms.HEADS_ROUND_Z_20261207`).
 
 Negatives: the material's look-alikes and the other categories' cases (a scam is no extremism),
 friendly and neutral posts of the functional corpus, and real posts of the labelled datasets that
@@ -38,9 +39,9 @@ and id_judol instead of every dataset): the suites' held-out half 86.4 -> 85.8 %
 scams 86.1 -> 86.7 %), look-alikes flagged 3.7 % both, the dev half's 0.4 -> 0.3 %. Not shipped on its own: the
 fast and contextual tiers beside it still learnt from non-commercial data.
 
-Needs PyTorch (`.[train]`; CUDA when present); the artifact is the six layers in int8 rows, the heads and a
-learned gate per head in float16, about 12 MB. On 2 CPU cores, 26,170 posts (2026-12-07, the x and y rounds):
-1,216 s of training, 1,420 s in all.
+Needs PyTorch (`.[train]`; CUDA when present); the artifact is the eight layers in int8 rows, the heads and a
+learned gate per head in float16, about 15 MB. On 2 CPU cores, 27,813 posts (2026-12-07, the z-round, eight layers):
+1,951 s in all.
 """
 
 from __future__ import annotations
@@ -87,14 +88,28 @@ TARGET_FALSE_POSITIVES = 0.02
 hyperbole, games) a head may flag: the issue's ceiling. Set on all benign posts instead, where the
 friendly and real ones are easy, the threshold fell low enough to flag 13-19 % of the suites'
 look-alikes (dev half)."""
-FALSE_POSITIVES_BY_CATEGORY = {Category.SEXUAL_EXPLOITATION: 0.015}
+FALSE_POSITIVES_BY_CATEGORY = {Category.SEXUAL_EXPLOITATION: 0.015, Category.ILLEGAL_GAMBLING: 0.01}
 """Heads held below `TARGET_FALSE_POSITIVES`. Sexual exploitation at 2 % of the dev look-alikes flagged 2.8 % of
 the test split's, and with six fine-tuned layers it read parents selling children's clothes, toys and school
 things with photos as trade in children (20 of the 1,125 everyday posts of tests/detect/everyday flagged, 11 with
-the four-layer heads); at 1.5 %: 11 flagged, 114 of the writers' 150 posts caught against 115 (2026-12-07)."""
+the four-layer heads); at 1.5 %: 11 flagged, 114 of the writers' 150 posts caught against 115 (2026-12-07).
+Gambling at 1 % since the z-round (2026-12-07, night): the dev pool is every benign post of the material, and the
+1,643 look-alikes of self-harm and extremism that round added score near zero for gambling, so 2 % of the pool
+reached deeper into gambling's own look-alikes (its threshold fell from 0.72 to 0.34 in probability over the x-, y-
+and z-rounds): 20 of the 1,125 everyday posts flagged for gambling (a football pickup game, giveaways, a flash sale);
+at 1 % (learned gate 0.5 %): 9, with the scam writers' gambling posts caught 123 -> 121 of 132 and their look-alikes
+flagged 36 -> 33 of 274. Sexual exploitation at 1 % instead of 1.5 % was replayed too: 132 -> 123 of the writers'
+150 caught for 25 -> 22 everyday posts flagged, and stays."""
 STRICT_FALSE_POSITIVES = 0.002
 """The share a head may flag where only a weak anchor let the post in (`HeadsDetector.weak_anchors`: a video,
 a link, a mosque, a donation), words everyday posts carry far more often than exploitation does."""
+STRICT_FALSE_POSITIVES_BY_CATEGORY = {Category.VIOLENT_EXTREMISM: 0.001}
+"""Strict shares below `STRICT_FALSE_POSITIVES`. Extremism at 0.1 % (the single highest dev look-alike) since the
+eight-layer heads of the z-round (2026-12-07, night): at 0.2 % the head read "Join our brothers at the mosque for
+iftar this Friday, DM for details" as extremism again (0.9907 against 0.9903; the six-layer heads had it at 0.983
+against 0.985), and a religion's everyday life must not be read as extremism. Its cost, whole pipeline, replayed:
+the older writers' extremism posts caught 96 -> 88 of 165, the fresh set's 75 -> 74 of 132, the everyday posts
+flagged 4 both."""
 LEARNED_FALSE_POSITIVES = 0.01
 """The share a head may flag where only the learned gate let the post in (`HeadsDetector.learned_gate`): half the
 ordinary share, the gate's wording counting for less than an anchor word. The strict share held them until
@@ -104,17 +119,27 @@ Replayed with the x-round heads, whole pipeline (strict / 0.5 % / 1 % / 2 %): th
 tests/detect/everyday flagged for extremism 4 / 7 / 10 / 15 and sexual exploitation 16 / 17 / 19 / 23 of 1,125; the
 writers' sets never tuned on: extremism 92 / 101 / 116 / 122 of 165 caught, sexual exploitation 105 / 112 / 118 /
 120 of 150, self-harm 115 / 117 / 120 / 131 of 218, look-alikes flagged 60 / 61 / 62 / 68 of 671."""
-LEARNED_FALSE_POSITIVES_BY_CATEGORY = {Category.VIOLENT_EXTREMISM: STRICT_FALSE_POSITIVES}
-"""Learned-gate posts held to the strict share. Extremism: at 1 % the head read an iftar invitation ("join our
+LEARNED_FALSE_POSITIVES_BY_CATEGORY = {
+    Category.VIOLENT_EXTREMISM: STRICT_FALSE_POSITIVES_BY_CATEGORY[Category.VIOLENT_EXTREMISM],
+    Category.ILLEGAL_GAMBLING: 0.005}
+"""Learned-gate posts held to another share. Extremism, to its strict share: at 1 % the head read an iftar invitation ("join our
 brothers at the mosque"), Ramadan's "greatest jihad" of the self and a mosque's flood clean-up as extremism (the
 everyday posts flagged 3 -> 9 of 1,125 with the x- and y-round heads): a religion's everyday life must not be read
-as extremism, though the writers' extremism posts caught fall 107 -> 85 of 165 for it."""
-FROZEN = 6
+as extremism, though the writers' extremism posts caught fall 107 -> 85 of 165 for it. Replayed again with the
+z-round heads on six layers, whose training added religious life in every faith as look-alikes (0.2 / 0.5 / 1 %):
+the older writers' extremism posts caught 90 / 99 / 106 of 165 but the fresh set's (exploitation_writers_2) only
+75 / 76 / 77 of 132, while the everyday posts flagged rose 5 / 6 / 9 (qiamullail at the mosque, the greatest jihad,
+a mosque's flood clean-up again). Gambling: half the ordinary share, as for its `FALSE_POSITIVES_BY_CATEGORY`."""
+FROZEN = 4
 """e5's layers below this one stay the wheel's (run once per post in training, without gradients); the
-six above are fine-tuned with the heads. 8 shipped first (2026-12-07); 6, with the same posts and settings
+eight above are fine-tuned with the heads. 8 shipped first (2026-12-07); 6, with the same posts and settings
 (scored in float32): ROC AUC on the writers' fresh sets against their look-alikes sexual exploitation
 0.988 -> 0.991, self-harm 0.937 -> 0.960, violent extremism 0.971 -> 0.976, the material's test split
-self-harm 0.55 -> 0.61 and scams 0.71 -> 0.79, for a third more training time and 3 MB in the package."""
+self-harm 0.55 -> 0.61 and scams 0.71 -> 0.79, for a third more training time and 3 MB in the package.
+4 since the z-round (2026-12-07, night), same posts and settings, on the int8 engine, every writers' set against
+every look-alike: ROC AUC self-harm 0.965 -> 0.977, extremism 0.980 -> 0.984, sexual exploitation 0.994 -> 0.995,
+scams 0.984 -> 0.985, gambling 0.997 -> 0.998; training 1,951 s in all on 2 CPU cores and 3 MB more in the package
+(15.4 MB). Run time is unchanged: the heads run all twelve layers either way, the lower ones the wheel's."""
 EPOCHS = 3
 LEARNING_RATE = 5e-5
 HEAD_LEARNING_RATE = 2e-3
@@ -290,7 +315,8 @@ def measure(examples: HeadExamples, output: Path, weight: np.ndarray, bias: np.n
     dev_look_alikes = scores[(splits == "dev") & benign & (sources == "material")]
     thresholds = np.array([flagging(dev_look_alikes[:, [column]], FALSE_POSITIVES_BY_CATEGORY.get(
         category, TARGET_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
-    strict = flagging(dev_look_alikes, STRICT_FALSE_POSITIVES)
+    strict = np.array([flagging(dev_look_alikes[:, [column]], STRICT_FALSE_POSITIVES_BY_CATEGORY.get(
+        category, STRICT_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
     learned = np.array([flagging(dev_look_alikes[:, [column]], LEARNED_FALSE_POSITIVES_BY_CATEGORY.get(
         category, LEARNED_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
     metrics: dict[str, Any] = {}
@@ -424,7 +450,8 @@ def save(result: dict[str, Any], output: Path) -> dict[str, Any]:
             "learning_rate": LEARNING_RATE, "head_learning_rate": HEAD_LEARNING_RATE, "batch_size": BATCH_SIZE,
             "target_false_positives": {category.value: FALSE_POSITIVES_BY_CATEGORY.get(category, TARGET_FALSE_POSITIVES)
                                        for category in HEADS},
-            "strict_false_positives": STRICT_FALSE_POSITIVES, "learned_false_positives": {
+            "strict_false_positives": {category.value: STRICT_FALSE_POSITIVES_BY_CATEGORY.get(
+                category, STRICT_FALSE_POSITIVES) for category in HEADS}, "learned_false_positives": {
                 category.value: LEARNED_FALSE_POSITIVES_BY_CATEGORY.get(category, LEARNED_FALSE_POSITIVES)
                 for category in HEADS},
             "datasets": result["datasets"], "examples": result["examples"], "train_seconds": result["train_seconds"],
