@@ -27,7 +27,7 @@ def train(
     card: Annotated[Path | None, typer.Option(help="Write the model card here (default: docs/MODEL_CARD.md "
                                               "when training the bundled model).")] = None,
     heads: Annotated[bool, typer.Option(help="Train the exploitation heads (child sexual exploitation, self-harm, "
-                                        "violent extremism, scams, gambling): e5-small's six upper layers "
+                                        "violent extremism, scams, gambling): e5-small's eight upper layers "
                                         "fine-tuned on Jaga's own material; needs `pip install '.[train]'`; "
                                         "about 30 minutes on 2 cores (CUDA when present).")] = False,
     claim_encoder: Annotated[bool, typer.Option(help="Train the claim encoder (e5-small's upper layers, "

@@ -122,11 +122,11 @@ writers' sets never tuned on: extremism 92 / 101 / 116 / 122 of 165 caught, sexu
 LEARNED_FALSE_POSITIVES_BY_CATEGORY = {
     Category.VIOLENT_EXTREMISM: STRICT_FALSE_POSITIVES_BY_CATEGORY[Category.VIOLENT_EXTREMISM],
     Category.ILLEGAL_GAMBLING: 0.005}
-"""Learned-gate posts held to another share. Extremism, to its strict share: at 1 % the head read an iftar invitation ("join our
-brothers at the mosque"), Ramadan's "greatest jihad" of the self and a mosque's flood clean-up as extremism (the
-everyday posts flagged 3 -> 9 of 1,125 with the x- and y-round heads): a religion's everyday life must not be read
-as extremism, though the writers' extremism posts caught fall 107 -> 85 of 165 for it. Replayed again with the
-z-round heads on six layers, whose training added religious life in every faith as look-alikes (0.2 / 0.5 / 1 %):
+"""Learned-gate posts held to another share. Extremism, to its strict share: at 1 % the head read an iftar
+invitation ("join our brothers at the mosque"), Ramadan's "greatest jihad" of the self and a mosque's flood clean-up
+as extremism (the everyday posts flagged 3 -> 9 of 1,125 with the x- and y-round heads): a religion's everyday life
+must not be read as extremism, though the writers' extremism posts caught fall 107 -> 85 of 165 for it. Replayed
+again with the z-round heads on six layers, whose training added religious life in every faith as look-alikes (0.2 / 0.5 / 1 %):
 the older writers' extremism posts caught 90 / 99 / 106 of 165 but the fresh set's (exploitation_writers_2) only
 75 / 76 / 77 of 132, while the everyday posts flagged rose 5 / 6 / 9 (qiamullail at the mosque, the greatest jihad,
 a mosque's flood clean-up again). Gambling: half the ordinary share, as for its `FALSE_POSITIVES_BY_CATEGORY`."""
@@ -313,12 +313,9 @@ def measure(examples: HeadExamples, output: Path, weight: np.ndarray, bias: np.n
     scores = np.vstack(encoded).astype(np.float32) @ weight + bias
     benign = labels == "benign"
     dev_look_alikes = scores[(splits == "dev") & benign & (sources == "material")]
-    thresholds = np.array([flagging(dev_look_alikes[:, [column]], FALSE_POSITIVES_BY_CATEGORY.get(
-        category, TARGET_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
-    strict = np.array([flagging(dev_look_alikes[:, [column]], STRICT_FALSE_POSITIVES_BY_CATEGORY.get(
-        category, STRICT_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
-    learned = np.array([flagging(dev_look_alikes[:, [column]], LEARNED_FALSE_POSITIVES_BY_CATEGORY.get(
-        category, LEARNED_FALSE_POSITIVES))[0] for column, category in enumerate(HEADS)], dtype=np.float32)
+    thresholds = _thresholds(dev_look_alikes, FALSE_POSITIVES_BY_CATEGORY, TARGET_FALSE_POSITIVES)
+    strict = _thresholds(dev_look_alikes, STRICT_FALSE_POSITIVES_BY_CATEGORY, STRICT_FALSE_POSITIVES)
+    learned = _thresholds(dev_look_alikes, LEARNED_FALSE_POSITIVES_BY_CATEGORY, LEARNED_FALSE_POSITIVES)
     metrics: dict[str, Any] = {}
     for column, category in enumerate(HEADS):  # the weights' columns in HEADS' order, as `save` names them
         positive = targets[:, column] == 1
@@ -377,6 +374,12 @@ def _targets(examples: HeadExamples) -> np.ndarray:
     label_of = {category: label for label, category in CATEGORIES.items()}
     labels = np.array(examples.labels)
     return np.stack([(labels == label_of[category]).astype(np.float32) for category in HEADS], axis=1)
+
+
+def _thresholds(look_alike_scores: np.ndarray, shares: dict[Category, float], default: float) -> np.ndarray:
+    """Per head (the columns, in `HEADS` order), the score that its share of the look-alikes exceed."""
+    return np.array([flagging(look_alike_scores[:, [column]], shares.get(category, default))[0]
+                     for column, category in enumerate(HEADS)], dtype=np.float32)
 
 
 def flagging(look_alike_scores: np.ndarray, share: float) -> np.ndarray:
