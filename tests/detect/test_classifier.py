@@ -5,13 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaga.detect.classifier import (
-    CONTEXTUAL_CATEGORIES,
-    ClassifierDetector,
-    HarmClassifier,
-    bundled_model_dir,
-    needs_context,
-)
+from jaga.detect.classifier import ClassifierDetector, HarmClassifier, bundled_model_dir
 from jaga.types import Action, Category, Post
 
 
@@ -121,31 +115,3 @@ def test_a_friendly_post_with_a_name_or_a_place_is_allowed(moderator, text: str,
     decision = moderator.moderate(Post(id="1", text=text, lang=language))
     assert decision.action == Action.ALLOW, decision.scores
 
-
-
-def test_a_quoted_slur_is_never_settled_by_the_fast_tier() -> None:
-    """Settled, a post's lexicon hit stands unread: counter-speech that quotes a slur must reach the contextual
-    tier, whose low score overrules the word list (`jaga.policy.reasons`)."""
-    model = HarmClassifier.load(bundled_model_dir(), contextual=False)
-    texts = ["Ada orang tulis 'keling semua penyangak' kat komen. Bodoh dan racist, terus aku report."]
-    values, cues = model._fast(texts, ["ms"])
-    fast = model.calibrate_values(values, ["ms"])
-    columns = [model.categories.index(category) for category in CONTEXTUAL_CATEGORIES]
-    assert needs_context(fast[:, columns], cues).all()
-
-
-EVERYDAY_WITH_HARM_WORDS = [
-    ("Anak-anak nginep di rumah neneknya 3 hari, rumah sepi banget", "id"),
-    ("பையனுக்கு பள்ளியில் கோடை விடுமுறை ஆரம்பம், எங்க டூர் போகலாம்னு சொல்லுங்க", "ta"),
-    ("ອາທິດນີ້ເປັນໄຂ້ຫວັດ ບໍ່ໄຫວແລ້ວ ນອນຢູ່ເຮືອນ ໃຜມີຢາດີແນະນຳແດ່", "lo"),
-]
-
-
-@pytest.mark.parametrize(("text", "language"), EVERYDAY_WITH_HARM_WORDS)
-def test_everyday_posts_are_settled_before_the_contextual_tier_reads_them(moderator, text: str,  # type: ignore[no-untyped-def]
-                                                                           language: str) -> None:
-    """The contextual tier read these as hate speech (0.83-0.92) under harm-20261204, which sent them on; the
-    fast tier trained with the functional corpus at a quarter of its old weight settles them (of the 1,125 everyday
-    posts of tests/detect/everyday, 95 -> 87 flagged as hate speech: 14 settled, 7 sent on that were settled)."""
-    decision = moderator.moderate(Post(id="1", text=text, lang=language))
-    assert Category.HATE_SPEECH not in decision.categories, decision.scores

@@ -181,21 +181,11 @@ CONTEXTUAL_SHARE = {Category.HATE_SPEECH: 1.0, Category.HARASSMENT: 0.5}
 contextual tier's alone. Harassment is the mean of both tiers: chosen on the real datasets'
 calibration split (mean harassment F1 over ten datasets: contextual alone 0.832, mean 0.839, max
 0.828), where the n-grams know profanity the contextual tier weighs less (Tamil: 0.734 -> 0.756)."""
-SETTLE_BELOW = 0.12
+SETTLE_BELOW = 0.15
 """The fast tier settles a post alone only when it scores every contextual category below this and
 the post names no protected group, slur or threat (cue features): confidently benign. Everything
-else is decided by the contextual tier. 0.15 until harm-20261208, whose functional corpus weighs a
-quarter as much a case (`jaga.training.datasets`) and whose scores for benign posts sit lower: at
-0.12 it settles fewer hateful cases of the blind suites than its predecessor did at 0.15 (15 against
-23 of 2,160), more of their benign ones (123 against 103 of 1,173) and more of the everyday posts
-that use the harm words in their ordinary sense (541 against 438 of 1,125), which the contextual
-tier reads as hate speech far too often (95 of the 1,125 with harm-20261204, 87 with harm-20261208:
-14 settled that it had flagged, 7 sent on that the old tier had settled)."""
-SETTLE_CUES = ("identity", "slur", "slur_quoted", "threat", "derogatory", "exclude", "hostile_without_group")
-"""A quoted slur is counter-speech or hate, which only the contextual tier tells apart; settled, the
-post's lexicon hit would stand unread (`jaga.policy.reasons` overrules it only where the contextual
-tier read the post): "Ada orang tulis 'keling semua penyangak' kat komen ... terus aku report" was
-flagged."""
+else is decided by the contextual tier."""
+SETTLE_CUES = ("identity", "slur", "threat", "derogatory", "exclude", "hostile_without_group")
 
 
 def needs_context(fast: np.ndarray, cue_block: np.ndarray, settle_below: float = SETTLE_BELOW) -> np.ndarray:

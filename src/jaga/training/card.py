@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jaga.detect.classifier import SETTLE_BELOW
 from jaga.policy.reasons import OVERRULED_BELOW
 
 NOT_COVERED = """\
@@ -133,8 +132,8 @@ def _contextual_section(contextual: dict[str, Any] | None) -> list[str]:
         "### The cascade",
         "",
         "The fast tier (below) scores every post. It settles a post alone only when it scores hate speech and "
-        f"harassment below {SETTLE_BELOW} and the post names no protected group, slur (plain or quoted), threat, exclusion or "
-        "derogatory term (cue features): confidently benign. It never settles a post in a language outside the 11 it was trained "
+        "harassment below 0.15 and the post names no protected group, slur, threat, exclusion or derogatory term "
+        "(cue features): confidently benign. It never settles a post in a language outside the 11 it was trained "
         "on, whether the platform declares it or Jaga identifies it (Latin-script text in German, Polish, Spanish and "
         "twenty-odd other languages is named, not taken for English: Multilingual HateCheck German rose from 56.7 to "
         "65.2, Polish from 61.2 to 69.4). The contextual tier decides hate speech and harassment for every other "

@@ -289,20 +289,12 @@ def _functional(root: Path) -> Iterator[Example]:
                       weight=weight, split=CORPUS_SPLITS[case.split], functionality=case.functionality)
 
 
-FUNCTIONAL_WEIGHT = 0.5
-"""The functional corpus's weight a case in the fast tier (the contextual tier weighs it with its own
-`functional_weight`). 2.0 while the corpus had 49k training cases (harm-20261204: about 98k in all
-against 330k real posts); at 192k cases (2026-12-08) 2.0 outweighed the real sets, and a retrain at
-2.0 lost hate-speech F1 on id_multilabel (0.663 -> 0.600), vihsd (0.535 -> 0.444) and tagalog_mlthsc
-(0.958 -> 0.874). At 0.5 the corpus weighs what it did in all, and those held (0.654, 0.522, 0.936)."""
-
-
 REGISTRY: dict[str, Dataset] = {
     dataset.name: dataset
     for dataset in [
         Dataset(FUNCTIONAL_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own templates: hate without slurs vs counter-speech, negation, neutral mentions, "
-                "abuse of individuals and objects.", _functional, builtin=True, weight=FUNCTIONAL_WEIGHT),
+                "abuse of individuals and objects.", _functional, builtin=True, weight=2.0),
         Dataset(EXPLOITATION_DATASET, "permissive", ("en", "id", "ms", "tl", "vi", "th", "zh", "ta", "km", "lo", "my"),
                 "Jaga's own scam and gambling material: promotions in every language and their look-alikes "
                 "(news, campaigns, games, telco offers, bank warnings).", _exploitation, builtin=True, weight=2.0,
