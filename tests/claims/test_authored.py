@@ -14,8 +14,8 @@ from jaga.claims.matcher import ClaimMatcher
 from jaga.claims.model import FactCheck
 from jaga.store import Store
 
-CLAIM_LANGUAGE = {"turnbackhoax_id_2021": "id", "afnc_th": "th"}
-DATASET_OF = {"turnbackhoax_id_2021": "turnbackhoax_id_2021", "afnc_th": "afnc_th_opendata"}
+CLAIM_LANGUAGE = {"turnbackhoax_id_2021": "id", "afnc_th": "th", "limesoda_th": "th"}
+DATASET_OF = {"turnbackhoax_id_2021": "turnbackhoax_id_2021", "afnc_th": "afnc_th_opendata", "limesoda_th": "limesoda_th"}
 
 
 def test_every_language_has_monolingual_and_crosslingual_pairs_and_hard_negatives() -> None:
@@ -57,7 +57,7 @@ def test_every_fact_check_id_resolves_in_the_shared_sets() -> None:
 
     directory = data_dir() / "claims"
     if not all((directory / name).is_dir() for name in DATASET_OF.values()):
-        pytest.skip(f"{directory} lacks the TurnBackHoax and AFNC sets (set JAGA_DATA_DIR)")
+        pytest.skip(f"{directory} lacks the TurnBackHoax, AFNC and LimeSoda sets (set JAGA_DATA_DIR)")
     known = {item.id: item for name in DATASET_OF.values() for item in DATASETS[name](directory / name)
              if not isinstance(item, Rejected)}
     wanted = {fact_check for pair in load_pairs() for fact_check in pair.fact_checks}
