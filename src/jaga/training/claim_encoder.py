@@ -103,8 +103,8 @@ def claim_datasets(fact_check_ids: Iterable[str]) -> list[dict[str, str]]:
 NEGATIVE_SETS = ("turnbackhoax_id_2021", "afnc_th", "limesoda_th")
 """The registries whose claims the extra negatives are drawn from: the three the authored messages
 repeat (Indonesian and Thai, whose claims every message must be told apart from; LimeSoda's Thai
-health claims since round 8 of the pairs, CC BY 4.0). Not the other public sets: Vietnamese VFND is GPL-3.0 and the Filipino set's licence is unknown, and a model
-shipped under Apache-2.0 is not trained on them."""
+health claims since round 8 of the pairs, CC BY 4.0). Not the other public sets: Vietnamese VFND is
+GPL-3.0 and the Filipino set's licence is unknown, and a model shipped under Apache-2.0 is not trained on them."""
 
 
 MINED_DEPTH = 20
